@@ -1,0 +1,126 @@
+# mapscan — see `make help`.
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+bindir     ?= $(PREFIX)/bin
+libdir     ?= $(PREFIX)/lib
+includedir ?= $(PREFIX)/include
+mandir     ?= $(PREFIX)/share/man
+
+CC       ?= cc
+BUILD    ?= build
+SANITIZE ?=
+OPT      ?= -O2
+PYTHON   ?= python3
+
+HWLOC_CFLAGS := $(shell pkg-config --cflags hwloc 2>/dev/null)
+HWLOC_LIBS   := $(shell pkg-config --libs hwloc 2>/dev/null || echo -lhwloc)
+
+WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla-larger-than=4096
+CPPFLAGS  += -D_GNU_SOURCE -Iinclude
+CFLAGS    += -std=c11 $(OPT) -g $(WARN) -fvisibility=hidden $(HWLOC_CFLAGS)
+ifneq ($(SANITIZE),)
+CFLAGS    += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS   += -fsanitize=$(SANITIZE)
+endif
+LDLIBS    += $(HWLOC_LIBS) -lpthread
+
+LIB_SRC := $(wildcard src/*.c) src/kernels/reduce_scalar.c
+CLI_SRC := $(wildcard src/cli/*.c)
+
+# x86-64 gets the AVX2 and AVX-512 kernels, each file compiled with its own
+# flags only; the rest of the program stays baseline x86-64.
+ifneq ($(findstring x86_64,$(shell $(CC) -dumpmachine)),)
+LIB_SRC  += src/kernels/reduce_avx2.c src/kernels/reduce_avx512.c
+CPPFLAGS += -DMAPSCAN_HAVE_X86_KERNELS
+endif
+KERNEL_FLAGS_scalar := -O3 -fno-tree-vectorize -fno-tree-slp-vectorize
+KERNEL_FLAGS_avx2   := -O3 -mavx2 -mbmi2
+KERNEL_FLAGS_avx512 := -O3 -mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx2 -mbmi2
+
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+LIB     := $(BUILD)/libmapscan.a
+BIN     := $(BUILD)/mapscan
+
+TEST_SRC := $(wildcard test/*.c)
+TEST_BIN := $(BUILD)/test/unit
+
+.PHONY: all deps demo test check check-unit check-cli check-asan check-tsan bench install uninstall clean help
+
+all: $(BIN) $(LIB)
+
+help:
+	@echo "make            build $(BIN) and $(LIB)"
+	@echo "make demo       write a sample file with 'mapscan gen' and scan it with both backends"
+	@echo "make test       build and run every test: unit, CLI, AddressSanitizer+UBSan, ThreadSanitizer"
+	@echo "make check      unit and CLI tests of the normal build only"
+	@echo "make check-asan / check-tsan   the tests under one sanitizer"
+	@echo "make bench      the comparison suite (BENCH_SIZE=4G); results in bench/results/"
+	@echo "make install    PREFIX=$(PREFIX) DESTDIR=...: binary, library, header, pkg-config file, man page"
+	@echo "make uninstall  remove what install put there"
+	@echo "make deps       install missing Debian packages (scripts/install-deps.sh)"
+	@echo "make clean      remove build/"
+
+# Installs only what is missing; a no-op once everything is there.
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/src/kernels/reduce_%.o: src/kernels/reduce_%.c src/kernels/reduce_impl.h src/internal.h include/mapscan.h | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(KERNEL_FLAGS_$*) -c $< -o $@
+
+$(BUILD)/%.o: %.c $(wildcard src/*.h src/cli/*.h test/*.h) include/mapscan.h | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIB) $(LDLIBS) -o $@
+
+# The read path's faults are injected through a wrapped pread().
+$(TEST_BIN): $(TEST_SRC:%.c=$(BUILD)/%.o) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -Wl,--wrap=pread $(filter %.o,$^) $(LIB) -lcriterion $(LDLIBS) -o $@
+
+demo: $(BIN)
+	@scripts/demo.sh $(BIN)
+
+check-unit: $(TEST_BIN)
+	$(TEST_BIN) --jobs 2
+
+check-cli: $(BIN)
+	MAPSCAN=$(BIN) $(PYTHON) test/cli_test.py
+
+check: check-unit check-cli
+
+check-asan:
+	$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=address,undefined OPT=-O1 check
+
+check-tsan:
+	TSAN_OPTIONS="halt_on_error=1" $(MAKE) --no-print-directory BUILD=build/tsan SANITIZE=thread OPT=-O1 check
+
+test: check check-asan check-tsan
+
+bench: $(BIN)
+	@scripts/install-deps.sh --bench
+	@bench/run.sh $(BIN)
+
+install: $(BIN) $(LIB)
+	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(libdir)/pkgconfig $(DESTDIR)$(includedir) $(DESTDIR)$(mandir)/man1
+	install -m 755 $(BIN) $(DESTDIR)$(bindir)/mapscan
+	install -m 644 $(LIB) $(DESTDIR)$(libdir)/libmapscan.a
+	install -m 644 include/mapscan.h $(DESTDIR)$(includedir)/mapscan.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@libdir@|$(libdir)|' -e 's|@includedir@|$(includedir)|' \
+	    -e 's|@VERSION@|$(shell sed -n 's/^#define MAPSCAN_VERSION "\(.*\)"/\1/p' include/mapscan.h)|' \
+	    mapscan.pc.in > $(DESTDIR)$(libdir)/pkgconfig/mapscan.pc
+	install -m 644 man/mapscan.1 $(DESTDIR)$(mandir)/man1/mapscan.1
+
+uninstall:
+	rm -f $(DESTDIR)$(bindir)/mapscan $(DESTDIR)$(libdir)/libmapscan.a $(DESTDIR)$(includedir)/mapscan.h \
+	      $(DESTDIR)$(libdir)/pkgconfig/mapscan.pc $(DESTDIR)$(mandir)/man1/mapscan.1
+
+clean:
+	rm -rf build

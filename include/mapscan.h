@@ -1,0 +1,215 @@
+/*
+ * mapscan: exact count, min, max, sum and mean of a binary file of integers,
+ * scanned in parallel through a memory mapping or through pread().
+ *
+ * The whole public API is this header. The library never prints, never
+ * exits and never installs a handler other than the one SIGBUS handler it
+ * needs to turn a truncated mapping into an error (see mapscan_scan_fd).
+ * Every call that can fail returns a mapscan_status and fills a
+ * mapscan_error with a one-line reason that does not name the file: the
+ * caller knows the name and prefixes it.
+ */
+#ifndef MAPSCAN_H
+#define MAPSCAN_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define MAPSCAN_API __attribute__((visibility("default")))
+#else
+#define MAPSCAN_API
+#endif
+
+#define MAPSCAN_VERSION "0.1.0"
+
+typedef enum mapscan_type {
+    MAPSCAN_I8, MAPSCAN_U8, MAPSCAN_I16, MAPSCAN_U16,
+    MAPSCAN_I32, MAPSCAN_U32, MAPSCAN_I64, MAPSCAN_U64,
+    MAPSCAN_TYPE_COUNT
+} mapscan_type;
+
+typedef enum mapscan_endian {
+    MAPSCAN_LITTLE, MAPSCAN_BIG, MAPSCAN_NATIVE
+} mapscan_endian;
+
+typedef enum mapscan_backend {
+    MAPSCAN_BACKEND_AUTO, MAPSCAN_BACKEND_MMAP, MAPSCAN_BACKEND_READ
+} mapscan_backend;
+
+/* Which paths a finished scan actually read through (bits). */
+enum { MAPSCAN_USED_MMAP = 1, MAPSCAN_USED_READ = 2 };
+
+typedef enum mapscan_status {
+    MAPSCAN_OK = 0,
+    /* bad input: the request or the file cannot be scanned as asked */
+    MAPSCAN_E_INVALID,      /* an option out of range */
+    MAPSCAN_E_OPEN,         /* missing, unreadable, a directory */
+    MAPSCAN_E_OFFSET,       /* --offset past the end */
+    MAPSCAN_E_TRAILING,     /* size not a multiple of the element size */
+    MAPSCAN_E_UNMAPPABLE,   /* mmap asked for an input that cannot be mapped */
+    MAPSCAN_E_EXISTS,       /* gen: the target exists and force is off */
+    /* failures while running */
+    MAPSCAN_E_IO,           /* a read or write failed */
+    MAPSCAN_E_CHANGED,      /* the file changed (shrank) during the scan */
+    MAPSCAN_E_NOSPACE,      /* gen: the file would not fit */
+    MAPSCAN_E_NOMEM,
+    MAPSCAN_E_CANCELLED     /* the cancel flag was raised */
+} mapscan_status;
+
+/* True for the statuses that mean "bad input" rather than "failed while running". */
+MAPSCAN_API bool mapscan_status_is_input_error(mapscan_status status);
+
+typedef struct mapscan_error {
+    mapscan_status status;
+    int sys_errno;          /* errno behind it, or 0 */
+    char message[256];      /* one line, no trailing newline, no file name */
+} mapscan_error;
+
+/* A 128-bit two's-complement integer, so that no sum can overflow. */
+typedef struct mapscan_int128 {
+    uint64_t lo;
+    int64_t hi;
+} mapscan_int128;
+
+/* Writes the decimal form (at most 40 characters and a NUL) into buf. */
+MAPSCAN_API char *mapscan_int128_format(mapscan_int128 value, char buf[static 41]);
+
+typedef struct mapscan_stats {
+    uint64_t count;
+    mapscan_int128 min, max, sum;   /* min and max are meaningless when count is 0 */
+} mapscan_stats;
+
+/* sum / count, or 0 when count is 0. */
+MAPSCAN_API long double mapscan_stats_mean(const mapscan_stats *stats);
+/* Folds b into a; the result is the stats of both inputs together. */
+MAPSCAN_API void mapscan_stats_merge(mapscan_stats *a, const mapscan_stats *b);
+
+/* Called on the thread that started the scan or generation, at start
+ * (done == 0), about ten times a second, and never after it returns. */
+typedef void (*mapscan_progress_fn)(uint64_t done_bytes, uint64_t total_bytes, void *arg);
+
+typedef struct mapscan_options {
+    mapscan_type type;              /* default MAPSCAN_I32 */
+    mapscan_endian endian;          /* default MAPSCAN_LITTLE */
+    mapscan_backend backend;        /* default MAPSCAN_BACKEND_AUTO */
+    unsigned threads;               /* 0: one per core */
+    uint64_t offset;                /* bytes skipped at the start */
+    uint64_t length;                /* at most this many bytes; UINT64_MAX: to the end */
+    bool allow_trailing;            /* ignore a final partial element */
+    const char *kernel;             /* NULL: best for this CPU; or "scalar", "avx2", "avx512" */
+    mapscan_progress_fn progress;
+    void *progress_arg;
+    volatile sig_atomic_t *cancel;  /* when non-NULL and raised, stop with MAPSCAN_E_CANCELLED */
+} mapscan_options;
+
+MAPSCAN_API void mapscan_options_init(mapscan_options *options);
+
+typedef struct mapscan_result {
+    mapscan_stats stats;
+    uint64_t bytes;         /* bytes of whole elements scanned */
+    double seconds;         /* wall time of the scan itself */
+    unsigned threads;       /* worker threads actually used */
+    unsigned backends;      /* MAPSCAN_USED_* bits */
+    const char *kernel;     /* name of the reduction kernel used */
+} mapscan_result;
+
+/* Scans the file at path ("-" is standard input), opened read-only. */
+MAPSCAN_API mapscan_status mapscan_scan_path(const char *path, const mapscan_options *options,
+                                             mapscan_result *result, mapscan_error *error);
+
+/* Scans an open descriptor. Regular files are scanned in parallel; pipes
+ * and devices are read sequentially on one thread. With the mmap path, a
+ * file truncated during the scan raises SIGBUS inside the scan: a handler
+ * installed on first use turns it into MAPSCAN_E_CHANGED and passes any
+ * other SIGBUS on to the handler that was there before. */
+MAPSCAN_API mapscan_status mapscan_scan_fd(int fd, const mapscan_options *options,
+                                           mapscan_result *result, mapscan_error *error);
+
+/* ---- types ---- */
+
+MAPSCAN_API size_t mapscan_type_size(mapscan_type type);
+MAPSCAN_API bool mapscan_type_is_signed(mapscan_type type);
+MAPSCAN_API const char *mapscan_type_name(mapscan_type type);   /* "i32" */
+MAPSCAN_API mapscan_int128 mapscan_type_min(mapscan_type type);
+MAPSCAN_API mapscan_int128 mapscan_type_max(mapscan_type type);
+/* Parses "i32", "int32", "<i4", ">u2", "|i1", "=u8"... A leading byte-order
+ * character sets *endian and *endian_given; otherwise they are untouched.
+ * Bare "i8"/"u8" are mapscan's 8-bit names (numpy's 8-byte codes need a
+ * byte-order character: "<i8"). Returns false for an unknown name. */
+MAPSCAN_API bool mapscan_type_parse(const char *text, mapscan_type *type,
+                                    mapscan_endian *endian, bool *endian_given);
+MAPSCAN_API bool mapscan_endian_parse(const char *text, mapscan_endian *endian);
+/* MAPSCAN_NATIVE resolved to little or big for this machine. */
+MAPSCAN_API mapscan_endian mapscan_endian_resolve(mapscan_endian endian);
+MAPSCAN_API const char *mapscan_endian_name(mapscan_endian endian);
+MAPSCAN_API bool mapscan_backend_parse(const char *text, mapscan_backend *backend);
+/* "mmap", "read" or "mmap+read" for MAPSCAN_USED_* bits; "none" for 0. */
+MAPSCAN_API const char *mapscan_backends_name(unsigned used_bits);
+
+/* Parses a byte count: digits with an optional suffix K M G T (powers of
+ * 1024), KB MB GB TB (powers of 1000) or KiB MiB GiB TiB. */
+MAPSCAN_API bool mapscan_size_parse(const char *text, uint64_t *bytes);
+
+/* ---- machine ---- */
+
+/* The kernel the scan uses by default (best the CPU supports, unless the
+ * environment variable MAPSCAN_KERNEL names another), and whether a named
+ * kernel is compiled in and supported here. */
+MAPSCAN_API const char *mapscan_kernel_default(void);
+MAPSCAN_API bool mapscan_kernel_available(const char *name);
+/* Default worker count: one per core in the allowed cpuset. */
+MAPSCAN_API unsigned mapscan_default_threads(void);
+/* Processing units in the allowed cpuset. */
+MAPSCAN_API unsigned mapscan_processing_units(void);
+
+/* ---- generator ---- */
+
+typedef enum mapscan_pattern {
+    MAPSCAN_PATTERN_RANDOM,     /* uniform over the type */
+    MAPSCAN_PATTERN_RANGE,      /* uniform in [lo, hi] */
+    MAPSCAN_PATTERN_MOD,        /* element i is i mod m */
+    MAPSCAN_PATTERN_SEQ,        /* element i is i, wrapped into the type */
+    MAPSCAN_PATTERN_CONST       /* every element is value */
+} mapscan_pattern;
+
+typedef struct mapscan_gen_options {
+    mapscan_type type;
+    mapscan_endian endian;
+    uint64_t count;             /* elements */
+    mapscan_pattern pattern;
+    mapscan_int128 lo, hi;      /* range; lo doubles as the const value */
+    uint64_t modulus;           /* mod */
+    uint64_t seed;
+    unsigned threads;           /* 0: one per core */
+    bool force;                 /* replace an existing file */
+    mapscan_progress_fn progress;
+    void *progress_arg;
+    volatile sig_atomic_t *cancel;
+} mapscan_gen_options;
+
+MAPSCAN_API void mapscan_gen_options_init(mapscan_gen_options *options);
+
+/* Parses "random", "range:LO:HI", "mod:M", "seq", "const:V" for the type
+ * in options, checking that every value fits it. */
+MAPSCAN_API mapscan_status mapscan_pattern_parse(const char *text, mapscan_gen_options *options,
+                                                 mapscan_error *error);
+MAPSCAN_API const char *mapscan_pattern_name(mapscan_pattern pattern);
+
+/* Writes the file through a temporary in the same directory, renamed into
+ * place only once complete and synced; on any failure or cancel the
+ * temporary is removed and nothing exists under path. result->stats are
+ * computed from the generated values, not by the scanner. */
+MAPSCAN_API mapscan_status mapscan_generate(const char *path, const mapscan_gen_options *options,
+                                            mapscan_result *result, mapscan_error *error);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,50 @@
+/* Shared pieces of the mapscan command: nothing here is part of the library. */
+#ifndef MAPSCAN_CLI_H
+#define MAPSCAN_CLI_H
+
+#include "mapscan.h"
+
+#include <stdio.h>
+
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
+
+int cmd_scan(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+/* Prints "mapscan: <what>: <message>" on stderr. */
+void cli_error(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Exit status for a library failure. */
+int cli_exit_status(mapscan_status status);
+/* A library error as one line, naming the file, with a hint for the CLI option that applies. */
+void cli_report_failure(const char *file, const mapscan_error *error);
+
+/* Option values; each prints its own error and returns false when bad. */
+bool cli_parse_type(const char *text, mapscan_type *type, mapscan_endian *endian, bool *endian_from_type);
+bool cli_parse_endian(const char *text, mapscan_endian *endian);
+bool cli_parse_size(const char *option, const char *text, uint64_t *value);
+bool cli_parse_threads(const char *text, unsigned *threads);
+bool cli_parse_u64(const char *option, const char *text, uint64_t *value);
+
+/* "4.00 GiB", "3.21 GB/s" */
+void cli_human_bytes(uint64_t bytes, char *buf, size_t len);
+void cli_human_rate(double bytes_per_second, char *buf, size_t len);
+
+/* Progress bar on stderr; cli_progress is a mapscan_progress_fn whose arg
+ * is a cli_progress_state. */
+typedef struct cli_progress_state {
+    const char *label;
+    double started;
+    bool shown;
+} cli_progress_state;
+void cli_progress(uint64_t done, uint64_t total, void *arg);
+void cli_progress_clear(cli_progress_state *state);
+/* --progress / --no-progress / default: a terminal on stderr. */
+bool cli_progress_wanted(int choice, bool quiet);
+
+/* JSON output pieces. */
+void cli_json_string(FILE *out, const char *s);
+void cli_json_stats(FILE *out, const mapscan_stats *stats);
+double cli_now(void);
+
+#endif

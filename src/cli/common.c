@@ -1,0 +1,180 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+void cli_error(const char *what, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "mapscan: %s: ", what);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+int cli_exit_status(mapscan_status status)
+{
+    if (status == MAPSCAN_OK)
+        return EXIT_OK;
+    if (status == MAPSCAN_E_CANCELLED)
+        return EXIT_INTERRUPTED;
+    return mapscan_status_is_input_error(status) ? EXIT_USAGE : EXIT_RUNTIME;
+}
+
+void cli_report_failure(const char *file, const mapscan_error *error)
+{
+    const char *hint = "";
+    if (error->status == MAPSCAN_E_TRAILING)
+        hint = " (--allow-trailing ignores them)";
+    else if (error->status == MAPSCAN_E_EXISTS)
+        hint = " (--force replaces it)";
+    cli_error(file, "%s%s", error->message, hint);
+}
+
+bool cli_parse_type(const char *text, mapscan_type *type, mapscan_endian *endian, bool *endian_from_type)
+{
+    if (mapscan_type_parse(text, type, endian, endian_from_type))
+        return true;
+    cli_error("--type", "unknown type '%s' (i8 u8 i16 u16 i32 u32 i64 u64, or numpy's int32, <i4, >u2...)", text);
+    return false;
+}
+
+bool cli_parse_endian(const char *text, mapscan_endian *endian)
+{
+    if (mapscan_endian_parse(text, endian))
+        return true;
+    cli_error("--endian", "unknown byte order '%s' (little, big or native)", text);
+    return false;
+}
+
+bool cli_parse_size(const char *option, const char *text, uint64_t *value)
+{
+    if (mapscan_size_parse(text, value))
+        return true;
+    cli_error(option, "'%s' is not a size (a whole number with K M G T, KB MB GB TB or KiB MiB GiB TiB)", text);
+    return false;
+}
+
+bool cli_parse_u64(const char *option, const char *text, uint64_t *value)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (text[0] == '-' || text[0] == '\0' || *end != '\0' || errno) {
+        cli_error(option, "'%s' is not a whole number", text);
+        return false;
+    }
+    *value = v;
+    return true;
+}
+
+bool cli_parse_threads(const char *text, unsigned *threads)
+{
+    uint64_t v;
+    if (!cli_parse_u64("--threads", text, &v))
+        return false;
+    if (v < 1 || v > 65536) {
+        cli_error("--threads", "'%s' is out of range (1 to 65536)", text);
+        return false;
+    }
+    *threads = (unsigned)v;
+    return true;
+}
+
+void cli_human_bytes(uint64_t bytes, char *buf, size_t len)
+{
+    static const char *units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+    double v = (double)bytes;
+    int u = 0;
+    while (v >= 1024 && u < 6) {
+        v /= 1024;
+        u++;
+    }
+    if (u == 0)
+        snprintf(buf, len, "%llu B", (unsigned long long)bytes);
+    else
+        snprintf(buf, len, "%.2f %s", v, units[u]);
+}
+
+void cli_human_rate(double bytes_per_second, char *buf, size_t len)
+{
+    if (bytes_per_second >= 1e9)
+        snprintf(buf, len, "%.2f GB/s", bytes_per_second / 1e9);
+    else
+        snprintf(buf, len, "%.1f MB/s", bytes_per_second / 1e6);
+}
+
+double cli_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+bool cli_progress_wanted(int choice, bool quiet)
+{
+    if (choice >= 0)
+        return choice == 1;
+    return !quiet && isatty(STDERR_FILENO);
+}
+
+void cli_progress(uint64_t done, uint64_t total, void *arg)
+{
+    cli_progress_state *s = arg;
+    double elapsed = cli_now() - s->started;
+    if (elapsed < 0.3)
+        return;     /* short runs show no bar at all */
+    char have[32], rate[32];
+    cli_human_bytes(done, have, sizeof have);
+    cli_human_rate((double)done / elapsed, rate, sizeof rate);
+    if (total) {
+        int pct = (int)(100.0 * (double)done / (double)total);
+        char all[32];
+        cli_human_bytes(total, all, sizeof all);
+        int filled = pct * 30 / 100;
+        fprintf(stderr, "\r%s [%-30.*s] %3d%%  %s / %s  %s\033[K", s->label, filled,
+                "##############################", pct, have, all, rate);
+    } else {
+        fprintf(stderr, "\r%s %s  %s\033[K", s->label, have, rate);
+    }
+    s->shown = true;
+}
+
+void cli_progress_clear(cli_progress_state *s)
+{
+    if (s->shown)
+        fprintf(stderr, "\r\033[K");
+    s->shown = false;
+}
+
+void cli_json_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(out, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(out, "\\u%04x", *p);
+        else
+            fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+void cli_json_stats(FILE *out, const mapscan_stats *st)
+{
+    char a[41], b[41], c[41];
+    fprintf(out, "\"count\":%llu,", (unsigned long long)st->count);
+    if (st->count == 0) {
+        fprintf(out, "\"min\":null,\"max\":null,\"sum\":0,\"mean\":null");
+        return;
+    }
+    fprintf(out, "\"min\":%s,\"max\":%s,\"sum\":%s,\"mean\":%.19Lg", mapscan_int128_format(st->min, a),
+            mapscan_int128_format(st->max, b), mapscan_int128_format(st->sum, c),
+            mapscan_stats_mean(st));
+}

@@ -1,0 +1,237 @@
+/* mapscan [scan]: scan each FILE and print its statistics. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char scan_usage[] =
+    "Usage: mapscan [scan] [OPTIONS] FILE...     (FILE may be - for standard input)\n"
+    "Exact count, min, max, sum and mean of a binary file of integers, on all cores.\n"
+    "\n"
+    "  -t, --type TYPE       i8 u8 i16 u16 i32 u32 i64 u64, or numpy's int32, <i4, >u2, |i1\n"
+    "                        (default i32; a byte-order character sets the byte order)\n"
+    "  -e, --endian ORDER    little | big | native (default little)\n"
+    "  -j, --threads N       worker threads (default: one per core)\n"
+    "  -b, --backend NAME    auto | mmap | read (default auto: the mapping, or pread\n"
+    "                        where each worker measures pread to be faster)\n"
+    "      --offset SIZE     skip SIZE bytes at the start (a header)\n"
+    "      --length SIZE     scan at most SIZE bytes after the offset\n"
+    "      --allow-trailing  ignore a final partial element instead of failing\n"
+    "      --json            one JSON object per line for each file (and a total)\n"
+    "      --progress | --no-progress   (default: a bar on stderr when it is a terminal)\n"
+    "      --kernel NAME     scalar | avx2 | avx512 (default: the best this CPU runs;\n"
+    "                        also settable with MAPSCAN_KERNEL)\n"
+    "  -q, --quiet           results only: one tab-separated line per file\n"
+    "  -h, --help            -V, --version\n"
+    "\n"
+    "SIZE takes K M G T (powers of 1024), KB MB GB TB (powers of 1000), KiB MiB GiB TiB.\n"
+    "Exit status: 0 success; 1 a failure while running (I/O error, file changed);\n"
+    "2 bad usage or bad input (unknown option or type, unopenable file, trailing bytes,\n"
+    "offset past the end). Other commands: mapscan gen --help, mapscan bench --help.\n";
+
+typedef struct scan_cli {
+    mapscan_options options;
+    bool json, quiet;
+    int progress;       /* -1 default, 0 off, 1 on */
+} scan_cli;
+
+static void print_table(const char *file, const mapscan_options *o, const mapscan_result *r)
+{
+    char size[32], rate[32], a[41], b[41], c[41];
+    const mapscan_stats *st = &r->stats;
+    cli_human_bytes(r->bytes, size, sizeof size);
+    cli_human_rate(r->seconds > 0 ? (double)r->bytes / r->seconds : 0, rate, sizeof rate);
+    printf("%-8s %s\n", "file", file ? file : "(total)");
+    printf("%-8s %s %s\n", "type", mapscan_type_name(o->type), mapscan_endian_name(o->endian));
+    printf("%-8s %s, %u thread%s, %s kernel\n", "backend", mapscan_backends_name(r->backends), r->threads,
+           r->threads == 1 ? "" : "s", r->kernel ? r->kernel : "-");
+    printf("%-8s %s (%llu bytes)\n", "scanned", size, (unsigned long long)r->bytes);
+    printf("%-8s %llu\n", "count", (unsigned long long)st->count);
+    if (st->count) {
+        printf("%-8s %s\n", "min", mapscan_int128_format(st->min, a));
+        printf("%-8s %s\n", "max", mapscan_int128_format(st->max, b));
+        printf("%-8s %s\n", "sum", mapscan_int128_format(st->sum, c));
+        printf("%-8s %.6Lf\n", "mean", mapscan_stats_mean(st));
+    } else {
+        printf("%-8s -\n%-8s -\n%-8s 0\n%-8s -\n", "min", "max", "sum", "mean");
+    }
+    printf("%-8s %.3f s, %s\n", "time", r->seconds, rate);
+}
+
+static void print_quiet(const char *file, const mapscan_result *r)
+{
+    char a[41], b[41], c[41];
+    const mapscan_stats *st = &r->stats;
+    if (st->count)
+        printf("%s\t%llu\t%s\t%s\t%s\t%.6Lf\n", file ? file : "total", (unsigned long long)st->count,
+               mapscan_int128_format(st->min, a), mapscan_int128_format(st->max, b),
+               mapscan_int128_format(st->sum, c), mapscan_stats_mean(st));
+    else
+        printf("%s\t0\t-\t-\t0\t-\n", file ? file : "total");
+}
+
+static void print_json(const char *file, const mapscan_options *o, const mapscan_result *r)
+{
+    fputs("{\"file\":", stdout);
+    if (file)
+        cli_json_string(stdout, file);
+    else
+        fputs("null,\"total\":true", stdout);
+    printf(",\"type\":\"%s\",\"endian\":\"%s\",\"backend\":\"%s\",\"kernel\":\"%s\",\"threads\":%u,"
+           "\"bytes\":%llu,",
+           mapscan_type_name(o->type), mapscan_endian_name(o->endian), mapscan_backends_name(r->backends),
+           r->kernel ? r->kernel : "", r->threads, (unsigned long long)r->bytes);
+    cli_json_stats(stdout, &r->stats);
+    printf(",\"seconds\":%.6f}\n", r->seconds);
+}
+
+static void print_result(const scan_cli *cli, const char *file, const mapscan_result *r, bool first)
+{
+    if (cli->json)
+        print_json(file, &cli->options, r);
+    else if (cli->quiet)
+        print_quiet(file, r);
+    else {
+        if (!first)
+            putchar('\n');
+        print_table(file, &cli->options, r);
+    }
+    fflush(stdout);
+}
+
+static int parse(int argc, char **argv, scan_cli *cli)
+{
+    enum { OPT_OFFSET = 256, OPT_LENGTH, OPT_TRAILING, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_KERNEL };
+    static const struct option longs[] = {
+        { "type", required_argument, NULL, 't' },
+        { "endian", required_argument, NULL, 'e' },
+        { "threads", required_argument, NULL, 'j' },
+        { "backend", required_argument, NULL, 'b' },
+        { "offset", required_argument, NULL, OPT_OFFSET },
+        { "length", required_argument, NULL, OPT_LENGTH },
+        { "allow-trailing", no_argument, NULL, OPT_TRAILING },
+        { "json", no_argument, NULL, OPT_JSON },
+        { "progress", no_argument, NULL, OPT_PROGRESS },
+        { "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+        { "kernel", required_argument, NULL, OPT_KERNEL },
+        { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+    mapscan_options *o = &cli->options;
+    mapscan_endian from_type = MAPSCAN_LITTLE, from_option = MAPSCAN_LITTLE;
+    bool type_sets_order = false, option_sets_order = false;
+    int c;
+    while ((c = getopt_long(argc, argv, "t:e:j:b:qhV", longs, NULL)) != -1) {
+        switch (c) {
+        case 't':
+            type_sets_order = false;
+            if (!cli_parse_type(optarg, &o->type, &from_type, &type_sets_order))
+                return EXIT_USAGE;
+            break;
+        case 'e':
+            if (!cli_parse_endian(optarg, &from_option))
+                return EXIT_USAGE;
+            option_sets_order = true;
+            break;
+        case 'j':
+            if (!cli_parse_threads(optarg, &o->threads))
+                return EXIT_USAGE;
+            break;
+        case 'b':
+            if (!mapscan_backend_parse(optarg, &o->backend)) {
+                cli_error("--backend", "unknown backend '%s' (auto, mmap or read)", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_OFFSET:
+            if (!cli_parse_size("--offset", optarg, &o->offset))
+                return EXIT_USAGE;
+            break;
+        case OPT_LENGTH:
+            if (!cli_parse_size("--length", optarg, &o->length))
+                return EXIT_USAGE;
+            break;
+        case OPT_TRAILING: o->allow_trailing = true; break;
+        case OPT_JSON: cli->json = true; break;
+        case OPT_PROGRESS: cli->progress = 1; break;
+        case OPT_NO_PROGRESS: cli->progress = 0; break;
+        case OPT_KERNEL:
+            if (!mapscan_kernel_available(optarg)) {
+                cli_error("--kernel", "'%s' is not available on this CPU (this CPU runs %s by default)",
+                          optarg, mapscan_kernel_default());
+                return EXIT_USAGE;
+            }
+            o->kernel = optarg;
+            break;
+        case 'q': cli->quiet = true; break;
+        case 'h': fputs(scan_usage, stdout); return EXIT_OK;
+        case 'V': printf("mapscan %s\n", MAPSCAN_VERSION); return EXIT_OK;
+        default:
+            fputs("Try 'mapscan --help'.\n", stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (type_sets_order && option_sets_order &&
+        mapscan_endian_resolve(from_type) != mapscan_endian_resolve(from_option)) {
+        cli_error("--endian", "conflicts with the byte order of --type");
+        return EXIT_USAGE;
+    }
+    o->endian = option_sets_order ? from_option : type_sets_order ? from_type : MAPSCAN_LITTLE;
+    if (optind >= argc) {
+        cli_error("scan", "no FILE given (try 'mapscan --help')");
+        return EXIT_USAGE;
+    }
+    if (!mapscan_kernel_default()) {
+        cli_error("MAPSCAN_KERNEL", "'%s' is not a kernel this CPU runs", getenv("MAPSCAN_KERNEL"));
+        return EXIT_USAGE;
+    }
+    return -1;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+    scan_cli cli = { .progress = -1 };
+    mapscan_options_init(&cli.options);
+    int early = parse(argc, argv, &cli);
+    if (early >= 0)
+        return early;
+
+    bool show_progress = cli_progress_wanted(cli.progress, cli.quiet);
+    int status = EXIT_OK;
+    mapscan_result total;
+    memset(&total, 0, sizeof total);
+    int scanned = 0, files = argc - optind;
+    for (int i = optind; i < argc; i++) {
+        const char *file = argv[i];
+        cli_progress_state bar = { file, cli_now(), false };
+        cli.options.progress = show_progress ? cli_progress : NULL;
+        cli.options.progress_arg = &bar;
+        mapscan_result r;
+        mapscan_error err;
+        mapscan_status s = mapscan_scan_path(file, &cli.options, &r, &err);
+        cli_progress_clear(&bar);
+        if (s != MAPSCAN_OK) {
+            cli_report_failure(file, &err);
+            int code = cli_exit_status(s);
+            if (code > status)
+                status = code;
+            continue;
+        }
+        print_result(&cli, file, &r, scanned == 0);
+        mapscan_stats_merge(&total.stats, &r.stats);
+        total.bytes += r.bytes;
+        total.seconds += r.seconds;
+        total.backends |= r.backends;
+        total.kernel = r.kernel;
+        if (r.threads > total.threads)
+            total.threads = r.threads;
+        scanned++;
+    }
+    /* A total over only some of the files would pass for the whole. */
+    if (files >= 2 && scanned == files)
+        print_result(&cli, NULL, &total, false);
+    return status;
+}

@@ -1,0 +1,32 @@
+#include "internal.h"
+
+#include <stdio.h>
+
+mapscan_status ms_fail(mapscan_error *error, mapscan_status status, int sys_errno,
+                       const char *fmt, ...)
+{
+    if (error) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(error->message, sizeof error->message, fmt, ap);
+        va_end(ap);
+        error->status = status;
+        error->sys_errno = sys_errno;
+    }
+    return status;
+}
+
+bool mapscan_status_is_input_error(mapscan_status status)
+{
+    switch (status) {
+    case MAPSCAN_E_INVALID:
+    case MAPSCAN_E_OPEN:
+    case MAPSCAN_E_OFFSET:
+    case MAPSCAN_E_TRAILING:
+    case MAPSCAN_E_UNMAPPABLE:
+    case MAPSCAN_E_EXISTS:
+        return true;
+    default:
+        return false;
+    }
+}

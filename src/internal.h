@@ -1,0 +1,126 @@
+/* Declarations shared by the library's source files; not installed. */
+#ifndef MAPSCAN_INTERNAL_H
+#define MAPSCAN_INTERNAL_H
+
+#include "mapscan.h"
+
+#include <stdarg.h>
+
+__extension__ typedef __int128 ms_i128;
+__extension__ typedef unsigned __int128 ms_u128;
+
+static inline ms_i128 ms_from_int128(mapscan_int128 v)
+{
+    return (ms_i128)(((ms_u128)(uint64_t)v.hi << 64) | v.lo);
+}
+
+static inline mapscan_int128 ms_to_int128(ms_i128 v)
+{
+    mapscan_int128 out = { (uint64_t)v, (int64_t)((ms_u128)v >> 64) };
+    return out;
+}
+
+/* Running statistics of one worker or one call; min and max are only
+ * meaningful when count > 0. */
+typedef struct ms_acc {
+    uint64_t count;
+    ms_i128 min, max, sum;
+} ms_acc;
+
+void ms_acc_init(ms_acc *acc);
+void ms_acc_merge(ms_acc *into, const ms_acc *from);
+void ms_acc_to_stats(const ms_acc *acc, mapscan_stats *stats);
+
+/* ---- reduction kernels (kernel.c, reduce_*.c) ----
+ * A kernel folds n elements starting at p (any alignment) into acc.
+ * Tables are indexed [type][swap], swap = 1 when the file's byte order is
+ * not the host's. */
+typedef void (*ms_reduce_fn)(const unsigned char *p, size_t n, ms_acc *acc);
+
+typedef struct ms_kernel {
+    const char *name;
+    ms_reduce_fn reduce[MAPSCAN_TYPE_COUNT][2];
+} ms_kernel;
+
+extern const ms_kernel ms_kernel_scalar;
+#if defined(MAPSCAN_HAVE_X86_KERNELS)
+extern const ms_kernel ms_kernel_avx2;
+extern const ms_kernel ms_kernel_avx512;
+#endif
+
+/* NULL name: the default. Returns NULL for an unknown or unsupported name. */
+const ms_kernel *ms_kernel_find(const char *name);
+
+/* ---- partition.c ---- */
+
+/* How a byte range of whole elements is cut into page-aligned chunks. */
+typedef struct ms_plan {
+    uint64_t offset;        /* file offset of element 0 */
+    uint64_t count;         /* elements */
+    size_t elem_size;
+    uint64_t base;          /* offset rounded down to the page */
+    uint64_t chunk_bytes;   /* a multiple of the page size */
+    uint64_t chunks;
+} ms_plan;
+
+void ms_plan_make(ms_plan *plan, uint64_t offset, uint64_t count, size_t elem_size,
+                  uint64_t chunk_bytes, size_t page_size);
+/* Elements [*first, *end) of chunk k: those whose first byte lies in it. */
+void ms_plan_chunk(const ms_plan *plan, uint64_t k, uint64_t *first, uint64_t *end);
+/* Chunk size for this machine, from its caches, and for `threads` workers. */
+uint64_t ms_chunk_bytes_for(uint64_t range_bytes, unsigned threads, size_t page_size);
+
+/* ---- topology.c (hwloc) ---- */
+
+unsigned ms_topo_cores(void);
+unsigned ms_topo_pus(void);
+uint64_t ms_topo_l2_bytes(void);
+/* Binds the calling thread to the index-th of n spread places; false when
+ * binding is unsupported or failed (never fatal). */
+bool ms_topo_bind(unsigned index, unsigned n);
+
+/* ---- pool.c: the only file that touches pthreads ---- */
+
+typedef void (*ms_work_fn)(unsigned worker, void *arg);
+typedef void (*ms_poll_fn)(void *arg);
+
+/* Runs work(i, arg) for i in [0, n) on n threads (bound to cores when bind
+ * is set) and calls poll(arg) on the calling thread about every 100 ms
+ * until all have returned. Returns false, with errno set, if no thread at
+ * all could be started; fewer started threads still run all indices. */
+bool ms_pool_run(unsigned n, bool bind, ms_work_fn work, ms_poll_fn poll, void *arg);
+
+/* ---- sigbus.c ---- */
+
+/* Runs fn(arg) so that a SIGBUS raised on this thread inside it returns
+ * false instead of killing the process. */
+bool ms_sigbus_guard(void (*fn)(void *arg), void *arg);
+
+/* ---- error.c ---- */
+
+mapscan_status ms_fail(mapscan_error *error, mapscan_status status, int sys_errno,
+                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* ---- scan paths ---- */
+
+/* Everything a scan needs after validation. */
+typedef struct ms_scan_request {
+    int fd;
+    const mapscan_options *options;
+    const ms_kernel *kernel;
+    ms_reduce_fn reduce;
+    ms_plan plan;
+    unsigned threads;
+} ms_scan_request;
+
+mapscan_status ms_scan_parallel(const ms_scan_request *req, mapscan_result *result,
+                                mapscan_error *error);
+mapscan_status ms_scan_stream(int fd, const mapscan_options *options, ms_reduce_fn reduce,
+                              mapscan_result *result, mapscan_error *error);
+/* pread exactly len bytes at off, retrying EINTR and short reads. Returns
+ * 0, or the errno; ENODATA when the file ended first. */
+int ms_pread_full(int fd, void *buf, size_t len, uint64_t off);
+
+double ms_now(void);
+
+#endif

@@ -1,0 +1,65 @@
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Kernels from best to plainest; a kernel is usable when the CPU and the
+ * OS (saved vector state) support its instruction set. */
+static bool supported(const ms_kernel *k)
+{
+#if defined(MAPSCAN_HAVE_X86_KERNELS)
+    __builtin_cpu_init();
+    if (k == &ms_kernel_avx512)
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+               __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2");
+    if (k == &ms_kernel_avx2)
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2");
+#endif
+    return k == &ms_kernel_scalar;
+}
+
+static const ms_kernel *const all_kernels[] = {
+#if defined(MAPSCAN_HAVE_X86_KERNELS)
+    &ms_kernel_avx512,
+    &ms_kernel_avx2,
+#endif
+    &ms_kernel_scalar,
+};
+
+static const ms_kernel *by_name(const char *name)
+{
+    for (size_t i = 0; i < sizeof all_kernels / sizeof all_kernels[0]; i++)
+        if (strcmp(all_kernels[i]->name, name) == 0)
+            return supported(all_kernels[i]) ? all_kernels[i] : NULL;
+    return NULL;
+}
+
+static const ms_kernel *best(void)
+{
+    for (size_t i = 0; i < sizeof all_kernels / sizeof all_kernels[0]; i++)
+        if (supported(all_kernels[i]))
+            return all_kernels[i];
+    return &ms_kernel_scalar;
+}
+
+const ms_kernel *ms_kernel_find(const char *name)
+{
+    if (name)
+        return by_name(name);
+    const char *forced = getenv("MAPSCAN_KERNEL");
+    if (forced && *forced)
+        return by_name(forced);
+    return best();
+}
+
+const char *mapscan_kernel_default(void)
+{
+    const ms_kernel *k = ms_kernel_find(NULL);
+    return k ? k->name : NULL;
+}
+
+bool mapscan_kernel_available(const char *name)
+{
+    return name && by_name(name) != NULL;
+}

@@ -1,0 +1,110 @@
+/*
+ * The fused min/max/sum loops, written once and compiled once per
+ * instruction set: reduce_scalar.c (vectorizer off), reduce_avx2.c and
+ * reduce_avx512.c (compiled with those -m flags). The includer defines
+ * KERNEL_TABLE, the name of the ms_kernel it exports, and KERNEL_NAME.
+ *
+ * Each loop is kept plain so that the compiler vectorizes it: loads through
+ * memcpy (any alignment), an optional byte swap, and three reductions.
+ * Sums go into narrow lanes inside blocks short enough that a lane cannot
+ * overflow, and into a 128-bit total between blocks. 64-bit values are
+ * summed as two 32-bit halves, after flipping the sign bit of signed
+ * values so that both halves are unsigned (the bias is taken off at the end).
+ */
+#include "../internal.h"
+
+#include <string.h>
+
+#define BSWAP8(x) (x)
+#define BSWAP16(x) __builtin_bswap16(x)
+#define BSWAP32(x) __builtin_bswap32(x)
+#define BSWAP64(x) __builtin_bswap64(x)
+#define NOSWAP(x) (x)
+
+static inline void fold(ms_acc *acc, uint64_t n, ms_i128 min, ms_i128 max, ms_i128 sum)
+{
+    if (n == 0)
+        return;
+    ms_acc part = { n, min, max, sum };
+    ms_acc_merge(acc, &part);
+}
+
+/* 8-, 16- and 32-bit elements: T is the element type, U the unsigned type
+ * of the same size, LANE the per-block sum type, BLOCK its element count. */
+#define DEFINE_NARROW(FN, T, U, SWAP, LANE, BLOCK, TMIN, TMAX)                  \
+    static void FN(const unsigned char *p, size_t n, ms_acc *acc)              \
+    {                                                                          \
+        T lo = TMAX, hi = TMIN;                                                \
+        ms_i128 total = 0;                                                     \
+        for (size_t start = 0; start < n; start += (BLOCK)) {                  \
+            size_t end = n - start < (BLOCK) ? n : start + (BLOCK);            \
+            LANE s = 0;                                                        \
+            for (size_t i = start; i < end; i++) {                             \
+                U raw;                                                         \
+                memcpy(&raw, p + i * sizeof(U), sizeof(U));                    \
+                T v = (T)SWAP(raw);                                            \
+                lo = v < lo ? v : lo;                                          \
+                hi = v > hi ? v : hi;                                          \
+                s += v;                                                        \
+            }                                                                  \
+            total += s;                                                        \
+        }                                                                      \
+        fold(acc, n, lo, hi, total);                                           \
+    }
+
+#define DEFINE_WIDE(FN, T, SWAP, BIAS, TMIN, TMAX)                             \
+    static void FN(const unsigned char *p, size_t n, ms_acc *acc)              \
+    {                                                                          \
+        T lo = TMAX, hi = TMIN;                                                \
+        ms_i128 total = 0;                                                     \
+        const size_t block = (size_t)1 << 30;                                  \
+        for (size_t start = 0; start < n; start += block) {                    \
+            size_t end = n - start < block ? n : start + block;                \
+            uint64_t low_half = 0, high_half = 0;                              \
+            for (size_t i = start; i < end; i++) {                             \
+                uint64_t raw;                                                  \
+                memcpy(&raw, p + i * 8, 8);                                    \
+                raw = SWAP(raw);                                               \
+                T v = (T)raw;                                                  \
+                lo = v < lo ? v : lo;                                          \
+                hi = v > hi ? v : hi;                                          \
+                uint64_t biased = raw ^ (BIAS);                                \
+                low_half += biased & 0xffffffffu;                              \
+                high_half += biased >> 32;                                     \
+            }                                                                  \
+            total += ((ms_i128)high_half << 32) + (ms_i128)low_half;           \
+            total -= (ms_i128)(end - start) * (ms_i128)(BIAS);                 \
+        }                                                                      \
+        fold(acc, n, lo, hi, total);                                           \
+    }
+
+#define SIGN64 ((uint64_t)1 << 63)
+
+DEFINE_NARROW(r_i8, int8_t, uint8_t, NOSWAP, int32_t, (size_t)1 << 23, INT8_MIN, INT8_MAX)
+DEFINE_NARROW(r_u8, uint8_t, uint8_t, NOSWAP, uint32_t, (size_t)1 << 23, 0, UINT8_MAX)
+DEFINE_NARROW(r_i16, int16_t, uint16_t, NOSWAP, int32_t, (size_t)1 << 15, INT16_MIN, INT16_MAX)
+DEFINE_NARROW(r_u16, uint16_t, uint16_t, NOSWAP, uint32_t, (size_t)1 << 16, 0, UINT16_MAX)
+DEFINE_NARROW(r_i16s, int16_t, uint16_t, BSWAP16, int32_t, (size_t)1 << 15, INT16_MIN, INT16_MAX)
+DEFINE_NARROW(r_u16s, uint16_t, uint16_t, BSWAP16, uint32_t, (size_t)1 << 16, 0, UINT16_MAX)
+DEFINE_NARROW(r_i32, int32_t, uint32_t, NOSWAP, int64_t, (size_t)1 << 30, INT32_MIN, INT32_MAX)
+DEFINE_NARROW(r_u32, uint32_t, uint32_t, NOSWAP, uint64_t, (size_t)1 << 30, 0, UINT32_MAX)
+DEFINE_NARROW(r_i32s, int32_t, uint32_t, BSWAP32, int64_t, (size_t)1 << 30, INT32_MIN, INT32_MAX)
+DEFINE_NARROW(r_u32s, uint32_t, uint32_t, BSWAP32, uint64_t, (size_t)1 << 30, 0, UINT32_MAX)
+DEFINE_WIDE(r_i64, int64_t, NOSWAP, SIGN64, INT64_MIN, INT64_MAX)
+DEFINE_WIDE(r_u64, uint64_t, NOSWAP, 0, 0, UINT64_MAX)
+DEFINE_WIDE(r_i64s, int64_t, BSWAP64, SIGN64, INT64_MIN, INT64_MAX)
+DEFINE_WIDE(r_u64s, uint64_t, BSWAP64, 0, 0, UINT64_MAX)
+
+const ms_kernel KERNEL_TABLE = {
+    KERNEL_NAME,
+    {
+        [MAPSCAN_I8] = { r_i8, r_i8 },
+        [MAPSCAN_U8] = { r_u8, r_u8 },
+        [MAPSCAN_I16] = { r_i16, r_i16s },
+        [MAPSCAN_U16] = { r_u16, r_u16s },
+        [MAPSCAN_I32] = { r_i32, r_i32s },
+        [MAPSCAN_U32] = { r_u32, r_u32s },
+        [MAPSCAN_I64] = { r_i64, r_i64s },
+        [MAPSCAN_U64] = { r_u64, r_u64s },
+    },
+};

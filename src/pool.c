@@ -1,0 +1,112 @@
+/*
+ * The worker pool: the only file that calls pthreads.
+ *
+ * Ownership: the caller owns `arg` and everything it points to; each worker
+ * writes only the slot its index names, so the pool itself shares nothing
+ * but a count of finished workers under one mutex.
+ * Hand-out: the pool only starts threads; how they take work (the scan's
+ * atomic chunk counter) is the caller's business.
+ * Stop: each worker returns when its work function does; the caller stops
+ * early by making the work function return (a flag it polls).
+ * Merge: after ms_pool_run returns every worker has been joined, so the
+ * caller reads the per-worker slots in index order, without locks.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+typedef struct pool {
+    pthread_mutex_t lock;
+    pthread_cond_t done_changed;
+    unsigned done;
+    unsigned started;
+    unsigned total;
+    bool bind;
+    ms_work_fn work;
+    void *arg;
+} pool;
+
+typedef struct slot {
+    pool *owner;
+    unsigned first;     /* this thread runs indices first, first + started, ... */
+} slot;
+
+static void *worker_main(void *p)
+{
+    slot *s = p;
+    pool *pl = s->owner;
+    pthread_mutex_lock(&pl->lock);      /* released once all are started */
+    unsigned stride = pl->started;
+    pthread_mutex_unlock(&pl->lock);
+    if (pl->bind)
+        ms_topo_bind(s->first, pl->total);
+    for (unsigned i = s->first; i < pl->total; i += stride)
+        pl->work(i, pl->arg);
+    pthread_mutex_lock(&pl->lock);
+    pl->done++;
+    pthread_cond_signal(&pl->done_changed);
+    pthread_mutex_unlock(&pl->lock);
+    return NULL;
+}
+
+bool ms_pool_run(unsigned n, bool bind, ms_work_fn work, ms_poll_fn poll, void *arg)
+{
+    pool pl = { .total = n, .bind = bind, .work = work, .arg = arg };
+    pthread_t *threads = calloc(n, sizeof *threads);
+    slot *slots = calloc(n, sizeof *slots);
+    if (!threads || !slots) {
+        free(threads);
+        free(slots);
+        errno = ENOMEM;
+        return false;
+    }
+    pthread_mutex_init(&pl.lock, NULL);
+    pthread_cond_init(&pl.done_changed, NULL);
+
+    /* Hold the lock while starting, so that no worker reads `started`
+     * before it is final. */
+    pthread_mutex_lock(&pl.lock);
+    int err = 0;
+    for (unsigned i = 0; i < n; i++) {
+        slots[i] = (slot){ &pl, i };
+        err = pthread_create(&threads[i], NULL, worker_main, &slots[i]);
+        if (err)
+            break;
+        pl.started++;
+    }
+    if (pl.started == 0) {
+        pthread_mutex_unlock(&pl.lock);
+        pthread_cond_destroy(&pl.done_changed);
+        pthread_mutex_destroy(&pl.lock);
+        free(threads);
+        free(slots);
+        errno = err;
+        return false;
+    }
+    while (pl.done < pl.started) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 100 * 1000 * 1000;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&pl.done_changed, &pl.lock, &until);
+        if (poll && pl.done < pl.started) {
+            pthread_mutex_unlock(&pl.lock);
+            poll(arg);
+            pthread_mutex_lock(&pl.lock);
+        }
+    }
+    pthread_mutex_unlock(&pl.lock);
+    for (unsigned i = 0; i < pl.started; i++)
+        pthread_join(threads[i], NULL);
+    pthread_cond_destroy(&pl.done_changed);
+    pthread_mutex_destroy(&pl.lock);
+    free(threads);
+    free(slots);
+    return true;
+}

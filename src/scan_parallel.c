@@ -1,0 +1,291 @@
+/*
+ * The parallel scan of a regular file.
+ *
+ * The coordinator (ms_scan_parallel) maps the range once, read-only, and
+ * starts the pool. Workers take chunk indices from one atomic counter, so a
+ * slow core simply takes fewer chunks. Each worker reduces its chunks into
+ * its own cache-line-aligned slot; nothing else is written in the hot path
+ * but the progress counter, once a chunk. The coordinator merges the slots
+ * in worker order after all are joined.
+ *
+ * A chunk is read one of two ways:
+ *  - mmap: the kernel runs straight on the mapping. Before it, the worker
+ *    asks the kernel to read ahead the chunk it will probably take next;
+ *    after it, the chunk's pages are dropped from this process's mapping
+ *    (they stay in the page cache), so the resident set stays bounded by a
+ *    few chunks per worker whatever the size of the file.
+ *  - read: pread() into a private buffer that fits the L2 cache, then the
+ *    kernel on the buffer.
+ * With the auto backend each worker times one chunk each way at its start
+ * and every PROBE_INTERVAL chunks after, and uses the faster one in between:
+ * a mapping of a file that entered the page cache by being written costs a
+ * fault per 4 KiB page and can be several times slower than pread, while a
+ * file read into large folios maps faster than pread copies it.
+ *
+ * The first error stops every worker at its next chunk; only the worker
+ * that raised the stop flag writes the error.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define PROBE_INTERVAL 64
+#define READ_BUFFER_BYTES ((size_t)1 << 20)
+/* read is chosen only when clearly faster: the mapping needs no copy. */
+#define READ_MUST_WIN_BY 1.25
+
+typedef enum method { BY_MMAP, BY_READ } method;
+
+typedef struct worker {
+    ms_acc acc;
+    unsigned used;              /* MAPSCAN_USED_* */
+    unsigned char *buffer;
+    uint64_t chunks_done;
+    double mmap_rate, read_rate;    /* bytes/s of the last probe */
+    method preferred;
+} __attribute__((aligned(64))) worker;
+
+typedef struct job {
+    const ms_scan_request *req;
+    const unsigned char *map;       /* page plan.base of the file, or NULL */
+    size_t map_len;
+    size_t page;
+    size_t read_bytes;              /* per pread, a multiple of the element size */
+    worker *workers;
+    _Atomic uint64_t next_chunk;
+    _Atomic uint64_t done_bytes;
+    atomic_int stop;
+    mapscan_error error;
+} job;
+
+static void raise_error(job *j, mapscan_status status, int sys_errno, const char *what)
+{
+    int expected = 0;
+    if (atomic_compare_exchange_strong(&j->stop, &expected, 1))
+        ms_fail(&j->error, status, sys_errno, "%s", what);
+}
+
+typedef struct kernel_call {
+    ms_reduce_fn reduce;
+    const unsigned char *p;
+    size_t n;
+    ms_acc *acc;
+} kernel_call;
+
+static void run_kernel(void *arg)
+{
+    kernel_call *c = arg;
+    c->reduce(c->p, c->n, c->acc);
+}
+
+static void advise(const job *j, uint64_t chunk, int advice)
+{
+    const ms_plan *plan = &j->req->plan;
+    if (chunk >= plan->chunks)
+        return;
+    uint64_t start = chunk * plan->chunk_bytes;
+    if (start >= j->map_len)
+        return;
+    uint64_t len = plan->chunk_bytes;
+    if (len > j->map_len - start)
+        len = j->map_len - start;
+    madvise((void *)(j->map + start), len, advice);
+}
+
+static bool scan_mapped(job *j, worker *w, uint64_t chunk, uint64_t first, uint64_t end)
+{
+    const ms_plan *plan = &j->req->plan;
+    advise(j, chunk + j->req->threads, MADV_WILLNEED);
+    kernel_call call = {
+        j->req->reduce,
+        j->map + (plan->offset - plan->base) + first * plan->elem_size,
+        (size_t)(end - first),
+        &w->acc,
+    };
+    bool ok = ms_sigbus_guard(run_kernel, &call);
+    advise(j, chunk, MADV_DONTNEED);
+    if (!ok)
+        raise_error(j, MAPSCAN_E_CHANGED, 0, "the file shrank during the scan (SIGBUS in the mapping)");
+    return ok;
+}
+
+static bool scan_read(job *j, worker *w, uint64_t first, uint64_t end)
+{
+    const ms_plan *plan = &j->req->plan;
+    uint64_t at = plan->offset + first * plan->elem_size;
+    uint64_t left = (end - first) * plan->elem_size;
+    while (left > 0) {
+        size_t piece = left < j->read_bytes ? (size_t)left : j->read_bytes;
+        int err = ms_pread_full(j->req->fd, w->buffer, piece, at);
+        if (err == ENODATA) {
+            raise_error(j, MAPSCAN_E_CHANGED, 0, "the file shrank during the scan (read ended early)");
+            return false;
+        }
+        if (err) {
+            char what[160];
+            snprintf(what, sizeof what, "read failed at byte %llu: %s", (unsigned long long)at,
+                     strerror(err));
+            raise_error(j, MAPSCAN_E_IO, err, what);
+            return false;
+        }
+        j->req->reduce(w->buffer, piece / plan->elem_size, &w->acc);
+        at += piece;
+        left -= piece;
+    }
+    return true;
+}
+
+static method choose(const job *j, worker *w)
+{
+    switch (j->req->options->backend) {
+    case MAPSCAN_BACKEND_MMAP: return BY_MMAP;
+    case MAPSCAN_BACKEND_READ: return BY_READ;
+    default: break;
+    }
+    uint64_t phase = w->chunks_done % PROBE_INTERVAL;
+    if (phase == 0)
+        return BY_MMAP;
+    if (phase == 1)
+        return BY_READ;
+    return w->preferred;
+}
+
+static void scan_chunks(unsigned index, void *arg)
+{
+    job *j = arg;
+    worker *w = &j->workers[index];
+    const ms_plan *plan = &j->req->plan;
+    volatile sig_atomic_t *cancel = j->req->options->cancel;
+
+    while (!atomic_load_explicit(&j->stop, memory_order_relaxed)) {
+        if (cancel && *cancel) {
+            raise_error(j, MAPSCAN_E_CANCELLED, 0, "cancelled");
+            return;
+        }
+        uint64_t chunk = atomic_fetch_add_explicit(&j->next_chunk, 1, memory_order_relaxed);
+        if (chunk >= plan->chunks)
+            return;
+        uint64_t first, end;
+        ms_plan_chunk(plan, chunk, &first, &end);
+        if (first == end)
+            continue;
+
+        method how = choose(j, w);
+        double start = ms_now();
+        bool ok = how == BY_MMAP ? scan_mapped(j, w, chunk, first, end) : scan_read(j, w, first, end);
+        if (!ok)
+            return;
+        double rate = (double)((end - first) * plan->elem_size) / (ms_now() - start + 1e-9);
+        if (how == BY_MMAP) {
+            w->used |= MAPSCAN_USED_MMAP;
+            w->mmap_rate = rate;
+        } else {
+            w->used |= MAPSCAN_USED_READ;
+            w->read_rate = rate;
+        }
+        if (w->chunks_done % PROBE_INTERVAL == 1)
+            w->preferred = w->read_rate > READ_MUST_WIN_BY * w->mmap_rate ? BY_READ : BY_MMAP;
+        w->chunks_done++;
+        atomic_fetch_add_explicit(&j->done_bytes, (end - first) * plan->elem_size,
+                                  memory_order_relaxed);
+    }
+}
+
+static void report_progress(void *arg)
+{
+    job *j = arg;
+    const mapscan_options *o = j->req->options;
+    if (o->progress)
+        o->progress(atomic_load(&j->done_bytes), j->req->plan.count * j->req->plan.elem_size,
+                    o->progress_arg);
+}
+
+static bool map_range(job *j, mapscan_error *error)
+{
+    const ms_plan *plan = &j->req->plan;
+    j->map_len = (size_t)(plan->offset - plan->base + plan->count * plan->elem_size);
+    void *p = mmap(NULL, j->map_len, PROT_READ, MAP_SHARED, j->req->fd, (off_t)plan->base);
+    if (p == MAP_FAILED) {
+        int err = errno;
+        if (j->req->options->backend == MAPSCAN_BACKEND_MMAP) {
+            ms_fail(error, MAPSCAN_E_UNMAPPABLE, err, "cannot map the file: %s", strerror(err));
+            return false;
+        }
+        j->map = NULL;      /* auto falls back to read for the whole scan */
+        return true;
+    }
+    j->map = p;
+    madvise(p, j->map_len, MADV_SEQUENTIAL);
+    return true;
+}
+
+mapscan_status ms_scan_parallel(const ms_scan_request *req, mapscan_result *result,
+                                mapscan_error *error)
+{
+    job j = { .req = req, .page = (size_t)sysconf(_SC_PAGESIZE) };
+    size_t elem = req->plan.elem_size;
+    j.read_bytes = READ_BUFFER_BYTES / elem * elem;
+    atomic_init(&j.next_chunk, 0);
+    atomic_init(&j.done_bytes, 0);
+    atomic_init(&j.stop, 0);
+
+    mapscan_options local = *req->options;
+    ms_scan_request effective = *req;
+    effective.options = &local;
+    j.req = &effective;
+    if (local.backend != MAPSCAN_BACKEND_READ && !map_range(&j, error))
+        return error->status;
+    if (local.backend == MAPSCAN_BACKEND_AUTO && !j.map)
+        local.backend = MAPSCAN_BACKEND_READ;
+
+    unsigned n = req->threads;
+    j.workers = aligned_alloc(64, sizeof(worker) * n);
+    if (!j.workers) {
+        if (j.map)
+            munmap((void *)j.map, j.map_len);
+        return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for %u workers", n);
+    }
+    mapscan_status status = MAPSCAN_OK;
+    for (unsigned i = 0; i < n; i++) {
+        memset(&j.workers[i], 0, sizeof(worker));
+        ms_acc_init(&j.workers[i].acc);
+        if (local.backend != MAPSCAN_BACKEND_MMAP) {
+            j.workers[i].buffer = malloc(j.read_bytes);
+            if (!j.workers[i].buffer)
+                status = ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for read buffers");
+        }
+    }
+
+    if (status == MAPSCAN_OK) {
+        report_progress(&j);
+        double start = ms_now();
+        if (!ms_pool_run(n, n <= ms_topo_pus(), scan_chunks, report_progress, &j))
+            status = ms_fail(error, MAPSCAN_E_NOMEM, errno, "cannot start threads: %s", strerror(errno));
+        result->seconds = ms_now() - start;
+    }
+    if (status == MAPSCAN_OK && atomic_load(&j.stop)) {
+        *error = j.error;
+        status = j.error.status;
+    }
+    if (status == MAPSCAN_OK) {
+        ms_acc total;
+        ms_acc_init(&total);
+        for (unsigned i = 0; i < n; i++) {
+            ms_acc_merge(&total, &j.workers[i].acc);
+            result->backends |= j.workers[i].used;
+        }
+        ms_acc_to_stats(&total, &result->stats);
+    }
+    for (unsigned i = 0; i < n; i++)
+        free(j.workers[i].buffer);
+    free(j.workers);
+    if (j.map)
+        munmap((void *)j.map, j.map_len);
+    return status;
+}

@@ -1,0 +1,174 @@
+#include "internal.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+static const struct {
+    const char *name;
+    const char *numpy;
+    size_t size;
+    bool is_signed;
+} type_info[MAPSCAN_TYPE_COUNT] = {
+    [MAPSCAN_I8] = { "i8", "int8", 1, true },
+    [MAPSCAN_U8] = { "u8", "uint8", 1, false },
+    [MAPSCAN_I16] = { "i16", "int16", 2, true },
+    [MAPSCAN_U16] = { "u16", "uint16", 2, false },
+    [MAPSCAN_I32] = { "i32", "int32", 4, true },
+    [MAPSCAN_U32] = { "u32", "uint32", 4, false },
+    [MAPSCAN_I64] = { "i64", "int64", 8, true },
+    [MAPSCAN_U64] = { "u64", "uint64", 8, false },
+};
+
+size_t mapscan_type_size(mapscan_type type) { return type_info[type].size; }
+bool mapscan_type_is_signed(mapscan_type type) { return type_info[type].is_signed; }
+const char *mapscan_type_name(mapscan_type type) { return type_info[type].name; }
+
+mapscan_int128 mapscan_type_min(mapscan_type type)
+{
+    if (!type_info[type].is_signed)
+        return ms_to_int128(0);
+    return ms_to_int128(-((ms_i128)1 << (8 * type_info[type].size - 1)));
+}
+
+mapscan_int128 mapscan_type_max(mapscan_type type)
+{
+    unsigned bits = 8 * (unsigned)type_info[type].size - (type_info[type].is_signed ? 1 : 0);
+    return ms_to_int128(((ms_i128)1 << bits) - 1);
+}
+
+static bool find_by_kind_and_size(char kind, size_t size, mapscan_type *type)
+{
+    for (int t = 0; t < MAPSCAN_TYPE_COUNT; t++) {
+        if (type_info[t].size == size && type_info[t].is_signed == (kind == 'i')) {
+            *type = (mapscan_type)t;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool mapscan_type_parse(const char *text, mapscan_type *type, mapscan_endian *endian,
+                        bool *endian_given)
+{
+    mapscan_endian order = MAPSCAN_NATIVE;
+    bool has_order = true;
+    switch (text[0]) {
+    case '<': order = MAPSCAN_LITTLE; break;
+    case '>': order = MAPSCAN_BIG; break;
+    case '=': case '|': order = MAPSCAN_NATIVE; break;
+    default: has_order = false; break;
+    }
+    const char *name = has_order ? text + 1 : text;
+    mapscan_type found = MAPSCAN_TYPE_COUNT;
+
+    for (int t = 0; t < MAPSCAN_TYPE_COUNT; t++) {
+        bool ours = !has_order && strcasecmp(name, type_info[t].name) == 0;
+        if (ours || strcasecmp(name, type_info[t].numpy) == 0)
+            found = (mapscan_type)t;
+    }
+    /* numpy's kind-and-byte-count codes: i1 i2 i4 i8 u1 u2 u4 u8. Without a
+     * byte-order character "i8"/"u8" were taken above as 8-bit names. */
+    if (found == MAPSCAN_TYPE_COUNT && strlen(name) == 2 && strchr("iuIU", name[0]) &&
+        strchr("1248", name[1])) {
+        char kind = (char)tolower((unsigned char)name[0]);
+        if (!find_by_kind_and_size(kind, (size_t)(name[1] - '0'), &found))
+            found = MAPSCAN_TYPE_COUNT;
+    }
+    if (found == MAPSCAN_TYPE_COUNT)
+        return false;
+    *type = found;
+    /* '|' means "order does not apply": only for one-byte types. */
+    if (text[0] == '|' && type_info[found].size != 1)
+        return false;
+    if (has_order && text[0] != '|') {
+        *endian = order;
+        *endian_given = true;
+    }
+    return true;
+}
+
+bool mapscan_endian_parse(const char *text, mapscan_endian *endian)
+{
+    if (strcasecmp(text, "little") == 0 || strcasecmp(text, "le") == 0)
+        *endian = MAPSCAN_LITTLE;
+    else if (strcasecmp(text, "big") == 0 || strcasecmp(text, "be") == 0)
+        *endian = MAPSCAN_BIG;
+    else if (strcasecmp(text, "native") == 0)
+        *endian = MAPSCAN_NATIVE;
+    else
+        return false;
+    return true;
+}
+
+mapscan_endian mapscan_endian_resolve(mapscan_endian endian)
+{
+    if (endian != MAPSCAN_NATIVE)
+        return endian;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return MAPSCAN_BIG;
+#else
+    return MAPSCAN_LITTLE;
+#endif
+}
+
+const char *mapscan_endian_name(mapscan_endian endian)
+{
+    return mapscan_endian_resolve(endian) == MAPSCAN_BIG ? "big" : "little";
+}
+
+bool mapscan_backend_parse(const char *text, mapscan_backend *backend)
+{
+    if (strcmp(text, "auto") == 0)
+        *backend = MAPSCAN_BACKEND_AUTO;
+    else if (strcmp(text, "mmap") == 0)
+        *backend = MAPSCAN_BACKEND_MMAP;
+    else if (strcmp(text, "read") == 0)
+        *backend = MAPSCAN_BACKEND_READ;
+    else
+        return false;
+    return true;
+}
+
+const char *mapscan_backends_name(unsigned used_bits)
+{
+    switch (used_bits & (MAPSCAN_USED_MMAP | MAPSCAN_USED_READ)) {
+    case MAPSCAN_USED_MMAP: return "mmap";
+    case MAPSCAN_USED_READ: return "read";
+    case MAPSCAN_USED_MMAP | MAPSCAN_USED_READ: return "mmap+read";
+    default: return "none";
+    }
+}
+
+bool mapscan_size_parse(const char *text, uint64_t *bytes)
+{
+    static const struct { const char *suffix; uint64_t base; int power; } units[] = {
+        { "", 1, 0 },
+        { "K", 1024, 1 }, { "M", 1024, 2 }, { "G", 1024, 3 }, { "T", 1024, 4 },
+        { "KiB", 1024, 1 }, { "MiB", 1024, 2 }, { "GiB", 1024, 3 }, { "TiB", 1024, 4 },
+        { "KB", 1000, 1 }, { "MB", 1000, 2 }, { "GB", 1000, 3 }, { "TB", 1000, 4 },
+        { "B", 1, 0 },
+    };
+    if (!isdigit((unsigned char)text[0]))
+        return false;
+    uint64_t value = 0;
+    const char *p = text;
+    for (; isdigit((unsigned char)*p); p++) {
+        unsigned digit = (unsigned)(*p - '0');
+        if (value > (UINT64_MAX - digit) / 10)
+            return false;
+        value = value * 10 + digit;
+    }
+    for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
+        if (strcmp(p, units[u].suffix) != 0)
+            continue;
+        for (int i = 0; i < units[u].power; i++) {
+            if (value > UINT64_MAX / units[u].base)
+                return false;
+            value *= units[u].base;
+        }
+        *bytes = value;
+        return true;
+    }
+    return false;
+}
