@@ -1,2 +1,224 @@
+/* mapscan gen: write a reproducible test file and report its statistics. */
 #include "cli.h"
-int cmd_gen(int argc, char **argv) { (void)argc; (void)argv; return 2; }
+
+#include <getopt.h>
+#include <signal.h>
+#include <string.h>
+
+static const char gen_usage[] =
+    "Usage: mapscan gen [OPTIONS] FILE\n"
+    "Writes a reproducible file of integers and prints its statistics, computed as it\n"
+    "was written, so that any scan of it can be checked.\n"
+    "\n"
+    "  -t, --type TYPE        as for scan (numpy spellings too; default i32)\n"
+    "  -e, --endian ORDER     little | big | native (default little)\n"
+    "  -n, --count N          number of elements (suffixes as SIZE: 10G is 10*2^30)\n"
+    "  -s, --size SIZE        or: file size in bytes (a multiple of the element size)\n"
+    "  -p, --pattern P        random (default): uniform over the whole type\n"
+    "                         range:LO:HI   uniform integers in [LO, HI]\n"
+    "                         mod:M         element i is i mod M\n"
+    "                         seq           element i is i, wrapped into the type\n"
+    "                         const:V       every element is V\n"
+    "      --seed N           seed for random and range (default 0)\n"
+    "  -j, --threads N        writer threads (default: one per core)\n"
+    "  -f, --force            replace FILE if it exists\n"
+    "      --json             print what was written as JSON (scan's keys, plus pattern and seed)\n"
+    "      --progress | --no-progress   (default: a bar on stderr when it is a terminal)\n"
+    "  -q, --quiet            no progress bar, no table\n"
+    "\n"
+    "The same options give the same bytes whatever --threads is. FILE appears only when\n"
+    "complete: it is written as a temporary beside it and renamed. Exit status: 0 written;\n"
+    "1 a failure while writing (I/O error, no space); 2 bad usage, bad pattern, or FILE\n"
+    "exists without --force; 130 interrupted (nothing is left behind).\n";
+
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    /* Past a file size limit, write() should fail with EFBIG, not kill us
+     * before the temporary is removed. */
+    signal(SIGXFSZ, SIG_IGN);
+}
+
+static void pattern_text(const mapscan_gen_options *o, char *buf, size_t len)
+{
+    char a[41], b[41];
+    switch (o->pattern) {
+    case MAPSCAN_PATTERN_RANGE:
+        snprintf(buf, len, "range:%s:%s", mapscan_int128_format(o->lo, a), mapscan_int128_format(o->hi, b));
+        break;
+    case MAPSCAN_PATTERN_MOD:
+        snprintf(buf, len, "mod:%llu", (unsigned long long)o->modulus);
+        break;
+    case MAPSCAN_PATTERN_CONST:
+        snprintf(buf, len, "const:%s", mapscan_int128_format(o->lo, a));
+        break;
+    default:
+        snprintf(buf, len, "%s", mapscan_pattern_name(o->pattern));
+    }
+}
+
+static void print_json(const char *file, const mapscan_gen_options *o, const mapscan_result *r)
+{
+    char pattern[100];
+    pattern_text(o, pattern, sizeof pattern);
+    fputs("{\"file\":", stdout);
+    cli_json_string(stdout, file);
+    printf(",\"type\":\"%s\",\"endian\":\"%s\",\"pattern\":\"%s\",\"seed\":%llu,\"threads\":%u,\"bytes\":%llu,",
+           mapscan_type_name(o->type), mapscan_endian_name(o->endian), pattern, (unsigned long long)o->seed,
+           r->threads, (unsigned long long)r->bytes);
+    cli_json_stats(stdout, &r->stats);
+    printf(",\"seconds\":%.6f}\n", r->seconds);
+}
+
+static void print_table(const char *file, const mapscan_gen_options *o, const mapscan_result *r)
+{
+    char pattern[100], size[32], rate[32], a[41], b[41], c[41];
+    pattern_text(o, pattern, sizeof pattern);
+    cli_human_bytes(r->bytes, size, sizeof size);
+    cli_human_rate(r->seconds > 0 ? (double)r->bytes / r->seconds : 0, rate, sizeof rate);
+    printf("%-8s %s\n", "wrote", file);
+    printf("%-8s %s %s, %s, seed %llu\n", "type", mapscan_type_name(o->type), mapscan_endian_name(o->endian),
+           pattern, (unsigned long long)o->seed);
+    printf("%-8s %s (%llu bytes)\n", "size", size, (unsigned long long)r->bytes);
+    printf("%-8s %llu\n", "count", (unsigned long long)r->stats.count);
+    if (r->stats.count) {
+        printf("%-8s %s\n", "min", mapscan_int128_format(r->stats.min, a));
+        printf("%-8s %s\n", "max", mapscan_int128_format(r->stats.max, b));
+        printf("%-8s %s\n", "sum", mapscan_int128_format(r->stats.sum, c));
+        printf("%-8s %.6Lf\n", "mean", mapscan_stats_mean(&r->stats));
+    }
+    printf("%-8s %.3f s, %s with %u thread%s (synced)\n", "time", r->seconds, rate, r->threads,
+           r->threads == 1 ? "" : "s");
+}
+
+int cmd_gen(int argc, char **argv)
+{
+    enum { OPT_SEED = 256, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS };
+    static const struct option longs[] = {
+        { "type", required_argument, NULL, 't' },
+        { "endian", required_argument, NULL, 'e' },
+        { "count", required_argument, NULL, 'n' },
+        { "size", required_argument, NULL, 's' },
+        { "pattern", required_argument, NULL, 'p' },
+        { "seed", required_argument, NULL, OPT_SEED },
+        { "threads", required_argument, NULL, 'j' },
+        { "force", no_argument, NULL, 'f' },
+        { "json", no_argument, NULL, OPT_JSON },
+        { "progress", no_argument, NULL, OPT_PROGRESS },
+        { "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+        { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    mapscan_gen_options o;
+    mapscan_gen_options_init(&o);
+    const char *pattern = "random";
+    uint64_t count = 0, size = 0;
+    bool have_count = false, have_size = false, json = false, quiet = false;
+    bool type_sets_order = false, option_sets_order = false;
+    mapscan_endian from_type = MAPSCAN_LITTLE, from_option = MAPSCAN_LITTLE;
+    int progress = -1, c;
+    while ((c = getopt_long(argc, argv, "t:e:n:s:p:j:fqh", longs, NULL)) != -1) {
+        switch (c) {
+        case 't':
+            type_sets_order = false;
+            if (!cli_parse_type(optarg, &o.type, &from_type, &type_sets_order))
+                return EXIT_USAGE;
+            break;
+        case 'e':
+            if (!cli_parse_endian(optarg, &from_option))
+                return EXIT_USAGE;
+            option_sets_order = true;
+            break;
+        case 'n':
+            if (!cli_parse_size("--count", optarg, &count))
+                return EXIT_USAGE;
+            have_count = true;
+            break;
+        case 's':
+            if (!cli_parse_size("--size", optarg, &size))
+                return EXIT_USAGE;
+            have_size = true;
+            break;
+        case 'p': pattern = optarg; break;
+        case OPT_SEED:
+            if (!cli_parse_u64("--seed", optarg, &o.seed))
+                return EXIT_USAGE;
+            break;
+        case 'j':
+            if (!cli_parse_threads(optarg, &o.threads))
+                return EXIT_USAGE;
+            break;
+        case 'f': o.force = true; break;
+        case OPT_JSON: json = true; break;
+        case OPT_PROGRESS: progress = 1; break;
+        case OPT_NO_PROGRESS: progress = 0; break;
+        case 'q': quiet = true; break;
+        case 'h': fputs(gen_usage, stdout); return EXIT_OK;
+        default:
+            fputs("Try 'mapscan gen --help'.\n", stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (type_sets_order && option_sets_order &&
+        mapscan_endian_resolve(from_type) != mapscan_endian_resolve(from_option)) {
+        cli_error("--endian", "conflicts with the byte order of --type");
+        return EXIT_USAGE;
+    }
+    o.endian = option_sets_order ? from_option : type_sets_order ? from_type : MAPSCAN_LITTLE;
+    if (optind != argc - 1) {
+        cli_error("gen", optind >= argc ? "no FILE given" : "give exactly one FILE");
+        return EXIT_USAGE;
+    }
+    const char *file = argv[optind];
+    size_t elem = mapscan_type_size(o.type);
+    if (have_count == have_size) {
+        cli_error("gen", "give either --count or --size");
+        return EXIT_USAGE;
+    }
+    if (have_size && size % elem) {
+        cli_error("--size", "%llu is not a multiple of the %zu-byte %s", (unsigned long long)size, elem,
+                  mapscan_type_name(o.type));
+        return EXIT_USAGE;
+    }
+    o.count = have_size ? size / elem : count;
+    mapscan_error err;
+    if (mapscan_pattern_parse(pattern, &o, &err) != MAPSCAN_OK) {
+        cli_error("--pattern", "%s", err.message);
+        return EXIT_USAGE;
+    }
+
+    catch_signals();
+    cli_progress_state bar = { file, cli_now(), false };
+    if (cli_progress_wanted(progress, quiet)) {
+        o.progress = cli_progress;
+        o.progress_arg = &bar;
+    }
+    o.cancel = &interrupted;
+    mapscan_result r;
+    mapscan_status s = mapscan_generate(file, &o, &r, &err);
+    cli_progress_clear(&bar);
+    if (s != MAPSCAN_OK) {
+        cli_report_failure(file, &err);
+        return cli_exit_status(s);
+    }
+    if (json)
+        print_json(file, &o, &r);
+    else if (!quiet)
+        print_table(file, &o, &r);
+    return EXIT_OK;
+}

@@ -1,0 +1,462 @@
+/*
+ * The test-file generator.
+ *
+ * Every element is a pure function of (pattern, seed, index), so the file
+ * does not depend on how blocks are shared out between threads. Random
+ * data is a stream of 64-bit words, word k = splitmix64 of (seed, k); an
+ * element of s bytes takes s bytes of that stream, low bytes first, so that
+ * i8 and u64 files of one seed are the same bytes. "range" uses one word
+ * per element, scaled into [lo, hi] by a 64x64->128-bit multiply.
+ *
+ * Workers take blocks from an atomic counter; each produces a block's
+ * values in small batches, folds them into its own stats (plain loops, not
+ * the scan kernels: these stats are the oracle a scan is checked against),
+ * encodes them in the file's byte order and writes the block with pwrite.
+ *
+ * The file is written as a temporary in the target's directory, synced
+ * and renamed into place only when complete; any failure or cancel removes
+ * the temporary, so the target name never holds a partial file.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#define BLOCK_ELEMENTS ((uint64_t)1 << 20)     /* a multiple of 8: blocks start on stream words */
+#define BATCH 4096
+
+void mapscan_gen_options_init(mapscan_gen_options *options)
+{
+    memset(options, 0, sizeof *options);
+    options->type = MAPSCAN_I32;
+    options->endian = MAPSCAN_LITTLE;
+    options->pattern = MAPSCAN_PATTERN_RANDOM;
+}
+
+const char *mapscan_pattern_name(mapscan_pattern pattern)
+{
+    static const char *names[] = { "random", "range", "mod", "seq", "const" };
+    return (unsigned)pattern < 5 ? names[pattern] : "?";
+}
+
+/* ---- values ---- */
+
+static uint64_t splitmix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+static uint64_t stream_word(uint64_t seed, uint64_t k)
+{
+    return splitmix64(seed * 0xd1342543de82ef95u + (k + 1) * 0x9e3779b97f4a7c15u);
+}
+
+typedef struct producer {
+    const mapscan_gen_options *o;
+    unsigned bits;
+    bool is_signed;
+    ms_u128 span;       /* range: hi - lo + 1 */
+} producer;
+
+/* Raw bits of elements [first, first + n), n <= BATCH. */
+static void produce(const producer *p, uint64_t first, size_t n, uint64_t *out)
+{
+    const mapscan_gen_options *o = p->o;
+    switch (o->pattern) {
+    case MAPSCAN_PATTERN_RANDOM: {
+        /* Batches start on word boundaries (BATCH and blocks are multiples of 8). */
+        unsigned per_word = 64 / p->bits;
+        uint64_t mask = p->bits == 64 ? UINT64_MAX : ((uint64_t)1 << p->bits) - 1;
+        uint64_t k0 = first / per_word;
+        for (size_t w = 0; w * per_word < n; w++) {
+            uint64_t word = stream_word(o->seed, k0 + w);
+            for (unsigned b = 0; b < per_word && w * per_word + b < n; b++)
+                out[w * per_word + b] = (word >> (p->bits * b)) & mask;
+        }
+        break;
+    }
+    case MAPSCAN_PATTERN_RANGE: {
+        ms_i128 lo = ms_from_int128(o->lo);
+        for (size_t i = 0; i < n; i++) {
+            uint64_t word = stream_word(o->seed, first + i);
+            ms_u128 scaled = p->span >> 64 ? word : ((ms_u128)word * p->span) >> 64;
+            out[i] = (uint64_t)(lo + (ms_i128)scaled);
+        }
+        break;
+    }
+    case MAPSCAN_PATTERN_MOD:
+        for (size_t i = 0; i < n; i++)
+            out[i] = (first + i) % o->modulus;
+        break;
+    case MAPSCAN_PATTERN_SEQ:
+        for (size_t i = 0; i < n; i++)
+            out[i] = first + i;
+        break;
+    case MAPSCAN_PATTERN_CONST:
+        for (size_t i = 0; i < n; i++)
+            out[i] = o->lo.lo;
+        break;
+    }
+}
+
+/* Min, max and sum of a batch, from the raw bits read as the element type
+ * (truncated, then sign-extended for signed types). */
+static void fold_batch(const producer *p, const uint64_t *raw, size_t n, ms_acc *acc)
+{
+    unsigned shift = 64 - p->bits;
+    ms_acc part = { n, 0, 0, 0 };
+    if (p->is_signed) {
+        int64_t lo = INT64_MAX, hi = INT64_MIN;
+        for (size_t i = 0; i < n; i++) {
+            int64_t v = (int64_t)(raw[i] << shift) >> shift;
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+            part.sum += v;
+        }
+        part.min = lo;
+        part.max = hi;
+    } else {
+        uint64_t lo = UINT64_MAX, hi = 0;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t v = (raw[i] << shift) >> shift;
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+            part.sum += v;
+        }
+        part.min = lo;
+        part.max = hi;
+    }
+    ms_acc_merge(acc, &part);
+}
+
+#define ENCODE(T, SWAP)                                         \
+    for (size_t i = 0; i < n; i++) {                           \
+        T v = SWAP((T)raw[i]);                                 \
+        memcpy(out + i * sizeof(T), &v, sizeof(T));            \
+    }
+
+#define NOSWAP(x) (x)
+
+/* The batch as file bytes; swap when the file's byte order is not the host's. */
+static void encode_batch(const uint64_t *raw, size_t n, size_t size, bool swap, unsigned char *out)
+{
+    switch (size + swap * 16) {
+    case 1: case 17: ENCODE(uint8_t, NOSWAP) break;
+    case 2: ENCODE(uint16_t, NOSWAP) break;
+    case 4: ENCODE(uint32_t, NOSWAP) break;
+    case 8: ENCODE(uint64_t, NOSWAP) break;
+    case 18: ENCODE(uint16_t, __builtin_bswap16) break;
+    case 20: ENCODE(uint32_t, __builtin_bswap32) break;
+    case 24: ENCODE(uint64_t, __builtin_bswap64) break;
+    }
+}
+
+/* ---- writing ---- */
+
+typedef struct gen_job {
+    producer prod;
+    int fd;
+    size_t size;
+    bool swap;     /* file byte order is not the host's */
+    uint64_t blocks;
+    _Atomic uint64_t next_block;
+    _Atomic uint64_t done_bytes;
+    atomic_int stop;
+    mapscan_error error;
+    struct gen_worker {
+        ms_acc acc;
+        unsigned char *buffer;
+    } *workers;
+} gen_job;
+
+static void gen_raise(gen_job *j, mapscan_status status, int err, const char *fmt, uint64_t at)
+{
+    int expected = 0;
+    if (atomic_compare_exchange_strong(&j->stop, &expected, 1))
+        ms_fail(&j->error, status, err, fmt, (unsigned long long)at, strerror(err));
+}
+
+static bool write_full(int fd, const unsigned char *p, size_t len, uint64_t off, int *err)
+{
+    while (len > 0) {
+        ssize_t n = pwrite(fd, p, len, (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            *err = n < 0 ? errno : EIO;
+            return false;
+        }
+        p += n;
+        len -= (size_t)n;
+        off += (uint64_t)n;
+    }
+    return true;
+}
+
+static void gen_blocks(unsigned index, void *arg)
+{
+    gen_job *j = arg;
+    struct gen_worker *w = &j->workers[index];
+    volatile sig_atomic_t *cancel = j->prod.o->cancel;
+    uint64_t raw[BATCH];
+    while (!atomic_load_explicit(&j->stop, memory_order_relaxed)) {
+        if (cancel && *cancel) {
+            int expected = 0;
+            if (atomic_compare_exchange_strong(&j->stop, &expected, 1))
+                ms_fail(&j->error, MAPSCAN_E_CANCELLED, 0, "cancelled");
+            return;
+        }
+        uint64_t block = atomic_fetch_add(&j->next_block, 1);
+        if (block >= j->blocks)
+            return;
+        uint64_t first = block * BLOCK_ELEMENTS;
+        uint64_t n = j->prod.o->count - first < BLOCK_ELEMENTS ? j->prod.o->count - first : BLOCK_ELEMENTS;
+        for (uint64_t done = 0; done < n; done += BATCH) {
+            size_t batch = n - done < BATCH ? (size_t)(n - done) : BATCH;
+            produce(&j->prod, first + done, batch, raw);
+            fold_batch(&j->prod, raw, batch, &w->acc);
+            encode_batch(raw, batch, j->size, j->swap, w->buffer + done * j->size);
+        }
+        int err = 0;
+        if (!write_full(j->fd, w->buffer, (size_t)(n * j->size), first * j->size, &err)) {
+            gen_raise(j, err == ENOSPC || err == EDQUOT ? MAPSCAN_E_NOSPACE : MAPSCAN_E_IO, err,
+                      "write failed at byte %llu: %s", first * j->size);
+            return;
+        }
+        atomic_fetch_add(&j->done_bytes, n * j->size);
+    }
+}
+
+static void gen_poll(void *arg)
+{
+    gen_job *j = arg;
+    const mapscan_gen_options *o = j->prod.o;
+    if (o->progress)
+        o->progress(atomic_load(&j->done_bytes), o->count * j->size, o->progress_arg);
+}
+
+/* Room on the target's file system, or UINT64_MAX when it cannot be told. */
+static uint64_t free_bytes(const char *dir)
+{
+    struct statvfs fs;
+    if (statvfs(dir, &fs) != 0)
+        return UINT64_MAX;
+    return (uint64_t)fs.f_bavail * fs.f_frsize;
+}
+
+static char *dir_of(const char *path)
+{
+    char *copy = strdup(path);
+    if (!copy)
+        return NULL;
+    char *dir = strdup(dirname(copy));
+    free(copy);
+    return dir;
+}
+
+static mapscan_status place_file(const char *tmp, const char *path, bool force, mapscan_error *error)
+{
+    if (!force) {
+        if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+            return MAPSCAN_OK;
+        if (errno == EEXIST)
+            return ms_fail(error, MAPSCAN_E_EXISTS, EEXIST, "exists already; not replaced");
+        if (errno != EINVAL && errno != ENOSYS)
+            return ms_fail(error, MAPSCAN_E_IO, errno, "cannot rename into place: %s", strerror(errno));
+        /* A file system without RENAME_NOREPLACE: link fails on an existing name. */
+        if (link(tmp, path) != 0)
+            return ms_fail(error, errno == EEXIST ? MAPSCAN_E_EXISTS : MAPSCAN_E_IO, errno,
+                           "cannot put the file in place: %s", strerror(errno));
+        unlink(tmp);
+        return MAPSCAN_OK;
+    }
+    if (rename(tmp, path) != 0)
+        return ms_fail(error, MAPSCAN_E_IO, errno, "cannot rename into place: %s", strerror(errno));
+    return MAPSCAN_OK;
+}
+
+static mapscan_status write_blocks(gen_job *j, unsigned threads, mapscan_error *error)
+{
+    j->workers = calloc(threads, sizeof *j->workers);
+    mapscan_status status = j->workers ? MAPSCAN_OK : ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory");
+    for (unsigned i = 0; status == MAPSCAN_OK && i < threads; i++) {
+        ms_acc_init(&j->workers[i].acc);
+        j->workers[i].buffer = malloc((size_t)(BLOCK_ELEMENTS * j->size));
+        if (!j->workers[i].buffer)
+            status = ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for write buffers");
+    }
+    if (status == MAPSCAN_OK) {
+        gen_poll(j);
+        if (!ms_pool_run(threads, false, gen_blocks, gen_poll, j))
+            status = ms_fail(error, MAPSCAN_E_NOMEM, errno, "cannot start threads: %s", strerror(errno));
+        else if (atomic_load(&j->stop)) {
+            *error = j->error;
+            status = j->error.status;
+        }
+    }
+    for (unsigned i = 0; j->workers && i < threads; i++)
+        free(j->workers[i].buffer);
+    return status;
+}
+
+mapscan_status mapscan_generate(const char *path, const mapscan_gen_options *o, mapscan_result *result,
+                                mapscan_error *error)
+{
+    memset(result, 0, sizeof *result);
+    if (error)
+        memset(error, 0, sizeof *error);
+    if ((unsigned)o->type >= MAPSCAN_TYPE_COUNT)
+        return ms_fail(error, MAPSCAN_E_INVALID, 0, "unknown element type");
+    if (o->pattern == MAPSCAN_PATTERN_MOD && o->modulus == 0)
+        return ms_fail(error, MAPSCAN_E_INVALID, 0, "mod needs a modulus of at least 1");
+    size_t size = mapscan_type_size(o->type);
+    if (o->count > UINT64_MAX / size)
+        return ms_fail(error, MAPSCAN_E_INVALID, 0, "%llu elements do not fit in a file",
+                       (unsigned long long)o->count);
+    uint64_t bytes = o->count * size;
+
+    struct stat st;
+    if (!o->force && lstat(path, &st) == 0)
+        return ms_fail(error, MAPSCAN_E_EXISTS, EEXIST, "exists already; not replaced");
+    char *dir = dir_of(path);
+    if (!dir)
+        return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory");
+    uint64_t room = free_bytes(dir);
+    free(dir);
+    if (room < bytes)
+        return ms_fail(error, MAPSCAN_E_NOSPACE, ENOSPC, "needs %llu bytes but only %llu are free there",
+                       (unsigned long long)bytes, (unsigned long long)room);
+
+    size_t tmp_len = strlen(path) + 32;
+    char *tmp = malloc(tmp_len);
+    if (!tmp)
+        return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory");
+    snprintf(tmp, tmp_len, "%s.mapscan-tmp.XXXXXX", path);
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0) {
+        mapscan_status s = ms_fail(error, MAPSCAN_E_OPEN, errno, "cannot create a temporary file beside it: %s",
+                                   strerror(errno));
+        free(tmp);
+        return s;
+    }
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+
+    unsigned threads = o->threads ? o->threads : mapscan_default_threads();
+    gen_job *j = calloc(1, sizeof *j);
+    mapscan_status status = j ? MAPSCAN_OK : ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory");
+    double start = ms_now();
+    if (j) {
+        j->prod = (producer){ o, 8 * (unsigned)size, mapscan_type_is_signed(o->type),
+                              (ms_u128)(ms_from_int128(o->hi) - ms_from_int128(o->lo)) + 1 };
+        j->fd = fd;
+        j->size = size;
+        j->swap = mapscan_endian_resolve(o->endian) != mapscan_endian_resolve(MAPSCAN_NATIVE);
+        j->blocks = (o->count + BLOCK_ELEMENTS - 1) / BLOCK_ELEMENTS;
+        if (threads > j->blocks)
+            threads = j->blocks ? (unsigned)j->blocks : 1;
+        status = write_blocks(j, threads, error);
+    }
+    if (status == MAPSCAN_OK && fsync(fd) != 0)
+        status = ms_fail(error, MAPSCAN_E_IO, errno, "cannot sync: %s", strerror(errno));
+    if (close(fd) != 0 && status == MAPSCAN_OK)
+        status = ms_fail(error, MAPSCAN_E_IO, errno, "cannot close: %s", strerror(errno));
+    if (status == MAPSCAN_OK)
+        status = place_file(tmp, path, o->force, error);
+    if (status != MAPSCAN_OK)
+        unlink(tmp);
+
+    if (status == MAPSCAN_OK) {
+        ms_acc total;
+        ms_acc_init(&total);
+        for (unsigned i = 0; i < threads; i++)
+            ms_acc_merge(&total, &j->workers[i].acc);
+        ms_acc_to_stats(&total, &result->stats);
+        result->bytes = bytes;
+        result->threads = threads;
+        result->seconds = ms_now() - start;
+    }
+    if (j)
+        free(j->workers);
+    free(j);
+    free(tmp);
+    return status;
+}
+
+/* ---- pattern text ---- */
+
+/* A decimal integer, optionally negative, into *v; false when malformed
+ * or beyond 64 bits of magnitude. */
+static bool parse_integer(const char *s, const char **end, ms_i128 *v)
+{
+    bool negative = *s == '-';
+    if (negative)
+        s++;
+    if (*s < '0' || *s > '9')
+        return false;
+    ms_u128 magnitude = 0;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        magnitude = magnitude * 10 + (unsigned)(*s - '0');
+        if (magnitude > (ms_u128)UINT64_MAX + 1)
+            return false;
+    }
+    *v = negative ? -(ms_i128)magnitude : (ms_i128)magnitude;
+    *end = s;
+    return true;
+}
+
+static bool fits(mapscan_type type, ms_i128 v)
+{
+    return v >= ms_from_int128(mapscan_type_min(type)) && v <= ms_from_int128(mapscan_type_max(type));
+}
+
+mapscan_status mapscan_pattern_parse(const char *text, mapscan_gen_options *o, mapscan_error *error)
+{
+    const char *tname = mapscan_type_name(o->type);
+    const char *p;
+    ms_i128 a, b;
+    if (strcmp(text, "random") == 0) {
+        o->pattern = MAPSCAN_PATTERN_RANDOM;
+    } else if (strcmp(text, "seq") == 0) {
+        o->pattern = MAPSCAN_PATTERN_SEQ;
+    } else if (strncmp(text, "range:", 6) == 0) {
+        if (!parse_integer(text + 6, &p, &a) || *p != ':' || !parse_integer(p + 1, &p, &b) || *p)
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "'%s' is not range:LO:HI with whole numbers", text);
+        if (!fits(o->type, a) || !fits(o->type, b))
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "'%s' has a bound outside %s", text, tname);
+        if (a > b)
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "'%s' has LO greater than HI", text);
+        o->pattern = MAPSCAN_PATTERN_RANGE;
+        o->lo = ms_to_int128(a);
+        o->hi = ms_to_int128(b);
+    } else if (strncmp(text, "mod:", 4) == 0) {
+        if (!parse_integer(text + 4, &p, &a) || *p || a < 1 || a > (ms_i128)UINT64_MAX)
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "'%s' is not mod:M with M a whole number of at least 1", text);
+        if (!fits(o->type, a - 1))
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "'%s' makes values beyond the largest %s", text, tname);
+        o->pattern = MAPSCAN_PATTERN_MOD;
+        o->modulus = (uint64_t)a;
+    } else if (strncmp(text, "const:", 6) == 0) {
+        if (!parse_integer(text + 6, &p, &a) || *p)
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "'%s' is not const:V with a whole number", text);
+        if (!fits(o->type, a))
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "'%s' is outside %s", text, tname);
+        o->pattern = MAPSCAN_PATTERN_CONST;
+        o->lo = o->hi = ms_to_int128(a);
+    } else {
+        return ms_fail(error, MAPSCAN_E_INVALID, 0,
+                       "unknown pattern '%s' (random, range:LO:HI, mod:M, seq, const:V)", text);
+    }
+    return MAPSCAN_OK;
+}
