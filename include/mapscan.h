@@ -106,7 +106,10 @@ typedef struct mapscan_options {
     const char *kernel;             /* NULL: best for this CPU; or "scalar", "avx2", "avx512" */
     mapscan_progress_fn progress;
     void *progress_arg;
-    volatile sig_atomic_t *cancel;  /* when non-NULL and raised, stop with MAPSCAN_E_CANCELLED */
+    /* When non-NULL and raised, stop with MAPSCAN_E_CANCELLED. Read only on
+     * the calling thread (workers block asynchronous signals, so a signal
+     * handler that raises it runs there too). */
+    volatile sig_atomic_t *cancel;
 } mapscan_options;
 
 MAPSCAN_API void mapscan_options_init(mapscan_options *options);

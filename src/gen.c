@@ -179,11 +179,12 @@ typedef struct gen_job {
     } *workers;
 } gen_job;
 
-static void gen_raise(gen_job *j, mapscan_status status, int err, const char *fmt, uint64_t at)
+/* The first error stops every worker; only the one that stopped them writes it. */
+static void gen_raise(gen_job *j, mapscan_status status, int err, const char *what)
 {
     int expected = 0;
     if (atomic_compare_exchange_strong(&j->stop, &expected, 1))
-        ms_fail(&j->error, status, err, fmt, (unsigned long long)at, strerror(err));
+        ms_fail(&j->error, status, err, "%s", what);
 }
 
 static bool write_full(int fd, const unsigned char *p, size_t len, uint64_t off, int *err)
@@ -207,15 +208,8 @@ static void gen_blocks(unsigned index, void *arg)
 {
     gen_job *j = arg;
     struct gen_worker *w = &j->workers[index];
-    volatile sig_atomic_t *cancel = j->prod.o->cancel;
     uint64_t raw[BATCH];
     while (!atomic_load_explicit(&j->stop, memory_order_relaxed)) {
-        if (cancel && *cancel) {
-            int expected = 0;
-            if (atomic_compare_exchange_strong(&j->stop, &expected, 1))
-                ms_fail(&j->error, MAPSCAN_E_CANCELLED, 0, "cancelled");
-            return;
-        }
         uint64_t block = atomic_fetch_add(&j->next_block, 1);
         if (block >= j->blocks)
             return;
@@ -229,18 +223,23 @@ static void gen_blocks(unsigned index, void *arg)
         }
         int err = 0;
         if (!write_full(j->fd, w->buffer, (size_t)(n * j->size), first * j->size, &err)) {
-            gen_raise(j, err == ENOSPC || err == EDQUOT ? MAPSCAN_E_NOSPACE : MAPSCAN_E_IO, err,
-                      "write failed at byte %llu: %s", first * j->size);
+            char what[160];
+            snprintf(what, sizeof what, "write failed at byte %llu: %s",
+                     (unsigned long long)(first * j->size), strerror(err));
+            gen_raise(j, err == ENOSPC || err == EDQUOT ? MAPSCAN_E_NOSPACE : MAPSCAN_E_IO, err, what);
             return;
         }
         atomic_fetch_add(&j->done_bytes, n * j->size);
     }
 }
 
+/* On the calling thread: the only reader of the caller's cancel flag. */
 static void gen_poll(void *arg)
 {
     gen_job *j = arg;
     const mapscan_gen_options *o = j->prod.o;
+    if (o->cancel && *o->cancel)
+        gen_raise(j, MAPSCAN_E_CANCELLED, 0, "cancelled");
     if (o->progress)
         o->progress(atomic_load(&j->done_bytes), o->count * j->size, o->progress_arg);
 }

@@ -10,11 +10,15 @@
  * early by making the work function return (a flag it polls).
  * Merge: after ms_pool_run returns every worker has been joined, so the
  * caller reads the per-worker slots in index order, without locks.
+ * Signals: workers block every asynchronous signal, so a handler (Ctrl-C)
+ * runs on the calling thread, which polls for it; faults such as SIGBUS
+ * still reach the worker that caused them.
  */
 #include "internal.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -66,6 +70,14 @@ bool ms_pool_run(unsigned n, bool bind, ms_work_fn work, ms_poll_fn poll, void *
     pthread_mutex_init(&pl.lock, NULL);
     pthread_cond_init(&pl.done_changed, NULL);
 
+    sigset_t async_only, caller_mask;
+    sigfillset(&async_only);
+    sigdelset(&async_only, SIGBUS);
+    sigdelset(&async_only, SIGSEGV);
+    sigdelset(&async_only, SIGFPE);
+    sigdelset(&async_only, SIGILL);
+    pthread_sigmask(SIG_BLOCK, &async_only, &caller_mask);  /* inherited by the workers */
+
     /* Hold the lock while starting, so that no worker reads `started`
      * before it is final. */
     pthread_mutex_lock(&pl.lock);
@@ -77,6 +89,7 @@ bool ms_pool_run(unsigned n, bool bind, ms_work_fn work, ms_poll_fn poll, void *
             break;
         pl.started++;
     }
+    pthread_sigmask(SIG_SETMASK, &caller_mask, NULL);
     if (pl.started == 0) {
         pthread_mutex_unlock(&pl.lock);
         pthread_cond_destroy(&pl.done_changed);

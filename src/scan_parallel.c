@@ -161,13 +161,8 @@ static void scan_chunks(unsigned index, void *arg)
     job *j = arg;
     worker *w = &j->workers[index];
     const ms_plan *plan = &j->req->plan;
-    volatile sig_atomic_t *cancel = j->req->options->cancel;
 
     while (!atomic_load_explicit(&j->stop, memory_order_relaxed)) {
-        if (cancel && *cancel) {
-            raise_error(j, MAPSCAN_E_CANCELLED, 0, "cancelled");
-            return;
-        }
         uint64_t chunk = atomic_fetch_add_explicit(&j->next_chunk, 1, memory_order_relaxed);
         if (chunk >= plan->chunks)
             return;
@@ -197,10 +192,13 @@ static void scan_chunks(unsigned index, void *arg)
     }
 }
 
+/* On the calling thread: the only reader of the caller's cancel flag. */
 static void report_progress(void *arg)
 {
     job *j = arg;
     const mapscan_options *o = j->req->options;
+    if (o->cancel && *o->cancel)
+        raise_error(j, MAPSCAN_E_CANCELLED, 0, "cancelled");
     if (o->progress)
         o->progress(atomic_load(&j->done_bytes), j->req->plan.count * j->req->plan.elem_size,
                     o->progress_arg);

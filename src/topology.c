@@ -61,11 +61,9 @@ bool ms_topo_bind(unsigned index, unsigned n)
     hwloc_bitmap_t *sets = calloc(n, sizeof *sets);
     if (!sets)
         return false;
-    bool ok = true;
-    for (unsigned i = 0; i < n; i++)
-        ok = (sets[i] = hwloc_bitmap_alloc()) != NULL && ok;
+    /* hwloc_distrib allocates the n cpusets itself. */
     hwloc_obj_t root = hwloc_get_root_obj(topology);
-    ok = ok && hwloc_distrib(topology, &root, 1, sets, n, INT_MAX, 0) == 0;
+    bool ok = hwloc_distrib(topology, &root, 1, sets, n, INT_MAX, 0) == 0;
     if (ok) {
         hwloc_bitmap_singlify(sets[index]);
         ok = hwloc_set_cpubind(topology, sets[index], HWLOC_CPUBIND_THREAD) == 0;

@@ -14,6 +14,8 @@ int cmd_bench(int argc, char **argv);
 
 /* Prints "mapscan: <what>: <message>" on stderr. */
 void cli_error(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* For getopt's '?': one line naming the option; returns EXIT_USAGE. */
+int cli_bad_option(const char *command, char **argv, int optopt_value);
 /* Exit status for a library failure. */
 int cli_exit_status(mapscan_status status);
 /* A library error as one line, naming the file, with a hint for the CLI option that applies. */

@@ -36,6 +36,18 @@ void cli_report_failure(const char *file, const mapscan_error *error)
     cli_error(file, "%s%s", error->message, hint);
 }
 
+int cli_bad_option(const char *command, char **argv, int optopt_value)
+{
+    extern int optind;
+    if (optopt_value && optopt_value < 256)
+        fprintf(stderr, "mapscan: -%c: unknown option or missing value (try 'mapscan %s--help')\n", optopt_value,
+                command);
+    else
+        fprintf(stderr, "mapscan: %s: unknown option or missing value (try 'mapscan %s--help')\n",
+                argv[optind - 1], command);
+    return EXIT_USAGE;
+}
+
 bool cli_parse_type(const char *text, mapscan_type *type, mapscan_endian *endian, bool *endian_from_type)
 {
     if (mapscan_type_parse(text, type, endian, endian_from_type))

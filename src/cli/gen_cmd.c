@@ -132,6 +132,7 @@ int cmd_gen(int argc, char **argv)
     bool type_sets_order = false, option_sets_order = false;
     mapscan_endian from_type = MAPSCAN_LITTLE, from_option = MAPSCAN_LITTLE;
     int progress = -1, c;
+    opterr = 0;
     while ((c = getopt_long(argc, argv, "t:e:n:s:p:j:fqh", longs, NULL)) != -1) {
         switch (c) {
         case 't':
@@ -170,8 +171,7 @@ int cmd_gen(int argc, char **argv)
         case 'q': quiet = true; break;
         case 'h': fputs(gen_usage, stdout); return EXIT_OK;
         default:
-            fputs("Try 'mapscan gen --help'.\n", stderr);
-            return EXIT_USAGE;
+            return cli_bad_option("gen ", argv, optopt);
         }
     }
     if (type_sets_order && option_sets_order &&

@@ -124,6 +124,7 @@ static int parse(int argc, char **argv, scan_cli *cli)
     mapscan_endian from_type = MAPSCAN_LITTLE, from_option = MAPSCAN_LITTLE;
     bool type_sets_order = false, option_sets_order = false;
     int c;
+    opterr = 0;
     while ((c = getopt_long(argc, argv, "t:e:j:b:qhV", longs, NULL)) != -1) {
         switch (c) {
         case 't':
@@ -170,8 +171,7 @@ static int parse(int argc, char **argv, scan_cli *cli)
         case 'h': fputs(scan_usage, stdout); return EXIT_OK;
         case 'V': printf("mapscan %s\n", MAPSCAN_VERSION); return EXIT_OK;
         default:
-            fputs("Try 'mapscan --help'.\n", stderr);
-            return EXIT_USAGE;
+            return cli_bad_option("", argv, optopt);
         }
     }
     if (type_sets_order && option_sets_order &&

@@ -1,0 +1,349 @@
+#!/usr/bin/env python3
+"""Tests of the mapscan command as a user runs it: exit statuses, messages,
+JSON checked against an independent computation in Python.
+
+Run: MAPSCAN=build/mapscan python3 test/cli_test.py [NAME-SUBSTRING]
+Ends with a line 'N passed, N failed'."""
+
+import json
+import os
+import random
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+MAPSCAN = os.path.abspath(os.environ.get("MAPSCAN", "build/mapscan"))
+TYPES = {"i8": "b", "u8": "B", "i16": "h", "u16": "H", "i32": "i", "u32": "I", "i64": "q", "u64": "Q"}
+WORK = tempfile.mkdtemp(prefix="mapscan-cli-")
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+def run(*args, stdin=None, input_bytes=None, preexec=None, env=None):
+    return subprocess.run([MAPSCAN, *args], stdin=stdin, input=input_bytes, capture_output=True,
+                          preexec_fn=preexec, env=env, timeout=120)
+
+
+def path(name):
+    return os.path.join(WORK, name)
+
+
+def write_values(name, type_name, values, big=False, header=b"", trailer=b""):
+    fmt = (">" if big else "<") + TYPES[type_name] * len(values)
+    with open(path(name), "wb") as f:
+        f.write(header + struct.pack(fmt, *values) + trailer)
+    return path(name)
+
+
+def random_values(type_name, n, seed):
+    rng = random.Random(seed)
+    bits = int(type_name[1:])
+    lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if type_name[0] == "i" else (0, (1 << bits) - 1)
+    values = [rng.randint(lo, hi) for _ in range(n)]
+    values[rng.randrange(n)] = lo     # both extremes present
+    values[rng.randrange(n)] = hi
+    return values
+
+
+def expect_stats(obj, values):
+    assert obj["count"] == len(values), (obj["count"], len(values))
+    if not values:
+        assert obj["min"] is None and obj["max"] is None and obj["mean"] is None and obj["sum"] == 0, obj
+        return
+    assert obj["min"] == min(values), (obj["min"], min(values))
+    assert obj["max"] == max(values), (obj["max"], max(values))
+    assert obj["sum"] == sum(values), (obj["sum"], sum(values))
+    mean = sum(values) / len(values)
+    assert abs(obj["mean"] - mean) <= 1e-9 * max(1.0, abs(mean)), (obj["mean"], mean)
+
+
+def one_json(result):
+    assert result.returncode == 0, (result.returncode, result.stderr)
+    lines = result.stdout.decode().splitlines()
+    assert len(lines) == 1, lines
+    return json.loads(lines[0])
+
+
+def expect_error(result, status, *fragments):
+    err = result.stderr.decode()
+    assert result.returncode == status, (result.returncode, err)
+    assert result.stdout == b"", result.stdout
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, lines
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+
+
+@test
+def help_and_version_exit_zero():
+    for args in (["--help"], ["-V"], ["gen", "--help"], ["bench", "--help"]):
+        r = run(*args)
+        assert r.returncode == 0 and r.stdout, args
+    assert b"--allow-trailing" in run("--help").stdout
+
+
+@test
+def every_type_and_byte_order_both_backends_and_thread_counts():
+    for type_name in TYPES:
+        for big in (False, True):
+            values = random_values(type_name, 20011, hash((type_name, big)) & 0xffff)
+            f = write_values(f"{type_name}{big}.bin", type_name, values, big)
+            for backend in ("auto", "mmap", "read"):
+                for threads in ("1", "2", "3", "64"):
+                    obj = one_json(run(f, "--json", "-t", type_name, "-e", "big" if big else "little",
+                                       "-b", backend, "-j", threads))
+                    expect_stats(obj, values)
+                    assert obj["type"] == type_name and obj["endian"] == ("big" if big else "little")
+                    assert obj["bytes"] == len(values) * int(type_name[1:]) // 8
+                    assert obj["backend"] in ("mmap", "read", "mmap+read"), obj["backend"]
+                    if backend != "auto":
+                        assert obj["backend"] == backend, obj
+                    assert set(obj) >= {"file", "type", "endian", "backend", "threads", "bytes", "count",
+                                        "min", "max", "sum", "mean", "seconds"}, obj
+
+
+@test
+def numpy_type_spellings_set_the_byte_order():
+    values = random_values("u16", 999, 3)
+    f = write_values("np.bin", "u16", values, big=True)
+    expect_stats(one_json(run(f, "--json", "-t", ">u2")), values)
+    expect_stats(one_json(run(f, "--json", "-t", "uint16", "-e", "big")), values)
+    expect_error(run(f, "-t", ">u2", "-e", "little"), 2, "conflicts")
+    values = random_values("i64", 999, 4)
+    f = write_values("np8.bin", "i64", values)
+    expect_stats(one_json(run(f, "--json", "-t", "<i8")), values)
+    expect_stats(one_json(run(f, "--json", "-t", "int64")), values)
+
+
+@test
+def sums_are_exact_beyond_64_bits():
+    values = [(1 << 64) - 1] * 4099
+    f = write_values("bigsum.bin", "u64", values)
+    for backend in ("mmap", "read"):
+        obj = one_json(run(f, "--json", "-t", "u64", "-b", backend))
+        assert obj["sum"] == sum(values), obj["sum"]
+    values = [-(1 << 63)] * 5001
+    f = write_values("negsum.bin", "i64", values)
+    expect_stats(one_json(run(f, "--json", "-t", "i64")), values)
+
+
+@test
+def a_header_that_splits_elements_and_a_length():
+    values = random_values("i32", 30001, 5)
+    f = write_values("hdr.bin", "i32", values, header=b"HDR")
+    expect_stats(one_json(run(f, "--json", "--offset", "3")), values)
+    expect_stats(one_json(run(f, "--json", "--offset", "3", "--length", "400")), values[:100])
+    values = random_values("u8", 5000, 6)
+    f = write_values("k.bin", "u8", values, header=bytes(1024))
+    expect_stats(one_json(run(f, "--json", "-t", "u8", "--offset", "1K")), values)
+    expect_stats(one_json(run(f, "--json", "-t", "u8", "--offset", "1KiB", "--length", "1KB")), values[:1000])
+
+
+@test
+def empty_file_and_one_element():
+    f = write_values("empty.bin", "i32", [])
+    obj = one_json(run(f, "--json"))
+    expect_stats(obj, [])
+    f = write_values("one.bin", "i16", [-7])
+    expect_stats(one_json(run(f, "--json", "-t", "i16")), [-7])
+    r = run(path("empty.bin"))
+    assert r.returncode == 0 and b"count    0" in r.stdout, r.stdout
+
+
+@test
+def trailing_bytes_fail_unless_allowed():
+    values = random_values("i32", 100, 7)
+    f = write_values("trail.bin", "i32", values, trailer=b"\x01\x02")
+    expect_error(run(f, "--json"), 2, f, "2 trailing bytes", "--allow-trailing")
+    expect_stats(one_json(run(f, "--json", "--allow-trailing")), values)
+    expect_error(run(f, "--json", "--length", "5"), 2, "1 trailing byte")
+
+
+@test
+def offset_past_the_end():
+    f = write_values("short.bin", "i32", [1, 2, 3])
+    expect_error(run(f, "--offset", "13"), 2, f, "past the end")
+    expect_stats(one_json(run(f, "--json", "--offset", "12")), [])
+
+
+@test
+def missing_files_directories_and_unreadable_files():
+    missing = path("nope.bin")
+    expect_error(run(missing), 2, missing, "No such file")
+    expect_error(run(WORK), 2, WORK, "directory")
+    secret = write_values("secret.bin", "i32", [1, 2])
+    os.chmod(secret, 0)
+    os.chmod(WORK, 0o755)
+    if os.geteuid() == 0:
+        # root reads a chmod 000 file: run as nobody to see the refusal.
+        def drop():
+            os.setgid(65534)
+            os.setuid(65534)
+        r = run(secret, preexec=drop)
+    else:
+        r = run(secret)
+    expect_error(r, 2, secret, "Permission denied")
+
+
+@test
+def usage_errors_exit_two_with_one_line():
+    expect_error(run("--bogus", "x"), 2)
+    expect_error(run("-t", "float32", "x"), 2, "unknown type")
+    expect_error(run("-e", "middle", "x"), 2, "byte order")
+    expect_error(run("-b", "magic", "x"), 2, "backend")
+    expect_error(run("-j", "0", "x"), 2, "--threads")
+    expect_error(run("--offset", "12Q", "x"), 2, "not a size")
+    expect_error(run(), 2, "no FILE")
+    expect_error(run("--kernel", "sse9", "x"), 2, "not available")
+
+
+@test
+def several_files_give_a_total_and_a_failure_does_not_stop_the_rest():
+    a = random_values("i32", 1000, 8)
+    b = random_values("i32", 3000, 9)
+    fa, fb = write_values("a.bin", "i32", a), write_values("b.bin", "i32", b)
+    r = run(fa, fb, "--json")
+    assert r.returncode == 0, r.stderr
+    objs = [json.loads(line) for line in r.stdout.decode().splitlines()]
+    assert len(objs) == 3
+    expect_stats(objs[0], a)
+    expect_stats(objs[1], b)
+    assert objs[2]["file"] is None and objs[2]["total"] is True
+    expect_stats(objs[2], a + b)
+    r = run(fa, path("missing.bin"), fb, "--json")
+    assert r.returncode == 2, r.returncode
+    objs = [json.loads(line) for line in r.stdout.decode().splitlines()]
+    assert [o["file"] for o in objs] == [fa, fb], objs     # no total over a partial set
+    assert r.stderr.decode().count("\n") == 1 and "missing.bin" in r.stderr.decode()
+
+
+@test
+def standard_input_pipe_and_redirect():
+    values = random_values("u32", 50001, 10)
+    f = write_values("stdin.bin", "u32", values)
+    data = open(f, "rb").read()
+    obj = one_json(run("-", "--json", "-t", "u32", input_bytes=data))
+    expect_stats(obj, values)
+    assert obj["backend"] == "read" and obj["file"] == "-"
+    with open(f, "rb") as fh:       # a redirected regular file is scanned in parallel
+        expect_stats(one_json(run("-", "--json", "-t", "u32", stdin=fh)), values)
+    expect_error(run("-", "-b", "mmap", input_bytes=data), 2, "cannot be mapped")
+    expect_error(run("-", "-t", "u32", input_bytes=data + b"x"), 2, "1 trailing byte")
+
+
+@test
+def kernels_agree():
+    values = random_values("i16", 77777, 11)
+    f = write_values("kern.bin", "i16", values, big=True)
+    for kernel in ("scalar", "avx2", "avx512"):
+        r = run(f, "--json", "-t", ">i2", "--kernel", kernel)
+        if r.returncode == 2 and b"not available" in r.stderr:
+            continue
+        obj = one_json(r)
+        assert obj["kernel"] == kernel
+        expect_stats(obj, values)
+    env = dict(os.environ, MAPSCAN_KERNEL="scalar")
+    assert one_json(run(f, "--json", "-t", ">i2", env=env))["kernel"] == "scalar"
+
+
+@test
+def table_and_quiet_output():
+    f = write_values("tbl.bin", "i32", [5, -3, 10])
+    out = run(f).stdout.decode()
+    for row in ("file", "type", "backend", "count    3", "min      -3", "max      10", "sum      12", "mean"):
+        assert row in out, (row, out)
+    quiet = run(f, "-q").stdout.decode().strip().split("\t")
+    assert quiet == [f, "3", "-3", "10", "12", "4.000000"], quiet
+
+
+@test
+def gen_reports_what_the_scan_finds():
+    for args in (["-t", "i8", "-n", "100003"], ["-t", ">u8", "-n", "70001", "-p", "range:10:1000000"],
+                 ["-t", "i16", "-e", "big", "-s", "2M", "-p", "mod:1000"], ["-t", "u64", "-n", "5K", "-p", "seq"],
+                 ["-t", "i32", "-n", "1000", "-p", "const:-5"]):
+        g = one_json(run("gen", path("g.bin"), "--json", "-f", *args))
+        type_args = args[:2] + (["-e", args[args.index("-e") + 1]] if "-e" in args else [])
+        s = one_json(run(path("g.bin"), "--json", *type_args))
+        for key in ("count", "min", "max", "sum", "bytes"):
+            assert g[key] == s[key], (args, key, g[key], s[key])
+        assert g["pattern"] and "seed" in g
+
+
+@test
+def gen_refuses_to_replace_and_rejects_bad_patterns():
+    f = path("keep.bin")
+    open(f, "wb").write(b"precious")
+    expect_error(run("gen", f, "-n", "10"), 2, f, "exists", "--force")
+    assert open(f, "rb").read() == b"precious"
+    for pattern in ("const:300", "range:9:1", "mod:0", "wave"):
+        expect_error(run("gen", path("bad.bin"), "-t", "u8", "-n", "10", "-p", pattern), 2, "--pattern")
+    expect_error(run("gen", path("bad.bin"), "-t", "i32", "-s", "10"), 2, "not a multiple")
+    expect_error(run("gen", path("bad.bin")), 2, "--count or --size")
+    assert not os.path.exists(path("bad.bin"))
+
+
+def leftovers(directory):
+    return [name for name in os.listdir(directory) if "mapscan-tmp" in name or name == "out.bin"]
+
+
+@test
+def gen_past_a_file_size_limit_leaves_nothing():
+    d = tempfile.mkdtemp(dir=WORK)
+    r = subprocess.run(["bash", "-c", f'ulimit -f 2048; exec "{MAPSCAN}" gen -n 4M "{d}/out.bin"'],
+                       capture_output=True, timeout=60)
+    assert r.returncode == 1, (r.returncode, r.stderr)
+    assert b"File too large" in r.stderr and b"out.bin" in r.stderr, r.stderr
+    assert leftovers(d) == [], os.listdir(d)
+
+
+@test
+def gen_interrupted_leaves_nothing():
+    d = tempfile.mkdtemp(dir=WORK)
+    p = subprocess.Popen([MAPSCAN, "gen", "-t", "u64", "-n", "1G", os.path.join(d, "out.bin")],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(0.5)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130, (p.returncode, err)
+    assert b"cancelled" in err, err
+    assert leftovers(d) == [], os.listdir(d)
+
+
+@test
+def gen_refuses_a_file_that_cannot_fit():
+    expect_error(run("gen", path("huge.bin"), "-t", "u64", "-n", "100000T"), 1, "needs", "free")
+    assert not os.path.exists(path("huge.bin"))
+
+
+def main():
+    only = sys.argv[1] if len(sys.argv) > 1 else ""
+    passed = failed = 0
+    try:
+        for fn in TESTS:
+            if only not in fn.__name__:
+                continue
+            try:
+                fn()
+                passed += 1
+                print(f"[PASS] {fn.__name__}")
+            except Exception:
+                failed += 1
+                print(f"[FAIL] {fn.__name__}")
+                traceback.print_exc()
+    finally:
+        shutil.rmtree(WORK, ignore_errors=True)
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
