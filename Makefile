@@ -128,3 +128,11 @@ uninstall:
 
 clean:
 	rm -rf build
+
+# Benchmark helpers (not installed).
+$(BUILD)/bench/inmem: $(BUILD)/bench/inmem.o $(LIB)
+	$(CC) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
+
+$(BUILD)/bench/fread_scan: bench/fread_scan.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Werror $< -o $@
