@@ -136,3 +136,7 @@ $(BUILD)/bench/inmem: $(BUILD)/bench/inmem.o $(LIB)
 $(BUILD)/bench/fread_scan: bench/fread_scan.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -Wall -Wextra -Werror $< -o $@
+
+$(BUILD)/bench/peak_rss: bench/peak_rss.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE $< -o $@

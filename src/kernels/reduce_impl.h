@@ -10,6 +10,9 @@
  * overflow, and into a 128-bit total between blocks. 64-bit values are
  * summed as two 32-bit halves, after flipping the sign bit of signed
  * values so that both halves are unsigned (the bias is taken off at the end).
+ * 32-bit values are summed as two 16-bit halves in 32-bit lanes: shifts,
+ * masks and adds, where widening each value to 64 bits needs cross-lane
+ * shuffles that cost a third of the speed on AVX-512.
  */
 #include "../internal.h"
 
@@ -52,6 +55,33 @@ static inline void fold(ms_acc *acc, uint64_t n, ms_i128 min, ms_i128 max, ms_i1
         fold(acc, n, lo, hi, total);                                           \
     }
 
+/* 32-bit elements: SIGNED_HALF is int32_t for signed types (arithmetic
+ * shift), uint32_t for unsigned. Per block of 2^15 elements the high-half
+ * lane sum stays within 2^31 and the low-half one within 2^31. */
+#define DEFINE_32(FN, T, SWAP, HALF, TMIN, TMAX)                               \
+    static void FN(const unsigned char *p, size_t n, ms_acc *acc)              \
+    {                                                                          \
+        T lo = TMAX, hi = TMIN;                                                \
+        ms_i128 total = 0;                                                     \
+        const size_t block = (size_t)1 << 15;                                  \
+        for (size_t start = 0; start < n; start += block) {                    \
+            size_t end = n - start < block ? n : start + block;                \
+            HALF high_half = 0;                                                \
+            uint32_t low_half = 0;                                             \
+            for (size_t i = start; i < end; i++) {                             \
+                uint32_t raw;                                                  \
+                memcpy(&raw, p + i * 4, 4);                                    \
+                T v = (T)SWAP(raw);                                            \
+                lo = v < lo ? v : lo;                                          \
+                hi = v > hi ? v : hi;                                          \
+                high_half += (HALF)(v >> 16);                                  \
+                low_half += (uint32_t)v & 0xffffu;                             \
+            }                                                                  \
+            total += (ms_i128)high_half * 65536 + (ms_i128)low_half;           \
+        }                                                                      \
+        fold(acc, n, lo, hi, total);                                           \
+    }
+
 #define DEFINE_WIDE(FN, T, SWAP, BIAS, TMIN, TMAX)                             \
     static void FN(const unsigned char *p, size_t n, ms_acc *acc)              \
     {                                                                          \
@@ -86,10 +116,10 @@ DEFINE_NARROW(r_i16, int16_t, uint16_t, NOSWAP, int32_t, (size_t)1 << 15, INT16_
 DEFINE_NARROW(r_u16, uint16_t, uint16_t, NOSWAP, uint32_t, (size_t)1 << 16, 0, UINT16_MAX)
 DEFINE_NARROW(r_i16s, int16_t, uint16_t, BSWAP16, int32_t, (size_t)1 << 15, INT16_MIN, INT16_MAX)
 DEFINE_NARROW(r_u16s, uint16_t, uint16_t, BSWAP16, uint32_t, (size_t)1 << 16, 0, UINT16_MAX)
-DEFINE_NARROW(r_i32, int32_t, uint32_t, NOSWAP, int64_t, (size_t)1 << 30, INT32_MIN, INT32_MAX)
-DEFINE_NARROW(r_u32, uint32_t, uint32_t, NOSWAP, uint64_t, (size_t)1 << 30, 0, UINT32_MAX)
-DEFINE_NARROW(r_i32s, int32_t, uint32_t, BSWAP32, int64_t, (size_t)1 << 30, INT32_MIN, INT32_MAX)
-DEFINE_NARROW(r_u32s, uint32_t, uint32_t, BSWAP32, uint64_t, (size_t)1 << 30, 0, UINT32_MAX)
+DEFINE_32(r_i32, int32_t, NOSWAP, int32_t, INT32_MIN, INT32_MAX)
+DEFINE_32(r_u32, uint32_t, NOSWAP, uint32_t, 0, UINT32_MAX)
+DEFINE_32(r_i32s, int32_t, BSWAP32, int32_t, INT32_MIN, INT32_MAX)
+DEFINE_32(r_u32s, uint32_t, BSWAP32, uint32_t, 0, UINT32_MAX)
 DEFINE_WIDE(r_i64, int64_t, NOSWAP, SIGN64, INT64_MIN, INT64_MAX)
 DEFINE_WIDE(r_u64, uint64_t, NOSWAP, 0, 0, UINT64_MAX)
 DEFINE_WIDE(r_i64s, int64_t, BSWAP64, SIGN64, INT64_MIN, INT64_MAX)
