@@ -66,6 +66,16 @@ def meminfo(key):
     return 0
 
 
+def child_of(pid):
+    """The measured command runs as the launcher's child: sample that one."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            kids = f.read().split()
+        return int(kids[0]) if kids else pid
+    except OSError:
+        return pid
+
+
 def run(cmd, cold=False, cgroup=None, sample=None, stdout_to_null=False):
     """One run: (seconds, peak_rss_bytes, exit_code, stdout, rss_samples)."""
     if cold:
@@ -75,6 +85,8 @@ def run(cmd, cold=False, cgroup=None, sample=None, stdout_to_null=False):
         # A small shell joins the cgroup and execs the command: no preexec_fn,
         # whose fork of this Python would count in the child's peak RSS.
         cmd = ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', cgroup, *cmd]
+    rss_file = os.path.join(DATA_DIR, ".peak_rss")
+    cmd = [f"{BUILD}/bench/peak_rss", rss_file, *cmd]
     out = open(os.devnull, "wb") if stdout_to_null else subprocess.PIPE
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE)
@@ -85,7 +97,7 @@ def run(cmd, cold=False, cgroup=None, sample=None, stdout_to_null=False):
             break
         if sample is not None:
             try:
-                with open(f"/proc/{p.pid}/status") as f:
+                with open(f"/proc/{child_of(p.pid)}/status") as f:
                     rss = next(int(l.split()[1]) * 1024 for l in f if l.startswith("VmRSS:"))
                 samples.append((time.perf_counter() - t0, rss))
             except (OSError, StopIteration):
@@ -93,11 +105,16 @@ def run(cmd, cold=False, cgroup=None, sample=None, stdout_to_null=False):
         time.sleep(0.01 if sample is not None else 0.002)
     seconds = time.perf_counter() - t0
     p.returncode = os.waitstatus_to_exitcode(status)
+    try:
+        with open(rss_file) as f:
+            peak = int(f.read()) * 1024
+    except (OSError, ValueError):
+        peak = 0
     stdout = b"" if stdout_to_null else p.stdout.read()
     p.stderr.close()
     if not stdout_to_null:
         p.stdout.close()
-    return seconds, usage.ru_maxrss * 1024, p.returncode, stdout, samples
+    return seconds, peak, p.returncode, stdout, samples
 
 
 def answer_ok(stdout):
@@ -206,7 +223,8 @@ def main():
     free = shutil.disk_usage(DATA_DIR).free
     if free < SIZE + (1 << 30):
         sys.exit(f"bench: {DATA_DIR} has {free} bytes free; BENCH_SIZE={SIZE} needs more")
-    subprocess.run(["make", "-s", "-C", ROOT, f"BUILD={BUILD}", f"{BUILD}/bench/inmem", f"{BUILD}/bench/fread_scan"],
+    subprocess.run(["make", "-s", "-C", ROOT, f"BUILD={BUILD}", f"{BUILD}/bench/inmem", f"{BUILD}/bench/fread_scan",
+                    f"{BUILD}/bench/peak_rss"],
                    check=True)
     log(f"== writing the file ({SIZE} bytes)")
     set_state("written")

@@ -70,6 +70,11 @@ void ms_plan_chunk(const ms_plan *plan, uint64_t k, uint64_t *first, uint64_t *e
 /* Chunk size for this machine, from its caches, and for `threads` workers. */
 uint64_t ms_chunk_bytes_for(uint64_t range_bytes, unsigned threads, size_t page_size);
 
+/* ---- memory.c ---- */
+
+/* Bytes this process may fill: MemAvailable or its memory cgroup's limit. */
+uint64_t ms_memory_budget(void);
+
 /* ---- topology.c (hwloc) ---- */
 
 unsigned ms_topo_cores(void);
@@ -111,6 +116,7 @@ typedef struct ms_scan_request {
     ms_reduce_fn reduce;
     ms_plan plan;
     unsigned threads;
+    bool drop_behind;       /* the range cannot stay cached: evict what was read */
 } ms_scan_request;
 
 mapscan_status ms_scan_parallel(const ms_scan_request *req, mapscan_result *result,

@@ -63,6 +63,11 @@ static mapscan_status scan_regular(int fd, const struct stat *st, const mapscan_
     if (req->plan.chunks < threads)
         threads = req->plan.chunks ? (unsigned)req->plan.chunks : 1;
     req->threads = threads;
+    /* A range larger than the memory this process may fill cannot stay in
+     * the page cache: evicting it behind the cursor spares the reclaim that
+     * would otherwise stall every read-ahead (inside a memory cgroup, 0.54
+     * of the uncapped speed through pread before this). */
+    req->drop_behind = count * elem > ms_memory_budget();
     result->threads = threads;
     result->bytes = count * elem;
     if (count == 0)

@@ -32,6 +32,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +115,9 @@ static bool scan_mapped(job *j, worker *w, uint64_t chunk, uint64_t first, uint6
     };
     bool ok = ms_sigbus_guard(run_kernel, &call);
     advise(j, chunk, MADV_DONTNEED);
+    if (j->req->drop_behind)
+        posix_fadvise(j->req->fd, (off_t)(plan->base + chunk * plan->chunk_bytes), (off_t)plan->chunk_bytes,
+                      POSIX_FADV_DONTNEED);
     if (!ok)
         raise_error(j, MAPSCAN_E_CHANGED, 0, "the file shrank during the scan (SIGBUS in the mapping)");
     return ok;
@@ -139,6 +143,8 @@ static bool scan_read(job *j, worker *w, uint64_t first, uint64_t end)
             return false;
         }
         j->req->reduce(w->buffer, piece / plan->elem_size, &w->acc);
+        if (j->req->drop_behind)
+            posix_fadvise(j->req->fd, (off_t)at, (off_t)piece, POSIX_FADV_DONTNEED);
         at += piece;
         left -= piece;
     }
