@@ -325,24 +325,29 @@ set terminal pngcairo size 1000,620 font ",10"
 set datafile separator " "
 set key outside right
 set grid
+set termoption noenhanced
 set output "scaling.png"
 set title "mapscan throughput against threads ({SIZE >> 20} MiB i32 file)"
 set xlabel "threads"; set ylabel "GB/s (median)"
 set xtics 1
 plot {plot_lines}, {ceiling:.3f} title "in-memory ceiling, all cores" dt 2 lw 2, {disk:.3f} title "disk, O_DIRECT" dt 3 lw 2
 set output "compare.png"
-set title "whole-process throughput, median (log scale)"
+set title "whole-process throughput, median of {REPEAT} runs ({SIZE >> 20} MiB i32 file)" noenhanced
 set style fill solid 0.6
 set logscale x
-set xlabel "GB/s"; unset ylabel
+set xrange [0.01:100]
+set xlabel "GB/s (log scale)"; unset ylabel
 set key off
-set ytics font ",8"
+set ytics font ",8" noenhanced
 set yrange [-1:{len(tools)}]
-plot "compare.dat" using ($2*0.5):0:($2*0.5):(0.35):yticlabels(1) with boxxyerrorbars
+plot "compare.dat" using 2:0:(0.01):2:($0-0.35):($0+0.35):yticlabels(1) with boxxyerror, \\
+     "compare.dat" using 2:0:(sprintf(" %.2f", $2)) with labels left font ",8"
 set output "memory.png"
-set title "peak resident set per run (log scale)"
+set title "peak resident set of each run (log scale)"
+set xrange [1:10000]
 set xlabel "MiB"
-plot "compare.dat" using ($3*0.5):0:($3*0.5):(0.35):yticlabels(1) with boxxyerrorbars
+plot "compare.dat" using 3:0:(1):3:($0-0.35):($0+0.35):yticlabels(1) with boxxyerror, \\
+     "compare.dat" using 3:0:(sprintf(" %.1f", $3)) with labels left font ",8"
 """
     if names:
         rss_lines = ", ".join(f'"rss-{i}.dat" using 1:2 with lines lw 2 title "{n} [{s}]"' for i, (n, s) in enumerate(names))
@@ -351,6 +356,7 @@ unset logscale x
 set yrange [*:*]
 set key outside right
 set ytics font ",10"
+set xrange [*:*]
 set output "rss_timeline.png"
 set title "resident set over time, cold file larger than the {CGROUP_LIMIT >> 20} MiB memory cgroup"
 set xlabel "seconds"; set ylabel "RSS MiB"
