@@ -349,22 +349,19 @@ int cmd_bench(int argc, char **argv)
     mapscan_options_init(&b->scan);
     b->repeat = 3;
     const char *backends = NULL, *threads = NULL;
-    bool type_sets_order = false, option_sets_order = false;
-    mapscan_endian from_type = MAPSCAN_LITTLE, from_option = MAPSCAN_LITTLE;
+    cli_order order = { 0 };
     uint64_t repeat;
     int c, status = EXIT_USAGE;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "t:e:j:b:r:h", longs, NULL)) != -1) {
         switch (c) {
         case 't':
-            type_sets_order = false;
-            if (!cli_parse_type(optarg, &b->scan.type, &from_type, &type_sets_order))
+            if (!cli_take_type(optarg, &b->scan.type, &order))
                 goto out;
             break;
         case 'e':
-            if (!cli_parse_endian(optarg, &from_option))
+            if (!cli_take_endian(optarg, &order))
                 goto out;
-            option_sets_order = true;
             break;
         case 'j': threads = optarg; break;
         case 'b': backends = optarg; break;
@@ -398,12 +395,8 @@ int cmd_bench(int argc, char **argv)
             goto out;
         }
     }
-    if (type_sets_order && option_sets_order &&
-        mapscan_endian_resolve(from_type) != mapscan_endian_resolve(from_option)) {
-        cli_error("--endian", "conflicts with the byte order of --type");
+    if (!cli_resolve_order(&order, &b->scan.endian))
         goto out;
-    }
-    b->scan.endian = option_sets_order ? from_option : type_sets_order ? from_type : MAPSCAN_LITTLE;
     if (optind != argc - 1) {
         cli_error("bench", optind >= argc ? "no FILE given" : "give exactly one FILE");
         goto out;

@@ -21,9 +21,18 @@ int cli_exit_status(mapscan_status status);
 /* A library error as one line, naming the file, with a hint for the CLI option that applies. */
 void cli_report_failure(const char *file, const mapscan_error *error);
 
+/* -t and -e together: a numpy type such as ">u2" carries a byte order,
+ * which -e may repeat but not contradict. */
+typedef struct cli_order {
+    mapscan_endian from_type, from_option;
+    bool type_sets, option_sets;
+} cli_order;
+
 /* Option values; each prints its own error and returns false when bad. */
-bool cli_parse_type(const char *text, mapscan_type *type, mapscan_endian *endian, bool *endian_from_type);
-bool cli_parse_endian(const char *text, mapscan_endian *endian);
+bool cli_take_type(const char *text, mapscan_type *type, cli_order *order);
+bool cli_take_endian(const char *text, cli_order *order);
+/* The byte order to use (little by default); false, with a message, on a conflict. */
+bool cli_resolve_order(const cli_order *order, mapscan_endian *endian);
 bool cli_parse_size(const char *option, const char *text, uint64_t *value);
 bool cli_parse_threads(const char *text, unsigned *threads);
 bool cli_parse_u64(const char *option, const char *text, uint64_t *value);

@@ -48,20 +48,34 @@ int cli_bad_option(const char *command, char **argv, int optopt_value)
     return EXIT_USAGE;
 }
 
-bool cli_parse_type(const char *text, mapscan_type *type, mapscan_endian *endian, bool *endian_from_type)
+bool cli_take_type(const char *text, mapscan_type *type, cli_order *order)
 {
-    if (mapscan_type_parse(text, type, endian, endian_from_type))
+    order->type_sets = false;   /* a later -t without an order character clears an earlier one */
+    if (mapscan_type_parse(text, type, &order->from_type, &order->type_sets))
         return true;
     cli_error("--type", "unknown type '%s' (i8 u8 i16 u16 i32 u32 i64 u64, or numpy's int32, <i4, >u2...)", text);
     return false;
 }
 
-bool cli_parse_endian(const char *text, mapscan_endian *endian)
+bool cli_take_endian(const char *text, cli_order *order)
 {
-    if (mapscan_endian_parse(text, endian))
+    if (mapscan_endian_parse(text, &order->from_option)) {
+        order->option_sets = true;
         return true;
+    }
     cli_error("--endian", "unknown byte order '%s' (little, big or native)", text);
     return false;
+}
+
+bool cli_resolve_order(const cli_order *order, mapscan_endian *endian)
+{
+    if (order->type_sets && order->option_sets &&
+        mapscan_endian_resolve(order->from_type) != mapscan_endian_resolve(order->from_option)) {
+        cli_error("--endian", "conflicts with the byte order of --type");
+        return false;
+    }
+    *endian = order->option_sets ? order->from_option : order->type_sets ? order->from_type : MAPSCAN_LITTLE;
+    return true;
 }
 
 bool cli_parse_size(const char *option, const char *text, uint64_t *value)

@@ -129,21 +129,18 @@ int cmd_gen(int argc, char **argv)
     const char *pattern = "random";
     uint64_t count = 0, size = 0;
     bool have_count = false, have_size = false, json = false, quiet = false;
-    bool type_sets_order = false, option_sets_order = false;
-    mapscan_endian from_type = MAPSCAN_LITTLE, from_option = MAPSCAN_LITTLE;
+    cli_order order = { 0 };
     int progress = -1, c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "t:e:n:s:p:j:fqh", longs, NULL)) != -1) {
         switch (c) {
         case 't':
-            type_sets_order = false;
-            if (!cli_parse_type(optarg, &o.type, &from_type, &type_sets_order))
+            if (!cli_take_type(optarg, &o.type, &order))
                 return EXIT_USAGE;
             break;
         case 'e':
-            if (!cli_parse_endian(optarg, &from_option))
+            if (!cli_take_endian(optarg, &order))
                 return EXIT_USAGE;
-            option_sets_order = true;
             break;
         case 'n':
             if (!cli_parse_size("--count", optarg, &count))
@@ -174,12 +171,8 @@ int cmd_gen(int argc, char **argv)
             return cli_bad_option("gen ", argv, optopt);
         }
     }
-    if (type_sets_order && option_sets_order &&
-        mapscan_endian_resolve(from_type) != mapscan_endian_resolve(from_option)) {
-        cli_error("--endian", "conflicts with the byte order of --type");
+    if (!cli_resolve_order(&order, &o.endian))
         return EXIT_USAGE;
-    }
-    o.endian = option_sets_order ? from_option : type_sets_order ? from_type : MAPSCAN_LITTLE;
     if (optind != argc - 1) {
         cli_error("gen", optind >= argc ? "no FILE given" : "give exactly one FILE");
         return EXIT_USAGE;

@@ -121,21 +121,18 @@ static int parse(int argc, char **argv, scan_cli *cli)
         { NULL, 0, NULL, 0 },
     };
     mapscan_options *o = &cli->options;
-    mapscan_endian from_type = MAPSCAN_LITTLE, from_option = MAPSCAN_LITTLE;
-    bool type_sets_order = false, option_sets_order = false;
+    cli_order order = { 0 };
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "t:e:j:b:qhV", longs, NULL)) != -1) {
         switch (c) {
         case 't':
-            type_sets_order = false;
-            if (!cli_parse_type(optarg, &o->type, &from_type, &type_sets_order))
+            if (!cli_take_type(optarg, &o->type, &order))
                 return EXIT_USAGE;
             break;
         case 'e':
-            if (!cli_parse_endian(optarg, &from_option))
+            if (!cli_take_endian(optarg, &order))
                 return EXIT_USAGE;
-            option_sets_order = true;
             break;
         case 'j':
             if (!cli_parse_threads(optarg, &o->threads))
@@ -174,12 +171,8 @@ static int parse(int argc, char **argv, scan_cli *cli)
             return cli_bad_option("", argv, optopt);
         }
     }
-    if (type_sets_order && option_sets_order &&
-        mapscan_endian_resolve(from_type) != mapscan_endian_resolve(from_option)) {
-        cli_error("--endian", "conflicts with the byte order of --type");
+    if (!cli_resolve_order(&order, &o->endian))
         return EXIT_USAGE;
-    }
-    o->endian = option_sets_order ? from_option : type_sets_order ? from_type : MAPSCAN_LITTLE;
     if (optind >= argc) {
         cli_error("scan", "no FILE given (try 'mapscan --help')");
         return EXIT_USAGE;
