@@ -173,8 +173,11 @@ static bool chunk_is_cached(const job *j, uint64_t chunk)
     return true;
 }
 
-static method choose(const job *j, worker *w, uint64_t chunk)
+/* *timed is set when the choice is auto's between two cached paths, the
+ * only chunks whose speed says which path is faster. */
+static method choose(const job *j, worker *w, uint64_t chunk, bool *timed)
 {
+    *timed = false;
     switch (j->req->options->backend) {
     case MAPSCAN_BACKEND_MMAP: return BY_MMAP;
     case MAPSCAN_BACKEND_READ: return BY_READ;
@@ -182,6 +185,7 @@ static method choose(const job *j, worker *w, uint64_t chunk)
     }
     if (!chunk_is_cached(j, chunk))
         return BY_READ;
+    *timed = true;
     if (w->mmap_rate == 0)
         return BY_MMAP;
     if (w->read_rate == 0)
@@ -189,6 +193,25 @@ static method choose(const job *j, worker *w, uint64_t chunk)
     if (w->chunks_done >= w->next_probe)
         return w->preferred == BY_MMAP ? BY_READ : BY_MMAP;
     return w->preferred;
+}
+
+/* Auto's bookkeeping after a timed chunk: keep the faster path, and back
+ * off the probes of the other one while they keep losing. */
+static void learn(worker *w, method how, double rate)
+{
+    if (how == BY_MMAP)
+        w->mmap_rate = rate;
+    else
+        w->read_rate = rate;
+    method faster = w->read_rate > w->mmap_rate ? BY_READ : BY_MMAP;
+    if (how != w->preferred && w->mmap_rate > 0 && w->read_rate > 0) {
+        w->probe_interval = faster == w->preferred ? 2 * w->probe_interval : PROBE_MIN;
+        if (w->probe_interval > PROBE_MAX)
+            w->probe_interval = PROBE_MAX;
+        w->next_probe = w->chunks_done + w->probe_interval;
+    }
+    w->preferred = faster;
+    w->chunks_done++;
 }
 
 static void scan_chunks(unsigned index, void *arg)
@@ -206,27 +229,15 @@ static void scan_chunks(unsigned index, void *arg)
         if (first == end)
             continue;
 
-        method how = choose(j, w, chunk);
+        bool timed;
+        method how = choose(j, w, chunk, &timed);
         double start = ms_now();
         bool ok = how == BY_MMAP ? scan_mapped(j, w, chunk, first, end) : scan_read(j, w, first, end);
         if (!ok)
             return;
-        double rate = (double)((end - first) * plan->elem_size) / (ms_now() - start + 1e-9);
         w->used |= how == BY_MMAP ? MAPSCAN_USED_MMAP : MAPSCAN_USED_READ;
-        if (how == BY_MMAP)
-            w->mmap_rate = rate;
-        else
-            w->read_rate = rate;
-        method faster = w->read_rate > w->mmap_rate ? BY_READ : BY_MMAP;
-        if (how != w->preferred && w->mmap_rate > 0 && w->read_rate > 0) {
-            /* That was a probe: back off while it loses. */
-            w->probe_interval = faster == w->preferred ? 2 * w->probe_interval : PROBE_MIN;
-            if (w->probe_interval > PROBE_MAX)
-                w->probe_interval = PROBE_MAX;
-            w->next_probe = w->chunks_done + w->probe_interval;
-        }
-        w->preferred = faster;
-        w->chunks_done++;
+        if (timed)
+            learn(w, how, (double)((end - first) * plan->elem_size) / (ms_now() - start + 1e-9));
         atomic_fetch_add_explicit(&j->done_bytes, (end - first) * plan->elem_size,
                                   memory_order_relaxed);
     }
