@@ -5,6 +5,7 @@ JSON checked against an independent computation in Python.
 Run: MAPSCAN=build/mapscan python3 test/cli_test.py [NAME-SUBSTRING]
 Ends with a line 'N passed, N failed'."""
 
+import csv
 import json
 import os
 import random
@@ -289,6 +290,27 @@ def gen_refuses_to_replace_and_rejects_bad_patterns():
     expect_error(run("gen", path("bad.bin"), "-t", "i32", "-s", "10"), 2, "not a multiple")
     expect_error(run("gen", path("bad.bin")), 2, "--count or --size")
     assert not os.path.exists(path("bad.bin"))
+
+
+@test
+def bench_times_each_configuration_and_recommends_one():
+    values = random_values("i32", 300000, 12)
+    f = write_values("bench.bin", "i32", values)
+    r = run("bench", f, "-r", "2", "-j", "1,2", "-b", "read,mmap", "--csv")
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.DictReader(r.stdout.decode().splitlines()))
+    assert [(row["backend"], row["threads"]) for row in rows] == [("read", "1"), ("read", "2"), ("mmap", "1"),
+                                                                 ("mmap", "2")], rows
+    for row in rows:
+        assert float(row["best_s"]) <= float(row["median_s"]) and int(row["peak_rss_bytes"]) > 0, row
+        assert row["used"] == row["backend"]
+    objs = [json.loads(line) for line in run("bench", f, "-r", "1", "-j", "1", "--json").stdout.decode().splitlines()]
+    assert {o["backend"] for o in objs} == {"auto", "mmap", "read"} and all(o["bytes"] == 1200000 for o in objs)
+    table = run("bench", f, "-r", "1", "-j", "1").stdout.decode()
+    assert "recommendation (cached): --backend" in table, table
+    expect_error(run("bench", f, "-b", "warp"), 2, "unknown backend")
+    expect_error(run("bench", f, "-r", "0"), 2, "--repeat")
+    expect_error(run("bench", path("nope.bin")), 2, "nope.bin")
 
 
 def leftovers(directory):
