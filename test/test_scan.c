@@ -157,11 +157,6 @@ Test(scan, each_kernel_gives_the_same_answer)
     drop_sample(&s);
 }
 
-static mapscan_status scan_status(const char *path, const mapscan_options *o, mapscan_result *r, mapscan_error *e)
-{
-    return mapscan_scan_path(path, o, r, e);
-}
-
 Test(scan, empty_file_and_empty_range_give_count_zero)
 {
     sample s;
@@ -170,14 +165,14 @@ Test(scan, empty_file_and_empty_range_give_count_zero)
     mapscan_options_init(&o);
     mapscan_result r;
     mapscan_error e;
-    cr_assert_eq(scan_status(s.path, &o, &r, &e), MAPSCAN_OK);
+    cr_assert_eq(mapscan_scan_path(s.path, &o, &r, &e), MAPSCAN_OK);
     cr_assert_eq(r.stats.count, 0);
     cr_assert(ms_from_int128(r.stats.sum) == 0);
     drop_sample(&s);
 
     make_sample(&s, MAPSCAN_I32, 10, 0, 1);
     o.offset = 40;      /* exactly at the end */
-    cr_assert_eq(scan_status(s.path, &o, &r, &e), MAPSCAN_OK);
+    cr_assert_eq(mapscan_scan_path(s.path, &o, &r, &e), MAPSCAN_OK);
     cr_assert_eq(r.stats.count, 0);
     drop_sample(&s);
 }
@@ -201,7 +196,7 @@ Test(scan, trailing_bytes_fail_unless_allowed)
     mapscan_options_init(&o);
     mapscan_result r;
     mapscan_error e;
-    cr_assert_eq(scan_status(s.path, &o, &r, &e), MAPSCAN_E_TRAILING);
+    cr_assert_eq(mapscan_scan_path(s.path, &o, &r, &e), MAPSCAN_E_TRAILING);
     cr_assert(strstr(e.message, "3 trailing bytes"), "message: %s", e.message);
     cr_assert(mapscan_status_is_input_error(e.status));
     o.allow_trailing = true;
@@ -218,7 +213,7 @@ Test(scan, offset_past_the_end_is_bad_input)
     o.offset = 41;
     mapscan_result r;
     mapscan_error e;
-    cr_assert_eq(scan_status(s.path, &o, &r, &e), MAPSCAN_E_OFFSET);
+    cr_assert_eq(mapscan_scan_path(s.path, &o, &r, &e), MAPSCAN_E_OFFSET);
     cr_assert(strstr(e.message, "past the end"), "message: %s", e.message);
     drop_sample(&s);
 }
@@ -229,9 +224,9 @@ Test(scan, missing_files_and_directories_cannot_be_opened)
     mapscan_options_init(&o);
     mapscan_result r;
     mapscan_error e;
-    cr_assert_eq(scan_status("/nonexistent/mapscan", &o, &r, &e), MAPSCAN_E_OPEN);
+    cr_assert_eq(mapscan_scan_path("/nonexistent/mapscan", &o, &r, &e), MAPSCAN_E_OPEN);
     cr_assert(strstr(e.message, "No such file"), "message: %s", e.message);
-    cr_assert_eq(scan_status("/tmp", &o, &r, &e), MAPSCAN_E_OPEN);
+    cr_assert_eq(mapscan_scan_path("/tmp", &o, &r, &e), MAPSCAN_E_OPEN);
     cr_assert(strstr(e.message, "directory"), "message: %s", e.message);
 }
 
@@ -311,7 +306,7 @@ Test(scan, a_file_truncated_during_the_scan_is_an_error_not_a_crash)
         o.progress_arg = s.path;
         mapscan_result r;
         mapscan_error e;
-        cr_assert_eq(scan_status(s.path, &o, &r, &e), MAPSCAN_E_CHANGED, "backend %d: %s", backend, e.message);
+        cr_assert_eq(mapscan_scan_path(s.path, &o, &r, &e), MAPSCAN_E_CHANGED, "backend %d: %s", backend, e.message);
         cr_assert(strstr(e.message, "shrank") || strstr(e.message, "changed"), "message: %s", e.message);
         cr_assert_not(mapscan_status_is_input_error(e.status));
         drop_sample(&s);
@@ -346,7 +341,7 @@ Test(scan, read_reports_eio)
     o.backend = MAPSCAN_BACKEND_READ;
     mapscan_result r;
     mapscan_error e;
-    cr_assert_eq(scan_status(s.path, &o, &r, &e), MAPSCAN_E_IO);
+    cr_assert_eq(mapscan_scan_path(s.path, &o, &r, &e), MAPSCAN_E_IO);
     cr_assert_eq(e.sys_errno, EIO);
     cr_assert(strstr(e.message, "Input/output error"), "message: %s", e.message);
     drop_sample(&s);
@@ -362,7 +357,7 @@ Test(scan, threads_are_capped_and_never_exceed_chunks)
     o.threads = 1000;
     mapscan_result r;
     mapscan_error e;
-    cr_assert_eq(scan_status(s.path, &o, &r, &e), MAPSCAN_OK);
+    cr_assert_eq(mapscan_scan_path(s.path, &o, &r, &e), MAPSCAN_OK);
     cr_assert(r.threads >= 1 && r.threads <= 4 * mapscan_processing_units(), "threads %u", r.threads);
     cr_assert(r.threads <= 2, "5000 bytes are two pages at most, got %u threads", r.threads);
     drop_sample(&s);
