@@ -143,7 +143,8 @@ MAPSCAN_API const char *mapscan_type_name(mapscan_type type);   /* "i32" */
 MAPSCAN_API mapscan_int128 mapscan_type_min(mapscan_type type);
 MAPSCAN_API mapscan_int128 mapscan_type_max(mapscan_type type);
 /* Parses "i32", "int32", "<i4", ">u2", "|i1", "=u8"... A leading byte-order
- * character sets *endian and *endian_given; otherwise they are untouched.
+ * character sets *endian and *endian_given for types wider than a byte;
+ * otherwise they are untouched.
  * Bare "i8"/"u8" are mapscan's 8-bit names (numpy's 8-byte codes need a
  * byte-order character: "<i8"). Returns false for an unknown name. */
 MAPSCAN_API bool mapscan_type_parse(const char *text, mapscan_type *type,
@@ -167,6 +168,8 @@ MAPSCAN_API bool mapscan_size_parse(const char *text, uint64_t *bytes);
  * kernel is compiled in and supported here. */
 MAPSCAN_API const char *mapscan_kernel_default(void);
 MAPSCAN_API bool mapscan_kernel_available(const char *name);
+/* Whether name is a kernel this build has, supported here or not. */
+MAPSCAN_API bool mapscan_kernel_known(const char *name);
 /* Default worker count: one per core in the allowed cpuset. */
 MAPSCAN_API unsigned mapscan_default_threads(void);
 /* Processing units in the allowed cpuset. */

@@ -1,5 +1,6 @@
 #include "internal.h"
 
+#include <errno.h>
 #include <stdio.h>
 
 mapscan_status ms_fail(mapscan_error *error, mapscan_status status, int sys_errno,
@@ -28,5 +29,16 @@ bool mapscan_status_is_input_error(mapscan_status status)
         return true;
     default:
         return false;
+    }
+}
+
+mapscan_status ms_open_status(int err)
+{
+    switch (err) {
+    case ENOENT: case EACCES: case EPERM: case EISDIR: case ENOTDIR: case ELOOP: case ENAMETOOLONG:
+    case ENXIO: case ENODEV: case EROFS: case ETXTBSY: case EOVERFLOW: case EFAULT: case EINVAL: case EEXIST:
+        return MAPSCAN_E_OPEN;
+    default:    /* descriptors, memory, I/O: the machine's state, not the request */
+        return MAPSCAN_E_IO;
     }
 }

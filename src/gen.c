@@ -248,7 +248,7 @@ static void gen_poll(void *arg)
 static uint64_t free_bytes(const char *dir)
 {
     struct statvfs fs;
-    if (statvfs(dir, &fs) != 0)
+    if (statvfs(dir, &fs) != 0 || fs.f_blocks == 0)     /* procfs and the like report no size at all */
         return UINT64_MAX;
     return (uint64_t)fs.f_bavail * fs.f_frsize;
 }
@@ -261,6 +261,64 @@ static char *dir_of(const char *path)
     char *dir = strdup(dirname(copy));
     free(copy);
     return dir;
+}
+
+static const char *kind_of(mode_t mode)
+{
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISLNK(mode)) return "a symbolic link";
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+    if (S_ISSOCK(mode)) return "a socket";
+    return "not a regular file";
+}
+
+/* Everything that can be said of the target before a byte is written. */
+static mapscan_status check_target(const char *path, bool force, mapscan_error *error)
+{
+    size_t len = strlen(path);
+    if (len == 0)
+        return ms_fail(error, MAPSCAN_E_INVALID, ENOENT, "an empty file name");
+    if (path[len - 1] == '/')
+        return ms_fail(error, MAPSCAN_E_INVALID, EISDIR, "names a directory, not a file");
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return MAPSCAN_OK;
+    if (!force)
+        return ms_fail(error, MAPSCAN_E_EXISTS, EEXIST, "exists already; not replaced");
+    if (!S_ISREG(st.st_mode))
+        return ms_fail(error, MAPSCAN_E_INVALID, 0, "is %s; --force replaces only regular files", kind_of(st.st_mode));
+    return MAPSCAN_OK;
+}
+
+#define TMP_SUFFIX ".mapscan-tmp.XXXXXX"
+
+/* PATH.mapscan-tmp.XXXXXX, with the last component cut short where the
+ * whole would pass the directory's NAME_MAX. */
+static char *temporary_name(const char *path, const char *dir)
+{
+    const char *slash = strrchr(path, '/');
+    size_t base = strlen(slash ? slash + 1 : path);
+    long name_max = pathconf(dir, _PC_NAME_MAX);
+    size_t room = name_max > (long)sizeof TMP_SUFFIX ? (size_t)name_max - (sizeof TMP_SUFFIX - 1) : 8;
+    size_t keep = strlen(path) - (base > room ? base - room : 0);
+    char *tmp = malloc(keep + sizeof TMP_SUFFIX);
+    if (tmp) {
+        memcpy(tmp, path, keep);
+        memcpy(tmp + keep, TMP_SUFFIX, sizeof TMP_SUFFIX);
+    }
+    return tmp;
+}
+
+/* Removes the temporary after a failure; if even that fails, the message
+ * says what is left behind. */
+static void remove_temporary(const char *tmp, mapscan_error *error)
+{
+    if (unlink(tmp) == 0 || errno == ENOENT || !error)
+        return;
+    size_t used = strlen(error->message);
+    snprintf(error->message + used, sizeof error->message - used, "; the temporary %s could not be removed: %s",
+             tmp, strerror(errno));
 }
 
 static mapscan_status place_file(const char *tmp, const char *path, bool force, mapscan_error *error)
@@ -284,7 +342,7 @@ static mapscan_status place_file(const char *tmp, const char *path, bool force, 
     return MAPSCAN_OK;
 }
 
-static mapscan_status write_blocks(gen_job *j, unsigned threads, mapscan_error *error)
+static mapscan_status write_blocks(gen_job *j, unsigned threads, unsigned *ran, mapscan_error *error)
 {
     j->workers = calloc(threads, sizeof *j->workers);
     mapscan_status status = j->workers ? MAPSCAN_OK : ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory");
@@ -296,15 +354,18 @@ static mapscan_status write_blocks(gen_job *j, unsigned threads, mapscan_error *
     }
     if (status == MAPSCAN_OK) {
         gen_poll(j);
-        if (!ms_pool_run(threads, false, gen_blocks, gen_poll, j))
+        *ran = ms_pool_run(threads, false, gen_blocks, gen_poll, j);
+        if (*ran == 0)
             status = ms_fail(error, MAPSCAN_E_NOMEM, errno, "cannot start threads: %s", strerror(errno));
         else if (atomic_load(&j->stop)) {
             *error = j->error;
             status = j->error.status;
         }
     }
-    for (unsigned i = 0; j->workers && i < threads; i++)
+    for (unsigned i = 0; j->workers && i < threads; i++) {
         free(j->workers[i].buffer);
+        j->workers[i].buffer = NULL;
+    }
     return status;
 }
 
@@ -324,27 +385,26 @@ mapscan_status mapscan_generate(const char *path, const mapscan_gen_options *o, 
                        (unsigned long long)o->count);
     uint64_t bytes = o->count * size;
 
-    struct stat st;
-    if (!o->force && lstat(path, &st) == 0)
-        return ms_fail(error, MAPSCAN_E_EXISTS, EEXIST, "exists already; not replaced");
+    mapscan_status checked = check_target(path, o->force, error);
+    if (checked != MAPSCAN_OK)
+        return checked;
     char *dir = dir_of(path);
     if (!dir)
         return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory");
     uint64_t room = free_bytes(dir);
+    char *tmp = temporary_name(path, dir);
     free(dir);
-    if (room < bytes)
-        return ms_fail(error, MAPSCAN_E_NOSPACE, ENOSPC, "needs %llu bytes but only %llu are free there",
-                       (unsigned long long)bytes, (unsigned long long)room);
-
-    size_t tmp_len = strlen(path) + 32;
-    char *tmp = malloc(tmp_len);
     if (!tmp)
         return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory");
-    snprintf(tmp, tmp_len, "%s.mapscan-tmp.XXXXXX", path);
+    if (room < bytes) {
+        free(tmp);
+        return ms_fail(error, MAPSCAN_E_NOSPACE, ENOSPC, "needs %llu bytes but only %llu are free there",
+                       (unsigned long long)bytes, (unsigned long long)room);
+    }
     int fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0) {
-        mapscan_status s = ms_fail(error, MAPSCAN_E_OPEN, errno, "cannot create a temporary file beside it: %s",
-                                   strerror(errno));
+        mapscan_status s = ms_fail(error, ms_open_status(errno), errno,
+                                   "cannot create a temporary file beside it: %s", strerror(errno));
         free(tmp);
         return s;
     }
@@ -352,7 +412,9 @@ mapscan_status mapscan_generate(const char *path, const mapscan_gen_options *o, 
     umask(mask);
     fchmod(fd, 0666 & ~mask);
 
-    unsigned threads = o->threads ? o->threads : mapscan_default_threads();
+    unsigned threads = o->threads ? o->threads : mapscan_default_threads(), ran = 0;
+    if (threads > ms_thread_cap())
+        threads = ms_thread_cap();      /* each writer holds a block: 8 MiB for 64-bit types */
     gen_job *j = calloc(1, sizeof *j);
     mapscan_status status = j ? MAPSCAN_OK : ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory");
     double start = ms_now();
@@ -365,16 +427,19 @@ mapscan_status mapscan_generate(const char *path, const mapscan_gen_options *o, 
         j->blocks = (o->count + BLOCK_ELEMENTS - 1) / BLOCK_ELEMENTS;
         if (threads > j->blocks)
             threads = j->blocks ? (unsigned)j->blocks : 1;
-        status = write_blocks(j, threads, error);
+        status = write_blocks(j, threads, &ran, error);
     }
     if (status == MAPSCAN_OK && fsync(fd) != 0)
         status = ms_fail(error, MAPSCAN_E_IO, errno, "cannot sync: %s", strerror(errno));
     if (close(fd) != 0 && status == MAPSCAN_OK)
         status = ms_fail(error, MAPSCAN_E_IO, errno, "cannot close: %s", strerror(errno));
+    /* The sync can take seconds: a cancel raised during it still wins. */
+    if (status == MAPSCAN_OK && o->cancel && *o->cancel)
+        status = ms_fail(error, MAPSCAN_E_CANCELLED, 0, "cancelled");
     if (status == MAPSCAN_OK)
         status = place_file(tmp, path, o->force, error);
     if (status != MAPSCAN_OK)
-        unlink(tmp);
+        remove_temporary(tmp, error);
 
     if (status == MAPSCAN_OK) {
         ms_acc total;
@@ -383,7 +448,7 @@ mapscan_status mapscan_generate(const char *path, const mapscan_gen_options *o, 
             ms_acc_merge(&total, &j->workers[i].acc);
         ms_acc_to_stats(&total, &result->stats);
         result->bytes = bytes;
-        result->threads = threads;
+        result->threads = ran;
         result->seconds = ms_now() - start;
     }
     if (j)

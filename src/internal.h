@@ -50,6 +50,8 @@ extern const ms_kernel ms_kernel_avx512;
 
 /* NULL name: the default. Returns NULL for an unknown or unsupported name. */
 const ms_kernel *ms_kernel_find(const char *name);
+/* MAPSCAN_KERNEL when set and not empty, else NULL. */
+const char *ms_kernel_from_environment(void);
 
 /* ---- partition.c ---- */
 
@@ -78,6 +80,8 @@ uint64_t ms_memory_budget(void);
 /* ---- topology.c (hwloc) ---- */
 
 unsigned ms_topo_cores(void);
+/* At most this many threads for a scan or a generation: more only contend. */
+unsigned ms_thread_cap(void);
 unsigned ms_topo_pus(void);
 uint64_t ms_topo_l2_bytes(void);
 /* Binds the calling thread to the index-th of n spread places; false when
@@ -91,20 +95,31 @@ typedef void (*ms_poll_fn)(void *arg);
 
 /* Runs work(i, arg) for i in [0, n) on n threads (bound to cores when bind
  * is set) and calls poll(arg) on the calling thread about every 100 ms
- * until all have returned. Returns false, with errno set, if no thread at
- * all could be started; fewer started threads still run all indices. */
-bool ms_pool_run(unsigned n, bool bind, ms_work_fn work, ms_poll_fn poll, void *arg);
+ * until all have returned. Fewer started threads still run all indices;
+ * with none, the calling thread runs them. Returns how many threads ran
+ * (1 for the calling thread), or 0 with errno set when its own bookkeeping
+ * cannot be allocated. */
+unsigned ms_pool_run(unsigned n, bool bind, ms_work_fn work, ms_poll_fn poll, void *arg);
 
 /* ---- sigbus.c ---- */
 
+typedef struct ms_sigbus_info {
+    int code;           /* si_code: BUS_ADRERR past the end, BUS_OBJERR an I/O error */
+    void *addr;         /* the faulting address */
+} ms_sigbus_info;
+
 /* Runs fn(arg) so that a SIGBUS raised on this thread inside it returns
- * false instead of killing the process. */
-bool ms_sigbus_guard(void (*fn)(void *arg), void *arg);
+ * false, with its cause in *info, instead of killing the process. */
+bool ms_sigbus_guard(void (*fn)(void *arg), void *arg, ms_sigbus_info *info);
 
 /* ---- error.c ---- */
 
 mapscan_status ms_fail(mapscan_error *error, mapscan_status status, int sys_errno,
                        const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The status for a failed open() or file creation: bad input for what the
+ * request got wrong (missing, forbidden, a directory...), a failure while
+ * running for the machine's state (no descriptors, no memory, EIO). */
+mapscan_status ms_open_status(int err);
 
 /* ---- scan paths ---- */
 

@@ -43,14 +43,26 @@ static const ms_kernel *best(void)
     return &ms_kernel_scalar;
 }
 
+const char *ms_kernel_from_environment(void)
+{
+    const char *forced = getenv("MAPSCAN_KERNEL");
+    return forced && *forced ? forced : NULL;
+}
+
 const ms_kernel *ms_kernel_find(const char *name)
 {
     if (name)
         return by_name(name);
-    const char *forced = getenv("MAPSCAN_KERNEL");
-    if (forced && *forced)
-        return by_name(forced);
-    return best();
+    const char *forced = ms_kernel_from_environment();
+    return forced ? by_name(forced) : best();
+}
+
+bool mapscan_kernel_known(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof all_kernels / sizeof all_kernels[0]; i++)
+        if (strcmp(all_kernels[i]->name, name) == 0)
+            return true;
+    return false;
 }
 
 const char *mapscan_kernel_default(void)

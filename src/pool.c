@@ -6,6 +6,8 @@
  * but a count of finished workers under one mutex.
  * Hand-out: the pool only starts threads; how they take work (the scan's
  * atomic chunk counter) is the caller's business.
+ * When not even one thread can be started, the calling thread runs every
+ * index itself, in order, and poll is not called.
  * Stop: each worker returns when its work function does; the caller stops
  * early by making the work function return (a flag it polls).
  * Merge: after ms_pool_run returns every worker has been joined, so the
@@ -56,7 +58,7 @@ static void *worker_main(void *p)
     return NULL;
 }
 
-bool ms_pool_run(unsigned n, bool bind, ms_work_fn work, ms_poll_fn poll, void *arg)
+unsigned ms_pool_run(unsigned n, bool bind, ms_work_fn work, ms_poll_fn poll, void *arg)
 {
     pool pl = { .total = n, .bind = bind, .work = work, .arg = arg };
     pthread_t *threads = calloc(n, sizeof *threads);
@@ -65,7 +67,7 @@ bool ms_pool_run(unsigned n, bool bind, ms_work_fn work, ms_poll_fn poll, void *
         free(threads);
         free(slots);
         errno = ENOMEM;
-        return false;
+        return 0;
     }
     pthread_mutex_init(&pl.lock, NULL);
     pthread_cond_init(&pl.done_changed, NULL);
@@ -81,23 +83,24 @@ bool ms_pool_run(unsigned n, bool bind, ms_work_fn work, ms_poll_fn poll, void *
     /* Hold the lock while starting, so that no worker reads `started`
      * before it is final. */
     pthread_mutex_lock(&pl.lock);
-    int err = 0;
     for (unsigned i = 0; i < n; i++) {
         slots[i] = (slot){ &pl, i };
-        err = pthread_create(&threads[i], NULL, worker_main, &slots[i]);
-        if (err)
+        if (pthread_create(&threads[i], NULL, worker_main, &slots[i]) != 0)
             break;
         pl.started++;
     }
     pthread_sigmask(SIG_SETMASK, &caller_mask, NULL);
     if (pl.started == 0) {
+        /* No thread at all (ulimit -u, a container's pids limit): the
+         * calling thread does the work, unbound and without polls. */
         pthread_mutex_unlock(&pl.lock);
+        for (unsigned i = 0; i < n; i++)
+            work(i, arg);
         pthread_cond_destroy(&pl.done_changed);
         pthread_mutex_destroy(&pl.lock);
         free(threads);
         free(slots);
-        errno = err;
-        return false;
+        return 1;
     }
     while (pl.done < pl.started) {
         struct timespec until;
@@ -121,5 +124,5 @@ bool ms_pool_run(unsigned n, bool bind, ms_work_fn work, ms_poll_fn poll, void *
     pthread_mutex_destroy(&pl.lock);
     free(threads);
     free(slots);
-    return true;
+    return pl.started;
 }

@@ -5,8 +5,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 void mapscan_options_init(mapscan_options *options)
@@ -23,27 +25,43 @@ static bool host_is_little(void)
     return mapscan_endian_resolve(MAPSCAN_NATIVE) == MAPSCAN_LITTLE;
 }
 
-/* More workers than this only add contention, even for cold I/O. */
-static unsigned thread_cap(void)
-{
-    return 4 * ms_topo_pus();
-}
-
+/* Any write to the file changes its ctime, even one whose mtime was put
+ * back afterwards (touch -r, rsync -t, cp -p); a replaced file has another
+ * inode. */
 static bool same_file_state(const struct stat *a, const struct stat *b)
 {
-    return a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-           a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+    return a->st_size == b->st_size && a->st_ino == b->st_ino && a->st_dev == b->st_dev &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+           a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
-static mapscan_status scan_regular(int fd, const struct stat *st, const mapscan_options *o,
+/* File systems whose st_size is not the content: procfs reports 0 for most
+ * files, sysfs 4096 whatever they hold. Their files are read to the end, as
+ * cat does. */
+static bool on_pseudo_fs(int fd)
+{
+    struct statfs fs;
+    if (fstatfs(fd, &fs) != 0)
+        return false;
+    switch ((unsigned long)fs.f_type) {
+    case PROC_SUPER_MAGIC: case SYSFS_MAGIC: case DEBUGFS_MAGIC: case TRACEFS_MAGIC:
+    case SECURITYFS_MAGIC: case CGROUP_SUPER_MAGIC: case CGROUP2_SUPER_MAGIC: case BPF_FS_MAGIC:
+    case EFIVARFS_MAGIC: case PSTOREFS_MAGIC:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static mapscan_status scan_regular(int fd, const struct stat *st, uint64_t start, const mapscan_options *o,
                                    ms_scan_request *req, mapscan_result *result, mapscan_error *error)
 {
     uint64_t size = (uint64_t)st->st_size;
     size_t elem = mapscan_type_size(o->type);
-    if (o->offset > size)
+    if (start > size)
         return ms_fail(error, MAPSCAN_E_OFFSET, 0, "offset %llu is past the end of the file (%llu bytes)",
-                       (unsigned long long)o->offset, (unsigned long long)size);
-    uint64_t avail = size - o->offset;
+                       (unsigned long long)start, (unsigned long long)size);
+    uint64_t avail = size - start;
     if (avail > o->length)
         avail = o->length;
     uint64_t trailing = avail % elem;
@@ -56,10 +74,10 @@ static mapscan_status scan_regular(int fd, const struct stat *st, const mapscan_
     uint64_t count = avail / elem;
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     unsigned threads = o->threads ? o->threads : mapscan_default_threads();
-    if (threads > thread_cap())
-        threads = thread_cap();
+    if (threads > ms_thread_cap())
+        threads = ms_thread_cap();
     uint64_t chunk = ms_chunk_bytes_for(count * elem, threads, page);
-    ms_plan_make(&req->plan, o->offset, count, elem, chunk, page);
+    ms_plan_make(&req->plan, start, count, elem, chunk, page);
     if (req->plan.chunks < threads)
         threads = req->plan.chunks ? (unsigned)req->plan.chunks : 1;
     req->threads = threads;
@@ -77,9 +95,26 @@ static mapscan_status scan_regular(int fd, const struct stat *st, const mapscan_
     if (status != MAPSCAN_OK)
         return status;
     struct stat after;
-    if (fstat(fd, &after) == 0 && !same_file_state(st, &after))
+    if (fstat(fd, &after) != 0)
+        return ms_fail(error, MAPSCAN_E_IO, errno, "cannot stat after the scan: %s", strerror(errno));
+    if (!same_file_state(st, &after))
         return ms_fail(error, MAPSCAN_E_CHANGED, 0, "the file changed during the scan");
     return MAPSCAN_OK;
+}
+
+static const ms_kernel *find_kernel(const char *name, mapscan_error *error)
+{
+    const ms_kernel *kernel = ms_kernel_find(name);
+    if (kernel)
+        return kernel;
+    const char *shown = name ? name : ms_kernel_from_environment();
+    if (mapscan_kernel_known(shown))
+        ms_fail(error, MAPSCAN_E_INVALID, 0, "kernel '%s'%s is not supported by this CPU", shown,
+                name ? "" : " (from MAPSCAN_KERNEL)");
+    else
+        ms_fail(error, MAPSCAN_E_INVALID, 0, "unknown kernel '%s'%s (scalar, avx2 or avx512)", shown,
+                name ? "" : " (from MAPSCAN_KERNEL)");
+    return NULL;
 }
 
 mapscan_status mapscan_scan_fd(int fd, const mapscan_options *o, mapscan_result *result,
@@ -94,10 +129,11 @@ mapscan_status mapscan_scan_fd(int fd, const mapscan_options *o, mapscan_result 
 
     if ((unsigned)o->type >= MAPSCAN_TYPE_COUNT)
         return ms_fail(error, MAPSCAN_E_INVALID, 0, "unknown element type");
-    const ms_kernel *kernel = ms_kernel_find(o->kernel);
+    if ((unsigned)o->backend > MAPSCAN_BACKEND_READ)
+        return ms_fail(error, MAPSCAN_E_INVALID, 0, "unknown backend");
+    const ms_kernel *kernel = find_kernel(o->kernel, error);
     if (!kernel)
-        return ms_fail(error, MAPSCAN_E_INVALID, 0, "kernel '%s' is not available on this CPU",
-                       o->kernel ? o->kernel : "(from MAPSCAN_KERNEL)");
+        return MAPSCAN_E_INVALID;
     result->kernel = kernel->name;
     bool swap = (mapscan_endian_resolve(o->endian) == MAPSCAN_LITTLE) != host_is_little();
     ms_scan_request req = { .fd = fd, .options = o, .kernel = kernel,
@@ -105,16 +141,49 @@ mapscan_status mapscan_scan_fd(int fd, const mapscan_options *o, mapscan_result 
 
     struct stat st;
     if (fstat(fd, &st) != 0)
-        return ms_fail(error, MAPSCAN_E_OPEN, errno, "cannot stat: %s", strerror(errno));
+        return ms_fail(error, errno == EBADF ? MAPSCAN_E_OPEN : MAPSCAN_E_IO, errno, "cannot stat: %s",
+                       strerror(errno));
     if (S_ISDIR(st.st_mode))
         return ms_fail(error, MAPSCAN_E_OPEN, EISDIR, "is a directory");
-    if (S_ISREG(st.st_mode))
-        return scan_regular(fd, &st, o, &req, result, error);
-    if (o->backend == MAPSCAN_BACKEND_MMAP)
+    bool pseudo = S_ISREG(st.st_mode) && on_pseudo_fs(fd);
+    /* An empty size is streamed too: it costs one read() and catches the
+     * synthesized files of other file systems. */
+    if (S_ISREG(st.st_mode) && !pseudo && st.st_size > 0) {
+        /* A regular file is scanned from the descriptor's offset, as cat
+         * reads a redirected file the shell has already read from. */
+        off_t here = lseek(fd, 0, SEEK_CUR);
+        uint64_t start = here > 0 ? (uint64_t)here : 0;
+        if (o->offset > UINT64_MAX - start)
+            return ms_fail(error, MAPSCAN_E_OFFSET, 0, "offset %llu is past the end of the file",
+                           (unsigned long long)o->offset);
+        return scan_regular(fd, &st, start + o->offset, o, &req, result, error);
+    }
+    if (o->backend == MAPSCAN_BACKEND_MMAP && !S_ISREG(st.st_mode))
         return ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0,
                        "not a regular file, so it cannot be mapped (the read backend can stream it)");
+    if (o->backend == MAPSCAN_BACKEND_MMAP && pseudo)
+        return ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0, "its size is not known before it is read (procfs, sysfs), so it cannot be "
+                       "mapped (the read backend can stream it)");
     result->threads = 1;
     return ms_scan_stream(fd, o, req.reduce, result, error);
+}
+
+/* Opened without blocking, so that a FIFO with no writer is seen as a FIFO
+ * first: refused at once for mmap, waited on only when it will be read. */
+static int open_input(const char *path, mapscan_backend backend, int *open_errno)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) && backend != MAPSCAN_BACKEND_MMAP) {
+        close(fd);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    } else if (fd >= 0) {
+        int flags = fcntl(fd, F_GETFL);
+        if (flags >= 0)
+            fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    }
+    *open_errno = errno;
+    return fd;
 }
 
 mapscan_status mapscan_scan_path(const char *path, const mapscan_options *options,
@@ -122,10 +191,11 @@ mapscan_status mapscan_scan_path(const char *path, const mapscan_options *option
 {
     if (strcmp(path, "-") == 0)
         return mapscan_scan_fd(STDIN_FILENO, options, result, error);
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int err;
+    int fd = open_input(path, options->backend, &err);
     if (fd < 0) {
         memset(result, 0, sizeof *result);
-        return ms_fail(error, MAPSCAN_E_OPEN, errno, "cannot open: %s", strerror(errno));
+        return ms_fail(error, ms_open_status(err), err, "cannot open: %s", strerror(err));
     }
     mapscan_status status = mapscan_scan_fd(fd, options, result, error);
     close(fd);

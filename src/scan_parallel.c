@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define PROBE_MIN 16
@@ -106,6 +107,24 @@ static void advise(const job *j, uint64_t chunk, int advice)
     madvise((void *)(j->map + start), len, advice);
 }
 
+/* A SIGBUS in the mapping, by its cause where it can be told: the file
+ * ended before the faulting byte, or the page could not be read. */
+static void report_sigbus(job *j, const ms_sigbus_info *fault)
+{
+    uint64_t at = j->req->plan.base + (uint64_t)((const unsigned char *)fault->addr - j->map);
+    struct stat st;
+    char what[200];
+    if (fstat(j->req->fd, &st) == 0 && (uint64_t)st.st_size <= at) {
+        snprintf(what, sizeof what, "the file shrank during the scan (to %llu bytes; SIGBUS in the mapping)",
+                 (unsigned long long)st.st_size);
+        raise_error(j, MAPSCAN_E_CHANGED, 0, what);
+        return;
+    }
+    snprintf(what, sizeof what, "the mapping could not be read at byte %llu (SIGBUS%s)", (unsigned long long)at,
+             fault->code == BUS_OBJERR ? ": an I/O error" : ": the file system could not supply the page");
+    raise_error(j, MAPSCAN_E_IO, EIO, what);
+}
+
 static bool scan_mapped(job *j, worker *w, uint64_t chunk, uint64_t first, uint64_t end)
 {
     const ms_plan *plan = &j->req->plan;
@@ -116,13 +135,14 @@ static bool scan_mapped(job *j, worker *w, uint64_t chunk, uint64_t first, uint6
         (size_t)(end - first),
         &w->acc,
     };
-    bool ok = ms_sigbus_guard(run_kernel, &call);
+    ms_sigbus_info fault;
+    bool ok = ms_sigbus_guard(run_kernel, &call, &fault);
     advise(j, chunk, MADV_DONTNEED);
     if (j->req->drop_behind)
         posix_fadvise(j->req->fd, (off_t)(plan->base + chunk * plan->chunk_bytes), (off_t)plan->chunk_bytes,
                       POSIX_FADV_DONTNEED);
     if (!ok)
-        raise_error(j, MAPSCAN_E_CHANGED, 0, "the file shrank during the scan (SIGBUS in the mapping)");
+        report_sigbus(j, &fault);
     return ok;
 }
 
@@ -255,15 +275,34 @@ static void report_progress(void *arg)
                     o->progress_arg);
 }
 
+/* Reading a hole through a shared mapping allocates a page for it (on
+ * tmpfs, file system space: a large sparse file fills it); pread does not. */
+static bool range_has_holes(const job *j)
+{
+    const ms_plan *plan = &j->req->plan;
+    int fd = j->req->fd;
+    off_t saved = lseek(fd, 0, SEEK_CUR);     /* SEEK_HOLE moves a descriptor the caller may share */
+    off_t hole = lseek(fd, (off_t)plan->offset, SEEK_HOLE);
+    if (saved >= 0)
+        lseek(fd, saved, SEEK_SET);
+    return hole >= 0 && (uint64_t)hole < plan->offset + plan->count * plan->elem_size;
+}
+
 static bool map_range(job *j, mapscan_error *error)
 {
     const ms_plan *plan = &j->req->plan;
     j->map_len = (size_t)(plan->offset - plan->base + plan->count * plan->elem_size);
+    if (range_has_holes(j)) {
+        j->map = NULL;      /* read, whatever the backend asked for: the result says so */
+        return true;
+    }
     void *p = mmap(NULL, j->map_len, PROT_READ, MAP_SHARED, j->req->fd, (off_t)plan->base);
     if (p == MAP_FAILED) {
         int err = errno;
         if (j->req->options->backend == MAPSCAN_BACKEND_MMAP) {
-            ms_fail(error, MAPSCAN_E_UNMAPPABLE, err, "cannot map the file: %s", strerror(err));
+            /* Out of address space (ulimit -v) is the machine's state, not bad input. */
+            ms_fail(error, err == ENOMEM || err == EAGAIN ? MAPSCAN_E_NOMEM : MAPSCAN_E_UNMAPPABLE, err,
+                    "cannot map the file: %s", strerror(err));
             return false;
         }
         j->map = NULL;      /* auto falls back to read for the whole scan */
@@ -290,7 +329,7 @@ mapscan_status ms_scan_parallel(const ms_scan_request *req, mapscan_result *resu
     j.req = &effective;
     if (local.backend != MAPSCAN_BACKEND_READ && !map_range(&j, error))
         return error->status;
-    if (local.backend == MAPSCAN_BACKEND_AUTO && !j.map)
+    if (local.backend != MAPSCAN_BACKEND_READ && !j.map)
         local.backend = MAPSCAN_BACKEND_READ;
 
     unsigned n = req->threads;
@@ -318,8 +357,10 @@ mapscan_status ms_scan_parallel(const ms_scan_request *req, mapscan_result *resu
     if (status == MAPSCAN_OK) {
         report_progress(&j);
         double start = ms_now();
-        if (!ms_pool_run(n, n <= ms_topo_pus(), scan_chunks, report_progress, &j))
+        unsigned ran = ms_pool_run(n, n <= ms_topo_pus(), scan_chunks, report_progress, &j);
+        if (ran == 0)
             status = ms_fail(error, MAPSCAN_E_NOMEM, errno, "cannot start threads: %s", strerror(errno));
+        result->threads = ran;
         result->seconds = ms_now() - start;
     }
     if (status == MAPSCAN_OK && atomic_load(&j.stop)) {

@@ -12,6 +12,7 @@
 #include <string.h>
 
 static _Thread_local sigjmp_buf *volatile armed;
+static _Thread_local ms_sigbus_info *volatile caught;
 static struct sigaction previous;
 
 static void on_sigbus(int sig, siginfo_t *info, void *context)
@@ -19,6 +20,8 @@ static void on_sigbus(int sig, siginfo_t *info, void *context)
     if (armed) {
         sigjmp_buf *target = armed;
         armed = NULL;
+        caught->code = info->si_code;
+        caught->addr = info->si_addr;
         siglongjmp(*target, 1);
     }
     if (previous.sa_flags & SA_SIGINFO) {
@@ -45,7 +48,7 @@ static void install(void)
     sigaction(SIGBUS, &sa, &previous);
 }
 
-bool ms_sigbus_guard(void (*fn)(void *arg), void *arg)
+bool ms_sigbus_guard(void (*fn)(void *arg), void *arg, ms_sigbus_info *info)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, install);
@@ -55,6 +58,7 @@ bool ms_sigbus_guard(void (*fn)(void *arg), void *arg)
         armed = NULL;
         return false;
     }
+    caught = info;
     armed = &target;
     fn(arg);
     armed = NULL;

@@ -20,8 +20,15 @@ static void load(void)
         return;
     }
     topology_ok = true;
-    /* Objects outside the allowed cpuset (taskset, cgroups) are already
-     * left out by hwloc's default flags. */
+    /* hwloc's default flags leave out what a cgroup cpuset forbids, but
+     * not what the thread's affinity mask does (taskset, numactl, a
+     * scheduler's binding): restrict to that too, so that counts and
+     * binding stay inside it. */
+    hwloc_bitmap_t mask = hwloc_bitmap_alloc();
+    if (mask && hwloc_get_cpubind(topology, mask, HWLOC_CPUBIND_THREAD) == 0 && !hwloc_bitmap_iszero(mask) &&
+        !hwloc_bitmap_isincluded(hwloc_topology_get_topology_cpuset(topology), mask))
+        hwloc_topology_restrict(topology, mask, 0);
+    hwloc_bitmap_free(mask);
     int n = hwloc_get_nbobjs_by_type(topology, HWLOC_OBJ_CORE);
     cores = n > 0 ? (unsigned)n : 1;
     n = hwloc_get_nbobjs_by_type(topology, HWLOC_OBJ_PU);
@@ -45,6 +52,8 @@ static void ensure_loaded(void)
 unsigned ms_topo_cores(void) { ensure_loaded(); return cores; }
 unsigned ms_topo_pus(void) { ensure_loaded(); return pus; }
 uint64_t ms_topo_l2_bytes(void) { ensure_loaded(); return l2_bytes; }
+
+unsigned ms_thread_cap(void) { return 4 * ms_topo_pus(); }
 
 unsigned mapscan_default_threads(void) { return ms_topo_cores(); }
 unsigned mapscan_processing_units(void) { return ms_topo_pus(); }

@@ -81,7 +81,8 @@ bool mapscan_type_parse(const char *text, mapscan_type *type, mapscan_endian *en
     /* '|' means "order does not apply": only for one-byte types. */
     if (text[0] == '|' && type_info[found].size != 1)
         return false;
-    if (has_order && text[0] != '|') {
+    /* A one-byte type has no byte order: '<u1' and '>u1' are the same type. */
+    if (has_order && text[0] != '|' && type_info[found].size > 1) {
         *endian = order;
         *endian_given = true;
     }
