@@ -38,6 +38,42 @@ def path(name):
     return os.path.join(WORK, name)
 
 
+def drop_to_nobody():
+    os.setgroups([])
+    os.setgid(65534)
+    os.setuid(65534)
+
+
+def unprivileged_binary():
+    """root reads a chmod 000 file and ignores ulimit -u, so such cases run as nobody, from a copy
+    of the binary in WORK: the checkout may sit in a directory nobody cannot enter (root's home is
+    mode 700)."""
+    copy = path("bin/mapscan")
+    if not os.path.exists(copy):
+        os.makedirs(os.path.dirname(copy))
+        shutil.copy2(MAPSCAN, copy)
+        os.chmod(os.path.dirname(copy), 0o755)
+    os.chmod(WORK, 0o755)
+    return copy
+
+
+def run_unprivileged(*args, shell_prefix=None):
+    """As nobody when root (and as ourselves otherwise)."""
+    binary = unprivileged_binary() if os.geteuid() == 0 else MAPSCAN
+    preexec = drop_to_nobody if os.geteuid() == 0 else None
+    if shell_prefix:
+        cmd = ["bash", "-c", shell_prefix + ' && exec "$0" "$@"', binary, *args]
+    else:
+        cmd = [binary, *args]
+    return subprocess.run(cmd, capture_output=True, preexec_fn=preexec, timeout=120)
+
+
+def sh(script, **kw):
+    """A bash script with $M set to the binary and $W to the work directory."""
+    env = dict(os.environ, M=MAPSCAN, W=WORK)
+    return subprocess.run(["bash", "-c", script], capture_output=True, env=env, timeout=120, **kw)
+
+
 def write_values(name, type_name, values, big=False, header=b"", trailer=b""):
     fmt = (">" if big else "<") + TYPES[type_name] * len(values)
     with open(path(name), "wb") as f:
@@ -183,16 +219,7 @@ def missing_files_directories_and_unreadable_files():
     expect_error(run(WORK), 2, WORK, "directory")
     secret = write_values("secret.bin", "i32", [1, 2])
     os.chmod(secret, 0)
-    os.chmod(WORK, 0o755)
-    if os.geteuid() == 0:
-        # root reads a chmod 000 file: run as nobody to see the refusal.
-        def drop():
-            os.setgid(65534)
-            os.setuid(65534)
-        r = run(secret, preexec=drop)
-    else:
-        r = run(secret)
-    expect_error(r, 2, secret, "Permission denied")
+    expect_error(run_unprivileged(secret), 2, secret, "Permission denied")
 
 
 @test
@@ -204,7 +231,7 @@ def usage_errors_exit_two_with_one_line():
     expect_error(run("-j", "0", "x"), 2, "--threads")
     expect_error(run("--offset", "12Q", "x"), 2, "not a size")
     expect_error(run(), 2, "no FILE")
-    expect_error(run("--kernel", "sse9", "x"), 2, "not available")
+    expect_error(run("--kernel", "sse9", "x"), 2, "unknown kernel 'sse9'")
 
 
 @test
@@ -336,7 +363,7 @@ def gen_interrupted_leaves_nothing():
     p.send_signal(signal.SIGINT)
     _, err = p.communicate(timeout=60)
     assert p.returncode == 130, (p.returncode, err)
-    assert b"cancelled" in err, err
+    assert b"interrupted by SIGINT" in err, err
     assert leftovers(d) == [], os.listdir(d)
 
 
@@ -345,6 +372,239 @@ def gen_refuses_a_file_that_cannot_fit():
     expect_error(run("gen", path("huge.bin"), "-t", "u64", "-n", "100000T"), 1, "needs", "free")
     assert not os.path.exists(path("huge.bin"))
 
+# ---- hostile input, descriptor states, signals and faults (the hardening issue) ----
+
+def stats_of(values_bytes, type_name, big=False):
+    n = len(values_bytes) // (int(type_name[1:]) // 8)
+    return list(struct.unpack((">" if big else "<") + TYPES[type_name] * n, values_bytes))
+
+
+@test
+def closed_stderr_never_lets_the_progress_bar_into_the_data():
+    f = path("p1.bin")
+    r = sh(f'"$M" gen --progress -q --json -t u8 -n 48M --seed 3 "{f}" 2>&-')
+    g = json.loads(r.stdout)
+    s = one_json(run(f, "--json", "-t", "u8"))
+    for key in ("count", "min", "max", "sum"):
+        assert g[key] == s[key], (key, g[key], s[key])
+    # a closed stdin reads as a closed descriptor, not as an empty file
+    r = sh('"$M" -q - <&-')
+    assert r.returncode == 1 and b"Bad file descriptor" in r.stderr, (r.returncode, r.stderr)
+
+
+@test
+def files_whose_size_is_not_their_content_are_read_to_the_end():
+    want = open("/proc/version", "rb").read()
+    obj = one_json(run("/proc/version", "--json", "-t", "u8"))
+    assert obj["count"] == len(want) and obj["sum"] == sum(want), (obj, len(want))
+    expect_error(run("/proc/version", "-b", "mmap", "-t", "u8"), 2, "cannot be mapped")
+    sysfs = "/sys/kernel/mm/transparent_hugepage/enabled"
+    if os.path.exists(sysfs):
+        want = open(sysfs, "rb").read()
+        obj = one_json(run(sysfs, "--json", "-t", "u8"))
+        assert obj["count"] == len(want) and obj["sum"] == sum(want), (obj, len(want))
+
+
+@test
+def a_regular_file_on_standard_input_starts_at_its_offset():
+    values = random_values("i32", 1001, 21)
+    f = write_values("h.bin", "i32", values)
+    r = sh(f'{{ dd bs=4 count=1 of=/dev/null status=none; "$M" --json -; }} < "{f}"')
+    expect_stats(one_json(r), values[1:])
+
+
+@test
+def results_that_cannot_be_written_are_a_failure():
+    f = write_values("out.bin", "i32", [1, 2, 3])
+    for script, reason in ((f'"$M" "{f}" > /dev/full', "No space left on device"),
+                           (f'"$M" "{f}" >&-', "Bad file descriptor"),
+                           (f'"$M" gen -f -n 10 "$W/g1.bin" > /dev/full', "No space left on device"),
+                           (f'"$M" bench -r 1 -j 1 -b read "{f}" > /dev/full', "No space left on device")):
+        r = sh(script)
+        lines = r.stderr.decode().strip().splitlines()
+        assert r.returncode == 1 and len(lines) == 1 and "write error: " + reason in lines[0], (script, r)
+
+
+def interrupted_gen(sig, d):
+    p = subprocess.Popen([MAPSCAN, "gen", "-t", "u64", "-n", "1G", os.path.join(d, "out.bin")],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(0.5)
+    p.send_signal(sig)
+    _, err = p.communicate(timeout=60)
+    return p.returncode, err
+
+
+@test
+def gen_leaves_nothing_for_any_catchable_signal():
+    for sig in (signal.SIGQUIT, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGALRM):
+        d = tempfile.mkdtemp(dir=WORK)
+        code, err = interrupted_gen(sig, d)
+        assert code == 128 + sig, (sig, code, err)
+        assert f"interrupted by {signal.Signals(sig).name}".encode() in err, err
+        assert leftovers(d) == [], (sig, os.listdir(d))
+    # a progress bar into a pipe that closes: SIGPIPE
+    d = tempfile.mkdtemp(dir=WORK)
+    r = sh(f'"$M" gen --progress -t u64 -n 1G "{d}/out.bin" 2>&1 | head -c 20 >/dev/null; '
+           'echo "${PIPESTATUS[0]}"')
+    assert r.stdout.decode().strip() == "141", r
+    assert leftovers(d) == [], os.listdir(d)
+
+
+@test
+def sparse_files_are_read_not_mapped_and_allocate_nothing():
+    shm = "/dev/shm"
+    if not os.path.isdir(shm) or os.statvfs(shm).f_blocks == 0:
+        print("  skipped: no tmpfs at /dev/shm")
+        return
+    f = os.path.join(shm, f"mapscan-sparse-{os.getpid()}.bin")
+    try:
+        with open(f, "wb") as fh:
+            fh.truncate(256 << 20)
+            fh.seek((256 << 20) - 8)
+            fh.write(struct.pack("<ii", 7, -9))
+        blocks = os.stat(f).st_blocks
+        for backend in ("mmap", "auto"):
+            obj = one_json(run(f, "--json", "-b", backend))
+            assert obj["count"] == 64 << 20 and obj["sum"] == -2 and obj["min"] == -9 and obj["max"] == 7, obj
+            assert obj["backend"] == "read", obj
+        assert os.stat(f).st_blocks == blocks, (blocks, os.stat(f).st_blocks)
+    finally:
+        os.unlink(f)
+
+
+@test
+def the_affinity_mask_bounds_threads():
+    if len(os.sched_getaffinity(0)) < 2 or not shutil.which("taskset"):
+        print("  skipped: needs two CPUs and taskset")
+        return
+    cpu = max(os.sched_getaffinity(0))
+    f = write_values("aff.bin", "i32", random_values("i32", 1 << 20, 22))
+    obj = one_json(sh(f'taskset -c {cpu} "$M" --json "{f}"'))
+    assert obj["threads"] == 1, obj
+    g = one_json(sh(f'taskset -c {cpu} "$M" gen -f --json -n 8M "$W/aff2.bin"'))
+    assert g["threads"] == 1, g
+
+
+@test
+def gen_caps_writers_and_their_memory():
+    p = subprocess.Popen([MAPSCAN, "gen", "--json", "-t", "u64", "-n", "64M", "-j", "512", path("many.bin")],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    out = p.stdout.read()
+    _, status, usage = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    assert p.returncode == 0, p.returncode
+    assert json.loads(out)["threads"] <= 4 * os.cpu_count(), out
+    # a writer holds one 8 MiB block of u64: 512 of them held 512 MiB here (64 blocks)
+    assert usage.ru_maxrss < 256 * 1024, usage.ru_maxrss
+    os.unlink(path("many.bin"))
+
+
+@test
+def a_fifo_without_a_writer_is_refused_for_mmap_at_once():
+    fifo = path("fifo")
+    os.mkfifo(fifo)
+    expect_error(run(fifo, "-b", "mmap"), 2, "cannot be mapped")
+
+
+@test
+def names_are_escaped_in_every_output_format():
+    raw = os.fsencode(WORK) + b"/odd\xff\tname,\"q\"\n\x1b[31m.bin"
+    with open(raw, "wb") as fh:
+        fh.write(struct.pack("<3i", 1, 2, 3))
+    name = os.fsdecode(raw)
+    obj = one_json(run(raw, "--json"))
+    assert os.fsencode(obj["file"]) == raw, obj["file"]
+    g = one_json(run("gen", "-f", "--json", "-n", "3", "-p", "seq", raw))
+    assert os.fsencode(g["file"]) == raw
+    q = run(raw, "-q")
+    assert q.returncode == 0 and q.stdout.count(b"\n") == 1 and b"\x1b" not in q.stdout, q.stdout
+    assert q.stdout.split(b"\t")[0].endswith(b"/odd\\xff\\tname,\"q\"\\n\\x1b[31m.bin"), q.stdout
+    table = run(raw).stdout
+    assert b"\x1b" not in table and b"\\n\\x1b" in table, table
+    missing = raw + b"-missing"
+    expect_error(run(missing), 2, "No such file")
+    assert b"\x1b" not in run(missing).stderr
+    rows = list(csv.DictReader(run("bench", raw, "-r", "1", "-j", "1", "-b", "read", "--csv").stdout.decode(
+        "utf-8", "surrogateescape").splitlines(keepends=True)))
+    assert len(rows) == 1 and os.fsencode(rows[0]["file"]) == raw, rows
+    b = [json.loads(line) for line in run("bench", raw, "-r", "1", "-j", "1", "--json").stdout.splitlines()]
+    assert all(os.fsencode(o["file"]) == raw for o in b), b
+    del name
+
+
+@test
+def bench_of_an_empty_file_and_of_a_tiny_one_says_only_what_ran():
+    f = write_values("bempty.bin", "i32", [])
+    for fmt in ([], ["--json"], ["--csv"]):
+        r = run("bench", f, "-r", "1", *fmt)
+        assert r.returncode == 0 and b"nan" not in r.stdout.lower(), (fmt, r)
+    tiny = write_values("btiny.bin", "i32", [1, 2, 3])
+    objs = [json.loads(line) for line in run("bench", tiny, "-r", "1", "-j", "1,2,4", "--json").stdout.splitlines()]
+    assert {o["threads"] for o in objs} == {1}, objs
+    assert len(objs) == 3, objs       # one row per backend: the rest ran the same
+    table = run("bench", tiny, "-r", "1", "-j", "1,2,4").stdout.decode()
+    assert "--threads 1 " in table, table
+
+
+@test
+def gen_checks_its_target_before_writing():
+    d = tempfile.mkdtemp(dir=WORK)
+    expect_error(run("gen", "", "-n", "10"), 2, "empty file name")
+    for target in (d, d + "/"):
+        expect_error(run("gen", "-f", "-n", "64M", target), 2, "directory")
+    os.mkfifo(os.path.join(d, "fifo"))
+    os.symlink("elsewhere", os.path.join(d, "link"))
+    for name, kind in (("fifo", "a FIFO"), ("link", "a symbolic link")):
+        expect_error(run("gen", "-f", "-n", "10", os.path.join(d, name)), 2, kind, "regular files")
+    assert os.readlink(os.path.join(d, "link")) == "elsewhere"
+    expect_error(run("gen", "-f", "-n", "10", "/dev/null"), 2, "a device")
+    for length in (237, 250, 255):
+        long_name = os.path.join(d, "n" * length)
+        g = one_json(run("gen", "--json", "-n", "100", long_name))
+        assert g["count"] == 100 and os.path.getsize(long_name) == 400
+    r = run("gen", "-n", "10", "/proc/mapscan-test")
+    assert r.returncode == 2 and b"free" not in r.stderr, r
+    assert leftovers(d) == [], os.listdir(d)
+
+
+@test
+def option_values_are_read_strictly():
+    f = write_values("opt.bin", "u8", [1, 200])
+    expect_error(run("gen", path("s.bin"), "-n", "1", "--seed", " -1"), 2, "--seed", "not a whole number")
+    expect_error(run("-j", " 5", f), 2, "--threads")
+    expect_error(run("-j", "5 ", f), 2, "--threads")
+    obj = one_json(run(f, "--json", "-t", ">u1", "-e", "little"))
+    assert obj["sum"] == 201, obj
+    env = dict(os.environ, MAPSCAN_KERNEL="junk")
+    assert one_json(run(f, "--json", "-t", "u8", "--kernel", "scalar", env=env))["kernel"] == "scalar"
+    expect_error(run(f, "-t", "u8", env=env), 2, "MAPSCAN_KERNEL", "unknown kernel 'junk'")
+
+
+@test
+def bench_names_an_unreadable_file_as_such():
+    secret = write_values("bsecret.bin", "i32", [1, 2])
+    os.chmod(secret, 0)
+    expect_error(run_unprivileged("bench", "--cold", secret), 2, secret, "Permission denied")
+
+
+@test
+def resource_limits_give_runtime_failures_or_still_the_answer():
+    values = random_values("i32", 1 << 20, 23)
+    f = write_values("lim.bin", "i32", values)
+    # address space too small to map 4 MiB: a failure while running, not bad input
+    r = sh(f'ulimit -v 200000; exec "$M" -b mmap "{f}"')
+    if r.returncode != 0:
+        lines = r.stderr.decode().strip().splitlines()
+        assert r.returncode == 1 and len(lines) == 1 and "cannot map" in lines[0], r
+    # no thread can be created (root ignores ulimit -u, so as nobody): the calling thread scans
+    os.chmod(f, 0o644)
+    r = run_unprivileged(f, "--json", shell_prefix="ulimit -u 1")
+    expect_stats(one_json(r), values)
+    # the fewest descriptors a run can have: the three standard ones and the file's
+    for script in (f'ulimit -n 4; exec "$M" --json "{f}"', f'ulimit -n 4; exec "$M" gen -q --json -n 1M "$W/few.bin"'):
+        r = sh(script)
+        assert r.returncode == 0, (script, r)
+    expect_stats(one_json(sh(f'ulimit -n 4; exec "$M" --json "{f}"')), values)
 
 def main():
     only = sys.argv[1] if len(sys.argv) > 1 else ""

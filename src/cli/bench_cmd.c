@@ -31,7 +31,9 @@ static const char bench_usage[] =
     "      --cold             evict FILE from the page cache before every run\n"
     "      --json | --csv     one machine-readable row per configuration\n"
     "\n"
-    "Columns: best and median seconds of the scan itself (process start-up excluded),\n"
+    "Columns: the threads that ran (a small file runs fewer than asked; a configuration\n"
+    "that ran as an earlier one did is shown once), best and median seconds of the\n"
+    "scan itself (process start-up excluded),\n"
     "GB/s of the best run, speed-up over 1 thread of the same backend, parallel\n"
     "efficiency (speed-up / threads), and the peak resident set of the run's process.\n"
     "Exit status: 0 done; 1 a run failed or runs disagreed; 2 bad usage or bad input.\n";
@@ -209,9 +211,21 @@ static int measure(bench *b, config *c)
 static const config *one_thread_of(const bench *b, mapscan_backend backend)
 {
     for (int i = 0; i < b->nconfigs; i++)
-        if (b->configs[i].backend == backend && b->configs[i].threads == 1)
+        if (b->configs[i].backend == backend && b->configs[i].used_threads == 1)
             return &b->configs[i];
     return NULL;
+}
+
+/* A small file runs fewer threads than asked: a configuration that ran
+ * exactly as an earlier one did is the same measurement, and is dropped,
+ * so that no row is labelled with a thread count that never ran. */
+static bool ran_as_before(const bench *b, int index)
+{
+    const config *c = &b->configs[index];
+    for (int i = 0; i < index; i++)
+        if (b->configs[i].backend == c->backend && b->configs[i].used_threads == c->used_threads)
+            return true;
+    return false;
 }
 
 static void print_rows(const bench *b)
@@ -225,39 +239,54 @@ static void print_rows(const bench *b)
     for (int i = 0; i < b->nconfigs; i++) {
         const config *c = &b->configs[i];
         const config *base = one_thread_of(b, c->backend);
-        double gbps = (double)bytes / c->best / 1e9;
-        double speedup = base ? base->median / c->median : 0;
-        double efficiency = base ? speedup / c->threads : 0;
+        /* An empty range takes no time: no rate, no speed-up. */
+        bool timed = bytes > 0 && c->best > 0 && c->median > 0 && base && base->median > 0;
+        double gbps = bytes > 0 && c->best > 0 ? (double)bytes / c->best / 1e9 : 0;
+        double speedup = timed ? base->median / c->median : 0;
+        double efficiency = timed ? speedup / c->used_threads : 0;
+        if (!timed)
+            base = NULL;
         const char *state = b->cold ? "cold" : "cached";
         unsigned long long rss = (unsigned long long)c->peak_rss_kib * 1024;
         if (b->json) {
             printf("{\"file\":");
             cli_json_string(stdout, b->file);
             printf(",\"state\":\"%s\",\"backend\":\"%s\",\"used\":\"%s\",\"threads\":%u,\"bytes\":%llu,"
-                   "\"best\":%.6f,\"median\":%.6f,\"gb_per_s\":%.3f,",
-                   state, backend_name(c->backend), mapscan_backends_name(c->used_backends), c->threads,
-                   (unsigned long long)bytes, c->best, c->median, gbps);
+                   "\"best\":%.6f,\"median\":%.6f,",
+                   state, backend_name(c->backend), mapscan_backends_name(c->used_backends), c->used_threads,
+                   (unsigned long long)bytes, c->best, c->median);
+            if (gbps > 0)
+                printf("\"gb_per_s\":%.3f,", gbps);
+            else
+                printf("\"gb_per_s\":null,");
             if (base)
                 printf("\"speedup\":%.3f,\"efficiency\":%.3f,", speedup, efficiency);
             else
                 printf("\"speedup\":null,\"efficiency\":null,");
             printf("\"peak_rss_bytes\":%llu}\n", rss);
         } else if (b->csv) {
-            printf("%s,%s,%s,%s,%u,%.6f,%.6f,%.3f,", b->file, state, backend_name(c->backend),
-                   mapscan_backends_name(c->used_backends), c->threads, c->best, c->median, gbps);
+            cli_csv_field(stdout, b->file);
+            printf(",%s,%s,%s,%u,%.6f,%.6f,", state, backend_name(c->backend),
+                   mapscan_backends_name(c->used_backends), c->used_threads, c->best, c->median);
+            if (gbps > 0)
+                printf("%.3f,", gbps);
+            else
+                printf(",");
             if (base)
                 printf("%.3f,%.3f,%llu\n", speedup, efficiency, rss);
             else
                 printf(",,%llu\n", rss);
         } else {
-            char mem[32], sp[16] = "-", ef[16] = "-";
+            char mem[32], rate[16] = "-", sp[16] = "-", ef[16] = "-";
             cli_human_bytes(rss, mem, sizeof mem);
+            if (gbps > 0)
+                snprintf(rate, sizeof rate, "%.2f", gbps);
             if (base) {
                 snprintf(sp, sizeof sp, "%.2f", speedup);
                 snprintf(ef, sizeof ef, "%.2f", efficiency);
             }
-            printf("%-7s %-9s %7u %9.4f %9.4f %8.2f %8s %10s %10s\n", backend_name(c->backend),
-                   mapscan_backends_name(c->used_backends), c->threads, c->best, c->median, gbps, sp, ef, mem);
+            printf("%-7s %-9s %7u %9.4f %9.4f %8s %8s %10s %10s\n", backend_name(c->backend),
+                   mapscan_backends_name(c->used_backends), c->used_threads, c->best, c->median, rate, sp, ef, mem);
         }
     }
 }
@@ -268,8 +297,12 @@ static void print_recommendation(const bench *b)
     for (int i = 1; i < b->nconfigs; i++)
         if (b->configs[i].median < best->median)
             best = &b->configs[i];
-    printf("recommendation (%s): --backend %s --threads %u  (%.2f GB/s median)\n", b->cold ? "cold" : "cached",
-           backend_name(best->backend), best->threads, (double)b->reference.bytes / best->median / 1e9);
+    printf("recommendation (%s): --backend %s --threads %u", b->cold ? "cold" : "cached",
+           backend_name(best->backend), best->used_threads);
+    if (b->reference.bytes > 0 && best->median > 0)
+        printf("  (%.2f GB/s median)\n", (double)b->reference.bytes / best->median / 1e9);
+    else
+        printf("  (an empty range: nothing to time)\n");
 }
 
 static bool add_config(bench *b, mapscan_backend backend, unsigned threads)
@@ -408,9 +441,21 @@ int cmd_bench(int argc, char **argv)
     b->file = argv[optind];
     if (!build_configs(b, backends, threads))
         goto out;
+    /* Opened here first, so that an unreadable file is reported as such
+     * (before --cold tries to evict it). */
     struct stat st;
-    if (stat(b->file, &st) != 0 || !S_ISREG(st.st_mode)) {
-        cli_error(b->file, "%s", errno && stat(b->file, &st) != 0 ? strerror(errno) : "not a regular file");
+    int fd = open(b->file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        int err = errno;
+        cli_error(b->file, "cannot open: %s", strerror(err));
+        if (fd >= 0)
+            close(fd);
+        status = err == EMFILE || err == ENFILE || err == ENOMEM || err == EIO ? EXIT_RUNTIME : EXIT_USAGE;
+        goto out;
+    }
+    close(fd);
+    if (!S_ISREG(st.st_mode)) {
+        cli_error(b->file, "not a regular file (bench times regular files only)");
         goto out;
     }
 
@@ -418,18 +463,26 @@ int cmd_bench(int argc, char **argv)
         char size[32];
         cli_human_bytes((uint64_t)st.st_size, size, sizeof size);
         double resident = b->cold ? -1 : resident_fraction(b->file);
-        printf("file %s: %s, %s %s, %s kernel, %u cores, %u PUs, %u timed runs after a warm-up\n", b->file, size,
+        printf("file ");
+        cli_put_text(stdout, b->file);
+        printf(": %s, %s %s, %s kernel, %u cores, %u PUs, %u timed runs after a warm-up\n", size,
                mapscan_type_name(b->scan.type), mapscan_endian_name(b->scan.endian), mapscan_kernel_default(),
                mapscan_default_threads(), mapscan_processing_units(), b->repeat);
         if (b->cold)
             printf("state: cold (evicted with posix_fadvise before every run)\n");
         else if (resident >= 0)
             printf("state: cached (%.0f%% of its pages in the page cache before the warm-up)\n", 100 * resident);
-        fflush(stdout);
+        cli_flush_stdout();
     }
     status = EXIT_OK;
-    for (int i = 0; i < b->nconfigs && status == EXIT_OK; i++)
+    for (int i = 0; i < b->nconfigs && status == EXIT_OK; i++) {
         status = measure(b, &b->configs[i]);
+        if (status == EXIT_OK && ran_as_before(b, i)) {
+            memmove(&b->configs[i], &b->configs[i + 1], sizeof b->configs[0] * (size_t)(b->nconfigs - i - 1));
+            b->nconfigs--;
+            i--;
+        }
+    }
     if (status == EXIT_OK) {
         print_rows(b);
         if (!b->json && !b->csv)

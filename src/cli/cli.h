@@ -9,7 +9,30 @@
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
 
 int cmd_scan(int argc, char **argv);
+
+/* The scan command's options, parsed apart from running them (so that the
+ * parser can be fuzzed alone). */
+typedef struct scan_cli {
+    mapscan_options options;
+    bool json, quiet;
+    int progress;       /* -1 default, 0 off, 1 on */
+} scan_cli;
+void cli_scan_init(scan_cli *cli);
+/* -1 to go on and scan argv[optind..]; otherwise the exit status (after
+ * --help, --version or a one-line error). */
+int cli_scan_parse(int argc, char **argv, scan_cli *cli);
 int cmd_gen(int argc, char **argv);
+
+/* The gen command's options, parsed apart from running them. */
+typedef struct gen_cli {
+    mapscan_gen_options options;
+    const char *file;
+    bool json, quiet;
+    int progress;       /* -1 default, 0 off, 1 on */
+} gen_cli;
+void cli_gen_init(gen_cli *cli);
+/* -1 to go on and write cli->file; otherwise the exit status. */
+int cli_gen_parse(int argc, char **argv, gen_cli *cli);
 int cmd_bench(int argc, char **argv);
 
 /* Prints "mapscan: <what>: <message>" on stderr. */
@@ -36,6 +59,8 @@ bool cli_resolve_order(const cli_order *order, mapscan_endian *endian);
 bool cli_parse_size(const char *option, const char *text, uint64_t *value);
 bool cli_parse_threads(const char *text, unsigned *threads);
 bool cli_parse_u64(const char *option, const char *text, uint64_t *value);
+/* A kernel name from --kernel or MAPSCAN_KERNEL: unknown and unsupported told apart. */
+bool cli_check_kernel(const char *source, const char *name);
 
 /* "4.00 GiB", "3.21 GB/s" */
 void cli_human_bytes(uint64_t bytes, char *buf, size_t len);
@@ -53,8 +78,20 @@ void cli_progress_clear(cli_progress_state *state);
 /* --progress / --no-progress / default: a terminal on stderr. */
 bool cli_progress_wanted(int choice, bool quiet);
 
-/* JSON output pieces. */
+/* Names in each output format, by the rules at the top of escape.c. */
+void cli_put_text(FILE *out, const char *s);
 void cli_json_string(FILE *out, const char *s);
+void cli_csv_field(FILE *out, const char *s);
+
+/* Start-up: descriptors 0-2 made valid (see common.c). */
+void cli_guard_std_descriptors(void);
+/* Flushes stdout, remembering the first error. */
+void cli_flush_stdout(void);
+/* At exit: flushes and closes stdout; on any write error says so in one
+ * line and returns at least EXIT_RUNTIME, else status. */
+int cli_finish_stdout(int status);
+
+/* JSON output pieces. */
 void cli_json_stats(FILE *out, const mapscan_stats *stats);
 double cli_now(void);
 

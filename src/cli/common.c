@@ -1,6 +1,8 @@
 #include "cli.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,12 +11,16 @@
 
 void cli_error(const char *what, const char *fmt, ...)
 {
+    char message[1024];
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "mapscan: %s: ", what);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
+    fputs("mapscan: ", stderr);
+    cli_put_text(stderr, what);
+    fputs(": ", stderr);
+    cli_put_text(stderr, message);     /* option values quoted in it are the user's bytes too */
+    fputc('\n', stderr);
 }
 
 int cli_exit_status(mapscan_status status)
@@ -39,12 +45,9 @@ void cli_report_failure(const char *file, const mapscan_error *error)
 int cli_bad_option(const char *command, char **argv, int optopt_value)
 {
     extern int optind;
-    if (optopt_value && optopt_value < 256)
-        fprintf(stderr, "mapscan: -%c: unknown option or missing value (try 'mapscan %s--help')\n", optopt_value,
-                command);
-    else
-        fprintf(stderr, "mapscan: %s: unknown option or missing value (try 'mapscan %s--help')\n",
-                argv[optind - 1], command);
+    char option[3] = { '-', (char)optopt_value, '\0' };
+    cli_error(optopt_value && optopt_value < 256 ? option : argv[optind - 1],
+              "unknown option or missing value (try 'mapscan %s--help')", command);
     return EXIT_USAGE;
 }
 
@@ -91,12 +94,24 @@ bool cli_parse_u64(const char *option, const char *text, uint64_t *value)
     char *end;
     errno = 0;
     unsigned long long v = strtoull(text, &end, 10);
-    if (text[0] == '-' || text[0] == '\0' || *end != '\0' || errno) {
+    if (!isdigit((unsigned char)text[0]) || *end != '\0' || errno) {   /* strtoull takes " -1" */
         cli_error(option, "'%s' is not a whole number", text);
         return false;
     }
     *value = v;
     return true;
+}
+
+bool cli_check_kernel(const char *source, const char *name)
+{
+    if (mapscan_kernel_available(name))
+        return true;
+    if (mapscan_kernel_known(name))
+        cli_error(source, "the %s kernel is not supported by this CPU (it runs scalar%s)", name,
+                  mapscan_kernel_available("avx2") ? " and avx2" : "");
+    else
+        cli_error(source, "unknown kernel '%s' (scalar, avx2 or avx512)", name ? name : "");
+    return false;
 }
 
 bool cli_parse_threads(const char *text, unsigned *threads)
@@ -163,10 +178,14 @@ void cli_progress(uint64_t done, uint64_t total, void *arg)
         char all[32];
         cli_human_bytes(total, all, sizeof all);
         int filled = pct * 30 / 100;
-        fprintf(stderr, "\r%s [%-30.*s] %3d%%  %s / %s  %s\033[K", s->label, filled,
-                "##############################", pct, have, all, rate);
+        fputc('\r', stderr);
+        cli_put_text(stderr, s->label);
+        fprintf(stderr, " [%-30.*s] %3d%%  %s / %s  %s\033[K", filled, "##############################", pct, have,
+                all, rate);
     } else {
-        fprintf(stderr, "\r%s %s  %s\033[K", s->label, have, rate);
+        fputc('\r', stderr);
+        cli_put_text(stderr, s->label);
+        fprintf(stderr, " %s  %s\033[K", have, rate);
     }
     s->shown = true;
 }
@@ -176,20 +195,6 @@ void cli_progress_clear(cli_progress_state *s)
     if (s->shown)
         fprintf(stderr, "\r\033[K");
     s->shown = false;
-}
-
-void cli_json_string(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(out, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(out, "\\u%04x", *p);
-        else
-            fputc(*p, out);
-    }
-    fputc('"', out);
 }
 
 void cli_json_stats(FILE *out, const mapscan_stats *st)
@@ -203,4 +208,47 @@ void cli_json_stats(FILE *out, const mapscan_stats *st)
     fprintf(out, "\"min\":%s,\"max\":%s,\"sum\":%s,\"mean\":%.19Lg", mapscan_int128_format(st->min, a),
             mapscan_int128_format(st->max, b), mapscan_int128_format(st->sum, c),
             mapscan_stats_mean(st));
+}
+
+/* A closed descriptor 0, 1 or 2 would be handed to the next file opened
+ * (gen's temporary, say), and output meant for the terminal would land in
+ * it. Each closed one gets /dev/null, opened in the direction that makes
+ * its own use fail as a closed descriptor would (EBADF): reading "-" still
+ * fails, and so does writing results, which cli_finish_stdout reports. */
+void cli_guard_std_descriptors(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+            continue;
+        int got = open("/dev/null", (fd == 0 ? O_WRONLY : O_RDONLY) | O_NOCTTY);
+        if (got != fd)
+            _exit(EXIT_RUNTIME);    /* no /dev/null: nothing safe to do, and nowhere to say it */
+    }
+}
+
+static int stdout_errno;
+
+void cli_flush_stdout(void)
+{
+    if (fflush(stdout) != 0 && !stdout_errno)
+        stdout_errno = errno;
+}
+
+int cli_finish_stdout(int status)
+{
+    cli_flush_stdout();
+    bool failed = ferror(stdout) || stdout_errno;
+    errno = 0;
+    if (fclose(stdout) != 0) {
+        failed = true;
+        if (!stdout_errno)
+            stdout_errno = errno;
+    }
+    if (!failed)
+        return status;
+    if (stdout_errno)
+        cli_error("write error", "%s", strerror(stdout_errno));
+    else
+        cli_error("write error", "standard output could not be written");
+    return status > EXIT_RUNTIME ? status : EXIT_RUNTIME;
 }

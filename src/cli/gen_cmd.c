@@ -29,25 +29,32 @@ static const char gen_usage[] =
     "The same options give the same bytes whatever --threads is. FILE appears only when\n"
     "complete: it is written as a temporary beside it and renamed. Exit status: 0 written;\n"
     "1 a failure while writing (I/O error, no space); 2 bad usage, bad pattern, or FILE\n"
-    "exists without --force; 130 interrupted (nothing is left behind).\n";
+    "exists without --force or is not a regular file; 128+N interrupted by signal N\n"
+    "(130 for Ctrl-C, 141 for a closed pipe): nothing is left behind.\n";
 
+/* The signal that interrupted the run, or 0: the library's cancel flag. */
 static volatile sig_atomic_t interrupted;
 
 static void on_interrupt(int sig)
 {
-    (void)sig;
-    interrupted = 1;
+    interrupted = sig;
 }
 
+/* Every signal whose default action ends the process, and that can be
+ * caught, cancels the run instead, so that the temporary is removed: only
+ * SIGKILL (or a crash of the machine) can leave one behind. */
 static void catch_signals(void)
 {
+    static const int terminating[] = { SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGALRM, SIGTERM, SIGUSR1, SIGUSR2,
+                                       SIGXCPU, SIGVTALRM, SIGPROF, SIGIO, SIGPWR, SIGSTKFLT };
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_interrupt;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
+    for (size_t i = 0; i < sizeof terminating / sizeof terminating[0]; i++)
+        sigaction(terminating[i], &sa, NULL);
+    for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+        sigaction(sig, &sa, NULL);
     /* Past a file size limit, write() should fail with EFBIG, not kill us
      * before the temporary is removed. */
     signal(SIGXFSZ, SIG_IGN);
@@ -90,7 +97,9 @@ static void print_table(const char *file, const mapscan_gen_options *o, const ma
     pattern_text(o, pattern, sizeof pattern);
     cli_human_bytes(r->bytes, size, sizeof size);
     cli_human_rate(r->seconds > 0 ? (double)r->bytes / r->seconds : 0, rate, sizeof rate);
-    printf("%-8s %s\n", "wrote", file);
+    printf("%-8s ", "wrote");
+    cli_put_text(stdout, file);
+    putchar('\n');
     printf("%-8s %s %s, %s, seed %llu\n", "type", mapscan_type_name(o->type), mapscan_endian_name(o->endian),
            pattern, (unsigned long long)o->seed);
     printf("%-8s %s (%llu bytes)\n", "size", size, (unsigned long long)r->bytes);
@@ -105,7 +114,14 @@ static void print_table(const char *file, const mapscan_gen_options *o, const ma
            r->threads == 1 ? "" : "s");
 }
 
-int cmd_gen(int argc, char **argv)
+void cli_gen_init(gen_cli *cli)
+{
+    memset(cli, 0, sizeof *cli);
+    cli->progress = -1;
+    mapscan_gen_options_init(&cli->options);
+}
+
+int cli_gen_parse(int argc, char **argv, gen_cli *cli)
 {
     enum { OPT_SEED = 256, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS };
     static const struct option longs[] = {
@@ -124,18 +140,18 @@ int cmd_gen(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    mapscan_gen_options o;
-    mapscan_gen_options_init(&o);
+    mapscan_gen_options *o = &cli->options;
     const char *pattern = "random";
     uint64_t count = 0, size = 0;
-    bool have_count = false, have_size = false, json = false, quiet = false;
+    bool have_count = false, have_size = false;
     cli_order order = { 0 };
-    int progress = -1, c;
+    int c;
     opterr = 0;
+    optind = 0;     /* a full restart of getopt, so that the parser can run more than once */
     while ((c = getopt_long(argc, argv, "t:e:n:s:p:j:fqh", longs, NULL)) != -1) {
         switch (c) {
         case 't':
-            if (!cli_take_type(optarg, &o.type, &order))
+            if (!cli_take_type(optarg, &o->type, &order))
                 return EXIT_USAGE;
             break;
         case 'e':
@@ -154,64 +170,81 @@ int cmd_gen(int argc, char **argv)
             break;
         case 'p': pattern = optarg; break;
         case OPT_SEED:
-            if (!cli_parse_u64("--seed", optarg, &o.seed))
+            if (!cli_parse_u64("--seed", optarg, &o->seed))
                 return EXIT_USAGE;
             break;
         case 'j':
-            if (!cli_parse_threads(optarg, &o.threads))
+            if (!cli_parse_threads(optarg, &o->threads))
                 return EXIT_USAGE;
             break;
-        case 'f': o.force = true; break;
-        case OPT_JSON: json = true; break;
-        case OPT_PROGRESS: progress = 1; break;
-        case OPT_NO_PROGRESS: progress = 0; break;
-        case 'q': quiet = true; break;
+        case 'f': o->force = true; break;
+        case OPT_JSON: cli->json = true; break;
+        case OPT_PROGRESS: cli->progress = 1; break;
+        case OPT_NO_PROGRESS: cli->progress = 0; break;
+        case 'q': cli->quiet = true; break;
         case 'h': fputs(gen_usage, stdout); return EXIT_OK;
         default:
             return cli_bad_option("gen ", argv, optopt);
         }
     }
-    if (!cli_resolve_order(&order, &o.endian))
+    if (!cli_resolve_order(&order, &o->endian))
         return EXIT_USAGE;
     if (optind != argc - 1) {
         cli_error("gen", optind >= argc ? "no FILE given" : "give exactly one FILE");
         return EXIT_USAGE;
     }
-    const char *file = argv[optind];
-    size_t elem = mapscan_type_size(o.type);
+    cli->file = argv[optind];
+    size_t elem = mapscan_type_size(o->type);
     if (have_count == have_size) {
         cli_error("gen", "give either --count or --size");
         return EXIT_USAGE;
     }
     if (have_size && size % elem) {
         cli_error("--size", "%llu is not a multiple of the %zu-byte %s", (unsigned long long)size, elem,
-                  mapscan_type_name(o.type));
+                  mapscan_type_name(o->type));
         return EXIT_USAGE;
     }
-    o.count = have_size ? size / elem : count;
+    o->count = have_size ? size / elem : count;
     mapscan_error err;
-    if (mapscan_pattern_parse(pattern, &o, &err) != MAPSCAN_OK) {
+    if (mapscan_pattern_parse(pattern, o, &err) != MAPSCAN_OK) {
         cli_error("--pattern", "%s", err.message);
         return EXIT_USAGE;
     }
+    return -1;
+}
+
+int cmd_gen(int argc, char **argv)
+{
+    gen_cli cli;
+    cli_gen_init(&cli);
+    int early = cli_gen_parse(argc, argv, &cli);
+    if (early >= 0)
+        return early;
+    mapscan_gen_options *o = &cli.options;
 
     catch_signals();
-    cli_progress_state bar = { file, cli_now(), false };
-    if (cli_progress_wanted(progress, quiet)) {
-        o.progress = cli_progress;
-        o.progress_arg = &bar;
+    cli_progress_state bar = { cli.file, cli_now(), false };
+    if (cli_progress_wanted(cli.progress, cli.quiet)) {
+        o->progress = cli_progress;
+        o->progress_arg = &bar;
     }
-    o.cancel = &interrupted;
+    o->cancel = &interrupted;
     mapscan_result r;
-    mapscan_status s = mapscan_generate(file, &o, &r, &err);
+    mapscan_error err;
+    mapscan_status s = mapscan_generate(cli.file, o, &r, &err);
     cli_progress_clear(&bar);
+    if (s == MAPSCAN_E_CANCELLED && interrupted) {
+        int sig = interrupted;
+        cli_error(cli.file, "interrupted by SIG%s; nothing was written", sigabbrev_np(sig));
+        return 128 + sig;       /* what a shell shows for a process killed by sig */
+    }
     if (s != MAPSCAN_OK) {
-        cli_report_failure(file, &err);
+        cli_report_failure(cli.file, &err);
         return cli_exit_status(s);
     }
-    if (json)
-        print_json(file, &o, &r);
-    else if (!quiet)
-        print_table(file, &o, &r);
+    if (cli.json)
+        print_json(cli.file, o, &r);
+    else if (!cli.quiet)
+        print_table(cli.file, o, &r);
     return EXIT_OK;
 }

@@ -31,19 +31,15 @@ static const char scan_usage[] =
     "2 bad usage or bad input (unknown option or type, unopenable file, trailing bytes,\n"
     "offset past the end). Other commands: mapscan gen --help, mapscan bench --help.\n";
 
-typedef struct scan_cli {
-    mapscan_options options;
-    bool json, quiet;
-    int progress;       /* -1 default, 0 off, 1 on */
-} scan_cli;
-
 static void print_table(const char *file, const mapscan_options *o, const mapscan_result *r)
 {
     char size[32], rate[32], a[41], b[41], c[41];
     const mapscan_stats *st = &r->stats;
     cli_human_bytes(r->bytes, size, sizeof size);
     cli_human_rate(r->seconds > 0 ? (double)r->bytes / r->seconds : 0, rate, sizeof rate);
-    printf("%-8s %s\n", "file", file ? file : "(total)");
+    printf("%-8s ", "file");
+    cli_put_text(stdout, file ? file : "(total)");
+    putchar('\n');
     printf("%-8s %s %s\n", "type", mapscan_type_name(o->type), mapscan_endian_name(o->endian));
     printf("%-8s %s, %u thread%s, %s kernel\n", "backend", mapscan_backends_name(r->backends), r->threads,
            r->threads == 1 ? "" : "s", r->kernel ? r->kernel : "-");
@@ -64,12 +60,12 @@ static void print_quiet(const char *file, const mapscan_result *r)
 {
     char a[41], b[41], c[41];
     const mapscan_stats *st = &r->stats;
+    cli_put_text(stdout, file ? file : "total");
     if (st->count)
-        printf("%s\t%llu\t%s\t%s\t%s\t%.6Lf\n", file ? file : "total", (unsigned long long)st->count,
-               mapscan_int128_format(st->min, a), mapscan_int128_format(st->max, b),
-               mapscan_int128_format(st->sum, c), mapscan_stats_mean(st));
+        printf("\t%llu\t%s\t%s\t%s\t%.6Lf\n", (unsigned long long)st->count, mapscan_int128_format(st->min, a),
+               mapscan_int128_format(st->max, b), mapscan_int128_format(st->sum, c), mapscan_stats_mean(st));
     else
-        printf("%s\t0\t-\t-\t0\t-\n", file ? file : "total");
+        printf("\t0\t-\t-\t0\t-\n");
 }
 
 static void print_json(const char *file, const mapscan_options *o, const mapscan_result *r)
@@ -98,10 +94,10 @@ static void print_result(const scan_cli *cli, const char *file, const mapscan_re
             putchar('\n');
         print_table(file, &cli->options, r);
     }
-    fflush(stdout);
+    cli_flush_stdout();
 }
 
-static int parse(int argc, char **argv, scan_cli *cli)
+int cli_scan_parse(int argc, char **argv, scan_cli *cli)
 {
     enum { OPT_OFFSET = 256, OPT_LENGTH, OPT_TRAILING, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_KERNEL };
     static const struct option longs[] = {
@@ -125,6 +121,7 @@ static int parse(int argc, char **argv, scan_cli *cli)
     cli_order order = { 0 };
     int c;
     opterr = 0;
+    optind = 0;     /* a full restart of getopt, so that the parser can run more than once */
     while ((c = getopt_long(argc, argv, "t:e:j:b:qhV", longs, NULL)) != -1) {
         switch (c) {
         case 't':
@@ -158,11 +155,8 @@ static int parse(int argc, char **argv, scan_cli *cli)
         case OPT_PROGRESS: cli->progress = 1; break;
         case OPT_NO_PROGRESS: cli->progress = 0; break;
         case OPT_KERNEL:
-            if (!mapscan_kernel_available(optarg)) {
-                cli_error("--kernel", "'%s' is not available on this CPU (this CPU runs %s by default)",
-                          optarg, mapscan_kernel_default());
+            if (!cli_check_kernel("--kernel", optarg))
                 return EXIT_USAGE;
-            }
             o->kernel = optarg;
             break;
         case 'q': cli->quiet = true; break;
@@ -178,18 +172,24 @@ static int parse(int argc, char **argv, scan_cli *cli)
         cli_error("scan", "no FILE given (try 'mapscan --help')");
         return EXIT_USAGE;
     }
-    if (!mapscan_kernel_default()) {
-        cli_error("MAPSCAN_KERNEL", "'%s' is not a kernel this CPU runs", getenv("MAPSCAN_KERNEL"));
+    /* --kernel wins over the environment, which then does not matter. */
+    if (!o->kernel && !mapscan_kernel_default() && !cli_check_kernel("MAPSCAN_KERNEL", getenv("MAPSCAN_KERNEL")))
         return EXIT_USAGE;
-    }
     return -1;
+}
+
+void cli_scan_init(scan_cli *cli)
+{
+    memset(cli, 0, sizeof *cli);
+    cli->progress = -1;
+    mapscan_options_init(&cli->options);
 }
 
 int cmd_scan(int argc, char **argv)
 {
-    scan_cli cli = { .progress = -1 };
-    mapscan_options_init(&cli.options);
-    int early = parse(argc, argv, &cli);
+    scan_cli cli;
+    cli_scan_init(&cli);
+    int early = cli_scan_parse(argc, argv, &cli);
     if (early >= 0)
         return early;
 
