@@ -15,7 +15,7 @@ PYTHON   ?= python3
 HWLOC_CFLAGS := $(shell pkg-config --cflags hwloc 2>/dev/null)
 HWLOC_LIBS   := $(shell pkg-config --libs hwloc 2>/dev/null || echo -lhwloc)
 
-WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla-larger-than=4096
+WARN      ?= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla-larger-than=4096
 CPPFLAGS  += -D_GNU_SOURCE -Iinclude
 CFLAGS    += -std=c11 $(OPT) -g $(WARN) -fvisibility=hidden $(HWLOC_CFLAGS)
 ifneq ($(SANITIZE),)
@@ -45,7 +45,8 @@ BIN     := $(BUILD)/mapscan
 TEST_SRC := $(wildcard test/*.c)
 TEST_BIN := $(BUILD)/test/unit
 
-.PHONY: all deps demo test check check-unit check-cli check-asan check-tsan bench install uninstall clean help
+.PHONY: all deps demo test check check-unit check-cli check-asan check-tsan check-fuzz fuzz fuzz-build \
+        bench install uninstall clean help
 
 all: $(BIN) $(LIB)
 
@@ -55,6 +56,8 @@ help:
 	@echo "make test       build and run every test: unit, CLI, AddressSanitizer+UBSan, ThreadSanitizer"
 	@echo "make check      unit and CLI tests of the normal build only"
 	@echo "make check-asan / check-tsan   the tests under one sanitizer"
+	@echo "make check-fuzz replay each fuzz harness's corpus, then fuzz each $(FUZZ_CHECK_SECONDS) s (part of make test)"
+	@echo "make fuzz       fuzz each harness FUZZ_SECONDS=$(FUZZ_SECONDS) s; new inputs in build/fuzz/work/"
 	@echo "make bench      the comparison suite (BENCH_SIZE=4G); results in bench/results/"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=...: binary, library, header, pkg-config file, man page"
 	@echo "make uninstall  remove what install put there"
@@ -106,7 +109,50 @@ check-tsan:
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
 	    $(MAKE) --no-print-directory BUILD=build/tsan SANITIZE=thread OPT=-O1 check-cli
 
-test: check check-asan check-tsan
+test: check check-asan check-tsan check-fuzz
+
+# ---- fuzzing (libFuzzer; clang from Debian) ----
+# The library, the CLI's parsers and the harnesses are built with clang under
+# ASan+UBSan in build/fuzz. test/fuzz/corpus/NAME holds the committed seeds
+# and every input that ever found a defect; make fuzz adds what it finds to
+# build/fuzz/work/NAME and leaves any crashing input as build/fuzz/crash-NAME-*.
+FUZZERS            := size type pattern options scan
+FUZZ_BUILD         := build/fuzz
+FUZZ_SECONDS       ?= 600
+FUZZ_CHECK_SECONDS ?= 10
+FUZZ_WARN          := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
+# -close_fd_mask=3: the harnesses' own stdout and stderr (usage text, messages) are not findings.
+FUZZ_RUN            = $(FUZZ_BUILD)/fuzz_$(1) -artifact_prefix=$(FUZZ_BUILD)/crash-$(1)- -print_final_stats=1 \
+                      -close_fd_mask=3
+.PRECIOUS: $(FUZZ_BUILD)/test/fuzz/%.o
+
+fuzz-build: | deps
+	@scripts/install-deps.sh --fuzz
+	$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang SANITIZE=fuzzer-no-link,address,undefined OPT=-O1 \
+	    WARN="$(FUZZ_WARN)" $(FUZZERS:%=$(FUZZ_BUILD)/fuzz_%)
+
+$(BUILD)/fuzz_%: $(BUILD)/test/fuzz/fuzz_%.o $(BUILD)/test/reference_core.o $(filter-out %/main.o,$(CLI_OBJ)) $(LIB)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
+
+check-fuzz: fuzz-build
+	@for f in $(FUZZERS); do \
+	    echo "fuzz_$$f: corpus replay, then $(FUZZ_CHECK_SECONDS) s"; \
+	    mkdir -p $(FUZZ_BUILD)/work/$$f; \
+	    $(FUZZ_BUILD)/fuzz_$$f -runs=0 -close_fd_mask=3 test/fuzz/corpus/$$f 2>$(FUZZ_BUILD)/replay-$$f.log || \
+	        { tail -30 $(FUZZ_BUILD)/replay-$$f.log; exit 1; }; \
+	    $(call FUZZ_RUN,$$f) -max_total_time=$(FUZZ_CHECK_SECONDS) $(FUZZ_BUILD)/work/$$f test/fuzz/corpus/$$f \
+	        2>$(FUZZ_BUILD)/fuzz-$$f.log || { tail -30 $(FUZZ_BUILD)/fuzz-$$f.log; exit 1; }; \
+	    grep -E 'stat::number_of_executed_units|Done' $(FUZZ_BUILD)/fuzz-$$f.log | tr '\n' ' '; echo; \
+	done
+
+fuzz: fuzz-build
+	@for f in $(FUZZERS); do \
+	    mkdir -p $(FUZZ_BUILD)/work/$$f; \
+	    echo "fuzz_$$f: $(FUZZ_SECONDS) s"; \
+	    $(call FUZZ_RUN,$$f) -max_total_time=$(FUZZ_SECONDS) $(FUZZ_BUILD)/work/$$f test/fuzz/corpus/$$f \
+	        2>$(FUZZ_BUILD)/fuzz-$$f.log || { tail -30 $(FUZZ_BUILD)/fuzz-$$f.log; exit 1; }; \
+	    tail -12 $(FUZZ_BUILD)/fuzz-$$f.log; \
+	done
 
 bench: $(BIN)
 	@scripts/install-deps.sh --bench

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages mapscan needs to build and test, only when one is missing.
-# Usage: scripts/install-deps.sh [--bench]   (--bench adds what `make bench` uses)
+# Usage: scripts/install-deps.sh [--bench | --fuzz]   (what `make bench` or the fuzz targets add)
 set -euo pipefail
 
 packages=(build-essential pkg-config libhwloc-dev libcriterion-dev python3)
-if [ "${1:-}" = "--bench" ]; then
-    packages+=(python3-numpy gnuplot-nox hyperfine coreutils)
-fi
+case "${1:-}" in
+    --bench) packages+=(python3-numpy gnuplot-nox hyperfine coreutils) ;;
+    --fuzz) packages+=(clang libclang-rt-dev) ;;     # libFuzzer and the sanitizers' runtimes
+esac
 
 missing=()
 for p in "${packages[@]}"; do

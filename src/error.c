@@ -11,6 +11,11 @@ mapscan_status ms_fail(mapscan_error *error, mapscan_status status, int sys_errn
         va_start(ap, fmt);
         vsnprintf(error->message, sizeof error->message, fmt, ap);
         va_end(ap);
+        /* Messages quote the caller's text (a pattern, a kernel name): the
+         * promise of one line holds whatever that text holds. */
+        for (char *c = error->message; *c; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                *c = '?';
         error->status = status;
         error->sys_errno = sys_errno;
     }

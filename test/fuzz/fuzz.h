@@ -1,0 +1,29 @@
+/* Shared by the libFuzzer harnesses: the input as a C string, and a check
+ * that aborts (a finding) with a message. */
+#ifndef MAPSCAN_FUZZ_H
+#define MAPSCAN_FUZZ_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FUZZ_CHECK(cond)                                                       \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+            abort();                                                           \
+        }                                                                      \
+    } while (0)
+
+/* A NUL-terminated copy of the input, cut at its first NUL. */
+static inline char *fuzz_string(const unsigned char *data, size_t size)
+{
+    char *s = malloc(size + 1);
+    if (!s)
+        abort();
+    memcpy(s, data, size);
+    s[size] = '\0';
+    return s;
+}
+
+#endif
