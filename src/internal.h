@@ -76,6 +76,9 @@ uint64_t ms_chunk_bytes_for(uint64_t range_bytes, unsigned threads, size_t page_
 
 /* Bytes this process may fill: MemAvailable or its memory cgroup's limit. */
 uint64_t ms_memory_budget(void);
+/* When non-zero, the budget instead: the tests lower it to drive the
+ * drop-behind path on small files. */
+extern uint64_t ms_memory_budget_override;
 
 /* ---- topology.c (hwloc) ---- */
 

@@ -61,8 +61,12 @@ static uint64_t cgroup_limit(void)
     return limit;
 }
 
+uint64_t ms_memory_budget_override;
+
 uint64_t ms_memory_budget(void)
 {
+    if (ms_memory_budget_override)
+        return ms_memory_budget_override;
     uint64_t available = mem_available(), limit = cgroup_limit();
     return available < limit ? available : limit;
 }

@@ -362,3 +362,42 @@ Test(scan, threads_are_capped_and_never_exceed_chunks)
     cr_assert(r.threads <= 2, "5000 bytes are two pages at most, got %u threads", r.threads);
     drop_sample(&s);
 }
+
+/* Overwrites one element in the middle and puts the mtime back, as
+ * touch -r, rsync -t and cp -p do: only the ctime tells. */
+static void overwrite_keeping_mtime(uint64_t done, uint64_t total, void *arg)
+{
+    if (done != 0)
+        return;
+    const char *path = arg;
+    struct stat st;
+    cr_assert_eq(stat(path, &st), 0);
+    int fd = open(path, O_RDWR);
+    cr_assert(fd >= 0);
+    unsigned char element[4];
+    cr_assert_eq(pread(fd, element, 4, (off_t)(total / 2)), 4);
+    element[3] ^= 0x40;
+    cr_assert_eq(pwrite(fd, element, 4, (off_t)(total / 2)), 4);
+    struct timespec times[2] = { st.st_atim, st.st_mtim };
+    cr_assert_eq(futimens(fd, times), 0);
+    close(fd);
+}
+
+Test(scan, a_file_rewritten_in_place_with_its_mtime_put_back_is_reported)
+{
+    for (int backend = MAPSCAN_BACKEND_AUTO; backend <= MAPSCAN_BACKEND_READ; backend++) {
+        sample s;
+        make_sample(&s, MAPSCAN_I32, 1 << 20, 0, 13);
+        mapscan_options o;
+        mapscan_options_init(&o);
+        o.backend = (mapscan_backend)backend;
+        o.progress = overwrite_keeping_mtime;
+        o.progress_arg = s.path;
+        mapscan_result r;
+        mapscan_error e;
+        cr_assert_eq(mapscan_scan_path(s.path, &o, &r, &e), MAPSCAN_E_CHANGED, "backend %d: %s", backend,
+                     e.message);
+        cr_assert(strstr(e.message, "changed"), "message: %s", e.message);
+        drop_sample(&s);
+    }
+}
