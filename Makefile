@@ -98,7 +98,7 @@ check-unit: $(TEST_BIN)
 	$(TEST_BIN) --jobs 2
 
 check-cli: $(BIN)
-	MAPSCAN=$(BIN) $(PYTHON) test/cli_test.py
+	MAPSCAN=$(BIN) MAPSCAN_SANITIZE=$(SANITIZE) $(PYTHON) test/cli_test.py
 
 check: check-unit check-cli
 

@@ -123,15 +123,25 @@ typedef struct mapscan_result {
     const char *kernel;     /* name of the reduction kernel used */
 } mapscan_result;
 
-/* Scans the file at path ("-" is standard input), opened read-only. */
+/* Scans the file at path ("-" is standard input), opened read-only and
+ * without blocking first, so that a FIFO with no writer is refused at once
+ * for MAPSCAN_BACKEND_MMAP (and waited on only when it will be read).
+ * open() failures the request caused (missing, forbidden, a directory) are
+ * MAPSCAN_E_OPEN; those of the machine's state (no descriptors, no memory)
+ * MAPSCAN_E_IO. */
 MAPSCAN_API mapscan_status mapscan_scan_path(const char *path, const mapscan_options *options,
                                              mapscan_result *result, mapscan_error *error);
 
-/* Scans an open descriptor. Regular files are scanned in parallel; pipes
- * and devices are read sequentially on one thread. With the mmap path, a
- * file truncated during the scan raises SIGBUS inside the scan: a handler
- * installed on first use turns it into MAPSCAN_E_CHANGED and passes any
- * other SIGBUS on to the handler that was there before. */
+/* Scans an open descriptor. Regular files are scanned in parallel from the
+ * descriptor's current offset (plus options->offset; the offset is not
+ * moved), and files with holes are read, never mapped. Pipes, devices and
+ * files whose size is not their content (size 0, procfs, sysfs) are read
+ * in order on one thread to their end. With the mmap path, a file
+ * truncated during the scan raises SIGBUS inside the scan: a handler
+ * installed on first use turns it into MAPSCAN_E_CHANGED (MAPSCAN_E_IO when
+ * the file is still whole: the page could not be read) and passes any other
+ * SIGBUS on to the handler that was there before. A file whose size, mtime,
+ * ctime or inode differs after the scan is MAPSCAN_E_CHANGED. */
 MAPSCAN_API mapscan_status mapscan_scan_fd(int fd, const mapscan_options *options,
                                            mapscan_result *result, mapscan_error *error);
 
@@ -208,10 +218,13 @@ MAPSCAN_API mapscan_status mapscan_pattern_parse(const char *text, mapscan_gen_o
                                                  mapscan_error *error);
 MAPSCAN_API const char *mapscan_pattern_name(mapscan_pattern pattern);
 
-/* Writes the file through a temporary in the same directory, renamed into
- * place only once complete and synced; on any failure or cancel the
- * temporary is removed and nothing exists under path. result->stats are
- * computed from the generated values, not by the scanner. */
+/* Writes the file through a temporary in the same directory (path's name
+ * with ".mapscan-tmp.XXXXXX", cut to fit NAME_MAX), renamed into place only
+ * once complete and synced; on any failure, or a cancel raised before the
+ * rename (also during the final sync), the temporary is removed and nothing
+ * exists under path. With force, only a regular file is replaced. Writers
+ * are capped at 4 per processing unit. result->stats are computed from the
+ * generated values, not by the scanner. */
 MAPSCAN_API mapscan_status mapscan_generate(const char *path, const mapscan_gen_options *options,
                                             mapscan_result *result, mapscan_error *error);
 

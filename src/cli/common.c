@@ -17,7 +17,7 @@ void cli_error(const char *what, const char *fmt, ...)
     vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
     fputs("mapscan: ", stderr);
-    cli_put_text(stderr, what);
+    cli_put_text(stderr, *what ? what : "''");     /* an empty name is shown as such */
     fputs(": ", stderr);
     cli_put_text(stderr, message);     /* option values quoted in it are the user's bytes too */
     fputc('\n', stderr);

@@ -27,9 +27,11 @@ static const char scan_usage[] =
     "  -h, --help            -V, --version\n"
     "\n"
     "SIZE takes K M G T (powers of 1024), KB MB GB TB (powers of 1000), KiB MiB GiB TiB.\n"
-    "Exit status: 0 success; 1 a failure while running (I/O error, file changed);\n"
-    "2 bad usage or bad input (unknown option or type, unopenable file, trailing bytes,\n"
-    "offset past the end). Other commands: mapscan gen --help, mapscan bench --help.\n";
+    "Exit status: 0 success; 1 a failure while running (I/O error, file changed,\n"
+    "results not written: write error); 2 bad usage or bad input (unknown option or\n"
+    "type, unopenable file, trailing bytes, offset past the end). Names are written\n"
+    "with \\t \\n \\\\ \\xHH escapes (JSON: \\udcHH for bytes not UTF-8); see the man page.\n"
+    "Other commands: mapscan gen --help, mapscan bench --help.\n";
 
 static void print_table(const char *file, const mapscan_options *o, const mapscan_result *r)
 {
