@@ -1,6 +1,9 @@
 #include "reference.h"
 
 #include <criterion/criterion.h>
+#include <dirent.h>
+#include <limits.h>
+#include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -33,4 +36,32 @@ void assert_acc_equal(const ms_acc *got, const ms_acc *want, const char *what)
               mapscan_int128_format(ms_to_int128(want->max), b));
     cr_assert(got->sum == want->sum, "%s: sum %s, want %s", what, mapscan_int128_format(ms_to_int128(got->sum), a),
               mapscan_int128_format(ms_to_int128(want->sum), b));
+}
+
+int count_dir_entries(const char *dir)
+{
+    int n = 0;
+    DIR *d = opendir(dir);
+    cr_assert_not_null(d, "cannot open %s", dir);
+    struct dirent *ent;
+    while ((ent = readdir(d)))
+        if (strcmp(ent->d_name, ".") && strcmp(ent->d_name, ".."))
+            n++;
+    closedir(d);
+    return n;
+}
+
+void remove_dir_entries(const char *dir, const char *containing)
+{
+    DIR *d = opendir(dir);
+    struct dirent *ent;
+    char path[PATH_MAX];
+    while (d && (ent = readdir(d)))
+        if (strcmp(ent->d_name, ".") && strcmp(ent->d_name, "..") &&
+            (!containing || strstr(ent->d_name, containing))) {
+            snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
+            unlink(path);
+        }
+    if (d)
+        closedir(d);
 }

@@ -16,6 +16,11 @@ uint64_t test_random(uint64_t *state);
 /* Writes len bytes to a new temporary file and returns its path (static buffer per call site). */
 void write_temp_file(char *path, size_t path_len, const void *data, size_t len);
 
+/* Entries of a directory, "." and ".." left out. */
+int count_dir_entries(const char *dir);
+/* Unlinks the directory's entries (those whose name holds `containing`, when not NULL). */
+void remove_dir_entries(const char *dir, const char *containing);
+
 void assert_acc_equal(const ms_acc *got, const ms_acc *want, const char *what);
 
 #endif

@@ -6,7 +6,6 @@
 #include "reference.h"
 
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -56,32 +55,11 @@ static void teardown(void)
     fault_disarm();
     unlink(sample_path);
     free(sample_data);
-    DIR *d = opendir(dir);
-    struct dirent *ent;
-    char path[PATH_MAX];
-    while (d && (ent = readdir(d)))
-        if (strcmp(ent->d_name, ".") && strcmp(ent->d_name, "..")) {
-            snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
-            unlink(path);
-        }
-    if (d)
-        closedir(d);
+    remove_dir_entries(dir, NULL);
     rmdir(dir);
 }
 
 TestSuite(faults, .init = setup, .fini = teardown, .timeout = 120);
-
-static int entries_in_dir(void)
-{
-    int n = 0;
-    DIR *d = opendir(dir);
-    struct dirent *ent;
-    while ((ent = readdir(d)))
-        if (strcmp(ent->d_name, ".") && strcmp(ent->d_name, ".."))
-            n++;
-    closedir(d);
-    return n;
-}
 
 typedef struct feeder {
     int fd;
@@ -143,7 +121,7 @@ static void check_outcome(const fault_case *c, unsigned n, bool fired, mapscan_s
     if (s != MAPSCAN_OK) {
         cr_assert(e->message[0] && !strchr(e->message, '\n'), "%s, %s: message '%s'", what, c->call, e->message);
         if (gen && !(c->second_call && strcmp(c->second_call, "unlink") == 0))
-            cr_assert_eq(entries_in_dir(), c->what == GEN_FORCE, "%s, %s call %u: something left behind", what,
+            cr_assert_eq(count_dir_entries(dir), c->what == GEN_FORCE, "%s, %s call %u: something left behind", what,
                          c->call, n);
         return;
     }
@@ -187,15 +165,7 @@ static void each_call_fails_in_turn(const fault_case *c, unsigned times)
         check_outcome(c, n, fired, s, &r, &e, target);
         if (c->second_call && strcmp(c->second_call, "unlink") == 0 && s != MAPSCAN_OK) {
             cr_assert(strstr(e.message, "could not be removed"), "message: %s", e.message);
-            DIR *d = opendir(dir);
-            struct dirent *ent;
-            char path[PATH_MAX];
-            while ((ent = readdir(d)))
-                if (strstr(ent->d_name, ".mapscan-tmp.")) {
-                    snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
-                    cr_assert_eq(unlink(path), 0);
-                }
-            closedir(d);
+            remove_dir_entries(dir, ".mapscan-tmp.");
         }
         unlink(target);
         if (!fired) {
@@ -302,5 +272,5 @@ Test(faults, an_interrupt_during_the_final_sync_wins)
     cr_assert(fault_fired("fsync"));
     fault_disarm();
     cr_assert_eq(s, MAPSCAN_E_CANCELLED, "status %d: %s", s, e.message);
-    cr_assert_eq(entries_in_dir(), 0);
+    cr_assert_eq(count_dir_entries(dir), 0);
 }

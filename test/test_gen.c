@@ -2,7 +2,6 @@
 #include "reference.h"
 
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,32 +20,11 @@ static void make_dir(void)
 
 static void remove_dir(void)
 {
-    DIR *d = opendir(dir);
-    struct dirent *ent;
-    char path[512];
-    while (d && (ent = readdir(d)))
-        if (ent->d_name[0] != '.' || (ent->d_name[1] && strcmp(ent->d_name, "..") != 0)) {
-            snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
-            unlink(path);
-        }
-    if (d)
-        closedir(d);
+    remove_dir_entries(dir, NULL);
     rmdir(dir);
 }
 
 TestSuite(gen, .init = make_dir, .fini = remove_dir);
-
-static int entries_in_dir(void)
-{
-    int n = 0;
-    DIR *d = opendir(dir);
-    struct dirent *ent;
-    while ((ent = readdir(d)))
-        if (strcmp(ent->d_name, ".") && strcmp(ent->d_name, ".."))
-            n++;
-    closedir(d);
-    return n;
-}
 
 static unsigned char *read_all(const char *path, size_t *len)
 {
@@ -212,10 +190,10 @@ Test(gen, refuses_to_replace_without_force)
     unsigned char *data = read_all(path, &len);
     cr_assert(len == 8 && memcmp(data, "precious", 8) == 0);
     free(data);
-    cr_assert_eq(entries_in_dir(), 1);
+    cr_assert_eq(count_dir_entries(dir), 1);
     o.force = true;
     cr_assert_eq(mapscan_generate(path, &o, &r, &e), MAPSCAN_OK, "%s", e.message);
-    cr_assert_eq(entries_in_dir(), 1);
+    cr_assert_eq(count_dir_entries(dir), 1);
 }
 
 Test(gen, a_failure_half_way_leaves_no_file_and_no_temporary)
@@ -232,7 +210,7 @@ Test(gen, a_failure_half_way_leaves_no_file_and_no_temporary)
     mapscan_error e;
     cr_assert_eq(mapscan_generate(path, &o, &r, &e), MAPSCAN_E_IO);
     cr_assert(strstr(e.message, "File too large"), "message: %s", e.message);
-    cr_assert_eq(entries_in_dir(), 0);
+    cr_assert_eq(count_dir_entries(dir), 0);
 }
 
 Test(gen, a_file_that_cannot_fit_is_refused_before_writing)
@@ -247,7 +225,7 @@ Test(gen, a_file_that_cannot_fit_is_refused_before_writing)
     mapscan_error e;
     cr_assert_eq(mapscan_generate(path, &o, &r, &e), MAPSCAN_E_NOSPACE);
     cr_assert(strstr(e.message, "needs 576460752303423488 bytes"), "message: %s", e.message);
-    cr_assert_eq(entries_in_dir(), 0);
+    cr_assert_eq(count_dir_entries(dir), 0);
 }
 
 Test(gen, cancel_leaves_nothing)
@@ -262,7 +240,7 @@ Test(gen, cancel_leaves_nothing)
     mapscan_result r;
     mapscan_error e;
     cr_assert_eq(mapscan_generate(path, &o, &r, &e), MAPSCAN_E_CANCELLED);
-    cr_assert_eq(entries_in_dir(), 0);
+    cr_assert_eq(count_dir_entries(dir), 0);
 }
 
 Test(gen, bad_patterns_and_out_of_range_values_are_rejected)
