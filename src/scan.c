@@ -162,8 +162,9 @@ mapscan_status mapscan_scan_fd(int fd, const mapscan_options *o, mapscan_result 
         return ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0,
                        "not a regular file, so it cannot be mapped (the read backend can stream it)");
     if (o->backend == MAPSCAN_BACKEND_MMAP && pseudo)
-        return ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0, "its size is not known before it is read (procfs, sysfs), so it cannot be "
-                       "mapped (the read backend can stream it)");
+        return ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0,
+                       "its size is not known before it is read (procfs, sysfs), so it cannot be mapped "
+                       "(the read backend can stream it)");
     result->threads = 1;
     return ms_scan_stream(fd, o, req.reduce, result, error);
 }
