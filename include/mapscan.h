@@ -27,7 +27,7 @@ extern "C" {
 #define MAPSCAN_API
 #endif
 
-#define MAPSCAN_VERSION "0.1.0"
+#define MAPSCAN_VERSION "0.2.0"
 
 typedef enum mapscan_type {
     MAPSCAN_I8, MAPSCAN_U8, MAPSCAN_I16, MAPSCAN_U16,
@@ -42,6 +42,12 @@ typedef enum mapscan_endian {
 typedef enum mapscan_backend {
     MAPSCAN_BACKEND_AUTO, MAPSCAN_BACKEND_MMAP, MAPSCAN_BACKEND_READ
 } mapscan_backend;
+
+typedef enum mapscan_format {
+    MAPSCAN_FORMAT_AUTO,    /* .npy when the input starts with numpy's magic string, else raw */
+    MAPSCAN_FORMAT_RAW,
+    MAPSCAN_FORMAT_NPY
+} mapscan_format;
 
 /* Which paths a finished scan actually read through (bits). */
 enum { MAPSCAN_USED_MMAP = 1, MAPSCAN_USED_READ = 2 };
@@ -60,7 +66,9 @@ typedef enum mapscan_status {
     MAPSCAN_E_CHANGED,      /* the file changed (shrank) during the scan */
     MAPSCAN_E_NOSPACE,      /* gen: the file would not fit */
     MAPSCAN_E_NOMEM,
-    MAPSCAN_E_CANCELLED     /* the cancel flag was raised */
+    MAPSCAN_E_CANCELLED,    /* the cancel flag was raised */
+    /* bad input, added in 0.2 */
+    MAPSCAN_E_FORMAT        /* a .npy header that does not parse, or data that does not match it */
 } mapscan_status;
 
 /* True for the statuses that mean "bad input" rather than "failed while running". */
@@ -110,6 +118,12 @@ typedef struct mapscan_options {
      * the calling thread (workers block asynchronous signals, so a signal
      * handler that raises it runs there too). */
     volatile sig_atomic_t *cancel;
+    /* Added in 0.2: layouts. */
+    mapscan_format format;          /* default MAPSCAN_FORMAT_AUTO */
+    bool type_set, endian_set;      /* type/endian were chosen: a .npy header must agree with them */
+    const char *field;              /* .npy with a structured dtype: the integer field ("outer.inner") */
+    uint64_t record_size;           /* raw: 0, or records of this many bytes, of which */
+    uint64_t field_offset;          /* the element at this offset in each is scanned */
 } mapscan_options;
 
 MAPSCAN_API void mapscan_options_init(mapscan_options *options);
@@ -121,6 +135,14 @@ typedef struct mapscan_result {
     unsigned threads;       /* worker threads actually used */
     unsigned backends;      /* MAPSCAN_USED_* bits */
     const char *kernel;     /* name of the reduction kernel used */
+    /* Added in 0.2: what was scanned. */
+    mapscan_format format;  /* RAW or NPY */
+    mapscan_type type;      /* the element type and byte order (a .npy header's) */
+    mapscan_endian endian;
+    uint64_t record_size;   /* bytes per record, 0 when elements are contiguous */
+    uint64_t field_offset;  /* of the element in each record */
+    unsigned ndim;          /* .npy: the shape */
+    uint64_t shape[64];
 } mapscan_result;
 
 /* Scans the file at path ("-" is standard input), opened read-only and
@@ -166,6 +188,9 @@ MAPSCAN_API const char *mapscan_endian_name(mapscan_endian endian);
 MAPSCAN_API bool mapscan_backend_parse(const char *text, mapscan_backend *backend);
 /* "mmap", "read" or "mmap+read" for MAPSCAN_USED_* bits; "none" for 0. */
 MAPSCAN_API const char *mapscan_backends_name(unsigned used_bits);
+
+MAPSCAN_API bool mapscan_format_parse(const char *text, mapscan_format *format);
+MAPSCAN_API const char *mapscan_format_name(mapscan_format format);
 
 /* Parses a byte count: digits with an optional suffix K M G T (powers of
  * 1024), KB MB GB TB (powers of 1000) or KiB MiB GiB TiB. */
@@ -227,6 +252,56 @@ MAPSCAN_API const char *mapscan_pattern_name(mapscan_pattern pattern);
  * generated values, not by the scanner. */
 MAPSCAN_API mapscan_status mapscan_generate(const char *path, const mapscan_gen_options *options,
                                             mapscan_result *result, mapscan_error *error);
+
+/* ---- numpy's .npy files ---- */
+
+#define MAPSCAN_NPY_MAX_DIMS 64
+#define MAPSCAN_NPY_MAX_HEADER 10000    /* numpy's default max_header_size, in bytes of header text */
+
+/* One scalar or sub-array field of a structured dtype; nested fields are
+ * flattened into dotted names ("outer.inner"), padding is left out. */
+typedef struct mapscan_npy_field {
+    char *name;
+    uint64_t offset;            /* bytes from the start of the record */
+    uint64_t size;              /* bytes (all of a sub-array) */
+    char descr[24];             /* numpy's type string, "<i4" */
+    bool is_integer;            /* a scalar i1..u8 field: one mapscan can scan */
+    mapscan_type type;          /* when is_integer */
+    mapscan_endian endian;
+} mapscan_npy_field;
+
+typedef struct mapscan_npy_header {
+    unsigned major, minor;      /* 1.0, 2.0 or 3.0 */
+    uint64_t data_offset;       /* the data starts this many bytes into the file */
+    bool fortran_order;
+    unsigned ndim;
+    uint64_t shape[MAPSCAN_NPY_MAX_DIMS];
+    uint64_t count;             /* elements (records): the product of the shape, 1 for () */
+    uint64_t itemsize;          /* bytes per element or record */
+    bool structured;            /* descr is a list of fields */
+    char descr[24];             /* a plain dtype's type string */
+    bool is_integer;            /* a plain i1..u8 dtype, with its type and byte order: */
+    mapscan_type type;
+    mapscan_endian endian;
+    size_t nfields;             /* a structured dtype's fields */
+    mapscan_npy_field *fields;
+} mapscan_npy_header;
+
+/* Whether buf starts with numpy's magic string "\x93NUMPY". */
+MAPSCAN_API bool mapscan_npy_is_magic(const void *buf, size_t len);
+/* From the first 12 bytes (10 are enough for version 1.0): the bytes the
+ * whole header takes, magic to newline; MAPSCAN_E_FORMAT for a bad magic,
+ * version or a header past MAPSCAN_NPY_MAX_HEADER. */
+MAPSCAN_API mapscan_status mapscan_npy_header_size(const void *buf, size_t len, uint64_t *size,
+                                                   mapscan_error *error);
+/* Parses the header at the start of buf (len bytes, at least the header
+ * size); MAPSCAN_E_FORMAT with a one-line reason when it does not parse.
+ * On success, free it with mapscan_npy_free. */
+MAPSCAN_API mapscan_status mapscan_npy_parse(const void *buf, size_t len, mapscan_npy_header *header,
+                                             mapscan_error *error);
+MAPSCAN_API void mapscan_npy_free(mapscan_npy_header *header);
+/* The field of that dotted name, or NULL. */
+MAPSCAN_API const mapscan_npy_field *mapscan_npy_find_field(const mapscan_npy_header *header, const char *name);
 
 #ifdef __cplusplus
 }

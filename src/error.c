@@ -31,6 +31,7 @@ bool mapscan_status_is_input_error(mapscan_status status)
     case MAPSCAN_E_TRAILING:
     case MAPSCAN_E_UNMAPPABLE:
     case MAPSCAN_E_EXISTS:
+    case MAPSCAN_E_FORMAT:
         return true;
     default:
         return false;

@@ -37,10 +37,34 @@ void ms_acc_to_stats(const ms_acc *acc, mapscan_stats *stats);
  * not the host's. */
 typedef void (*ms_reduce_fn)(const unsigned char *p, size_t n, ms_acc *acc);
 
+/* Copies the n elements at p, p + stride, ... to out, packed. */
+typedef void (*ms_gather_fn)(const unsigned char *p, size_t n, size_t stride, unsigned char *out);
+
 typedef struct ms_kernel {
     const char *name;
     ms_reduce_fn reduce[MAPSCAN_TYPE_COUNT][2];
+    ms_gather_fn gather[4];     /* by element size: 1, 2, 4, 8 bytes */
 } ms_kernel;
+
+/* The reduction of one layout: contiguous elements, or one element of
+ * each record (stride > 0: the record size; p then points at the first
+ * record's field). */
+typedef struct ms_reducer {
+    ms_reduce_fn reduce;
+    ms_gather_fn gather;
+    size_t elem, stride;
+} ms_reducer;
+
+ms_reducer ms_reducer_make(const ms_kernel *kernel, mapscan_type type, bool swap, size_t stride);
+/* Folds n elements (records) into acc. */
+void ms_reduce_strided(const ms_reducer *r, const unsigned char *p, size_t n, ms_acc *acc);
+static inline void ms_reduce(const ms_reducer *r, const unsigned char *p, size_t n, ms_acc *acc)
+{
+    if (r->stride)
+        ms_reduce_strided(r, p, n, acc);
+    else
+        r->reduce(p, n, acc);
+}
 
 extern const ms_kernel ms_kernel_scalar;
 #if defined(MAPSCAN_HAVE_X86_KERNELS)
@@ -124,6 +148,26 @@ mapscan_status ms_fail(mapscan_error *error, mapscan_status status, int sys_errn
  * running for the machine's state (no descriptors, no memory, EIO). */
 mapscan_status ms_open_status(int err);
 
+/* ---- layout.c ---- */
+
+typedef struct ms_layout {
+    mapscan_format format;      /* RAW or NPY */
+    mapscan_type type;
+    mapscan_endian endian;
+    size_t unit;                /* bytes per element, or per record */
+    size_t field_offset;        /* of the element in each record */
+    uint64_t header_bytes;      /* before the data */
+    uint64_t expected;          /* .npy: data bytes the shape describes; UINT64_MAX for raw */
+    unsigned ndim;
+    uint64_t shape[MAPSCAN_NPY_MAX_DIMS];
+} ms_layout;
+
+/* The layout from the options and, for a .npy file, its header (NULL for raw). */
+mapscan_status ms_layout_resolve(const mapscan_options *o, const mapscan_npy_header *h, ms_layout *l,
+                                 mapscan_error *error);
+/* "N bytes WHAT is not a multiple of the 16-byte record: K trailing bytes" */
+mapscan_status ms_fail_trailing(mapscan_error *error, const ms_layout *l, uint64_t bytes, const char *what);
+
 /* ---- scan paths ---- */
 
 /* Everything a scan needs after validation. */
@@ -131,16 +175,33 @@ typedef struct ms_scan_request {
     int fd;
     const mapscan_options *options;
     const ms_kernel *kernel;
-    ms_reduce_fn reduce;
-    ms_plan plan;
+    ms_reducer reducer;
+    size_t unit;            /* bytes per element, or per record */
+    size_t field_offset;    /* of the scanned element in each record */
+    ms_plan plan;           /* in units */
     unsigned threads;
     bool drop_behind;       /* the range cannot stay cached: evict what was read */
 } ms_scan_request;
 
 mapscan_status ms_scan_parallel(const ms_scan_request *req, mapscan_result *result,
                                 mapscan_error *error);
-mapscan_status ms_scan_stream(int fd, const mapscan_options *options, ms_reduce_fn reduce,
-                              mapscan_result *result, mapscan_error *error);
+
+/* A stream: prefix_len bytes of it already read into prefix, then fd. */
+typedef struct ms_stream {
+    int fd;
+    const unsigned char *prefix;
+    size_t prefix_len;
+} ms_stream;
+
+/* Reads up to len bytes; returns bytes read (short only at the end), or -1 with errno. */
+ssize_t ms_stream_read(ms_stream *s, unsigned char *buf, size_t len);
+
+/* Passes over skip bytes, then reduces the whole units of at most limit
+ * bytes. *seen gets the bytes read after skip (a partial unit included);
+ * when probe_rest, *more says whether the stream held more past limit. */
+mapscan_status ms_scan_stream(const ms_scan_request *req, ms_stream *in, uint64_t skip, uint64_t limit,
+                              bool probe_rest, uint64_t *seen, bool *more, mapscan_result *result,
+                              mapscan_error *error);
 /* pread exactly len bytes at off, retrying EINTR and short reads. Returns
  * 0, or the errno; ENODATA when the file ended first. */
 int ms_pread_full(int fd, void *buf, size_t len, uint64_t off);

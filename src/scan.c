@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -53,31 +54,111 @@ static bool on_pseudo_fs(int fd)
     }
 }
 
-static mapscan_status scan_regular(int fd, const struct stat *st, uint64_t start, const mapscan_options *o,
-                                   ms_scan_request *req, mapscan_result *result, mapscan_error *error)
+/* The layout of a regular file: a .npy header at base, read with pread,
+ * or raw. */
+static mapscan_status regular_layout(int fd, uint64_t base, uint64_t size, const mapscan_options *o, ms_layout *l,
+                                     mapscan_error *error)
 {
+    unsigned char first[12];
+    size_t got = 0;
+    if (o->format != MAPSCAN_FORMAT_RAW) {
+        uint64_t want = size - base < sizeof first ? size - base : sizeof first;
+        int err = ms_pread_full(fd, first, (size_t)want, base);
+        if (err)
+            return ms_fail(error, MAPSCAN_E_IO, err, "read failed at byte %llu: %s", (unsigned long long)base,
+                           strerror(err));
+        got = (size_t)want;
+    }
+    if (o->format == MAPSCAN_FORMAT_RAW || (o->format == MAPSCAN_FORMAT_AUTO && !mapscan_npy_is_magic(first, got)))
+        return ms_layout_resolve(o, NULL, l, error);
+    uint64_t header_size;
+    mapscan_status s = mapscan_npy_header_size(first, got, &header_size, error);
+    if (s != MAPSCAN_OK)
+        return s;
+    if (header_size > size - base)
+        return ms_fail(error, MAPSCAN_E_FORMAT, 0, ".npy header of %llu bytes is longer than the file",
+                       (unsigned long long)header_size);
+    unsigned char *text = malloc((size_t)header_size);
+    if (!text)
+        return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory");
+    int err = ms_pread_full(fd, text, (size_t)header_size, base);
+    mapscan_npy_header h;
+    if (err)
+        s = ms_fail(error, MAPSCAN_E_IO, err, "read failed: %s", strerror(err));
+    else
+        s = mapscan_npy_parse(text, (size_t)header_size, &h, error);
+    free(text);
+    if (s != MAPSCAN_OK)
+        return s;
+    s = ms_layout_resolve(o, &h, l, error);
+    mapscan_npy_free(&h);
+    return s;
+}
+
+static void describe(const ms_layout *l, mapscan_result *result)
+{
+    result->format = l->format;
+    result->type = l->type;
+    result->endian = l->endian;
+    if (l->unit != mapscan_type_size(l->type)) {
+        result->record_size = l->unit;
+        result->field_offset = l->field_offset;
+    }
+    result->ndim = l->ndim;
+    memcpy(result->shape, l->shape, sizeof result->shape);
+}
+
+static void prepare(ms_scan_request *req, const ms_layout *l)
+{
+    bool swap = (mapscan_endian_resolve(l->endian) == MAPSCAN_LITTLE) != host_is_little();
+    size_t elem = mapscan_type_size(l->type);
+    req->reducer = ms_reducer_make(req->kernel, l->type, swap, l->unit != elem ? l->unit : 0);
+    req->unit = l->unit;
+    req->field_offset = l->field_offset;
+}
+
+static mapscan_status scan_regular(int fd, const struct stat *st, const mapscan_options *o, ms_scan_request *req,
+                                   mapscan_result *result, mapscan_error *error)
+{
+    /* A regular file is read from the descriptor's offset, as cat reads a
+     * redirected file the shell has already read from. */
     uint64_t size = (uint64_t)st->st_size;
-    size_t elem = mapscan_type_size(o->type);
-    if (start > size)
-        return ms_fail(error, MAPSCAN_E_OFFSET, 0, "offset %llu is past the end of the file (%llu bytes)",
-                       (unsigned long long)start, (unsigned long long)size);
-    uint64_t avail = size - start;
+    off_t here = lseek(fd, 0, SEEK_CUR);
+    uint64_t base = here > 0 && (uint64_t)here <= size ? (uint64_t)here : 0;
+    ms_layout l;
+    mapscan_status s = regular_layout(fd, base, size, o, &l, error);
+    if (s != MAPSCAN_OK)
+        return s;
+    describe(&l, result);
+    prepare(req, &l);
+
+    uint64_t data_start = base + l.header_bytes, data = size - data_start;
+    if (l.format == MAPSCAN_FORMAT_NPY) {
+        if (data < l.expected)
+            return ms_fail(error, MAPSCAN_E_FORMAT, 0, "the data holds %llu bytes but its shape needs %llu",
+                           (unsigned long long)data, (unsigned long long)l.expected);
+        if (data > l.expected && !o->allow_trailing)
+            return ms_fail(error, MAPSCAN_E_TRAILING, 0, "%llu bytes follow the data its header describes",
+                           (unsigned long long)(data - l.expected));
+        data = l.expected;
+    }
+    if (o->offset > data)
+        return ms_fail(error, MAPSCAN_E_OFFSET, 0, "offset %llu is past the end of the %s (%llu bytes)",
+                       (unsigned long long)o->offset, l.format == MAPSCAN_FORMAT_NPY ? "data" : "file",
+                       (unsigned long long)data);
+    uint64_t avail = data - o->offset;
     if (avail > o->length)
         avail = o->length;
-    uint64_t trailing = avail % elem;
-    if (trailing && !o->allow_trailing)
-        return ms_fail(error, MAPSCAN_E_TRAILING, 0,
-                       "%llu bytes to scan is not a multiple of the %zu-byte %s: %llu trailing byte%s",
-                       (unsigned long long)avail, elem, mapscan_type_name(o->type),
-                       (unsigned long long)trailing, trailing == 1 ? "" : "s");
+    if (avail % l.unit && !o->allow_trailing)
+        return ms_fail_trailing(error, &l, avail, "to scan");
 
-    uint64_t count = avail / elem;
+    uint64_t count = avail / l.unit;
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     unsigned threads = o->threads ? o->threads : mapscan_default_threads();
     if (threads > ms_thread_cap())
         threads = ms_thread_cap();
-    uint64_t chunk = ms_chunk_bytes_for(count * elem, threads, page);
-    ms_plan_make(&req->plan, start, count, elem, chunk, page);
+    uint64_t chunk = ms_chunk_bytes_for(count * l.unit, threads, page);
+    ms_plan_make(&req->plan, data_start + o->offset, count, l.unit, chunk, page);
     if (req->plan.chunks < threads)
         threads = req->plan.chunks ? (unsigned)req->plan.chunks : 1;
     req->threads = threads;
@@ -85,20 +166,106 @@ static mapscan_status scan_regular(int fd, const struct stat *st, uint64_t start
      * the page cache: evicting it behind the cursor spares the reclaim that
      * would otherwise stall every read-ahead (inside a memory cgroup, 0.54
      * of the uncapped speed through pread before this). */
-    req->drop_behind = count * elem > ms_memory_budget();
+    req->drop_behind = count * l.unit > ms_memory_budget();
     result->threads = threads;
-    result->bytes = count * elem;
+    result->bytes = count * l.unit;
     if (count == 0)
         return MAPSCAN_OK;
 
-    mapscan_status status = ms_scan_parallel(req, result, error);
-    if (status != MAPSCAN_OK)
-        return status;
+    s = ms_scan_parallel(req, result, error);
+    if (s != MAPSCAN_OK)
+        return s;
     struct stat after;
     if (fstat(fd, &after) != 0)
         return ms_fail(error, MAPSCAN_E_IO, errno, "cannot stat after the scan: %s", strerror(errno));
     if (!same_file_state(st, &after))
         return ms_fail(error, MAPSCAN_E_CHANGED, 0, "the file changed during the scan");
+    return MAPSCAN_OK;
+}
+
+/* A .npy header at the start of a stream; *header_read tells whether there
+ * was one. Bytes read that are not a header are left in in->prefix. */
+static mapscan_status stream_layout(ms_stream *in, unsigned char head[static 12], const mapscan_options *o,
+                                    ms_layout *l, mapscan_error *error)
+{
+    if (o->format == MAPSCAN_FORMAT_RAW)
+        return ms_layout_resolve(o, NULL, l, error);
+    ssize_t n = ms_stream_read(in, head, 6);
+    if (n < 0)
+        return ms_fail(error, MAPSCAN_E_IO, errno, "read failed: %s", strerror(errno));
+    if (!mapscan_npy_is_magic(head, (size_t)n)) {
+        if (o->format == MAPSCAN_FORMAT_NPY)
+            return ms_fail(error, MAPSCAN_E_FORMAT, 0, "not a .npy file (no \\x93NUMPY magic)");
+        in->prefix = head;
+        in->prefix_len = (size_t)n;
+        return ms_layout_resolve(o, NULL, l, error);
+    }
+    ssize_t more = ms_stream_read(in, head + 6, 6);
+    if (more < 0)
+        return ms_fail(error, MAPSCAN_E_IO, errno, "read failed: %s", strerror(errno));
+    uint64_t header_size;
+    mapscan_status s = mapscan_npy_header_size(head, 6 + (size_t)more, &header_size, error);
+    if (s != MAPSCAN_OK)
+        return s;
+    unsigned char *text = malloc((size_t)header_size);
+    if (!text)
+        return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory");
+    memcpy(text, head, 12);
+    ssize_t rest = ms_stream_read(in, text + 12, (size_t)header_size - 12);
+    mapscan_npy_header h;
+    if (rest < 0)
+        s = ms_fail(error, MAPSCAN_E_IO, errno, "read failed: %s", strerror(errno));
+    else if ((uint64_t)rest < header_size - 12)
+        s = ms_fail(error, MAPSCAN_E_FORMAT, 0, ".npy header of %llu bytes cut short",
+                    (unsigned long long)header_size);
+    else
+        s = mapscan_npy_parse(text, (size_t)header_size, &h, error);
+    free(text);
+    if (s != MAPSCAN_OK)
+        return s;
+    s = ms_layout_resolve(o, &h, l, error);
+    mapscan_npy_free(&h);
+    return s;
+}
+
+static mapscan_status scan_stream_input(int fd, const mapscan_options *o, ms_scan_request *req,
+                                        mapscan_result *result, mapscan_error *error)
+{
+    ms_stream in = { fd, NULL, 0 };
+    unsigned char head[12];
+    ms_layout l;
+    mapscan_status s = stream_layout(&in, head, o, &l, error);
+    if (s != MAPSCAN_OK)
+        return s;
+    describe(&l, result);
+    prepare(req, &l);
+    result->threads = 1;
+    uint64_t limit = o->length;
+    bool npy = l.format == MAPSCAN_FORMAT_NPY, probe = false;
+    if (npy) {
+        if (o->offset > l.expected)
+            return ms_fail(error, MAPSCAN_E_OFFSET, 0, "offset %llu is past the end of the data (%llu bytes)",
+                           (unsigned long long)o->offset, (unsigned long long)l.expected);
+        probe = limit >= l.expected - o->offset && !o->allow_trailing;
+        if (limit > l.expected - o->offset)
+            limit = l.expected - o->offset;
+    }
+    uint64_t seen;
+    bool more;
+    s = ms_scan_stream(req, &in, o->offset, limit, probe, &seen, &more, result, error);
+    if (s == MAPSCAN_E_OFFSET && npy)
+        return ms_fail(error, MAPSCAN_E_FORMAT, 0, "the data ended before its shape's %llu bytes",
+                       (unsigned long long)l.expected);
+    if (s != MAPSCAN_OK)
+        return s;
+    if (npy && seen < limit)
+        return ms_fail(error, MAPSCAN_E_FORMAT, 0, "the data holds %llu bytes but its shape needs %llu",
+                       (unsigned long long)(o->offset + seen), (unsigned long long)l.expected);
+    if (more)
+        return ms_fail(error, MAPSCAN_E_TRAILING, 0, "more bytes follow the %llu its header describes",
+                       (unsigned long long)l.expected);
+    if (seen % l.unit && !o->allow_trailing)
+        return ms_fail_trailing(error, &l, seen, "read");
     return MAPSCAN_OK;
 }
 
@@ -131,13 +298,13 @@ mapscan_status mapscan_scan_fd(int fd, const mapscan_options *o, mapscan_result 
         return ms_fail(error, MAPSCAN_E_INVALID, 0, "unknown element type");
     if ((unsigned)o->backend > MAPSCAN_BACKEND_READ)
         return ms_fail(error, MAPSCAN_E_INVALID, 0, "unknown backend");
+    if ((unsigned)o->format > MAPSCAN_FORMAT_NPY)
+        return ms_fail(error, MAPSCAN_E_INVALID, 0, "unknown format");
     const ms_kernel *kernel = find_kernel(o->kernel, error);
     if (!kernel)
         return MAPSCAN_E_INVALID;
     result->kernel = kernel->name;
-    bool swap = (mapscan_endian_resolve(o->endian) == MAPSCAN_LITTLE) != host_is_little();
-    ms_scan_request req = { .fd = fd, .options = o, .kernel = kernel,
-                            .reduce = kernel->reduce[o->type][swap] };
+    ms_scan_request req = { .fd = fd, .options = o, .kernel = kernel };
 
     struct stat st;
     if (fstat(fd, &st) != 0)
@@ -148,16 +315,8 @@ mapscan_status mapscan_scan_fd(int fd, const mapscan_options *o, mapscan_result 
     bool pseudo = S_ISREG(st.st_mode) && on_pseudo_fs(fd);
     /* An empty size is streamed too: it costs one read() and catches the
      * synthesized files of other file systems. */
-    if (S_ISREG(st.st_mode) && !pseudo && st.st_size > 0) {
-        /* A regular file is scanned from the descriptor's offset, as cat
-         * reads a redirected file the shell has already read from. */
-        off_t here = lseek(fd, 0, SEEK_CUR);
-        uint64_t start = here > 0 ? (uint64_t)here : 0;
-        if (o->offset > UINT64_MAX - start)
-            return ms_fail(error, MAPSCAN_E_OFFSET, 0, "offset %llu is past the end of the file",
-                           (unsigned long long)o->offset);
-        return scan_regular(fd, &st, start + o->offset, o, &req, result, error);
-    }
+    if (S_ISREG(st.st_mode) && !pseudo && st.st_size > 0)
+        return scan_regular(fd, &st, o, &req, result, error);
     if (o->backend == MAPSCAN_BACKEND_MMAP && !S_ISREG(st.st_mode))
         return ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0,
                        "not a regular file, so it cannot be mapped (the read backend can stream it)");
@@ -165,8 +324,7 @@ mapscan_status mapscan_scan_fd(int fd, const mapscan_options *o, mapscan_result 
         return ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0,
                        "its size is not known before it is read (procfs, sysfs), so it cannot be mapped "
                        "(the read backend can stream it)");
-    result->threads = 1;
-    return ms_scan_stream(fd, o, req.reduce, result, error);
+    return scan_stream_input(fd, o, &req, result, error);
 }
 
 /* Opened without blocking, so that a FIFO with no writer is seen as a FIFO

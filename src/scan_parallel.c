@@ -81,7 +81,7 @@ static void raise_error(job *j, mapscan_status status, int sys_errno, const char
 }
 
 typedef struct kernel_call {
-    ms_reduce_fn reduce;
+    const ms_reducer *reducer;
     const unsigned char *p;
     size_t n;
     ms_acc *acc;
@@ -90,7 +90,7 @@ typedef struct kernel_call {
 static void run_kernel(void *arg)
 {
     kernel_call *c = arg;
-    c->reduce(c->p, c->n, c->acc);
+    ms_reduce(c->reducer, c->p, c->n, c->acc);
 }
 
 static void advise(const job *j, uint64_t chunk, int advice)
@@ -130,8 +130,8 @@ static bool scan_mapped(job *j, worker *w, uint64_t chunk, uint64_t first, uint6
     const ms_plan *plan = &j->req->plan;
     advise(j, chunk + j->req->threads, MADV_WILLNEED);
     kernel_call call = {
-        j->req->reduce,
-        j->map + (plan->offset - plan->base) + first * plan->elem_size,
+        &j->req->reducer,
+        j->map + (plan->offset - plan->base) + first * plan->elem_size + j->req->field_offset,
         (size_t)(end - first),
         &w->acc,
     };
@@ -165,7 +165,7 @@ static bool scan_read(job *j, worker *w, uint64_t first, uint64_t end)
             raise_error(j, MAPSCAN_E_IO, err, what);
             return false;
         }
-        j->req->reduce(w->buffer, piece / plan->elem_size, &w->acc);
+        ms_reduce(&j->req->reducer, w->buffer + j->req->field_offset, piece / plan->elem_size, &w->acc);
         if (j->req->drop_behind)
             posix_fadvise(j->req->fd, (off_t)at, (off_t)piece, POSIX_FADV_DONTNEED);
         at += piece;
@@ -319,6 +319,8 @@ mapscan_status ms_scan_parallel(const ms_scan_request *req, mapscan_result *resu
     job j = { .req = req, .page = (size_t)sysconf(_SC_PAGESIZE) };
     size_t elem = req->plan.elem_size;
     j.read_bytes = READ_BUFFER_BYTES / elem * elem;
+    if (j.read_bytes == 0)
+        j.read_bytes = elem;      /* records larger than the buffer: one at a time */
     atomic_init(&j.next_chunk, 0);
     atomic_init(&j.done_bytes, 0);
     atomic_init(&j.stop, 0);

@@ -1,5 +1,6 @@
-/* Pipes, standard input and devices: one thread reads in order, keeping an
- * element that a read() cut in two for the next round. */
+/* Pipes, standard input, devices and files whose size is not their content:
+ * one thread reads in order, keeping a unit (element or record) that a
+ * read() cut in two for the next round. */
 #include "internal.h"
 
 #include <errno.h>
@@ -9,12 +10,17 @@
 
 #define STREAM_BUFFER_BYTES ((size_t)1 << 20)
 
-/* Reads up to len bytes; returns bytes read (short only at the end), or -1. */
-static ssize_t read_some(int fd, unsigned char *buf, size_t len)
+ssize_t ms_stream_read(ms_stream *s, unsigned char *buf, size_t len)
 {
     size_t got = 0;
+    if (s->prefix_len) {
+        got = s->prefix_len < len ? s->prefix_len : len;
+        memcpy(buf, s->prefix, got);
+        s->prefix += got;
+        s->prefix_len -= got;
+    }
     while (got < len) {
-        ssize_t n = read(fd, buf + got, len - got);
+        ssize_t n = read(s->fd, buf + got, len - got);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -26,36 +32,43 @@ static ssize_t read_some(int fd, unsigned char *buf, size_t len)
     return (ssize_t)got;
 }
 
-mapscan_status ms_scan_stream(int fd, const mapscan_options *o, ms_reduce_fn reduce,
-                              mapscan_result *result, mapscan_error *error)
+mapscan_status ms_scan_stream(const ms_scan_request *req, ms_stream *in, uint64_t skip, uint64_t limit,
+                              bool probe_rest, uint64_t *seen, bool *more, mapscan_result *result,
+                              mapscan_error *error)
 {
-    size_t elem = mapscan_type_size(o->type);
-    unsigned char *buf = malloc(STREAM_BUFFER_BYTES);
+    const mapscan_options *o = req->options;
+    size_t unit = req->unit;
+    size_t room_bytes = STREAM_BUFFER_BYTES / unit * unit;
+    if (room_bytes == 0)
+        room_bytes = unit;      /* a record larger than the buffer */
+    unsigned char *buf = malloc(room_bytes);
     if (!buf)
         return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory");
     mapscan_status status = MAPSCAN_OK;
     ms_acc acc;
     ms_acc_init(&acc);
     double start = ms_now();
+    *seen = 0;
+    *more = false;
 
     uint64_t skipped = 0;
-    while (skipped < o->offset) {
-        uint64_t want = o->offset - skipped;
-        ssize_t n = read_some(fd, buf, want < STREAM_BUFFER_BYTES ? (size_t)want : STREAM_BUFFER_BYTES);
+    while (skipped < skip) {
+        uint64_t want = skip - skipped;
+        ssize_t n = ms_stream_read(in, buf, want < room_bytes ? (size_t)want : room_bytes);
         if (n < 0) {
             status = ms_fail(error, MAPSCAN_E_IO, errno, "read failed: %s", strerror(errno));
             goto out;
         }
         if (n == 0) {
             status = ms_fail(error, MAPSCAN_E_OFFSET, 0, "offset %llu is past the end of the input (%llu bytes)",
-                             (unsigned long long)o->offset, (unsigned long long)skipped);
+                             (unsigned long long)skip, (unsigned long long)skipped);
             goto out;
         }
         skipped += (uint64_t)n;
     }
 
-    uint64_t total = 0, left = o->length;
-    size_t carried = 0;     /* bytes of a partial element at the start of buf */
+    uint64_t total = 0, left = limit;
+    size_t carried = 0;     /* bytes of a partial unit at the start of buf */
     uint64_t last_report = 0;
     if (o->progress)
         o->progress(0, 0, o->progress_arg);
@@ -64,21 +77,22 @@ mapscan_status ms_scan_stream(int fd, const mapscan_options *o, ms_reduce_fn red
             status = ms_fail(error, MAPSCAN_E_CANCELLED, 0, "cancelled");
             goto out;
         }
-        size_t room = STREAM_BUFFER_BYTES - carried;
+        size_t room = room_bytes - carried;
         if (room > left)
             room = (size_t)left;
-        ssize_t n = read_some(fd, buf + carried, room);
+        ssize_t n = ms_stream_read(in, buf + carried, room);
         if (n < 0) {
             status = ms_fail(error, MAPSCAN_E_IO, errno, "read failed: %s", strerror(errno));
             goto out;
         }
         left -= (uint64_t)n;
+        *seen += (uint64_t)n;
         size_t have = carried + (size_t)n;
-        size_t whole = have / elem;
-        reduce(buf, whole, &acc);
-        total += whole * elem;
-        carried = have - whole * elem;
-        memmove(buf, buf + whole * elem, carried);
+        size_t whole = have / unit;
+        ms_reduce(&req->reducer, buf + req->field_offset, whole, &acc);
+        total += whole * unit;
+        carried = have - whole * unit;
+        memmove(buf, buf + whole * unit, carried);
         if (o->progress && total - last_report >= ((uint64_t)256 << 20)) {
             o->progress(total, 0, o->progress_arg);
             last_report = total;
@@ -86,12 +100,14 @@ mapscan_status ms_scan_stream(int fd, const mapscan_options *o, ms_reduce_fn red
         if ((size_t)n < room)
             break;      /* end of input */
     }
-    if (carried && !o->allow_trailing) {
-        status = ms_fail(error, MAPSCAN_E_TRAILING, 0,
-                         "%llu bytes read is not a multiple of the %zu-byte %s: %zu trailing byte%s",
-                         (unsigned long long)(total + carried), elem, mapscan_type_name(o->type),
-                         carried, carried == 1 ? "" : "s");
-        goto out;
+    if (left == 0 && probe_rest) {
+        unsigned char byte;
+        ssize_t n = ms_stream_read(in, &byte, 1);
+        if (n < 0) {
+            status = ms_fail(error, MAPSCAN_E_IO, errno, "read failed: %s", strerror(errno));
+            goto out;
+        }
+        *more = n > 0;
     }
     result->bytes = total;
     result->backends = MAPSCAN_USED_READ;

@@ -173,3 +173,19 @@ bool mapscan_size_parse(const char *text, uint64_t *bytes)
     }
     return false;
 }
+
+bool mapscan_format_parse(const char *text, mapscan_format *format)
+{
+    static const char *names[] = { "auto", "raw", "npy" };
+    for (int f = 0; f < 3; f++)
+        if (strcmp(text, names[f]) == 0) {
+            *format = (mapscan_format)f;
+            return true;
+        }
+    return false;
+}
+
+const char *mapscan_format_name(mapscan_format format)
+{
+    return format == MAPSCAN_FORMAT_NPY ? "npy" : format == MAPSCAN_FORMAT_RAW ? "raw" : "auto";
+}

@@ -16,7 +16,13 @@ static const char scan_usage[] =
     "  -b, --backend NAME    auto | mmap | read (default auto: pread for chunks not in\n"
     "                        the page cache; for cached ones whichever each worker\n"
     "                        measures faster)\n"
-    "      --offset SIZE     skip SIZE bytes at the start (a header)\n"
+    "      --format F        auto | raw | npy (default auto: numpy's .npy when the file\n"
+    "                        starts with its magic string, raw otherwise)\n"
+    "      --field NAME      .npy with a structured dtype: the integer field to scan\n"
+    "                        (outer.inner for a nested one)\n"
+    "      --record SIZE     raw records of SIZE bytes: scan one element of each, the\n"
+    "      --field-offset SIZE   one of type -t at this offset in the record (default 0)\n"
+    "      --offset SIZE     skip SIZE bytes at the start (a header; for .npy, of the data)\n"
     "      --length SIZE     scan at most SIZE bytes after the offset\n"
     "      --allow-trailing  ignore a final partial element instead of failing\n"
     "      --json            one JSON object per line for each file (and a total)\n"
@@ -33,6 +39,26 @@ static const char scan_usage[] =
     "with \\t \\n \\\\ \\xHH escapes (JSON: \\udcHH for bytes not UTF-8); see the man page.\n"
     "Other commands: mapscan gen --help, mapscan bench --help.\n";
 
+/* "npy, shape (3, 4), field 'a'" or "raw, records of 16 bytes, element at byte 8" */
+static void print_layout(const mapscan_options *o, const mapscan_result *r)
+{
+    fputs(mapscan_format_name(r->format), stdout);
+    if (r->format == MAPSCAN_FORMAT_NPY) {
+        fputs(", shape (", stdout);
+        for (unsigned i = 0; i < r->ndim; i++)
+            printf("%s%llu", i ? ", " : "", (unsigned long long)r->shape[i]);
+        fputs(r->ndim == 1 ? ",)" : ")", stdout);
+        if (o->field) {
+            fputs(", field ", stdout);
+            cli_put_text(stdout, o->field);
+        }
+    } else if (r->record_size) {
+        printf(", records of %llu bytes, element at byte %llu", (unsigned long long)r->record_size,
+               (unsigned long long)r->field_offset);
+    }
+    putchar('\n');
+}
+
 static void print_table(const char *file, const mapscan_options *o, const mapscan_result *r)
 {
     char size[32], rate[32], a[41], b[41], c[41];
@@ -42,7 +68,11 @@ static void print_table(const char *file, const mapscan_options *o, const mapsca
     printf("%-8s ", "file");
     cli_put_text(stdout, file ? file : "(total)");
     putchar('\n');
-    printf("%-8s %s %s\n", "type", mapscan_type_name(o->type), mapscan_endian_name(o->endian));
+    if (file) {
+        printf("%-8s ", "format");
+        print_layout(o, r);
+    }
+    printf("%-8s %s %s\n", "type", mapscan_type_name(r->type), mapscan_endian_name(r->endian));
     printf("%-8s %s, %u thread%s, %s kernel\n", "backend", mapscan_backends_name(r->backends), r->threads,
            r->threads == 1 ? "" : "s", r->kernel ? r->kernel : "-");
     printf("%-8s %s (%llu bytes)\n", "scanned", size, (unsigned long long)r->bytes);
@@ -73,13 +103,28 @@ static void print_quiet(const char *file, const mapscan_result *r)
 static void print_json(const char *file, const mapscan_options *o, const mapscan_result *r)
 {
     fputs("{\"file\":", stdout);
-    if (file)
+    if (file) {
         cli_json_string(stdout, file);
-    else
+        printf(",\"format\":\"%s\"", mapscan_format_name(r->format));
+        if (r->format == MAPSCAN_FORMAT_NPY) {
+            fputs(",\"shape\":[", stdout);
+            for (unsigned i = 0; i < r->ndim; i++)
+                printf("%s%llu", i ? "," : "", (unsigned long long)r->shape[i]);
+            putchar(']');
+            if (o->field) {
+                fputs(",\"field\":", stdout);
+                cli_json_string(stdout, o->field);
+            }
+        }
+        if (r->record_size)
+            printf(",\"record\":%llu,\"field_offset\":%llu", (unsigned long long)r->record_size,
+                   (unsigned long long)r->field_offset);
+    } else {
         fputs("null,\"total\":true", stdout);
+    }
     printf(",\"type\":\"%s\",\"endian\":\"%s\",\"backend\":\"%s\",\"kernel\":\"%s\",\"threads\":%u,"
            "\"bytes\":%llu,",
-           mapscan_type_name(o->type), mapscan_endian_name(o->endian), mapscan_backends_name(r->backends),
+           mapscan_type_name(r->type), mapscan_endian_name(r->endian), mapscan_backends_name(r->backends),
            r->kernel ? r->kernel : "", r->threads, (unsigned long long)r->bytes);
     cli_json_stats(stdout, &r->stats);
     printf(",\"seconds\":%.6f}\n", r->seconds);
@@ -101,7 +146,8 @@ static void print_result(const scan_cli *cli, const char *file, const mapscan_re
 
 int cli_scan_parse(int argc, char **argv, scan_cli *cli)
 {
-    enum { OPT_OFFSET = 256, OPT_LENGTH, OPT_TRAILING, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_KERNEL };
+    enum { OPT_OFFSET = 256, OPT_LENGTH, OPT_TRAILING, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_KERNEL,
+           OPT_FORMAT, OPT_FIELD, OPT_RECORD, OPT_FIELD_OFFSET };
     static const struct option longs[] = {
         { "type", required_argument, NULL, 't' },
         { "endian", required_argument, NULL, 'e' },
@@ -114,6 +160,10 @@ int cli_scan_parse(int argc, char **argv, scan_cli *cli)
         { "progress", no_argument, NULL, OPT_PROGRESS },
         { "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
         { "kernel", required_argument, NULL, OPT_KERNEL },
+        { "format", required_argument, NULL, OPT_FORMAT },
+        { "field", required_argument, NULL, OPT_FIELD },
+        { "record", required_argument, NULL, OPT_RECORD },
+        { "field-offset", required_argument, NULL, OPT_FIELD_OFFSET },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -128,6 +178,26 @@ int cli_scan_parse(int argc, char **argv, scan_cli *cli)
         switch (c) {
         case 't':
             if (!cli_take_type(optarg, &o->type, &order))
+                return EXIT_USAGE;
+            o->type_set = true;
+            break;
+        case OPT_FORMAT:
+            if (!mapscan_format_parse(optarg, &o->format)) {
+                cli_error("--format", "unknown format '%s' (auto, raw or npy)", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_FIELD: o->field = optarg; break;
+        case OPT_RECORD:
+            if (!cli_parse_size("--record", optarg, &o->record_size))
+                return EXIT_USAGE;
+            if (o->record_size == 0) {
+                cli_error("--record", "a record of 0 bytes");
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_FIELD_OFFSET:
+            if (!cli_parse_size("--field-offset", optarg, &o->field_offset))
                 return EXIT_USAGE;
             break;
         case 'e':
@@ -170,6 +240,11 @@ int cli_scan_parse(int argc, char **argv, scan_cli *cli)
     }
     if (!cli_resolve_order(&order, &o->endian))
         return EXIT_USAGE;
+    o->endian_set = order.type_sets || order.option_sets;
+    if (o->field_offset && !o->record_size) {
+        cli_error("--field-offset", "needs --record");
+        return EXIT_USAGE;
+    }
     if (optind >= argc) {
         cli_error("scan", "no FILE given (try 'mapscan --help')");
         return EXIT_USAGE;
@@ -222,6 +297,8 @@ int cmd_scan(int argc, char **argv)
         total.seconds += r.seconds;
         total.backends |= r.backends;
         total.kernel = r.kernel;
+        total.type = r.type;
+        total.endian = r.endian;
         if (r.threads > total.threads)
             total.threads = r.threads;
         scanned++;

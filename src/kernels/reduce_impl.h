@@ -125,6 +125,23 @@ DEFINE_WIDE(r_u64, uint64_t, NOSWAP, 0, 0, UINT64_MAX)
 DEFINE_WIDE(r_i64s, int64_t, BSWAP64, SIGN64, INT64_MIN, INT64_MAX)
 DEFINE_WIDE(r_u64s, uint64_t, BSWAP64, 0, 0, UINT64_MAX)
 
+/* Records: the element at p + i * stride copied to out[i], so that the
+ * loops above reduce a field of a record file from a buffer in L1. */
+#define DEFINE_GATHER(FN, T)                                                   \
+    static void FN(const unsigned char *p, size_t n, size_t stride, unsigned char *out) \
+    {                                                                          \
+        for (size_t i = 0; i < n; i++) {                                       \
+            T v;                                                               \
+            memcpy(&v, p + i * stride, sizeof v);                              \
+            memcpy(out + i * sizeof v, &v, sizeof v);                          \
+        }                                                                      \
+    }
+
+DEFINE_GATHER(g8, uint8_t)
+DEFINE_GATHER(g16, uint16_t)
+DEFINE_GATHER(g32, uint32_t)
+DEFINE_GATHER(g64, uint64_t)
+
 const ms_kernel KERNEL_TABLE = {
     KERNEL_NAME,
     {
@@ -137,4 +154,5 @@ const ms_kernel KERNEL_TABLE = {
         [MAPSCAN_I64] = { r_i64, r_i64s },
         [MAPSCAN_U64] = { r_u64, r_u64s },
     },
+    { g8, g16, g32, g64 },
 };

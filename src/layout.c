@@ -1,0 +1,112 @@
+/* What a scan reads, from the options and, for a .npy file, its header:
+ * the element type and byte order, the unit (an element, or a record with
+ * the element at some offset in it), and where the data starts and ends. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* "a, b.c, d" into buf, or "none". */
+static void integer_fields(const mapscan_npy_header *h, char *buf, size_t room)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < h->nfields && used + 1 < room; i++)
+        if (h->fields[i].is_integer)
+            used += (size_t)snprintf(buf + used, room - used, "%s%s", used ? ", " : "", h->fields[i].name);
+    if (!used)
+        snprintf(buf, room, "none");
+}
+
+static mapscan_status resolve_npy(const mapscan_options *o, const mapscan_npy_header *h, ms_layout *l,
+                                  mapscan_error *error)
+{
+    if (o->record_size || o->field_offset)
+        return ms_fail(error, MAPSCAN_E_INVALID, 0,
+                       "record and field offset are for raw files: a .npy header gives the layout (--field)");
+    l->format = MAPSCAN_FORMAT_NPY;
+    l->header_bytes = h->data_offset;
+    l->expected = h->count * h->itemsize;
+    l->ndim = h->ndim;
+    memcpy(l->shape, h->shape, sizeof l->shape);
+    char names[160];
+    if (h->structured) {
+        integer_fields(h, names, sizeof names);
+        if (!o->field)
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "a structured dtype: choose a field (integer fields: %s)",
+                           names);
+        const mapscan_npy_field *f = mapscan_npy_find_field(h, o->field);
+        if (!f)
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "no field '%s' (integer fields: %s)", o->field, names);
+        if (!f->is_integer)
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "field '%s' is '%s', not an integer (integer fields: %s)",
+                           o->field, f->descr, names);
+        l->type = f->type;
+        l->endian = f->endian;
+        l->unit = (size_t)h->itemsize;
+        l->field_offset = (size_t)f->offset;
+    } else {
+        if (o->field)
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "field '%s' given, but the dtype '%s' has no fields",
+                           o->field, h->descr);
+        if (!h->is_integer)
+            return ms_fail(error, MAPSCAN_E_FORMAT, 0,
+                           "dtype '%s' is not an integer type (mapscan scans i1 i2 i4 i8 u1 u2 u4 u8)", h->descr);
+        l->type = h->type;
+        l->endian = h->endian;
+        l->unit = mapscan_type_size(h->type);
+    }
+    size_t elem = mapscan_type_size(l->type);
+    if (o->type_set && o->type != l->type)
+        return ms_fail(error, MAPSCAN_E_INVALID, 0, "type %s contradicts the header's %s", mapscan_type_name(o->type),
+                       mapscan_type_name(l->type));
+    if (o->endian_set && elem > 1 && mapscan_endian_resolve(o->endian) != mapscan_endian_resolve(l->endian))
+        return ms_fail(error, MAPSCAN_E_INVALID, 0, "byte order %s contradicts the header's %s",
+                       mapscan_endian_name(o->endian), mapscan_endian_name(l->endian));
+    return MAPSCAN_OK;
+}
+
+mapscan_status ms_layout_resolve(const mapscan_options *o, const mapscan_npy_header *h, ms_layout *l,
+                                 mapscan_error *error)
+{
+    memset(l, 0, sizeof *l);
+    l->expected = UINT64_MAX;
+    if (h)
+        return resolve_npy(o, h, l, error);
+    l->format = MAPSCAN_FORMAT_RAW;
+    l->type = o->type;
+    l->endian = o->endian;
+    size_t elem = mapscan_type_size(o->type);
+    if (o->field)
+        return ms_fail(error, MAPSCAN_E_INVALID, 0, "field '%s' given, but a raw file has no header naming fields "
+                       "(--record and --field-offset describe records)", o->field);
+    if (o->field_offset && !o->record_size)
+        return ms_fail(error, MAPSCAN_E_INVALID, 0, "a field offset needs a record size");
+    if (o->record_size) {
+        if (o->record_size > ((uint64_t)1 << 30))
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "records of %llu bytes: at most 1 GiB",
+                           (unsigned long long)o->record_size);
+        if (o->field_offset > o->record_size || o->record_size - o->field_offset < elem)
+            return ms_fail(error, MAPSCAN_E_INVALID, 0,
+                           "a %zu-byte %s at offset %llu does not fit in a record of %llu bytes", elem,
+                           mapscan_type_name(o->type), (unsigned long long)o->field_offset,
+                           (unsigned long long)o->record_size);
+        l->unit = (size_t)o->record_size;
+        l->field_offset = (size_t)o->field_offset;
+    } else {
+        l->unit = elem;
+    }
+    return MAPSCAN_OK;
+}
+
+mapscan_status ms_fail_trailing(mapscan_error *error, const ms_layout *l, uint64_t bytes, const char *what)
+{
+    uint64_t trailing = bytes % l->unit;
+    char unit[48];
+    if (l->unit != mapscan_type_size(l->type))
+        snprintf(unit, sizeof unit, "%zu-byte record", l->unit);
+    else
+        snprintf(unit, sizeof unit, "%zu-byte %s", l->unit, mapscan_type_name(l->type));
+    return ms_fail(error, MAPSCAN_E_TRAILING, 0, "%llu bytes %s is not a multiple of the %s: %llu trailing byte%s",
+                   (unsigned long long)bytes, what, unit, (unsigned long long)trailing, trailing == 1 ? "" : "s");
+}
