@@ -230,6 +230,7 @@ typedef struct mapscan_gen_options {
     uint64_t seed;
     unsigned threads;           /* 0: one per core */
     bool force;                 /* replace an existing file */
+    mapscan_format format;      /* RAW (default; AUTO means raw too) or NPY: a .npy header first */
     mapscan_progress_fn progress;
     void *progress_arg;
     volatile sig_atomic_t *cancel;

@@ -166,6 +166,7 @@ static void encode_batch(const uint64_t *raw, size_t n, size_t size, bool swap, 
 typedef struct gen_job {
     producer prod;
     int fd;
+    uint64_t data_offset;   /* the .npy header's size, or 0 */
     size_t size;
     bool swap;     /* file byte order is not the host's */
     uint64_t blocks;
@@ -222,10 +223,10 @@ static void gen_blocks(unsigned index, void *arg)
             encode_batch(raw, batch, j->size, j->swap, w->buffer + done * j->size);
         }
         int err = 0;
-        if (!write_full(j->fd, w->buffer, (size_t)(n * j->size), first * j->size, &err)) {
+        uint64_t at = j->data_offset + first * j->size;
+        if (!write_full(j->fd, w->buffer, (size_t)(n * j->size), at, &err)) {
             char what[160];
-            snprintf(what, sizeof what, "write failed at byte %llu: %s",
-                     (unsigned long long)(first * j->size), strerror(err));
+            snprintf(what, sizeof what, "write failed at byte %llu: %s", (unsigned long long)at, strerror(err));
             gen_raise(j, err == ENOSPC || err == EDQUOT ? MAPSCAN_E_NOSPACE : MAPSCAN_E_IO, err, what);
             return;
         }
@@ -383,7 +384,14 @@ mapscan_status mapscan_generate(const char *path, const mapscan_gen_options *o, 
     if (o->count > UINT64_MAX / size)
         return ms_fail(error, MAPSCAN_E_INVALID, 0, "%llu elements do not fit in a file",
                        (unsigned long long)o->count);
+    unsigned char header[MS_NPY_HEADER_ROOM];
+    size_t header_size = 0;
+    if (o->format == MAPSCAN_FORMAT_NPY)
+        header_size = ms_npy_header_write(header, sizeof header, o->type, o->endian, o->count);
     uint64_t bytes = o->count * size;
+    if (bytes > UINT64_MAX - header_size)
+        return ms_fail(error, MAPSCAN_E_INVALID, 0, "%llu elements do not fit in a file",
+                       (unsigned long long)o->count);
 
     mapscan_status checked = check_target(path, o->force, error);
     if (checked != MAPSCAN_OK)
@@ -396,10 +404,10 @@ mapscan_status mapscan_generate(const char *path, const mapscan_gen_options *o, 
     free(dir);
     if (!tmp)
         return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory");
-    if (room < bytes) {
+    if (room < bytes + header_size) {
         free(tmp);
         return ms_fail(error, MAPSCAN_E_NOSPACE, ENOSPC, "needs %llu bytes but only %llu are free there",
-                       (unsigned long long)bytes, (unsigned long long)room);
+                       (unsigned long long)(bytes + header_size), (unsigned long long)room);
     }
     int fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0) {
@@ -422,12 +430,18 @@ mapscan_status mapscan_generate(const char *path, const mapscan_gen_options *o, 
         j->prod = (producer){ o, 8 * (unsigned)size, mapscan_type_is_signed(o->type),
                               (ms_u128)(ms_from_int128(o->hi) - ms_from_int128(o->lo)) + 1 };
         j->fd = fd;
+        j->data_offset = header_size;
         j->size = size;
         j->swap = mapscan_endian_resolve(o->endian) != mapscan_endian_resolve(MAPSCAN_NATIVE);
         j->blocks = (o->count + BLOCK_ELEMENTS - 1) / BLOCK_ELEMENTS;
         if (threads > j->blocks)
             threads = j->blocks ? (unsigned)j->blocks : 1;
-        status = write_blocks(j, threads, &ran, error);
+        int err = 0;
+        if (header_size && !write_full(fd, header, header_size, 0, &err))
+            status = ms_fail(error, err == ENOSPC || err == EDQUOT ? MAPSCAN_E_NOSPACE : MAPSCAN_E_IO, err,
+                             "write failed at byte 0: %s", strerror(err));
+        if (status == MAPSCAN_OK)
+            status = write_blocks(j, threads, &ran, error);
     }
     if (status == MAPSCAN_OK && fsync(fd) != 0)
         status = ms_fail(error, MAPSCAN_E_IO, errno, "cannot sync: %s", strerror(errno));

@@ -148,6 +148,15 @@ mapscan_status ms_fail(mapscan_error *error, mapscan_status status, int sys_errn
  * running for the machine's state (no descriptors, no memory, EIO). */
 mapscan_status ms_open_status(int err);
 
+/* ---- npy.c ---- */
+
+#define MS_NPY_HEADER_ROOM 256
+
+/* Writes the .npy header of a one-dimensional array of count elements, as
+ * numpy pads it; returns its size (a multiple of 64), or 0 without room. */
+size_t ms_npy_header_write(unsigned char *buf, size_t room, mapscan_type type, mapscan_endian endian,
+                           uint64_t count);
+
 /* ---- layout.c ---- */
 
 typedef struct ms_layout {

@@ -430,3 +430,26 @@ const mapscan_npy_field *mapscan_npy_find_field(const mapscan_npy_header *h, con
             return &h->fields[i];
     return NULL;
 }
+
+size_t ms_npy_header_write(unsigned char *buf, size_t room, mapscan_type type, mapscan_endian endian, uint64_t count)
+{
+    char dict[160];
+    char order = mapscan_type_size(type) == 1 ? '|' : mapscan_endian_resolve(endian) == MAPSCAN_BIG ? '>' : '<';
+    int n = snprintf(dict, sizeof dict, "{'descr': '%c%c%zu', 'fortran_order': False, 'shape': (%llu,), }", order,
+                     mapscan_type_is_signed(type) ? 'i' : 'u', mapscan_type_size(type), (unsigned long long)count);
+    /* As numpy pads: magic, version, length, dict, spaces and a newline
+     * make a multiple of 64 bytes. Version 1.0: the dict is short. */
+    size_t total = (10 + (size_t)n + 1 + 63) / 64 * 64;
+    if (n < 0 || total > room)
+        return 0;
+    memcpy(buf, magic, sizeof magic);
+    buf[6] = 1;
+    buf[7] = 0;
+    size_t text = total - 10;
+    buf[8] = (unsigned char)(text & 0xff);
+    buf[9] = (unsigned char)(text >> 8);
+    memcpy(buf + 10, dict, (size_t)n);
+    memset(buf + 10 + n, ' ', total - 10 - (size_t)n - 1);
+    buf[total - 1] = '\n';
+    return total;
+}

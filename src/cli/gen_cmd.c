@@ -20,6 +20,7 @@ static const char gen_usage[] =
     "                         seq           element i is i, wrapped into the type\n"
     "                         const:V       every element is V\n"
     "      --seed N           seed for random and range (default 0)\n"
+    "      --format F         raw (default) | npy: numpy's .npy file, which numpy.load reads\n"
     "  -j, --threads N        writer threads (default: one per core)\n"
     "  -f, --force            replace FILE if it exists\n"
     "      --json             print what was written as JSON (scan's keys, plus pattern and seed)\n"
@@ -84,8 +85,10 @@ static void print_json(const char *file, const mapscan_gen_options *o, const map
     pattern_text(o, pattern, sizeof pattern);
     fputs("{\"file\":", stdout);
     cli_json_string(stdout, file);
-    printf(",\"type\":\"%s\",\"endian\":\"%s\",\"pattern\":\"%s\",\"seed\":%llu,\"threads\":%u,\"bytes\":%llu,",
-           mapscan_type_name(o->type), mapscan_endian_name(o->endian), pattern, (unsigned long long)o->seed,
+    printf(",\"format\":\"%s\",\"type\":\"%s\",\"endian\":\"%s\",\"pattern\":\"%s\",\"seed\":%llu,\"threads\":%u,"
+           "\"bytes\":%llu,",
+           o->format == MAPSCAN_FORMAT_NPY ? "npy" : "raw", mapscan_type_name(o->type), mapscan_endian_name(o->endian),
+           pattern, (unsigned long long)o->seed,
            r->threads, (unsigned long long)r->bytes);
     cli_json_stats(stdout, &r->stats);
     printf(",\"seconds\":%.6f}\n", r->seconds);
@@ -123,7 +126,7 @@ void cli_gen_init(gen_cli *cli)
 
 int cli_gen_parse(int argc, char **argv, gen_cli *cli)
 {
-    enum { OPT_SEED = 256, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS };
+    enum { OPT_SEED = 256, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_FORMAT };
     static const struct option longs[] = {
         { "type", required_argument, NULL, 't' },
         { "endian", required_argument, NULL, 'e' },
@@ -131,6 +134,7 @@ int cli_gen_parse(int argc, char **argv, gen_cli *cli)
         { "size", required_argument, NULL, 's' },
         { "pattern", required_argument, NULL, 'p' },
         { "seed", required_argument, NULL, OPT_SEED },
+        { "format", required_argument, NULL, OPT_FORMAT },
         { "threads", required_argument, NULL, 'j' },
         { "force", no_argument, NULL, 'f' },
         { "json", no_argument, NULL, OPT_JSON },
@@ -169,6 +173,12 @@ int cli_gen_parse(int argc, char **argv, gen_cli *cli)
             have_size = true;
             break;
         case 'p': pattern = optarg; break;
+        case OPT_FORMAT:
+            if (!mapscan_format_parse(optarg, &o->format) || o->format == MAPSCAN_FORMAT_AUTO) {
+                cli_error("--format", "unknown format '%s' (raw or npy)", optarg);
+                return EXIT_USAGE;
+            }
+            break;
         case OPT_SEED:
             if (!cli_parse_u64("--seed", optarg, &o->seed))
                 return EXIT_USAGE;
