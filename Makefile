@@ -119,7 +119,7 @@ test: check check-asan check-tsan check-fuzz
 # ASan+UBSan in build/fuzz. test/fuzz/corpus/NAME holds the committed seeds
 # and every input that ever found a defect; make fuzz adds what it finds to
 # build/fuzz/work/NAME and leaves any crashing input as build/fuzz/crash-NAME-*.
-FUZZERS            := size type pattern options scan
+FUZZERS            := size type pattern options scan npy
 FUZZ_BUILD         := build/fuzz
 FUZZ_SECONDS       ?= 600
 FUZZ_CHECK_SECONDS ?= 10

@@ -3,9 +3,10 @@
 # Usage: scripts/install-deps.sh [--bench | --fuzz]   (what `make bench` or the fuzz targets add)
 set -euo pipefail
 
-packages=(build-essential pkg-config libhwloc-dev libcriterion-dev python3)
+# python3-numpy: the CLI tests check .npy files against numpy itself (with Debian's /usr/bin/python3)
+packages=(build-essential pkg-config libhwloc-dev libcriterion-dev python3 python3-numpy)
 case "${1:-}" in
-    --bench) packages+=(python3-numpy gnuplot-nox hyperfine coreutils) ;;
+    --bench) packages+=(gnuplot-nox hyperfine coreutils) ;;
     --fuzz) packages+=(clang libclang-rt-dev) ;;     # libFuzzer and the sanitizers' runtimes
 esac
 

@@ -621,6 +621,185 @@ def resource_limits_give_runtime_failures_or_still_the_answer():
         assert r.returncode == 0, (script, r)
     expect_stats(one_json(sh(f'ulimit -n 4; exec "$M" --json "{f}"')), values)
 
+# ---- numpy's files and record layouts ----
+
+NUMPY_PYTHON = "/usr/bin/python3"   # Debian's interpreter, where python3-numpy installs numpy
+NUMPY_PRELUDE = """
+import json, sys
+import numpy as np
+def stats(a):
+    v = [int(x) for x in np.asarray(a).ravel()]
+    return {"count": len(v), "min": min(v) if v else None, "max": max(v) if v else None, "sum": sum(v)}
+"""
+
+
+def numpy_run(code):
+    """Runs code under numpy; what it prints is read as JSON."""
+    r = subprocess.run([NUMPY_PYTHON, "-c", NUMPY_PRELUDE + code], capture_output=True, timeout=120)
+    assert r.returncode == 0, r.stderr.decode()
+    return json.loads(r.stdout) if r.stdout.strip() else None
+
+
+def expect_numpy_stats(obj, want):
+    for key in ("count", "min", "max", "sum"):
+        assert obj[key] == want[key], (key, obj[key], want[key])
+
+
+@test
+def npy_files_written_by_numpy_every_dtype_version_and_order():
+    want = numpy_run(f"""
+out = {{}}
+rng = np.random.default_rng(5)
+for code in ("|i1", "|u1", "<i2", ">i2", "<u2", ">u2", "<i4", ">i4", "<u4", ">u4", "<i8", ">i8", "<u8", ">u8"):
+    info = np.iinfo(np.dtype(code))
+    a = rng.integers(info.min, info.max, size=(37, 11), dtype=np.dtype(code).newbyteorder("="),
+                     endpoint=True).astype(np.dtype(code))
+    for version in ((1, 0), (2, 0), (3, 0)):
+        name = "{WORK}/np-%s-%d.npy" % (code[1:] + ("b" if code[0] == ">" else "l"), version[0])
+        with open(name, "wb") as f:
+            np.lib.format.write_array(f, a if version != (2, 0) else np.asfortranarray(a), version=version)
+        out[name] = stats(a)
+print(json.dumps(out))
+""")
+    for name, stats in want.items():
+        obj = one_json(run(name, "--json"))
+        expect_numpy_stats(obj, stats)
+        assert obj["format"] == "npy" and obj["shape"] == [37, 11], obj
+    name = next(iter(want))
+    with open(name, "rb") as fh:     # from a pipe: the header is read from the stream
+        expect_numpy_stats(one_json(run("-", "--json", input_bytes=fh.read())), want[name])
+
+
+@test
+def npy_zero_d_empty_and_saved_by_np_save():
+    want = numpy_run(f"""
+np.save("{WORK}/zero_d.npy", np.array(-77, dtype="<i8"))
+np.save("{WORK}/empty.npy", np.zeros((3, 0), dtype=">u2"))
+a = np.arange(-1000, 5000, dtype="<i4")
+np.save("{WORK}/saved.npy", a)
+print(json.dumps({{"saved": stats(a), "part": stats(a[3:103])}}))
+""")
+    obj = one_json(run(path("zero_d.npy"), "--json"))
+    assert obj["count"] == 1 and obj["sum"] == -77 and obj["shape"] == [], obj
+    obj = one_json(run(path("empty.npy"), "--json"))
+    assert obj["count"] == 0 and obj["shape"] == [3, 0], obj
+    expect_numpy_stats(one_json(run(path("saved.npy"), "--json")), want["saved"])
+    # --offset and --length count from the start of the data; -t/-e may repeat the header
+    expect_numpy_stats(one_json(run(path("saved.npy"), "--json", "--offset", "12", "--length", "400", "-t", "<i4")),
+                       want["part"])
+    expect_error(run(path("saved.npy"), "-t", "i64"), 2, "contradicts the header's i32")
+    expect_error(run(path("saved.npy"), "-e", "big"), 2, "byte order big contradicts")
+    table = run(path("saved.npy")).stdout.decode()
+    assert "format   npy, shape (6000,)" in table, table
+
+
+@test
+def npy_structured_fields_padding_nesting_and_titles():
+    want = numpy_run(f"""
+dt = np.dtype([("t", "<u8"), ("id", "u1"), (("a title", "v"), ">i4"),
+               ("s", [("x", "<i2"), ("f", "<f4")]), ("arr", "<i2", (3,))], align=True)
+a = np.zeros(999, dtype=dt)
+rng = np.random.default_rng(9)
+a["t"] = rng.integers(0, 2**64 - 1, size=999, dtype=np.uint64)
+a["id"] = rng.integers(0, 255, size=999)
+a["v"] = rng.integers(-2**31, 2**31 - 1, size=999)
+a["s"]["x"] = rng.integers(-2**15, 2**15 - 1, size=999)
+np.save("{WORK}/rec.npy", a)
+a.tofile("{WORK}/rec.raw")
+print(json.dumps({{"itemsize": dt.itemsize, "offsets": {{"t": dt.fields["t"][1], "id": dt.fields["id"][1],
+                  "v": dt.fields["v"][1], "s.x": dt.fields["s"][1] + dt["s"].fields["x"][1]}},
+                  "t": stats(a["t"]), "id": stats(a["id"]), "v": stats(a["v"]), "s.x": stats(a["s"]["x"])}}))
+""")
+    for field in ("t", "id", "v", "s.x"):
+        for backend in ("auto", "mmap", "read"):
+            obj = one_json(run(path("rec.npy"), "--json", "--field", field, "-b", backend))
+            expect_numpy_stats(obj, want[field])
+            assert obj["field"] == field and obj["record"] == want["itemsize"], obj
+    expect_error(run(path("rec.npy")), 2, "structured dtype", "integer fields: t, id, v, s.x")
+    expect_error(run(path("rec.npy"), "--field", "s.f"), 2, "'<f4', not an integer")
+    expect_error(run(path("rec.npy"), "--field", "arr"), 2, "not an integer")
+    expect_error(run(path("rec.npy"), "--field", "nope"), 2, "no field 'nope'")
+    # the same records as a raw file: --record and --field-offset
+    types = {"t": "<u8", "id": "u8", "v": ">i4", "s.x": "<i2"}
+    for field, offset in want["offsets"].items():
+        for backend in ("auto", "mmap", "read"):
+            obj = one_json(run(path("rec.raw"), "--json", "--record", str(want["itemsize"]), "--field-offset",
+                               str(offset), "-t", types[field], "-b", backend, "-j", "3"))
+            expect_numpy_stats(obj, want[field])
+    with open(path("rec.raw"), "rb") as fh:
+        data = fh.read()
+    obj = one_json(run("-", "--json", "--record", str(want["itemsize"]), "--field-offset", str(want["offsets"]["v"]),
+                       "-t", ">i4", input_bytes=data))
+    expect_numpy_stats(obj, want["v"])
+
+
+@test
+def records_with_offsets_lengths_and_partial_records():
+    itemsize = 13      # not a multiple of any element size
+    values = random_values("i32", 5000, 31)
+    records = b"".join(b"hdr" + struct.pack("<i", v) + b"padpad" for v in values)
+    f = path("odd.rec")
+    with open(f, "wb") as fh:
+        fh.write(b"HEADER" + records + b"tail")
+    base = ["--json", "--record", "13", "--field-offset", "3", "--offset", "6"]
+    expect_error(run(f, *base), 2, "not a multiple of the 13-byte record", "4 trailing bytes")
+    for backend in ("auto", "mmap", "read"):
+        expect_stats(one_json(run(f, *base, "--allow-trailing", "-b", backend)), values)
+        expect_stats(one_json(run(f, *base, "--length", str(13 * 100), "-b", backend)), values[:100])
+    expect_error(run(f, "--record", "13", "--field-offset", "10"), 2, "does not fit in a record of 13 bytes")
+    expect_error(run(f, "--field-offset", "3"), 2, "needs --record")
+    expect_error(run(f, "--field", "v"), 2, "raw file has no header")
+    del itemsize
+
+
+@test
+def npy_headers_and_data_that_do_not_match_are_refused():
+    numpy_run(f"""
+np.save("{WORK}/f8.npy", np.zeros(10))
+np.save("{WORK}/short.npy", np.arange(100, dtype="<i4"))
+np.save("{WORK}/long.npy", np.arange(100, dtype="<i4"))
+""")
+    expect_error(run(path("f8.npy")), 2, "dtype '<f8' is not an integer type")
+    with open(path("short.npy"), "r+b") as fh:
+        fh.truncate(os.path.getsize(path("short.npy")) - 8)
+    expect_error(run(path("short.npy")), 2, "holds 392 bytes but its shape needs 400")
+    with open(path("long.npy"), "ab") as fh:
+        fh.write(b"\0" * 8)
+    expect_error(run(path("long.npy")), 2, "8 bytes follow the data", "--allow-trailing")
+    obj = one_json(run(path("long.npy"), "--json", "--allow-trailing"))
+    assert obj["count"] == 100 and obj["sum"] == sum(range(100)), obj
+    with open(path("long.npy"), "rb") as fh:
+        expect_error(run("-", input_bytes=fh.read()), 2, "more bytes follow")
+    with open(path("short.npy"), "rb") as fh:
+        expect_error(run("-", input_bytes=fh.read()), 2, "holds 392 bytes")
+    # the format can be forced either way
+    raw = write_values("plain.bin", "i32", [1, 2, 3])
+    expect_error(run(raw, "--format", "npy"), 2, "not a .npy file")
+    obj = one_json(run(path("f8.npy"), "--json", "--format", "raw", "-t", "u8"))
+    assert obj["format"] == "raw" and obj["count"] == os.path.getsize(path("f8.npy")), obj
+    bad = path("bad.npy")
+    with open(bad, "wb") as fh:
+        fh.write(b"\x93NUMPY\x01\x00\x10\x00{'descr': '<i4'\n")
+    expect_error(run(bad), 2, ".npy header")
+
+
+@test
+def gen_npy_is_read_back_by_numpy():
+    for args in (["-t", "<i8", "-n", "70001"], ["-t", ">u2", "-n", "3000", "-p", "range:7:900"],
+                 ["-t", "i8", "-n", "1000", "-p", "seq"], ["-t", "u32", "-n", "0"]):
+        g = one_json(run("gen", "-f", "--json", "--format", "npy", *args, path("g.npy")))
+        assert g["format"] == "npy", g
+        back = numpy_run(f"""a = np.load("{path('g.npy')}"); print(json.dumps(dict(stats(a), dtype=a.dtype.str)))""")
+        expect_numpy_stats(back, g)
+        s = one_json(run(path("g.npy"), "--json"))
+        expect_numpy_stats(s, g)
+        # the data part is byte for byte what a raw gen writes
+        one_json(run("gen", "-f", "--json", *args, path("g.raw")))
+        with open(path("g.npy"), "rb") as a, open(path("g.raw"), "rb") as b:
+            npy, raw = a.read(), b.read()
+        assert npy.endswith(raw) and (len(npy) - len(raw)) % 64 == 0, (len(npy), len(raw))
+
+
 def main():
     only = sys.argv[1] if len(sys.argv) > 1 else ""
     passed = failed = 0

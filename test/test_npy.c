@@ -1,0 +1,178 @@
+/* The .npy header parser on hand-made headers: every version, dtype form,
+ * structured layouts, and a list of broken headers. */
+#include "reference.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+/* magic, version, little-endian length, the dict, a newline */
+static size_t make_header(unsigned char *buf, unsigned major, const char *dict)
+{
+    size_t prefix = major == 1 ? 10 : 12, text = strlen(dict) + 1;
+    memcpy(buf, "\x93NUMPY", 6);
+    buf[6] = (unsigned char)major;
+    buf[7] = 0;
+    for (size_t i = 0; i < prefix - 8; i++)
+        buf[8 + i] = (unsigned char)(text >> (8 * i));
+    memcpy(buf + prefix, dict, text - 1);
+    buf[prefix + text - 1] = '\n';
+    return prefix + text;
+}
+
+static mapscan_npy_header parse_ok(unsigned major, const char *dict)
+{
+    static unsigned char buf[20000];
+    size_t len = make_header(buf, major, dict);
+    mapscan_npy_header h;
+    mapscan_error e;
+    cr_assert_eq(mapscan_npy_parse(buf, len, &h, &e), MAPSCAN_OK, "%s: %s", dict, e.message);
+    cr_assert_eq(h.data_offset, len);
+    return h;
+}
+
+Test(npy, each_version_gives_the_data_offset_and_count)
+{
+    for (unsigned major = 1; major <= 3; major++) {
+        mapscan_npy_header h = parse_ok(major, "{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }");
+        cr_assert_eq(h.major, major);
+        cr_assert_eq(h.count, 3);
+        cr_assert(h.is_integer && h.type == MAPSCAN_I32 && h.endian == MAPSCAN_LITTLE);
+        cr_assert_eq(h.itemsize, 4);
+        mapscan_npy_free(&h);
+    }
+}
+
+Test(npy, every_integer_dtype_and_byte_order)
+{
+    static const struct { const char *descr; mapscan_type type; mapscan_endian endian; } cases[] = {
+        { "|i1", MAPSCAN_I8, MAPSCAN_NATIVE }, { "|u1", MAPSCAN_U8, MAPSCAN_NATIVE },
+        { "<i2", MAPSCAN_I16, MAPSCAN_LITTLE }, { ">u2", MAPSCAN_U16, MAPSCAN_BIG },
+        { ">i4", MAPSCAN_I32, MAPSCAN_BIG }, { "<u4", MAPSCAN_U32, MAPSCAN_LITTLE },
+        { "<i8", MAPSCAN_I64, MAPSCAN_LITTLE }, { ">u8", MAPSCAN_U64, MAPSCAN_BIG },
+        { "=i8", MAPSCAN_I64, MAPSCAN_NATIVE },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char dict[128];
+        snprintf(dict, sizeof dict, "{'shape': (2, 5), 'fortran_order': True, 'descr': '%s'}", cases[i].descr);
+        mapscan_npy_header h = parse_ok(1, dict);
+        cr_assert(h.is_integer, "%s", cases[i].descr);
+        cr_assert_eq(h.type, cases[i].type, "%s", cases[i].descr);
+        cr_assert_eq(h.endian, cases[i].endian, "%s", cases[i].descr);
+        cr_assert(h.fortran_order);
+        cr_assert_eq(h.count, 10);
+        mapscan_npy_free(&h);
+    }
+}
+
+Test(npy, other_dtypes_parse_but_are_not_integers)
+{
+    static const struct { const char *descr; uint64_t size; } cases[] = {
+        { "<f8", 8 }, { "|b1", 1 }, { "<M8[ns]", 8 }, { "<m8", 8 }, { "|S10", 10 }, { "<U5", 20 }, { "|V7", 7 },
+        { "<c16", 16 }, { "<f2", 2 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char dict[128];
+        snprintf(dict, sizeof dict, "{\"descr\": \"%s\", \"fortran_order\": False, \"shape\": (4,)}", cases[i].descr);
+        mapscan_npy_header h = parse_ok(2, dict);
+        cr_assert_not(h.is_integer, "%s", cases[i].descr);
+        cr_assert_eq(h.itemsize, cases[i].size, "%s", cases[i].descr);
+        mapscan_npy_free(&h);
+    }
+}
+
+Test(npy, shapes_zero_d_empty_and_many_dimensions)
+{
+    mapscan_npy_header h = parse_ok(1, "{'descr': '<i8', 'fortran_order': False, 'shape': (), }");
+    cr_assert_eq(h.ndim, 0);
+    cr_assert_eq(h.count, 1);
+    mapscan_npy_free(&h);
+    h = parse_ok(1, "{'descr': '<i8', 'fortran_order': False, 'shape': (3, 0), }");
+    cr_assert_eq(h.count, 0);
+    mapscan_npy_free(&h);
+    h = parse_ok(3, "{'descr':'<u2','fortran_order':False,'shape':(2L,3,4)}");
+    cr_assert_eq(h.ndim, 3);
+    cr_assert_eq(h.count, 24);
+    mapscan_npy_free(&h);
+}
+
+Test(npy, structured_fields_with_padding_titles_nesting_and_subarrays)
+{
+    mapscan_npy_header h = parse_ok(
+        1, "{'descr': [('a', '|u1'), ('', '|V3'), (('a title', 'b'), '<i4'), ('s', [('x', '>i2'), ('f', '<f8')]), "
+           "('arr', '<i2', (3, 2)), ('z', '<u8', ())], 'fortran_order': False, 'shape': (7,), }");
+    cr_assert(h.structured);
+    cr_assert_eq(h.count, 7);
+    /* a 1, pad 3, b 4, s.x 2, s.f 8, arr 12, z 8 */
+    cr_assert_eq(h.itemsize, 1 + 3 + 4 + 2 + 8 + 12 + 8);
+    static const struct { const char *name; uint64_t offset; bool integer; mapscan_type type; } want[] = {
+        { "a", 0, true, MAPSCAN_U8 }, { "b", 4, true, MAPSCAN_I32 }, { "s.x", 8, true, MAPSCAN_I16 },
+        { "s.f", 10, false, 0 }, { "arr", 18, false, 0 }, { "z", 30, true, MAPSCAN_U64 },
+    };
+    cr_assert_eq(h.nfields, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < h.nfields; i++) {
+        const mapscan_npy_field *f = mapscan_npy_find_field(&h, want[i].name);
+        cr_assert_not_null(f, "%s", want[i].name);
+        cr_assert_eq(f->offset, want[i].offset, "%s at %llu", want[i].name, (unsigned long long)f->offset);
+        cr_assert_eq(f->is_integer, want[i].integer, "%s", want[i].name);
+        if (want[i].integer)
+            cr_assert_eq(f->type, want[i].type, "%s", want[i].name);
+    }
+    cr_assert_eq(mapscan_npy_find_field(&h, "s.x")->endian, MAPSCAN_BIG);
+    cr_assert_null(mapscan_npy_find_field(&h, ""));
+    mapscan_npy_free(&h);
+}
+
+Test(npy, broken_headers_are_refused_with_one_line)
+{
+    static const char *dicts[] = {
+        "{'descr': '<i4', 'fortran_order': False}",                               /* a missing key */
+        "{'descr': '<i4', 'fortran_order': False, 'shape': (3,), 'extra': 1}",    /* an extra key */
+        "{'descr': '<i4', 'descr': '<i4', 'fortran_order': False, 'shape': (3,)}", /* a key twice */
+        "{'descr': '<i4', 'fortran_order': False, 'shape': (-3,)}",
+        "{'descr': '<i4', 'fortran_order': False, 'shape': (3.5,)}",
+        "{'descr': '<i4', 'fortran_order': Maybe, 'shape': (3,)}",
+        "{'descr': '<i4, 'fortran_order': False, 'shape': (3,)}",                  /* an unterminated string */
+        "{'descr': '|O', 'fortran_order': False, 'shape': (3,)}",                  /* pickled objects */
+        "{'descr': '<q9', 'fortran_order': False, 'shape': (3,)}",
+        "{'descr': '<i4', 'fortran_order': False, 'shape': (3,)} trailing",
+        "{'descr': [('a', '<i4'), ('b'], 'fortran_order': False, 'shape': (3,)}",
+        "{'descr': '<i4', 'fortran_order': False, 'shape': (99999999999, 99999999999, 99999999999)}",
+        "['descr', '<i4']",
+        "",
+    };
+    unsigned char buf[4096];
+    for (size_t i = 0; i < sizeof dicts / sizeof dicts[0]; i++) {
+        size_t len = make_header(buf, 1, dicts[i]);
+        mapscan_npy_header h;
+        mapscan_error e;
+        cr_assert_eq(mapscan_npy_parse(buf, len, &h, &e), MAPSCAN_E_FORMAT, "accepted: %s", dicts[i]);
+        cr_assert(e.message[0] && !strchr(e.message, '\n'), "%s: '%s'", dicts[i], e.message);
+        cr_assert(mapscan_status_is_input_error(e.status));
+    }
+}
+
+Test(npy, bad_magic_version_and_lengths)
+{
+    unsigned char buf[256];
+    size_t len = make_header(buf, 1, "{'descr': '<i4', 'fortran_order': False, 'shape': (3,)}");
+    mapscan_npy_header h;
+    mapscan_error e;
+    uint64_t size;
+    cr_assert_eq(mapscan_npy_header_size(buf, 9, &size, &e), MAPSCAN_E_FORMAT);    /* cut short */
+    cr_assert_eq(mapscan_npy_parse(buf, len - 1, &h, &e), MAPSCAN_E_FORMAT);        /* header past the buffer */
+    buf[6] = 4;
+    cr_assert_eq(mapscan_npy_parse(buf, len, &h, &e), MAPSCAN_E_FORMAT);
+    cr_assert(strstr(e.message, "version 4.0"), "%s", e.message);
+    buf[6] = 1;
+    buf[7] = 1;
+    cr_assert_eq(mapscan_npy_parse(buf, len, &h, &e), MAPSCAN_E_FORMAT);
+    buf[7] = 0;
+    buf[0] = 'x';
+    cr_assert_not(mapscan_npy_is_magic(buf, len));
+    cr_assert_eq(mapscan_npy_parse(buf, len, &h, &e), MAPSCAN_E_FORMAT);
+    /* a header length past numpy's limit */
+    unsigned char big[12] = { 0x93, 'N', 'U', 'M', 'P', 'Y', 2, 0, 0x11, 0x27, 0, 0 };    /* 10001 */
+    cr_assert_eq(mapscan_npy_header_size(big, sizeof big, &size, &e), MAPSCAN_E_FORMAT);
+    cr_assert(strstr(e.message, "10000"), "%s", e.message);
+}
