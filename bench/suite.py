@@ -7,7 +7,7 @@ answer is checked against the statistics `mapscan gen` reported.
 Environment: BENCH_SIZE (default 4G), BENCH_REPEAT (default 3), BENCH_DIR
 (where the data file goes, default bench/data), BENCH_CGROUP_LIMIT (default 256M).
 Writes bench/results/: machine.txt, results.csv, scaling.csv, rss_timeline.csv,
-targets.txt and the PNG plots."""
+records.csv, targets.txt and the PNG plots."""
 
 import csv
 import json
@@ -19,6 +19,9 @@ import statistics
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import records  # noqa: E402  (bench/records.py)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build/mapscan"))
@@ -269,6 +272,10 @@ def main():
         set_state(state)
         scaling += mapscan_bench(state)
 
+    log("== records: strided scans against the contiguous scan, cached (bench/records.py)")
+    record_rows = records.compare(BIN, FILE, max(REPEAT, 3), log)
+    records.write(record_rows, RESULTS)
+
     log("== cold (evicted before every run)")
     measure("tools", "mapscan (defaults)", mapscan, "cold", cold=True)
     measure("tools", "mapscan -b mmap", mapscan + ["-b", "mmap"], "cold", cold=True, backend="mmap")
@@ -296,7 +303,7 @@ def main():
     write_csv("scaling.csv", scaling)
     write_csv("rss_timeline.csv", [{"name": n, "state": s, "seconds": round(t, 3), "rss_mib": v / 2**20}
                                    for n, s, t, v in timeline])
-    targets(scaling, cold_disk, cat_cold)
+    targets(scaling, cold_disk, cat_cold, record_rows)
     plots(scaling, timeline, cold_disk)
     log(f"== results in {RESULTS}")
 
@@ -378,7 +385,7 @@ def find(name, state):
     return next((r for r in ROWS if r["name"] == name and r["state"] == state and r.get("runs")), None)
 
 
-def targets(scaling, cold_disk, cat_cold):
+def targets(scaling, cold_disk, cat_cold, record_rows):
     lines = []
 
     def judge(label, value, limit, higher=True):
@@ -420,6 +427,8 @@ def targets(scaling, cold_disk, cat_cold):
         if capped and free_run and capped["runs"]:
             judge(f"5. larger than RAM: {name} capped speed / uncapped cold speed (answer "
                   f"{'right' if capped['correct'] else 'WRONG'})", free_run["median_s"] / capped["median_s"], 0.8)
+    for r in record_rows[1:]:
+        judge(f"6. records: {r['layout']}, bytes/s of the scan / contiguous", r["ratio_scan"], 0.8)
     if cold_disk:
         lines.append(f"info  disk cold bandwidth (dd iflag=direct): {cold_disk['gb_per_s']:.2f} GB/s")
     with open(os.path.join(RESULTS, "targets.txt"), "w") as f:
