@@ -54,6 +54,20 @@ static bool on_pseudo_fs(int fd)
     }
 }
 
+/* Parses the whole header in text (and frees it), then the layout. */
+static mapscan_status layout_from_header(unsigned char *text, uint64_t size, const mapscan_options *o, ms_layout *l,
+                                         mapscan_error *error)
+{
+    mapscan_npy_header h;
+    mapscan_status s = mapscan_npy_parse(text, (size_t)size, &h, error);
+    free(text);
+    if (s != MAPSCAN_OK)
+        return s;
+    s = ms_layout_resolve(o, &h, l, error);
+    mapscan_npy_free(&h);
+    return s;
+}
+
 /* The layout of a regular file: a .npy header at base, read with pread,
  * or raw. */
 static mapscan_status regular_layout(int fd, uint64_t base, uint64_t size, const mapscan_options *o, ms_layout *l,
@@ -82,17 +96,11 @@ static mapscan_status regular_layout(int fd, uint64_t base, uint64_t size, const
     if (!text)
         return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory");
     int err = ms_pread_full(fd, text, (size_t)header_size, base);
-    mapscan_npy_header h;
-    if (err)
-        s = ms_fail(error, MAPSCAN_E_IO, err, "read failed: %s", strerror(err));
-    else
-        s = mapscan_npy_parse(text, (size_t)header_size, &h, error);
-    free(text);
-    if (s != MAPSCAN_OK)
-        return s;
-    s = ms_layout_resolve(o, &h, l, error);
-    mapscan_npy_free(&h);
-    return s;
+    if (err) {
+        free(text);
+        return ms_fail(error, MAPSCAN_E_IO, err, "read failed: %s", strerror(err));
+    }
+    return layout_from_header(text, header_size, o, l, error);
 }
 
 static void describe(const ms_layout *l, mapscan_result *result)
@@ -207,25 +215,21 @@ static mapscan_status stream_layout(ms_stream *in, unsigned char head[static 12]
     mapscan_status s = mapscan_npy_header_size(head, 6 + (size_t)more, &header_size, error);
     if (s != MAPSCAN_OK)
         return s;
+    /* 12 bytes are read already: a shorter header is no header numpy writes. */
+    if (more < 6 || header_size < 12)
+        return ms_fail(error, MAPSCAN_E_FORMAT, 0, ".npy header cut short");
     unsigned char *text = malloc((size_t)header_size);
     if (!text)
         return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory");
     memcpy(text, head, 12);
     ssize_t rest = ms_stream_read(in, text + 12, (size_t)header_size - 12);
-    mapscan_npy_header h;
-    if (rest < 0)
-        s = ms_fail(error, MAPSCAN_E_IO, errno, "read failed: %s", strerror(errno));
-    else if ((uint64_t)rest < header_size - 12)
-        s = ms_fail(error, MAPSCAN_E_FORMAT, 0, ".npy header of %llu bytes cut short",
-                    (unsigned long long)header_size);
-    else
-        s = mapscan_npy_parse(text, (size_t)header_size, &h, error);
-    free(text);
-    if (s != MAPSCAN_OK)
-        return s;
-    s = ms_layout_resolve(o, &h, l, error);
-    mapscan_npy_free(&h);
-    return s;
+    if (rest < 0 || (uint64_t)rest < header_size - 12) {
+        free(text);
+        return rest < 0 ? ms_fail(error, MAPSCAN_E_IO, errno, "read failed: %s", strerror(errno))
+                        : ms_fail(error, MAPSCAN_E_FORMAT, 0, ".npy header of %llu bytes cut short",
+                                  (unsigned long long)header_size);
+    }
+    return layout_from_header(text, header_size, o, l, error);
 }
 
 static mapscan_status scan_stream_input(int fd, const mapscan_options *o, ms_scan_request *req,

@@ -781,6 +781,8 @@ np.save("{WORK}/long.npy", np.arange(100, dtype="<i4"))
     with open(bad, "wb") as fh:
         fh.write(b"\x93NUMPY\x01\x00\x10\x00{'descr': '<i4'\n")
     expect_error(run(bad), 2, ".npy header")
+    for stream in (b"\x93NUMPY\x01\x00\x01\x00x", b"\x93NUMPY\x01\x00\x00\x00", b"\x93NUMPY\x02\x00\xff"):
+        expect_error(run("-", input_bytes=stream), 2, ".npy header")
 
 
 @test
