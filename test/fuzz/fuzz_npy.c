@@ -1,9 +1,63 @@
 /* The .npy header parser: never crashes or reads past the buffer (ASan
  * sees to that, as the input is copied to an exact-size allocation); what
  * it accepts is consistent: fields inside their record, a count that is
- * the shape's product, a data offset within the buffer. */
+ * the shape's product, a data offset within the buffer. Then the whole
+ * input is scanned as a .npy file, from a memfd and from a pipe: never a
+ * crash, and a scan that succeeds counts what the header says. */
 #include "../../src/internal.h"
 #include "fuzz.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static void write_all(int fd, const unsigned char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        FUZZ_CHECK(w > 0);
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+/* Scans the input through fd; a success must count the header's elements. */
+static void scan_as_npy(int fd, const char *field, bool parsed, uint64_t count)
+{
+    mapscan_options o;
+    mapscan_options_init(&o);
+    o.format = MAPSCAN_FORMAT_NPY;
+    o.field = field;
+    o.threads = 2;
+    mapscan_result r;
+    mapscan_error e;
+    mapscan_status s = mapscan_scan_fd(fd, &o, &r, &e);
+    if (s == MAPSCAN_OK) {
+        FUZZ_CHECK(parsed);
+        FUZZ_CHECK(r.stats.count == count);
+    } else {
+        FUZZ_CHECK(e.message[0] && strchr(e.message, '\n') == NULL);
+    }
+}
+
+static void scan_both_ways(const unsigned char *data, size_t size, const char *field, bool parsed, uint64_t count)
+{
+    int fd = memfd_create("mapscan-fuzz-npy", MFD_CLOEXEC);
+    FUZZ_CHECK(fd >= 0);
+    write_all(fd, data, size);
+    FUZZ_CHECK(lseek(fd, 0, SEEK_SET) == 0);
+    scan_as_npy(fd, field, parsed, count);
+    close(fd);
+    if (size > 60000)
+        return;
+    int fds[2];
+    FUZZ_CHECK(pipe(fds) == 0);
+    FUZZ_CHECK(fcntl(fds[1], F_SETPIPE_SZ, 1 << 16) >= 0);
+    write_all(fds[1], data, size);
+    close(fds[1]);
+    scan_as_npy(fds[0], field, parsed, count);
+    close(fds[0]);
+}
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
@@ -25,9 +79,15 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         }
         if (h.is_integer)
             FUZZ_CHECK(mapscan_type_size(h.type) == h.itemsize);
+        const char *field = NULL;
+        for (size_t i = 0; i < h.nfields && !field; i++)
+            if (h.fields[i].is_integer)
+                field = h.fields[i].name;
+        scan_both_ways(copy, size, field, true, h.count);
         mapscan_npy_free(&h);
     } else {
         FUZZ_CHECK(e.message[0] && strchr(e.message, '\n') == NULL);
+        scan_both_ways(copy, size, NULL, false, 0);
     }
     free(copy);
     return 0;
