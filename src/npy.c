@@ -147,7 +147,7 @@ static bool parse_shape(parser *ps, unsigned *ndim, uint64_t *dims, uint64_t *pr
     while (!take(ps, ')')) {
         if (*ndim == MAPSCAN_NPY_MAX_DIMS)
             return fail(ps, "more dimensions than numpy allows");
-        uint64_t d;
+        uint64_t d = 0;
         if (!parse_uint(ps, &d))
             return false;
         dims[(*ndim)++] = d;
@@ -263,7 +263,7 @@ static bool parse_field(parser *ps, const char *prefix, uint64_t base, uint64_t 
         return fail(ps, "a nested field name too long");
     memcpy(full, prefix, prefix_len);
     memcpy(full + prefix_len, name, name_len + 1);
-    uint64_t size;
+    uint64_t size = 0;
     bool nested = peek(ps, '[');
     dtype_info info;
     if (nested) {
@@ -393,7 +393,7 @@ static bool parse_dict(parser *ps)
 mapscan_status mapscan_npy_parse(const void *buf, size_t len, mapscan_npy_header *h, mapscan_error *error)
 {
     memset(h, 0, sizeof *h);
-    uint64_t size;
+    uint64_t size = 0;
     mapscan_status s = mapscan_npy_header_size(buf, len, &size, error);
     if (s != MAPSCAN_OK)
         return s;
