@@ -50,7 +50,7 @@ typedef enum mapscan_format {
 } mapscan_format;
 
 /* Which paths a finished scan actually read through (bits). */
-enum { MAPSCAN_USED_MMAP = 1, MAPSCAN_USED_READ = 2 };
+enum { MAPSCAN_USED_MMAP = 1, MAPSCAN_USED_READ = 2, MAPSCAN_USED_MEMORY = 4 /* mapscan_scan_memory */ };
 
 typedef enum mapscan_status {
     MAPSCAN_OK = 0,
@@ -167,6 +167,20 @@ MAPSCAN_API mapscan_status mapscan_scan_path(const char *path, const mapscan_opt
 MAPSCAN_API mapscan_status mapscan_scan_fd(int fd, const mapscan_options *options,
                                            mapscan_result *result, mapscan_error *error);
 
+/* Scans len bytes of memory already in the process (an array, a buffer)
+ * with the same parallel kernels: options give the type, byte order,
+ * threads, offset, length and record layout; format, backend and field do
+ * not apply. result->backends is MAPSCAN_USED_MEMORY. */
+MAPSCAN_API mapscan_status mapscan_scan_memory(const void *data, size_t len, const mapscan_options *options,
+                                               mapscan_result *result, mapscan_error *error);
+
+/* The library's version (MAPSCAN_VERSION when it was built). */
+MAPSCAN_API const char *mapscan_version(void);
+/* sizeof the named public structure ("options", "result", "gen_options",
+ * "error"), or 0: lets a binding built apart (Python's ctypes) check that
+ * it lays them out as this library does. */
+MAPSCAN_API size_t mapscan_struct_size(const char *name);
+
 /* ---- types ---- */
 
 MAPSCAN_API size_t mapscan_type_size(mapscan_type type);
@@ -230,10 +244,11 @@ typedef struct mapscan_gen_options {
     uint64_t seed;
     unsigned threads;           /* 0: one per core */
     bool force;                 /* replace an existing file */
-    mapscan_format format;      /* RAW (default; AUTO means raw too) or NPY: a .npy header first */
     mapscan_progress_fn progress;
     void *progress_arg;
     volatile sig_atomic_t *cancel;
+    /* Added in 0.2. */
+    mapscan_format format;      /* RAW (default; AUTO means raw too) or NPY: a .npy header first */
 } mapscan_gen_options;
 
 MAPSCAN_API void mapscan_gen_options_init(mapscan_gen_options *options);

@@ -181,7 +181,8 @@ mapscan_status ms_fail_trailing(mapscan_error *error, const ms_layout *l, uint64
 
 /* Everything a scan needs after validation. */
 typedef struct ms_scan_request {
-    int fd;
+    int fd;                 /* -1 when scanning memory */
+    const unsigned char *memory;    /* mapscan_scan_memory's buffer, or NULL */
     const mapscan_options *options;
     const ms_kernel *kernel;
     ms_reducer reducer;

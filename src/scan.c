@@ -125,6 +125,28 @@ static void prepare(ms_scan_request *req, const ms_layout *l)
     req->field_offset = l->field_offset;
 }
 
+/* Plans count units from start over the workers; the caller runs them. */
+static void scan_range(ms_scan_request *req, uint64_t start, uint64_t count, mapscan_result *result)
+{
+    const mapscan_options *o = req->options;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    unsigned threads = o->threads ? o->threads : mapscan_default_threads();
+    if (threads > ms_thread_cap())
+        threads = ms_thread_cap();
+    uint64_t chunk = ms_chunk_bytes_for(count * req->unit, threads, page);
+    ms_plan_make(&req->plan, start, count, req->unit, chunk, page);
+    if (req->plan.chunks < threads)
+        threads = req->plan.chunks ? (unsigned)req->plan.chunks : 1;
+    req->threads = threads;
+    /* A range larger than the memory this process may fill cannot stay in
+     * the page cache: evicting it behind the cursor spares the reclaim that
+     * would otherwise stall every read-ahead (inside a memory cgroup, 0.54
+     * of the uncapped speed through pread before this). */
+    req->drop_behind = !req->memory && count * req->unit > ms_memory_budget();
+    result->threads = threads;
+    result->bytes = count * req->unit;
+}
+
 static mapscan_status scan_regular(int fd, const struct stat *st, const mapscan_options *o, ms_scan_request *req,
                                    mapscan_result *result, mapscan_error *error)
 {
@@ -160,26 +182,9 @@ static mapscan_status scan_regular(int fd, const struct stat *st, const mapscan_
     if (avail % l.unit && !o->allow_trailing)
         return ms_fail_trailing(error, &l, avail, "to scan");
 
-    uint64_t count = avail / l.unit;
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    unsigned threads = o->threads ? o->threads : mapscan_default_threads();
-    if (threads > ms_thread_cap())
-        threads = ms_thread_cap();
-    uint64_t chunk = ms_chunk_bytes_for(count * l.unit, threads, page);
-    ms_plan_make(&req->plan, data_start + o->offset, count, l.unit, chunk, page);
-    if (req->plan.chunks < threads)
-        threads = req->plan.chunks ? (unsigned)req->plan.chunks : 1;
-    req->threads = threads;
-    /* A range larger than the memory this process may fill cannot stay in
-     * the page cache: evicting it behind the cursor spares the reclaim that
-     * would otherwise stall every read-ahead (inside a memory cgroup, 0.54
-     * of the uncapped speed through pread before this). */
-    req->drop_behind = count * l.unit > ms_memory_budget();
-    result->threads = threads;
-    result->bytes = count * l.unit;
-    if (count == 0)
+    scan_range(req, data_start + o->offset, avail / l.unit, result);
+    if (req->plan.count == 0)
         return MAPSCAN_OK;
-
     s = ms_scan_parallel(req, result, error);
     if (s != MAPSCAN_OK)
         return s;
@@ -363,4 +368,41 @@ mapscan_status mapscan_scan_path(const char *path, const mapscan_options *option
     mapscan_status status = mapscan_scan_fd(fd, options, result, error);
     close(fd);
     return status;
+}
+
+mapscan_status mapscan_scan_memory(const void *data, size_t len, const mapscan_options *o, mapscan_result *result,
+                                   mapscan_error *error)
+{
+    memset(result, 0, sizeof *result);
+    if (error)
+        memset(error, 0, sizeof *error);
+    if ((unsigned)o->type >= MAPSCAN_TYPE_COUNT)
+        return ms_fail(error, MAPSCAN_E_INVALID, 0, "unknown element type");
+    const ms_kernel *kernel = find_kernel(o->kernel, error);
+    if (!kernel)
+        return MAPSCAN_E_INVALID;
+    result->kernel = kernel->name;
+    mapscan_options local = *o;
+    local.backend = MAPSCAN_BACKEND_MMAP;      /* the kernels run on the memory itself */
+    ms_scan_request req = { .fd = -1, .memory = data, .options = &local, .kernel = kernel };
+    ms_layout l;
+    mapscan_status s = ms_layout_resolve(o, NULL, &l, error);
+    if (s != MAPSCAN_OK)
+        return s;
+    describe(&l, result);
+    prepare(&req, &l);
+    if (o->offset > len)
+        return ms_fail(error, MAPSCAN_E_OFFSET, 0, "offset %llu is past the end of the buffer (%zu bytes)",
+                       (unsigned long long)o->offset, len);
+    uint64_t avail = len - o->offset;
+    if (avail > o->length)
+        avail = o->length;
+    if (avail % l.unit && !o->allow_trailing)
+        return ms_fail_trailing(error, &l, avail, "to scan");
+    scan_range(&req, o->offset, avail / l.unit, result);
+    if (req.plan.count == 0)
+        return MAPSCAN_OK;
+    s = ms_scan_parallel(&req, result, error);
+    result->backends = MAPSCAN_USED_MEMORY;
+    return s;
 }

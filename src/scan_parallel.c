@@ -95,6 +95,8 @@ static void run_kernel(void *arg)
 
 static void advise(const job *j, uint64_t chunk, int advice)
 {
+    if (j->req->memory)
+        return;     /* the caller's memory: MADV_DONTNEED would zero it */
     const ms_plan *plan = &j->req->plan;
     if (chunk >= plan->chunks)
         return;
@@ -292,6 +294,10 @@ static bool map_range(job *j, mapscan_error *error)
 {
     const ms_plan *plan = &j->req->plan;
     j->map_len = (size_t)(plan->offset - plan->base + plan->count * plan->elem_size);
+    if (j->req->memory) {
+        j->map = j->req->memory + plan->base;
+        return true;
+    }
     if (range_has_holes(j)) {
         j->map = NULL;      /* read, whatever the backend asked for: the result says so */
         return true;
@@ -337,7 +343,7 @@ mapscan_status ms_scan_parallel(const ms_scan_request *req, mapscan_result *resu
     unsigned n = req->threads;
     j.workers = aligned_alloc(64, sizeof(worker) * n);
     if (!j.workers) {
-        if (j.map)
+        if (j.map && !req->memory)
             munmap((void *)j.map, j.map_len);
         return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for %u workers", n);
     }
@@ -382,7 +388,7 @@ mapscan_status ms_scan_parallel(const ms_scan_request *req, mapscan_result *resu
         free(j.workers[i].buffer);
     }
     free(j.workers);
-    if (j.map)
+    if (j.map && !req->memory)
         munmap((void *)j.map, j.map_len);
     return status;
 }

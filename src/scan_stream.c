@@ -4,6 +4,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -30,6 +31,34 @@ ssize_t ms_stream_read(ms_stream *s, unsigned char *buf, size_t len)
         got += (size_t)n;
     }
     return (ssize_t)got;
+}
+
+/* One read: what the prefix holds, else what one read() gives (0 at the
+ * end), so that the loop below sees data as it arrives. */
+static ssize_t read_once(ms_stream *s, unsigned char *buf, size_t len)
+{
+    if (s->prefix_len)
+        return ms_stream_read(s, buf, len < s->prefix_len ? len : s->prefix_len);
+    for (;;) {
+        ssize_t n = read(s->fd, buf, len);
+        if (n >= 0 || errno != EINTR)
+            return n;
+    }
+}
+
+/* With a cancel flag, waits for data in slices of 100 ms, so that a cancel
+ * is seen even while a pipe stays silent. False when cancelled. */
+static bool wait_for_data(const ms_stream *s, volatile sig_atomic_t *cancel)
+{
+    if (!cancel || s->prefix_len)
+        return !(cancel && *cancel);
+    struct pollfd p = { .fd = s->fd, .events = POLLIN };
+    while (!*cancel) {
+        int n = poll(&p, 1, 100);
+        if (n != 0 && !(n < 0 && errno == EINTR))
+            return true;    /* data, the end, an error: read() tells which */
+    }
+    return false;
 }
 
 mapscan_status ms_scan_stream(const ms_scan_request *req, ms_stream *in, uint64_t skip, uint64_t limit,
@@ -73,14 +102,14 @@ mapscan_status ms_scan_stream(const ms_scan_request *req, ms_stream *in, uint64_
     if (o->progress)
         o->progress(0, 0, o->progress_arg);
     while (left > 0) {
-        if (o->cancel && *o->cancel) {
+        if (!wait_for_data(in, o->cancel)) {
             status = ms_fail(error, MAPSCAN_E_CANCELLED, 0, "cancelled");
             goto out;
         }
         size_t room = room_bytes - carried;
         if (room > left)
             room = (size_t)left;
-        ssize_t n = ms_stream_read(in, buf + carried, room);
+        ssize_t n = read_once(in, buf + carried, room);
         if (n < 0) {
             status = ms_fail(error, MAPSCAN_E_IO, errno, "read failed: %s", strerror(errno));
             goto out;
@@ -97,7 +126,7 @@ mapscan_status ms_scan_stream(const ms_scan_request *req, ms_stream *in, uint64_
             o->progress(total, 0, o->progress_arg);
             last_report = total;
         }
-        if ((size_t)n < room)
+        if (n == 0)
             break;      /* end of input */
     }
     if (left == 0 && probe_rest) {

@@ -133,6 +133,8 @@ bool mapscan_backend_parse(const char *text, mapscan_backend *backend)
 
 const char *mapscan_backends_name(unsigned used_bits)
 {
+    if (used_bits & MAPSCAN_USED_MEMORY)
+        return "memory";
     switch (used_bits & (MAPSCAN_USED_MMAP | MAPSCAN_USED_READ)) {
     case MAPSCAN_USED_MMAP: return "mmap";
     case MAPSCAN_USED_READ: return "read";
@@ -188,4 +190,22 @@ bool mapscan_format_parse(const char *text, mapscan_format *format)
 const char *mapscan_format_name(mapscan_format format)
 {
     return format == MAPSCAN_FORMAT_NPY ? "npy" : format == MAPSCAN_FORMAT_RAW ? "raw" : "auto";
+}
+
+const char *mapscan_version(void)
+{
+    return MAPSCAN_VERSION;
+}
+
+size_t mapscan_struct_size(const char *name)
+{
+    if (strcmp(name, "options") == 0)
+        return sizeof(mapscan_options);
+    if (strcmp(name, "result") == 0)
+        return sizeof(mapscan_result);
+    if (strcmp(name, "gen_options") == 0)
+        return sizeof(mapscan_gen_options);
+    if (strcmp(name, "error") == 0)
+        return sizeof(mapscan_error);
+    return 0;
 }

@@ -1,0 +1,296 @@
+"""mapscan: exact count, min, max, sum and mean of binary files of integers.
+
+    >>> import mapscan
+    >>> r = mapscan.scan("data.bin", dtype="<i4")
+    >>> r.count, r.min, r.max, r.sum, r.mean
+
+A thin layer over the C library (libmapscan.so.0): the scan runs on every
+core with the GIL released, its memory stays at a few MiB whatever the size
+of the file, and sums are exact Python ints (128-bit in the library), where
+numpy's int64 sums wrap around. numpy is optional.
+
+Errors: a file that cannot be opened raises the matching OSError subclass
+(FileNotFoundError, PermissionError, IsADirectoryError...); bad input raises
+InputError (a ValueError); a failure while running raises ScanError (an
+OSError); all derive from mapscan.Error. Ctrl-C stops a scan within a
+fraction of a second and raises KeyboardInterrupt."""
+
+import ctypes
+import errno as _errno
+import os
+import threading
+from typing import Any, Callable, Dict, Optional, Tuple, Union
+
+from . import _dtype, _lib
+
+__all__ = ["scan", "scan_buffer", "generate", "Result", "Error", "InputError", "ScanError", "__version__"]
+__version__ = _lib.VERSION
+
+Progress = Callable[[int, int], Any]
+PathLike = Union[str, bytes, "os.PathLike[str]"]
+
+
+class Error(Exception):
+    """Every error mapscan raises."""
+
+
+class InputError(Error, ValueError):
+    """Bad input: a bad dtype or option value, trailing bytes, a bad .npy header."""
+
+
+class ScanError(Error, OSError):
+    """A failure while running: an I/O error, the file changed during the scan."""
+
+
+class _OpenError(Error, OSError):
+    pass
+
+
+def _open_error_class(base):
+    return type(base.__name__, (Error, base), {"__module__": __name__,
+                                               "__doc__": f"{base.__name__}, raised by mapscan"})
+
+
+_OPEN_ERRORS = {
+    _errno.ENOENT: _open_error_class(FileNotFoundError),
+    _errno.EACCES: _open_error_class(PermissionError),
+    _errno.EPERM: _open_error_class(PermissionError),
+    _errno.EISDIR: _open_error_class(IsADirectoryError),
+    _errno.ENOTDIR: _open_error_class(NotADirectoryError),
+}
+
+
+class Result:
+    """What a scan (or generate) found: exact Python ints, and how it ran."""
+
+    __slots__ = ("file", "count", "min", "max", "sum", "bytes", "seconds", "backend", "kernel", "threads", "type",
+                 "endian", "format", "shape")
+
+    def __init__(self, file, r: "_lib.Result"):
+        self.file = file
+        self.count: int = r.stats.count
+        self.min: Optional[int] = r.stats.min.value() if self.count else None
+        self.max: Optional[int] = r.stats.max.value() if self.count else None
+        self.sum: int = r.stats.sum.value()
+        self.bytes: int = r.bytes
+        self.seconds: float = r.seconds
+        self.backend: str = _lib.lib.mapscan_backends_name(r.backends).decode()
+        self.kernel: Optional[str] = r.kernel.decode() if r.kernel else None
+        self.threads: int = r.threads
+        self.type: str = _lib.TYPE_NAMES[r.type]
+        self.endian: str = "big" if r.endian == _lib.BIG or (r.endian == _lib.NATIVE and
+                                                             os.sys.byteorder == "big") else "little"
+        self.format: str = "npy" if r.format == _lib.FORMATS["npy"] else "raw"
+        self.shape: Optional[Tuple[int, ...]] = tuple(r.shape[:r.ndim]) if self.format == "npy" else None
+
+    @property
+    def mean(self) -> Optional[float]:
+        """sum / count, correctly rounded; None when empty."""
+        return self.sum / self.count if self.count else None
+
+    def as_dict(self) -> Dict[str, Any]:
+        """The keys of the command's --json output."""
+        d = {"file": self.file, "format": self.format}
+        if self.shape is not None:
+            d["shape"] = list(self.shape)
+        d.update(type=self.type, endian=self.endian, backend=self.backend, kernel=self.kernel, threads=self.threads,
+                 bytes=self.bytes, count=self.count, min=self.min, max=self.max, sum=self.sum, mean=self.mean,
+                 seconds=self.seconds)
+        return d
+
+    def __repr__(self):
+        return (f"mapscan.Result(count={self.count}, min={self.min}, max={self.max}, sum={self.sum}, "
+                f"type={self.type!r}, endian={self.endian!r}, bytes={self.bytes})")
+
+
+def _raise(error: "_lib.Error", status: int, filename):
+    message = error.message.decode(errors="replace")
+    if status == _lib.E_OPEN:
+        cls = _OPEN_ERRORS.get(error.sys_errno, _OpenError)
+        raise cls(error.sys_errno or _errno.EIO, message, filename)
+    if _lib.lib.mapscan_status_is_input_error(status):
+        raise InputError(f"{filename}: {message}" if filename is not None else message)
+    raise ScanError(error.sys_errno or _errno.EIO, message, filename)
+
+
+def _run(call, options, progress: Optional[Progress]):
+    """Runs call() on a helper thread (the library's calling thread), so that
+    this thread can pass progress on and answer Ctrl-C: the library polls
+    the cancel flag about ten times a second and stops."""
+    cancel = ctypes.c_int(0)
+    seen = [None]
+
+    def on_progress(done, total, _arg):
+        seen[0] = (done, total)
+
+    callback = _lib.PROGRESS(on_progress)
+    options.progress = callback
+    options.cancel = ctypes.pointer(cancel)
+    box = {}
+    worker = threading.Thread(target=lambda: box.setdefault("status", call()), name="mapscan", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.1)
+            if progress is not None and seen[0] is not None:
+                progress(*seen[0])
+    except BaseException:
+        cancel.value = 1
+        worker.join()
+        raise
+    return box["status"]
+
+
+def _path_bytes(path) -> bytes:
+    return os.fsencode(path)
+
+
+def _scan_options(dtype, offset, length, threads, backend, allow_trailing, field, record, field_offset, format):
+    o = _lib.Options()
+    _lib.lib.mapscan_options_init(ctypes.byref(o))
+    if dtype is not None:
+        try:
+            o.type, order, explicit = _dtype.parse(dtype)
+        except ValueError as e:
+            raise InputError(str(e)) from None
+        o.endian = {"little": _lib.LITTLE, "big": _lib.BIG, "native": _lib.NATIVE}[order]
+        o.type_set = True
+        o.endian_set = explicit
+    if backend not in _lib.BACKENDS:
+        raise InputError(f"backend {backend!r}: auto, mmap or read")
+    if format not in _lib.FORMATS:
+        raise InputError(f"format {format!r}: auto, raw or npy")
+    for name, value in (("offset", offset), ("length", length), ("threads", threads), ("record", record),
+                        ("field_offset", field_offset)):
+        if value is not None and (not isinstance(value, int) or value < 0):
+            raise InputError(f"{name} {value!r}: a whole number of at least 0")
+    if threads == 0:
+        raise InputError("threads 0: at least 1 (or None: one per core)")
+    o.backend = _lib.BACKENDS[backend]
+    o.format = _lib.FORMATS[format]
+    o.offset = offset
+    if length is not None:
+        o.length = length
+    o.threads = threads or 0
+    o.allow_trailing = bool(allow_trailing)
+    o.field = field.encode() if field is not None else None
+    o.record_size = record or 0
+    o.field_offset = field_offset
+    return o
+
+
+def scan(path: PathLike, dtype=None, offset: int = 0, length: Optional[int] = None, threads: Optional[int] = None,
+         backend: str = "auto", allow_trailing: bool = False, field: Optional[str] = None,
+         record: Optional[int] = None, field_offset: int = 0, progress: Optional[Progress] = None,
+         format: str = "auto") -> Result:
+    """Scans the file at path ('-' is standard input) and returns its exact statistics.
+
+    dtype: numpy's meaning ('<i4', '>u2', 'int64', 'i8' is int64, numpy.int16, numpy.dtype('>u8')); default
+        int32 little-endian for raw files. A .npy file needs none: its header gives it (a contradicting dtype
+        is an InputError).
+    offset, length: bytes to skip, and at most this many to scan (for .npy, counted from the start of the data).
+    threads: worker threads (default one per core). backend: 'auto', 'mmap' or 'read'.
+    allow_trailing: ignore a final partial element (record) instead of raising InputError.
+    field: a .npy file's structured dtype: the integer field to scan ('outer.inner' when nested).
+    record, field_offset: a raw file of record-byte records; the dtype element at field_offset of each is scanned.
+    progress: called as progress(done_bytes, total_bytes) on this thread about ten times a second.
+    format: 'auto' (a .npy file when it starts with numpy's magic string), 'raw' or 'npy'.
+    """
+    o = _scan_options(dtype, offset, length, threads, backend, allow_trailing, field, record, field_offset, format)
+    r, e = _lib.Result(), _lib.Error()
+    name = _path_bytes(path)
+    status = _run(lambda: _lib.lib.mapscan_scan_path(name, ctypes.byref(o), ctypes.byref(r), ctypes.byref(e)), o,
+                  progress)
+    if status != _lib.OK:
+        _raise(e, status, os.fsdecode(name))
+    return Result(os.fsdecode(name), r)
+
+
+class _PyBuffer(ctypes.Structure):
+    _fields_ = [("buf", ctypes.c_void_p), ("obj", ctypes.c_void_p), ("len", ctypes.c_ssize_t),
+                ("itemsize", ctypes.c_ssize_t), ("readonly", ctypes.c_int), ("ndim", ctypes.c_int),
+                ("format", ctypes.c_char_p), ("shape", ctypes.c_void_p), ("strides", ctypes.c_void_p),
+                ("suboffsets", ctypes.c_void_p), ("internal", ctypes.c_void_p)]
+
+
+_PyBUF_C_CONTIGUOUS_WITH_FORMAT = 0x0038 | 0x0004
+_get_buffer = ctypes.pythonapi.PyObject_GetBuffer
+_get_buffer.argtypes = [ctypes.py_object, ctypes.POINTER(_PyBuffer), ctypes.c_int]
+_get_buffer.restype = ctypes.c_int
+_release_buffer = ctypes.pythonapi.PyBuffer_Release
+_release_buffer.argtypes = [ctypes.POINTER(_PyBuffer)]
+_release_buffer.restype = None
+
+
+def scan_buffer(obj, dtype=None, threads: Optional[int] = None) -> Result:
+    """Scans memory already in the process (a numpy array, bytes, bytearray, memoryview, mmap) with the
+    same parallel kernels, exactly: an int64 array of 1000 x 2**62 sums to 1000 * 2**62.
+
+    dtype defaults to the buffer's own element type (bytes: uint8). The buffer must be C-contiguous: a
+    non-contiguous one raises InputError, it is never copied or read with the wrong strides."""
+    view = _PyBuffer()
+    try:
+        _get_buffer(obj, ctypes.byref(view), _PyBUF_C_CONTIGUOUS_WITH_FORMAT)
+    except (BufferError, TypeError) as e:
+        raise InputError(f"{type(obj).__name__}: {e} (a C-contiguous buffer is needed; "
+                         "numpy.ascontiguousarray makes one)") from None
+    try:
+        if dtype is None:
+            dtype = view.format.decode() if view.format else "B"
+        o = _scan_options(dtype, 0, None, threads, "auto", False, None, None, 0, "raw")
+        r, e = _lib.Result(), _lib.Error()
+        address, size = view.buf, view.len
+        status = _run(lambda: _lib.lib.mapscan_scan_memory(address, size, ctypes.byref(o), ctypes.byref(r),
+                                                           ctypes.byref(e)), o, None)
+    finally:
+        _release_buffer(ctypes.byref(view))
+    if status != _lib.OK:
+        _raise(e, status, None)
+    return Result(None, r)
+
+
+def generate(path: PathLike, dtype="<i4", count: Optional[int] = None, size: Optional[int] = None,
+             pattern: str = "random", seed: int = 0, force: bool = False, format: str = "raw",
+             threads: Optional[int] = None, progress: Optional[Progress] = None) -> Result:
+    """Writes a reproducible file (as `mapscan gen`) and returns what it wrote: the exact statistics,
+    computed from the values as they were produced (an oracle for any scan of the file).
+
+    Give count (elements) or size (bytes). pattern: 'random', 'range:LO:HI', 'mod:M', 'seq' or 'const:V'.
+    format: 'raw' or 'npy' (a .npy file numpy.load reads back). The file appears only when complete; it is
+    never replaced unless force."""
+    g = _lib.GenOptions()
+    _lib.lib.mapscan_gen_options_init(ctypes.byref(g))
+    try:
+        g.type, order, _ = _dtype.parse(dtype)
+    except ValueError as e:
+        raise InputError(str(e)) from None
+    g.endian = {"little": _lib.LITTLE, "big": _lib.BIG, "native": _lib.NATIVE}[order]
+    elem = 1 << (g.type // 2)
+    if (count is None) == (size is None):
+        raise InputError("give either count or size")
+    if size is not None and (size < 0 or size % elem):
+        raise InputError(f"size {size} is not a multiple of the {elem}-byte element")
+    n = count if count is not None else size // elem
+    if not isinstance(n, int) or n < 0:
+        raise InputError(f"count {count!r}: a whole number of at least 0")
+    if format not in ("raw", "npy"):
+        raise InputError(f"format {format!r}: raw or npy")
+    if not isinstance(seed, int) or not 0 <= seed < 2**64:
+        raise InputError(f"seed {seed!r}: a whole number from 0 to 2**64 - 1")
+    g.count, g.seed, g.force = n, seed, bool(force)
+    g.threads = threads or 0
+    g.format = _lib.FORMATS[format]
+    e = _lib.Error()
+    if _lib.lib.mapscan_pattern_parse(pattern.encode(), ctypes.byref(g), ctypes.byref(e)) != _lib.OK:
+        raise InputError(e.message.decode(errors="replace"))
+    r = _lib.Result()
+    name = _path_bytes(path)
+    status = _run(lambda: _lib.lib.mapscan_generate(name, ctypes.byref(g), ctypes.byref(r), ctypes.byref(e)), g,
+                  progress)
+    if status != _lib.OK:
+        _raise(e, status, os.fsdecode(name))
+    result = Result(os.fsdecode(name), r)
+    result.type, result.format = _lib.TYPE_NAMES[g.type], format
+    result.endian = "big" if g.endian == _lib.BIG or (g.endian == _lib.NATIVE and os.sys.byteorder == "big") \
+        else "little"
+    return result

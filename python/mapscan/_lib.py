@@ -1,0 +1,118 @@
+"""The shared library, found and described to ctypes.
+
+Where it comes from: MAPSCAN_LIBRARY if set; else, when this package runs
+from a checkout, the checkout's build/libmapscan.so.0; else the installed
+libmapscan.so.0. The structures below mirror include/mapscan.h; at load,
+their sizes are compared with the library's own (mapscan_struct_size), so
+that a package and a library of different versions fail at import with a
+clear message instead of corrupting memory."""
+
+import ctypes
+import os
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_CHECKOUT_LIBRARY = os.path.join(_HERE, "..", "..", "build", "libmapscan.so.0")
+
+(OK, E_INVALID, E_OPEN, E_OFFSET, E_TRAILING, E_UNMAPPABLE, E_EXISTS, E_IO, E_CHANGED, E_NOSPACE, E_NOMEM,
+ E_CANCELLED, E_FORMAT) = range(13)
+TYPE_NAMES = ("i8", "u8", "i16", "u16", "i32", "u32", "i64", "u64")
+LITTLE, BIG, NATIVE = range(3)
+BACKENDS = {"auto": 0, "mmap": 1, "read": 2}
+FORMATS = {"auto": 0, "raw": 1, "npy": 2}
+PATTERNS = {"random": 0, "range": 1, "mod": 2, "seq": 3, "const": 4}
+
+PROGRESS = ctypes.CFUNCTYPE(None, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_void_p)
+
+
+class Int128(ctypes.Structure):
+    _fields_ = [("lo", ctypes.c_uint64), ("hi", ctypes.c_int64)]
+
+    def value(self):
+        return (self.hi << 64) | self.lo
+
+
+class Stats(ctypes.Structure):
+    _fields_ = [("count", ctypes.c_uint64), ("min", Int128), ("max", Int128), ("sum", Int128)]
+
+
+class Error(ctypes.Structure):
+    _fields_ = [("status", ctypes.c_int), ("sys_errno", ctypes.c_int), ("message", ctypes.c_char * 256)]
+
+
+class Options(ctypes.Structure):
+    _fields_ = [
+        ("type", ctypes.c_int), ("endian", ctypes.c_int), ("backend", ctypes.c_int), ("threads", ctypes.c_uint),
+        ("offset", ctypes.c_uint64), ("length", ctypes.c_uint64), ("allow_trailing", ctypes.c_bool),
+        ("kernel", ctypes.c_char_p), ("progress", PROGRESS), ("progress_arg", ctypes.c_void_p),
+        ("cancel", ctypes.POINTER(ctypes.c_int)), ("format", ctypes.c_int), ("type_set", ctypes.c_bool),
+        ("endian_set", ctypes.c_bool), ("field", ctypes.c_char_p), ("record_size", ctypes.c_uint64),
+        ("field_offset", ctypes.c_uint64),
+    ]
+
+
+class Result(ctypes.Structure):
+    _fields_ = [
+        ("stats", Stats), ("bytes", ctypes.c_uint64), ("seconds", ctypes.c_double), ("threads", ctypes.c_uint),
+        ("backends", ctypes.c_uint), ("kernel", ctypes.c_char_p), ("format", ctypes.c_int), ("type", ctypes.c_int),
+        ("endian", ctypes.c_int), ("record_size", ctypes.c_uint64), ("field_offset", ctypes.c_uint64),
+        ("ndim", ctypes.c_uint), ("shape", ctypes.c_uint64 * 64),
+    ]
+
+
+class GenOptions(ctypes.Structure):
+    _fields_ = [
+        ("type", ctypes.c_int), ("endian", ctypes.c_int), ("count", ctypes.c_uint64), ("pattern", ctypes.c_int),
+        ("lo", Int128), ("hi", Int128), ("modulus", ctypes.c_uint64), ("seed", ctypes.c_uint64),
+        ("threads", ctypes.c_uint), ("force", ctypes.c_bool), ("progress", PROGRESS),
+        ("progress_arg", ctypes.c_void_p), ("cancel", ctypes.POINTER(ctypes.c_int)), ("format", ctypes.c_int),
+    ]
+
+
+def _load():
+    explicit = os.environ.get("MAPSCAN_LIBRARY")
+    if explicit:
+        return ctypes.CDLL(explicit), explicit
+    if os.path.exists(_CHECKOUT_LIBRARY):
+        path = os.path.normpath(_CHECKOUT_LIBRARY)
+        return ctypes.CDLL(path), path
+    try:
+        return ctypes.CDLL("libmapscan.so.0"), "libmapscan.so.0"
+    except OSError as e:
+        raise ImportError("mapscan: cannot load libmapscan.so.0 (run make, set MAPSCAN_LIBRARY, or make install): "
+                          f"{e}") from None
+
+
+lib, LIBRARY_PATH = _load()
+
+_SIGNATURES = {
+    "mapscan_version": (ctypes.c_char_p, []),
+    "mapscan_struct_size": (ctypes.c_size_t, [ctypes.c_char_p]),
+    "mapscan_options_init": (None, [ctypes.POINTER(Options)]),
+    "mapscan_gen_options_init": (None, [ctypes.POINTER(GenOptions)]),
+    "mapscan_scan_path": (ctypes.c_int, [ctypes.c_char_p, ctypes.POINTER(Options), ctypes.POINTER(Result),
+                                         ctypes.POINTER(Error)]),
+    "mapscan_scan_memory": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(Options),
+                                           ctypes.POINTER(Result), ctypes.POINTER(Error)]),
+    "mapscan_generate": (ctypes.c_int, [ctypes.c_char_p, ctypes.POINTER(GenOptions), ctypes.POINTER(Result),
+                                        ctypes.POINTER(Error)]),
+    "mapscan_pattern_parse": (ctypes.c_int, [ctypes.c_char_p, ctypes.POINTER(GenOptions), ctypes.POINTER(Error)]),
+    "mapscan_backends_name": (ctypes.c_char_p, [ctypes.c_uint]),
+    "mapscan_status_is_input_error": (ctypes.c_bool, [ctypes.c_int]),
+    "mapscan_kernel_available": (ctypes.c_bool, [ctypes.c_char_p]),
+}
+for _name, (_restype, _argtypes) in _SIGNATURES.items():
+    try:
+        _fn = getattr(lib, _name)
+    except AttributeError:
+        raise ImportError(f"mapscan: {LIBRARY_PATH} has no {_name}: a library older than this package") from None
+    _fn.restype = _restype
+    _fn.argtypes = _argtypes
+
+for _struct, _c_name in ((Options, b"options"), (Result, b"result"), (GenOptions, b"gen_options"),
+                         (Error, b"error")):
+    if lib.mapscan_struct_size(_c_name) != ctypes.sizeof(_struct):
+        raise ImportError(f"mapscan: {LIBRARY_PATH} lays out mapscan_{_c_name.decode()} in "
+                          f"{lib.mapscan_struct_size(_c_name)} bytes, this package in {ctypes.sizeof(_struct)}: "
+                          "the library and the package are of different versions")
+
+VERSION = lib.mapscan_version().decode()
