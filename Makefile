@@ -17,7 +17,7 @@ HWLOC_LIBS   := $(shell pkg-config --libs hwloc 2>/dev/null || echo -lhwloc)
 
 WARN      ?= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla-larger-than=4096
 CPPFLAGS  += -D_GNU_SOURCE -Iinclude
-CFLAGS    += -std=c11 $(OPT) -g $(WARN) -fvisibility=hidden $(HWLOC_CFLAGS)
+CFLAGS    += -std=c11 $(OPT) -g $(WARN) -fvisibility=hidden -fPIC $(HWLOC_CFLAGS)
 ifneq ($(SANITIZE),)
 CFLAGS    += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS   += -fsanitize=$(SANITIZE)
@@ -41,25 +41,34 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 LIB     := $(BUILD)/libmapscan.a
 BIN     := $(BUILD)/mapscan
+VERSION := $(shell sed -n 's/^\#define MAPSCAN_VERSION "\(.*\)"/\1/p' include/mapscan.h)
+SONAME  := libmapscan.so.0
+SHLIB   := $(BUILD)/libmapscan.so.$(VERSION)
+# Python: Debian's interpreter (python3-numpy and python3-pytest install there),
+# and where it looks for packages under PREFIX.
+PYTEST_PYTHON ?= /usr/bin/python3
+PYVER   := $(shell $(PYTEST_PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || echo 3)
+pythondir ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/lib/python3/dist-packages,$(PREFIX)/lib/python$(PYVER)/dist-packages)
 
 TEST_SRC := $(wildcard test/*.c)
 TEST_BIN := $(BUILD)/test/unit
 
-.PHONY: all deps demo test check check-unit check-cli check-asan check-tsan check-fuzz fuzz fuzz-build \
+.PHONY: all deps demo test check check-unit check-cli check-python check-asan check-tsan check-fuzz fuzz fuzz-build \
         bench install uninstall clean help
 
-all: $(BIN) $(LIB)
+all: $(BIN) $(LIB) $(SHLIB)
 
 help:
-	@echo "make            build $(BIN) and $(LIB)"
+	@echo "make            build $(BIN), $(LIB) and $(SHLIB) ($(SONAME))"
 	@echo "make demo       write a sample file with 'mapscan gen' and scan it with both backends"
 	@echo "make test       build and run every test: unit, CLI, AddressSanitizer+UBSan, ThreadSanitizer"
-	@echo "make check      unit and CLI tests of the normal build only"
+	@echo "make check      unit, CLI and Python tests of the normal build only"
 	@echo "make check-asan / check-tsan   the tests under one sanitizer"
 	@echo "make check-fuzz replay each fuzz harness's corpus, then fuzz each $(FUZZ_CHECK_SECONDS) s (part of make test)"
 	@echo "make fuzz       fuzz each harness FUZZ_SECONDS=$(FUZZ_SECONDS) s; new inputs in build/fuzz/work/"
 	@echo "make bench      the comparison suite (BENCH_SIZE=4G); results in bench/results/"
-	@echo "make install    PREFIX=$(PREFIX) DESTDIR=...: binary, library, header, pkg-config file, man page"
+	@echo "make install    PREFIX=$(PREFIX) DESTDIR=...: binary, libraries, header, pkg-config file, man page,"
+	@echo "                the Python package (in $(pythondir))"
 	@echo "make uninstall  remove what install put there"
 	@echo "make deps       install missing Debian packages (scripts/install-deps.sh)"
 	@echo "make clean      remove build/"
@@ -83,6 +92,12 @@ $(LIB): $(LIB_OBJ)
 $(BIN): $(CLI_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIB) $(LDLIBS) -o $@
 
+# Only what mapscan.h marks MAPSCAN_API is exported (-fvisibility=hidden).
+$(SHLIB): $(LIB_OBJ)
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined $(LIB_OBJ) $(LDLIBS) -o $@
+	ln -sf $(notdir $@) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $(BUILD)/libmapscan.so
+
 # Faults are injected through wrapped calls (test/fault.c; pread in test_scan.c):
 # only the library's and the tests' objects see the wrappers.
 TEST_WRAPS := pread open fstat mmap madvise mincore posix_fadvise read pthread_create malloc calloc \
@@ -100,7 +115,12 @@ check-unit: $(TEST_BIN)
 check-cli: $(BIN)
 	MAPSCAN=$(BIN) MAPSCAN_SANITIZE=$(SANITIZE) $(PYTHON) test/cli_test.py
 
-check: check-unit check-cli
+# The Python package, from the checkout, against this build's shared library.
+check-python: $(SHLIB) $(BIN)
+	MAPSCAN_LIBRARY=$(abspath $(BUILD)/$(SONAME)) MAPSCAN=$(abspath $(BIN)) PYTHONPATH=python \
+	    $(PYTEST_PYTHON) -m pytest -q -p no:cacheprovider python/tests
+
+check: check-unit check-cli check-python
 
 check-asan:
 	$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=address,undefined OPT=-O1 check
@@ -127,7 +147,7 @@ FUZZ_WARN          := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 # -close_fd_mask=3: the harnesses' own stdout and stderr (usage text, messages) are not findings.
 FUZZ_RUN            = $(FUZZ_BUILD)/fuzz_$(1) -artifact_prefix=$(FUZZ_BUILD)/crash-$(1)- -print_final_stats=1 \
                       -close_fd_mask=3
-.PRECIOUS: $(FUZZ_BUILD)/test/fuzz/%.o
+.SECONDARY: $(FUZZERS:%=$(FUZZ_BUILD)/test/fuzz/fuzz_%.o)
 
 fuzz-build: | deps
 	@scripts/install-deps.sh --fuzz
@@ -161,19 +181,27 @@ bench: $(BIN)
 	@scripts/install-deps.sh --bench
 	@bench/run.sh $(BIN)
 
-install: $(BIN) $(LIB)
-	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(libdir)/pkgconfig $(DESTDIR)$(includedir) $(DESTDIR)$(mandir)/man1
+install: $(BIN) $(LIB) $(SHLIB)
+	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(libdir)/pkgconfig $(DESTDIR)$(includedir) $(DESTDIR)$(mandir)/man1 \
+	    $(DESTDIR)$(pythondir)/mapscan
 	install -m 755 $(BIN) $(DESTDIR)$(bindir)/mapscan
 	install -m 644 $(LIB) $(DESTDIR)$(libdir)/libmapscan.a
+	install -m 755 $(SHLIB) $(DESTDIR)$(libdir)/$(notdir $(SHLIB))
+	ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(libdir)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(libdir)/libmapscan.so
+	install -m 644 python/mapscan/*.py $(DESTDIR)$(pythondir)/mapscan/
 	install -m 644 include/mapscan.h $(DESTDIR)$(includedir)/mapscan.h
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@libdir@|$(libdir)|' -e 's|@includedir@|$(includedir)|' \
-	    -e 's|@VERSION@|$(shell sed -n 's/^#define MAPSCAN_VERSION "\(.*\)"/\1/p' include/mapscan.h)|' \
+	    -e 's|@VERSION@|$(VERSION)|' \
 	    mapscan.pc.in > $(DESTDIR)$(libdir)/pkgconfig/mapscan.pc
 	install -m 644 man/mapscan.1 $(DESTDIR)$(mandir)/man1/mapscan.1
+	if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null; then ldconfig; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(bindir)/mapscan $(DESTDIR)$(libdir)/libmapscan.a $(DESTDIR)$(includedir)/mapscan.h \
-	      $(DESTDIR)$(libdir)/pkgconfig/mapscan.pc $(DESTDIR)$(mandir)/man1/mapscan.1
+	      $(DESTDIR)$(libdir)/pkgconfig/mapscan.pc $(DESTDIR)$(mandir)/man1/mapscan.1 \
+	      $(DESTDIR)$(libdir)/$(notdir $(SHLIB)) $(DESTDIR)$(libdir)/$(SONAME) $(DESTDIR)$(libdir)/libmapscan.so
+	rm -rf $(DESTDIR)$(pythondir)/mapscan
 
 clean:
 	rm -rf build

@@ -231,7 +231,7 @@ def scan_buffer(obj, dtype=None, threads: Optional[int] = None) -> Result:
     view = _PyBuffer()
     try:
         _get_buffer(obj, ctypes.byref(view), _PyBUF_C_CONTIGUOUS_WITH_FORMAT)
-    except (BufferError, TypeError) as e:
+    except (BufferError, TypeError, ValueError) as e:
         raise InputError(f"{type(obj).__name__}: {e} (a C-contiguous buffer is needed; "
                          "numpy.ascontiguousarray makes one)") from None
     try:

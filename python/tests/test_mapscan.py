@@ -1,0 +1,270 @@
+"""The Python package against numpy and the command: exact answers, every
+exception class, Ctrl-C, and life without numpy. Run by make check-python
+(Debian's python3 with python3-numpy and python3-pytest)."""
+
+import errno
+import json
+import mmap
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+
+import numpy as np
+import pytest
+
+import mapscan
+
+INTEGER_CODES = ["|i1", "|u1", "<i2", ">i2", "<u2", ">u2", "<i4", ">i4", "<u4", ">u4", "<i8", ">i8", "<u8", ">u8"]
+
+
+def exact(a):
+    v = [int(x) for x in np.asarray(a).ravel()]
+    return (len(v), min(v) if v else None, max(v) if v else None, sum(v))
+
+
+def got(r):
+    return (r.count, r.min, r.max, r.sum)
+
+
+def random_array(code, n, seed):
+    info = np.iinfo(np.dtype(code))
+    rng = np.random.default_rng(seed)
+    a = rng.integers(info.min, info.max, size=n, dtype=np.dtype(code).newbyteorder("="), endpoint=True)
+    a[0], a[-1] = info.min, info.max
+    return a.astype(np.dtype(code))
+
+
+@pytest.fixture
+def tmp(tmp_path):
+    return tmp_path
+
+
+@pytest.mark.parametrize("code", INTEGER_CODES)
+def test_every_dtype_and_byte_order_is_exact(tmp, code):
+    a = random_array(code, 30011, INTEGER_CODES.index(code))
+    f = tmp / "a.bin"
+    a.tofile(f)
+    for dtype in (code, np.dtype(code)):
+        for backend in ("auto", "mmap", "read"):
+            r = mapscan.scan(f, dtype=dtype, backend=backend, threads=2)
+            assert got(r) == exact(a), (dtype, backend)
+            assert r.bytes == a.nbytes and r.format == "raw"
+    assert got(mapscan.scan_buffer(a)) == exact(a)
+
+
+def test_numpy_spellings(tmp):
+    a = np.arange(-500, 500, dtype="<i8")
+    a.tofile(tmp / "i8.bin")
+    for dtype in ("i8", "int64", "<i8", np.int64, "q", "l", int):
+        assert got(mapscan.scan(tmp / "i8.bin", dtype=dtype)) == exact(a), dtype
+    b = np.arange(300, dtype=">u2")
+    b.tofile(tmp / "u2.bin")
+    for dtype in (">u2", np.dtype(">u2"), "!H"):
+        assert got(mapscan.scan(tmp / "u2.bin", dtype=dtype)) == exact(b), dtype
+    with pytest.raises(mapscan.InputError, match="not an integer type"):
+        mapscan.scan(tmp / "u2.bin", dtype="f8")
+    with pytest.raises(mapscan.InputError):
+        mapscan.scan(tmp / "u2.bin", dtype=np.float32)
+
+
+def test_npy_files_and_structured_fields(tmp):
+    a = np.arange(-1000, 2000, dtype=">i4").reshape(30, 100)
+    np.save(tmp / "a.npy", a)
+    r = mapscan.scan(tmp / "a.npy")
+    assert got(r) == exact(a) and r.format == "npy" and r.shape == (30, 100) and r.type == "i32" and r.endian == "big"
+    assert got(mapscan.scan(tmp / "a.npy", dtype=">i4")) == exact(a)
+    with pytest.raises(mapscan.InputError, match="contradicts"):
+        mapscan.scan(tmp / "a.npy", dtype="<i8")
+    dt = np.dtype([("t", "<u8"), ("id", "u1"), ("v", "<i4"), ("s", [("x", ">i2")])], align=True)
+    s = np.zeros(777, dtype=dt)
+    s["v"] = np.arange(777) * -3
+    s["s"]["x"] = np.arange(777) * 5
+    np.save(tmp / "s.npy", s)
+    assert got(mapscan.scan(tmp / "s.npy", field="v")) == exact(s["v"])
+    assert got(mapscan.scan(tmp / "s.npy", field="s.x")) == exact(s["s"]["x"])
+    with pytest.raises(mapscan.InputError, match="integer fields: t, id, v, s.x"):
+        mapscan.scan(tmp / "s.npy")
+    s.tofile(tmp / "s.raw")
+    r = mapscan.scan(tmp / "s.raw", dtype="<i4", record=dt.itemsize, field_offset=dt.fields["v"][1])
+    assert got(r) == exact(s["v"])
+
+
+def test_offsets_lengths_and_trailing_bytes(tmp):
+    a = np.arange(1000, dtype="<i4")
+    (tmp / "t.bin").write_bytes(b"HDR" + a.tobytes() + b"xy")
+    with pytest.raises(mapscan.InputError, match="2 trailing bytes"):
+        mapscan.scan(tmp / "t.bin", offset=3)
+    assert got(mapscan.scan(tmp / "t.bin", offset=3, allow_trailing=True)) == exact(a)
+    assert got(mapscan.scan(tmp / "t.bin", offset=3, length=400)) == exact(a[:100])
+    with pytest.raises(mapscan.InputError, match="past the end"):
+        mapscan.scan(tmp / "t.bin", offset=10**6)
+
+
+def test_scan_buffer_exact_where_numpy_wraps():
+    a = np.full(1000, 2**62, dtype=np.int64)
+    r = mapscan.scan_buffer(a)
+    assert r.sum == 1000 * 2**62 and int(a.sum()) != 1000 * 2**62
+    assert r.backend == "memory"
+    u = np.full(5000, 2**64 - 1, dtype=np.uint64)
+    assert mapscan.scan_buffer(u, threads=2).sum == 5000 * (2**64 - 1)
+    assert got(mapscan.scan_buffer(b"\x01\x02\xff")) == (3, 1, 255, 258)
+    assert got(mapscan.scan_buffer(bytearray(b"\x80\x7f"), dtype="i1")) == (2, -128, 127, -1)
+    m = memoryview(np.arange(100, dtype="<u2").tobytes())
+    assert got(mapscan.scan_buffer(m, dtype="<u2")) == exact(np.arange(100))
+    e = mapscan.scan_buffer(np.zeros(0, dtype=np.int16))
+    assert (e.count, e.min, e.max, e.sum, e.mean) == (0, None, None, 0, None)
+    with tempfile.TemporaryFile() as f:
+        f.write(np.arange(4096, dtype="<i4").tobytes())
+        f.flush()
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            assert got(mapscan.scan_buffer(mm, dtype="<i4")) == exact(np.arange(4096))
+
+
+def test_non_contiguous_buffers_are_refused_never_copied():
+    a = np.arange(100, dtype=np.int32)
+    with pytest.raises(mapscan.InputError, match="C-contiguous"):
+        mapscan.scan_buffer(a[::2])
+    with pytest.raises(mapscan.InputError, match="C-contiguous"):
+        mapscan.scan_buffer(np.arange(12).reshape(3, 4).T)
+
+
+def test_exceptions_are_in_the_usual_hierarchy(tmp):
+    with pytest.raises(FileNotFoundError) as e:
+        mapscan.scan(tmp / "missing.bin")
+    assert isinstance(e.value, mapscan.Error) and e.value.errno == errno.ENOENT
+    assert e.value.filename == str(tmp / "missing.bin")
+    with pytest.raises(IsADirectoryError) as e:
+        mapscan.scan(tmp)
+    assert isinstance(e.value, mapscan.Error)
+    with pytest.raises(mapscan.InputError) as e:
+        mapscan.scan(tmp / "x", dtype="float")
+    assert isinstance(e.value, ValueError) and isinstance(e.value, mapscan.Error)
+    with pytest.raises(mapscan.ScanError) as e:
+        mapscan.generate(tmp / "huge.bin", dtype="<u8", count=2**50)
+    assert isinstance(e.value, OSError) and e.value.errno == errno.ENOSPC
+    (tmp / "keep.bin").write_bytes(b"precious")
+    with pytest.raises(mapscan.InputError, match="exists"):
+        mapscan.generate(tmp / "keep.bin", count=10)
+    assert (tmp / "keep.bin").read_bytes() == b"precious"
+
+
+def test_permission_error_for_an_unreadable_file(tmp):
+    secret = tmp / "secret.bin"
+    secret.write_bytes(b"\0" * 8)
+    secret.chmod(0)
+    if os.geteuid() != 0:
+        with pytest.raises(PermissionError) as e:
+            mapscan.scan(secret)
+        assert isinstance(e.value, mapscan.Error) and e.value.errno == errno.EACCES
+        return
+    # root reads a chmod 000 file: as nobody, from copies it can reach
+    work = tempfile.mkdtemp()
+    os.chmod(work, 0o755)
+    shutil.copytree(os.path.dirname(mapscan.__file__), os.path.join(work, "mapscan"))
+    shutil.copy(mapscan._lib.LIBRARY_PATH, os.path.join(work, "libmapscan.so.0"))
+    os.chmod(tmp, 0o755)
+    os.chmod(tmp.parent, 0o755)
+    code = f"""import errno, mapscan
+try:
+    mapscan.scan({str(secret)!r})
+except PermissionError as e:
+    print(isinstance(e, mapscan.Error), e.errno == errno.EACCES)"""
+
+    def drop():
+        os.setgid(65534)
+        os.setuid(65534)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, preexec_fn=drop, timeout=60,
+                         env=dict(os.environ, PYTHONPATH=work, MAPSCAN_LIBRARY=os.path.join(work, "libmapscan.so.0")))
+    shutil.rmtree(work)
+    if b"Permission denied" in out.stderr and b"mapscan" not in out.stdout:
+        pytest.skip("nobody cannot reach the test's directory here")
+    assert out.stdout.split() == [b"True", b"True"], out
+
+
+def test_generate_is_read_back_by_numpy(tmp):
+    g = mapscan.generate(tmp / "g.npy", dtype=">i8", count=12345, pattern="range:-5:99", seed=3, format="npy")
+    a = np.load(tmp / "g.npy")
+    assert a.dtype == np.dtype(">i8") and got(g) == exact(a)
+    g = mapscan.generate(tmp / "g.raw", dtype="u2", size=2000, pattern="seq")
+    assert got(g) == exact(np.fromfile(tmp / "g.raw", dtype="<u2"))
+    assert got(mapscan.scan(tmp / "g.raw", dtype="u2")) == got(g)
+
+
+def test_as_dict_has_the_command_json_keys(tmp):
+    np.save(tmp / "k.npy", np.arange(10, dtype="<i2"))
+    d = mapscan.scan(tmp / "k.npy").as_dict()
+    command = os.environ.get("MAPSCAN")
+    if not command:
+        pytest.skip("MAPSCAN (the command) not given")
+    cli = json.loads(subprocess.run([command, "--json", str(tmp / "k.npy")], capture_output=True,
+                                    check=True).stdout)
+    assert set(d) == set(cli), set(d) ^ set(cli)
+    for key in ("file", "format", "shape", "type", "endian", "count", "min", "max", "sum", "mean", "bytes"):
+        assert d[key] == cli[key], key
+
+
+def test_version_is_the_library_s():
+    assert mapscan.__version__ == mapscan._lib.lib.mapscan_version().decode()
+    header = os.path.join(os.path.dirname(__file__), "..", "..", "include", "mapscan.h")
+    assert f'#define MAPSCAN_VERSION "{mapscan.__version__}"' in open(header).read()
+
+
+def _child(code):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+
+
+def test_import_and_scan_without_numpy(tmp):
+    (tmp / "n.bin").write_bytes(b"\x01\x00\x00\x00\xff\xff\xff\xff")
+    p = _child(f"""
+        import sys
+        sys.modules["numpy"] = None          # import numpy now fails
+        import mapscan
+        r = mapscan.scan({str(tmp / 'n.bin')!r}, dtype="<i4")
+        b = mapscan.scan_buffer(b"\\x05\\x06")
+        print(r.count, r.min, r.max, r.sum, b.sum, "numpy" in sys.modules and sys.modules["numpy"] is not None)
+    """)
+    out, err = p.communicate(timeout=60)
+    assert out.split() == [b"2", b"-1", b"1", b"0", b"11", b"False"], err
+
+
+def test_ctrl_c_on_a_slow_pipe_stops_within_half_a_second_and_leaves_no_thread():
+    p = _child("""
+        import json, os, sys, threading, time
+        import mapscan
+        r, w = os.pipe()
+        ticks = [0]
+        def trickle():              # 4 bytes now and then: the scan never ends by itself
+            while True:
+                os.write(w, b"\\1\\0\\0\\0")
+                time.sleep(0.05)
+        def count():                # runs while the scan waits: the GIL is released
+            while True:
+                ticks[0] += 1
+                time.sleep(0.01)
+        threading.Thread(target=trickle, daemon=True).start()
+        threading.Thread(target=count, daemon=True).start()
+        calls = []
+        print("ready", flush=True)
+        try:
+            mapscan.scan(f"/proc/self/fd/{r}", dtype="<i4",
+                         progress=lambda d, t: calls.append(threading.current_thread() is threading.main_thread()))
+        except KeyboardInterrupt:
+            stopped = time.monotonic()
+            left = [t.name for t in threading.enumerate() if t.name == "mapscan" and t.is_alive()]
+            print(json.dumps({"stopped": stopped, "left": left, "ticks": ticks[0], "progress_on_main": all(calls)}))
+    """)
+    assert p.stdout.readline().strip() == b"ready"
+    import time
+    time.sleep(1.0)
+    sent = time.monotonic()
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    result = json.loads(out)
+    assert result["stopped"] - sent < 0.5, result["stopped"] - sent
+    assert result["left"] == [] and result["ticks"] > 10 and result["progress_on_main"], (result, err)
