@@ -7,7 +7,7 @@ answer is checked against the statistics `mapscan gen` reported.
 Environment: BENCH_SIZE (default 4G), BENCH_REPEAT (default 3), BENCH_DIR
 (where the data file goes, default bench/data), BENCH_CGROUP_LIMIT (default 256M).
 Writes bench/results/: machine.txt, results.csv, scaling.csv, rss_timeline.csv,
-records.csv, targets.txt and the PNG plots."""
+records.csv, python.txt, targets.txt and the PNG plots."""
 
 import csv
 import json
@@ -21,6 +21,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import python_compare  # noqa: E402  (bench/python_compare.py)
 import records  # noqa: E402  (bench/records.py)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -275,6 +276,21 @@ def main():
     log("== records: strided scans against the contiguous scan, cached (bench/records.py)")
     record_rows = records.compare(BIN, FILE, max(REPEAT, 3), log)
     records.write(record_rows, RESULTS)
+
+    log("== Python, in-process: mapscan.scan / scan_buffer against numpy (bench/python_compare.py)")
+    make_shared = subprocess.run(["make", "-s", "-C", ROOT, f"BUILD={BUILD}", "all"])
+    if make_shared.returncode == 0 and PY == "/usr/bin/python3":
+        env_before = os.environ.get("MAPSCAN_LIBRARY")
+        os.environ["MAPSCAN_LIBRARY"] = os.path.join(BUILD, "libmapscan.so.0")
+        py_rows = subprocess.run([PY, os.path.join(ROOT, "bench", "python_compare.py"), BIN, DATA_DIR, str(SIZE),
+                                  str(REPEAT)], check=True, capture_output=True, text=True).stdout
+        log(py_rows.rstrip())
+        with open(os.path.join(RESULTS, "python.txt"), "w") as f:
+            f.write(py_rows)
+        if env_before is None:
+            del os.environ["MAPSCAN_LIBRARY"]
+    else:
+        log("  skipped: needs the shared library and Debian's /usr/bin/python3 with python3-numpy")
 
     log("== cold (evicted before every run)")
     measure("tools", "mapscan (defaults)", mapscan, "cold", cold=True)
