@@ -3,8 +3,9 @@
 # Usage: scripts/install-deps.sh [--bench | --fuzz]   (what `make bench` or the fuzz targets add)
 set -euo pipefail
 
-# python3-numpy: the CLI tests check .npy files against numpy itself (with Debian's /usr/bin/python3)
-packages=(build-essential pkg-config libhwloc-dev libcriterion-dev python3 python3-numpy)
+# python3-numpy, python3-pytest: the tests check .npy files against numpy itself and run the
+# Python package's pytest suite, with Debian's /usr/bin/python3
+packages=(build-essential pkg-config libhwloc-dev libcriterion-dev python3 python3-numpy python3-pytest)
 case "${1:-}" in
     --bench) packages+=(gnuplot-nox hyperfine coreutils) ;;
     --fuzz) packages+=(clang libclang-rt-dev) ;;     # libFuzzer and the sanitizers' runtimes
