@@ -293,8 +293,9 @@ static const ms_kernel *find_kernel(const char *name, mapscan_error *error)
     return NULL;
 }
 
-mapscan_status mapscan_scan_fd(int fd, const mapscan_options *o, mapscan_result *result,
-                               mapscan_error *error)
+/* What every scan does first: an empty result, the options checked, the
+ * kernel chosen. NULL, with the error filled, when an option is bad. */
+static const ms_kernel *begin(const mapscan_options *o, mapscan_result *result, mapscan_error *error)
 {
     memset(result, 0, sizeof *result);
     ms_acc empty;
@@ -302,17 +303,24 @@ mapscan_status mapscan_scan_fd(int fd, const mapscan_options *o, mapscan_result 
     ms_acc_to_stats(&empty, &result->stats);
     if (error)
         memset(error, 0, sizeof *error);
-
     if ((unsigned)o->type >= MAPSCAN_TYPE_COUNT)
-        return ms_fail(error, MAPSCAN_E_INVALID, 0, "unknown element type");
+        return ms_fail(error, MAPSCAN_E_INVALID, 0, "unknown element type"), NULL;
     if ((unsigned)o->backend > MAPSCAN_BACKEND_READ)
-        return ms_fail(error, MAPSCAN_E_INVALID, 0, "unknown backend");
+        return ms_fail(error, MAPSCAN_E_INVALID, 0, "unknown backend"), NULL;
     if ((unsigned)o->format > MAPSCAN_FORMAT_NPY)
-        return ms_fail(error, MAPSCAN_E_INVALID, 0, "unknown format");
+        return ms_fail(error, MAPSCAN_E_INVALID, 0, "unknown format"), NULL;
     const ms_kernel *kernel = find_kernel(o->kernel, error);
+    if (kernel)
+        result->kernel = kernel->name;
+    return kernel;
+}
+
+mapscan_status mapscan_scan_fd(int fd, const mapscan_options *o, mapscan_result *result,
+                               mapscan_error *error)
+{
+    const ms_kernel *kernel = begin(o, result, error);
     if (!kernel)
         return MAPSCAN_E_INVALID;
-    result->kernel = kernel->name;
     ms_scan_request req = { .fd = fd, .options = o, .kernel = kernel };
 
     struct stat st;
@@ -373,15 +381,9 @@ mapscan_status mapscan_scan_path(const char *path, const mapscan_options *option
 mapscan_status mapscan_scan_memory(const void *data, size_t len, const mapscan_options *o, mapscan_result *result,
                                    mapscan_error *error)
 {
-    memset(result, 0, sizeof *result);
-    if (error)
-        memset(error, 0, sizeof *error);
-    if ((unsigned)o->type >= MAPSCAN_TYPE_COUNT)
-        return ms_fail(error, MAPSCAN_E_INVALID, 0, "unknown element type");
-    const ms_kernel *kernel = find_kernel(o->kernel, error);
+    const ms_kernel *kernel = begin(o, result, error);
     if (!kernel)
         return MAPSCAN_E_INVALID;
-    result->kernel = kernel->name;
     mapscan_options local = *o;
     local.backend = MAPSCAN_BACKEND_MMAP;      /* the kernels run on the memory itself */
     ms_scan_request req = { .fd = -1, .memory = data, .options = &local, .kernel = kernel };

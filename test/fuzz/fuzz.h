@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define FUZZ_CHECK(cond)                                                       \
     do {                                                                       \
@@ -24,6 +25,16 @@ static inline char *fuzz_string(const unsigned char *data, size_t size)
     memcpy(s, data, size);
     s[size] = '\0';
     return s;
+}
+
+static inline void fuzz_write_all(int fd, const unsigned char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        FUZZ_CHECK(w > 0);
+        p += w;
+        n -= (size_t)w;
+    }
 }
 
 #endif

@@ -11,16 +11,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-static void write_all(int fd, const unsigned char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        FUZZ_CHECK(w > 0);
-        p += w;
-        n -= (size_t)w;
-    }
-}
-
 /* Scans the input through fd; a success must count the header's elements. */
 static void scan_as_npy(int fd, const char *field, bool parsed, uint64_t count)
 {
@@ -44,7 +34,7 @@ static void scan_both_ways(const unsigned char *data, size_t size, const char *f
 {
     int fd = memfd_create("mapscan-fuzz-npy", MFD_CLOEXEC);
     FUZZ_CHECK(fd >= 0);
-    write_all(fd, data, size);
+    fuzz_write_all(fd, data, size);
     FUZZ_CHECK(lseek(fd, 0, SEEK_SET) == 0);
     scan_as_npy(fd, field, parsed, count);
     close(fd);
@@ -53,7 +43,7 @@ static void scan_both_ways(const unsigned char *data, size_t size, const char *f
     int fds[2];
     FUZZ_CHECK(pipe(fds) == 0);
     FUZZ_CHECK(fcntl(fds[1], F_SETPIPE_SZ, 1 << 16) >= 0);
-    write_all(fds[1], data, size);
+    fuzz_write_all(fds[1], data, size);
     close(fds[1]);
     scan_as_npy(fds[0], field, parsed, count);
     close(fds[0]);

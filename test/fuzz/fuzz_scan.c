@@ -11,16 +11,6 @@
 
 #define HEADER 12
 
-static void write_all(int fd, const unsigned char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        FUZZ_CHECK(w > 0);
-        p += w;
-        n -= (size_t)w;
-    }
-}
-
 static void expect(const mapscan_options *o, const unsigned char *file, size_t file_size, mapscan_status status,
                    const mapscan_result *r)
 {
@@ -81,7 +71,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 
     int fd = memfd_create("mapscan-fuzz", MFD_CLOEXEC);
     FUZZ_CHECK(fd >= 0);
-    write_all(fd, file, file_size);
+    fuzz_write_all(fd, file, file_size);
     FUZZ_CHECK(lseek(fd, 0, SEEK_SET) == 0);
     mapscan_result r;
     mapscan_error e;
@@ -95,7 +85,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         int fds[2];
         FUZZ_CHECK(pipe(fds) == 0);
         FUZZ_CHECK(fcntl(fds[1], F_SETPIPE_SZ, 1 << 16) >= 0);
-        write_all(fds[1], file, file_size);
+        fuzz_write_all(fds[1], file, file_size);
         close(fds[1]);
         status = mapscan_scan_fd(fds[0], &o, &r, &e);
         close(fds[0]);
