@@ -18,6 +18,16 @@ static void integer_fields(const mapscan_npy_header *h, char *buf, size_t room)
         snprintf(buf, room, "none");
 }
 
+/* A record is read whole into a worker's buffer (and a stream's): past
+ * this size the buffers would be what a scan must not be, large. */
+#define MAX_RECORD_BYTES ((uint64_t)16 << 20)
+
+static mapscan_status record_too_large(mapscan_error *error, uint64_t size)
+{
+    return ms_fail(error, MAPSCAN_E_INVALID, 0, "records of %llu bytes: mapscan reads records of at most %llu MiB",
+                   (unsigned long long)size, (unsigned long long)(MAX_RECORD_BYTES >> 20));
+}
+
 static mapscan_status resolve_npy(const mapscan_options *o, const mapscan_npy_header *h, ms_layout *l,
                                   mapscan_error *error)
 {
@@ -41,6 +51,8 @@ static mapscan_status resolve_npy(const mapscan_options *o, const mapscan_npy_he
         if (!f->is_integer)
             return ms_fail(error, MAPSCAN_E_INVALID, 0, "field '%s' is '%s', not an integer (integer fields: %s)",
                            o->field, f->descr, names);
+        if (h->itemsize > MAX_RECORD_BYTES)
+            return record_too_large(error, h->itemsize);
         l->type = f->type;
         l->endian = f->endian;
         l->unit = (size_t)h->itemsize;
@@ -83,9 +95,8 @@ mapscan_status ms_layout_resolve(const mapscan_options *o, const mapscan_npy_hea
     if (o->field_offset && !o->record_size)
         return ms_fail(error, MAPSCAN_E_INVALID, 0, "a field offset needs a record size");
     if (o->record_size) {
-        if (o->record_size > ((uint64_t)1 << 30))
-            return ms_fail(error, MAPSCAN_E_INVALID, 0, "records of %llu bytes: at most 1 GiB",
-                           (unsigned long long)o->record_size);
+        if (o->record_size > MAX_RECORD_BYTES)
+            return record_too_large(error, o->record_size);
         if (o->field_offset > o->record_size || o->record_size - o->field_offset < elem)
             return ms_fail(error, MAPSCAN_E_INVALID, 0,
                            "a %zu-byte %s at offset %llu does not fit in a record of %llu bytes", elem,

@@ -212,7 +212,7 @@ static bool parse_dtype_string(parser *ps, const char *s, dtype_info *info)
     return true;
 }
 
-static bool add_field(parser *ps, const char *name, uint64_t offset, const char descr[static 24],
+static bool add_field(parser *ps, const char *name, uint64_t offset, uint64_t size, const char descr[static 24],
                       const dtype_info *info, bool scalar)
 {
     mapscan_npy_header *h = ps->h;
@@ -231,7 +231,7 @@ static bool add_field(parser *ps, const char *name, uint64_t offset, const char 
         return fail(ps, "out of memory");
     h->nfields++;
     f->offset = offset;
-    f->size = info->size;
+    f->size = size;     /* all of a sub-array */
     strcpy(f->descr, descr);
     f->is_integer = info->is_integer && scalar;
     f->type = info->type;
@@ -289,7 +289,7 @@ static bool parse_field(parser *ps, const char *prefix, uint64_t base, uint64_t 
     }
     if (!take(ps, ')'))
         return fail(ps, "')' expected after a field");
-    if (!nested && name[0] != '\0' && !add_field(ps, full, base + *offset, descr, &info, scalar))
+    if (!nested && name[0] != '\0' && !add_field(ps, full, base + *offset, size, descr, &info, scalar))
         return false;
     if (*offset > UINT64_MAX - size)
         return fail(ps, "a record too large");

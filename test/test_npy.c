@@ -119,6 +119,7 @@ Test(npy, structured_fields_with_padding_titles_nesting_and_subarrays)
             cr_assert_eq(f->type, want[i].type, "%s", want[i].name);
     }
     cr_assert_eq(mapscan_npy_find_field(&h, "s.x")->endian, MAPSCAN_BIG);
+    cr_assert_eq(mapscan_npy_find_field(&h, "arr")->size, 12);     /* a sub-array: all of it (a fuzz finding) */
     cr_assert_null(mapscan_npy_find_field(&h, ""));
     mapscan_npy_free(&h);
 }
