@@ -117,7 +117,7 @@ check-cli: $(BIN)
 
 # The Python package, from the checkout, against this build's shared library.
 check-python: $(SHLIB) $(BIN)
-	MAPSCAN_LIBRARY=$(abspath $(BUILD)/$(SONAME)) MAPSCAN=$(abspath $(BIN)) PYTHONPATH=python \
+	MAPSCAN_LIBRARY="$$PWD/$(BUILD)/$(SONAME)" MAPSCAN="$$PWD/$(BIN)" PYTHONPATH=python \
 	    $(PYTEST_PYTHON) -m pytest -q -p no:cacheprovider python/tests
 
 check: check-unit check-cli check-python
