@@ -113,31 +113,52 @@ def _raise(error: "_lib.Error", status: int, filename):
     raise ScanError(error.sys_errno or _errno.EIO, message, filename)
 
 
+def _wait_out(done: threading.Event):
+    """Until the library has returned, whatever else Ctrl-C says."""
+    while True:
+        try:
+            if done.wait(0.1):
+                return
+        except KeyboardInterrupt:
+            continue
+
+
 def _run(call, options, progress: Optional[Progress]):
     """Runs call() on a helper thread (the library's calling thread), so that
     this thread can pass progress on and answer Ctrl-C: the library polls
-    the cancel flag about ten times a second and stops."""
+    the cancel flag about ten times a second and stops. This thread waits on
+    an Event, not in Thread.join, which an interrupt can leave hanging."""
     cancel = ctypes.c_int(0)
     seen = [None]
 
-    def on_progress(done, total, _arg):
-        seen[0] = (done, total)
+    def on_progress(done_bytes, total, _arg):
+        seen[0] = (done_bytes, total)
 
     callback = _lib.PROGRESS(on_progress)
     options.progress = callback
     options.cancel = ctypes.pointer(cancel)
     box = {}
-    worker = threading.Thread(target=lambda: box.setdefault("status", call()), name="mapscan", daemon=True)
+    done = threading.Event()
+
+    def work():
+        try:
+            box["status"] = call()
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=work, name="mapscan", daemon=True)
     worker.start()
     try:
-        while worker.is_alive():
-            worker.join(0.1)
+        while not done.wait(0.1):
             if progress is not None and seen[0] is not None:
                 progress(*seen[0])
     except BaseException:
         cancel.value = 1
-        worker.join()
+        _wait_out(done)
         raise
+    finally:
+        if done.is_set():
+            worker.join()
     return box["status"]
 
 
