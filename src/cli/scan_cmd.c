@@ -39,7 +39,7 @@ static const char scan_usage[] =
     "with \\t \\n \\\\ \\xHH escapes (JSON: \\udcHH for bytes not UTF-8); see the man page.\n"
     "Other commands: mapscan gen --help, mapscan bench --help.\n";
 
-/* "npy, shape (3, 4), field 'a'" or "raw, records of 16 bytes, element at byte 8" */
+/* "npy, shape (3, 4), field a" or "raw, records of 16 bytes, element at byte 8" */
 static void print_layout(const mapscan_options *o, const mapscan_result *r)
 {
     fputs(mapscan_format_name(r->format), stdout);
