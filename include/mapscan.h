@@ -40,7 +40,8 @@ typedef enum mapscan_endian {
 } mapscan_endian;
 
 typedef enum mapscan_backend {
-    MAPSCAN_BACKEND_AUTO, MAPSCAN_BACKEND_MMAP, MAPSCAN_BACKEND_READ
+    MAPSCAN_BACKEND_AUTO, MAPSCAN_BACKEND_MMAP, MAPSCAN_BACKEND_READ,
+    MAPSCAN_BACKEND_DIRECT      /* O_DIRECT past the page cache; read where refused (tmpfs) */
 } mapscan_backend;
 
 typedef enum mapscan_format {
@@ -50,7 +51,8 @@ typedef enum mapscan_format {
 } mapscan_format;
 
 /* Which paths a finished scan actually read through (bits). */
-enum { MAPSCAN_USED_MMAP = 1, MAPSCAN_USED_READ = 2, MAPSCAN_USED_MEMORY = 4 /* mapscan_scan_memory */ };
+enum { MAPSCAN_USED_MMAP = 1, MAPSCAN_USED_READ = 2, MAPSCAN_USED_MEMORY = 4 /* mapscan_scan_memory */,
+       MAPSCAN_USED_DIRECT = 8 };
 
 typedef enum mapscan_status {
     MAPSCAN_OK = 0,

@@ -212,6 +212,26 @@ ssize_t ms_stream_read(ms_stream *s, unsigned char *buf, size_t len);
 mapscan_status ms_scan_stream(const ms_scan_request *req, ms_stream *in, uint64_t skip, uint64_t limit,
                               bool probe_rest, uint64_t *seen, bool *more, mapscan_result *result,
                               mapscan_error *error);
+/* ---- scan_direct.c ---- */
+
+#define DIRECT_ALIGN ((uint64_t)4096)
+#define DIRECT_BUFFER_BYTES ((uint64_t)4 << 20)      /* per worker; holds at least one unit */
+#define DIRECT_MAX_UNIT (DIRECT_BUFFER_BYTES - DIRECT_ALIGN)
+
+/* fd opened again with O_DIRECT, or -1 with errno (EINVAL: the file
+ * system refuses O_DIRECT, as tmpfs does). */
+int ms_direct_open(int fd);
+/* Reduces the units in bytes [at, at + len) (len a multiple of unit),
+ * read through the O_DIRECT fd into buf (DIRECT_BUFFER_BYTES, aligned to
+ * DIRECT_ALIGN). Returns 0, ENODATA when the file ended first, or errno. */
+int ms_direct_reduce(int fd, unsigned char *buf, uint64_t at, uint64_t len, const ms_reducer *r, size_t unit,
+                     size_t field_offset, ms_acc *acc);
+
+/* ms_pread_full, but through O_DIRECT where the file system allows it, so
+ * that what a direct scan reads first (a .npy header) stays out of the page
+ * cache too. */
+int ms_pread_uncached(int fd, void *dst, size_t len, uint64_t off);
+
 /* pread exactly len bytes at off, retrying EINTR and short reads. Returns
  * 0, or the errno; ENODATA when the file ended first. */
 int ms_pread_full(int fd, void *buf, size_t len, uint64_t off);

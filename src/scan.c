@@ -68,6 +68,14 @@ static mapscan_status layout_from_header(unsigned char *text, uint64_t size, con
     return s;
 }
 
+/* What the layout reads of a file: past the page cache for the direct
+ * backend, which must leave it as it was. */
+static int head_read(int fd, void *dst, size_t len, uint64_t off, const mapscan_options *o)
+{
+    return o->backend == MAPSCAN_BACKEND_DIRECT ? ms_pread_uncached(fd, dst, len, off)
+                                                : ms_pread_full(fd, dst, len, off);
+}
+
 /* The layout of a regular file: a .npy header at base, read with pread,
  * or raw. */
 static mapscan_status regular_layout(int fd, uint64_t base, uint64_t size, const mapscan_options *o, ms_layout *l,
@@ -77,7 +85,7 @@ static mapscan_status regular_layout(int fd, uint64_t base, uint64_t size, const
     size_t got = 0;
     if (o->format != MAPSCAN_FORMAT_RAW) {
         uint64_t want = size - base < sizeof first ? size - base : sizeof first;
-        int err = ms_pread_full(fd, first, (size_t)want, base);
+        int err = head_read(fd, first, (size_t)want, base, o);
         if (err)
             return ms_fail(error, MAPSCAN_E_IO, err, "read failed at byte %llu: %s", (unsigned long long)base,
                            strerror(err));
@@ -95,7 +103,7 @@ static mapscan_status regular_layout(int fd, uint64_t base, uint64_t size, const
     unsigned char *text = malloc((size_t)header_size);
     if (!text)
         return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory");
-    int err = ms_pread_full(fd, text, (size_t)header_size, base);
+    int err = head_read(fd, text, (size_t)header_size, base, o);
     if (err) {
         free(text);
         return ms_fail(error, MAPSCAN_E_IO, err, "read failed: %s", strerror(err));
@@ -305,7 +313,7 @@ static const ms_kernel *begin(const mapscan_options *o, mapscan_result *result, 
         memset(error, 0, sizeof *error);
     if ((unsigned)o->type >= MAPSCAN_TYPE_COUNT)
         return ms_fail(error, MAPSCAN_E_INVALID, 0, "unknown element type"), NULL;
-    if ((unsigned)o->backend > MAPSCAN_BACKEND_READ)
+    if ((unsigned)o->backend > MAPSCAN_BACKEND_DIRECT)
         return ms_fail(error, MAPSCAN_E_INVALID, 0, "unknown backend"), NULL;
     if ((unsigned)o->format > MAPSCAN_FORMAT_NPY)
         return ms_fail(error, MAPSCAN_E_INVALID, 0, "unknown format"), NULL;

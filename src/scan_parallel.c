@@ -48,7 +48,7 @@
 #define PROBE_MIN 16
 #define PROBE_MAX 256
 #define READ_BUFFER_BYTES ((size_t)1 << 20)
-typedef enum method { BY_MMAP, BY_READ } method;
+typedef enum method { BY_MMAP, BY_READ, BY_DIRECT } method;
 
 typedef struct worker {
     ms_acc acc;
@@ -66,6 +66,7 @@ typedef struct job {
     size_t map_len;
     size_t page;
     size_t read_bytes;              /* per pread, a multiple of the element size */
+    int direct_fd;                  /* the file opened with O_DIRECT, or -1 */
     worker *workers;
     _Atomic uint64_t next_chunk;
     _Atomic uint64_t done_bytes;
@@ -148,6 +149,22 @@ static bool scan_mapped(job *j, worker *w, uint64_t chunk, uint64_t first, uint6
     return ok;
 }
 
+static bool scan_direct(job *j, worker *w, uint64_t first, uint64_t end)
+{
+    const ms_plan *plan = &j->req->plan;
+    uint64_t at = plan->offset + first * plan->elem_size;
+    int err = ms_direct_reduce(j->direct_fd, w->buffer, at, (end - first) * plan->elem_size, &j->req->reducer,
+                               j->req->unit, j->req->field_offset, &w->acc);
+    if (err == ENODATA)
+        raise_error(j, MAPSCAN_E_CHANGED, 0, "the file shrank during the scan (read ended early)");
+    else if (err) {
+        char what[160];
+        snprintf(what, sizeof what, "read failed near byte %llu: %s", (unsigned long long)at, strerror(err));
+        raise_error(j, MAPSCAN_E_IO, err, what);
+    }
+    return err == 0;
+}
+
 static bool scan_read(job *j, worker *w, uint64_t first, uint64_t end)
 {
     const ms_plan *plan = &j->req->plan;
@@ -203,6 +220,7 @@ static method choose(const job *j, worker *w, uint64_t chunk, bool *timed)
     switch (j->req->options->backend) {
     case MAPSCAN_BACKEND_MMAP: return BY_MMAP;
     case MAPSCAN_BACKEND_READ: return BY_READ;
+    case MAPSCAN_BACKEND_DIRECT: return BY_DIRECT;
     default: break;
     }
     if (!chunk_is_cached(j, chunk))
@@ -254,10 +272,12 @@ static void scan_chunks(unsigned index, void *arg)
         bool timed;
         method how = choose(j, w, chunk, &timed);
         double start = ms_now();
-        bool ok = how == BY_MMAP ? scan_mapped(j, w, chunk, first, end) : scan_read(j, w, first, end);
+        bool ok = how == BY_MMAP     ? scan_mapped(j, w, chunk, first, end)
+                  : how == BY_DIRECT ? scan_direct(j, w, first, end)
+                                     : scan_read(j, w, first, end);
         if (!ok)
             return;
-        w->used |= how == BY_MMAP ? MAPSCAN_USED_MMAP : MAPSCAN_USED_READ;
+        w->used |= how == BY_MMAP ? MAPSCAN_USED_MMAP : how == BY_DIRECT ? MAPSCAN_USED_DIRECT : MAPSCAN_USED_READ;
         if (timed)
             learn(w, how, (double)((end - first) * plan->elem_size) / (ms_now() - start + 1e-9));
         atomic_fetch_add_explicit(&j->done_bytes, (end - first) * plan->elem_size,
@@ -322,7 +342,7 @@ static bool map_range(job *j, mapscan_error *error)
 mapscan_status ms_scan_parallel(const ms_scan_request *req, mapscan_result *result,
                                 mapscan_error *error)
 {
-    job j = { .req = req, .page = (size_t)sysconf(_SC_PAGESIZE) };
+    job j = { .req = req, .page = (size_t)sysconf(_SC_PAGESIZE), .direct_fd = -1 };
     size_t elem = req->plan.elem_size;
     j.read_bytes = READ_BUFFER_BYTES / elem * elem;
     if (j.read_bytes == 0)
@@ -335,9 +355,18 @@ mapscan_status ms_scan_parallel(const ms_scan_request *req, mapscan_result *resu
     ms_scan_request effective = *req;
     effective.options = &local;
     j.req = &effective;
-    if (local.backend != MAPSCAN_BACKEND_READ && !map_range(&j, error))
+    if (local.backend == MAPSCAN_BACKEND_DIRECT) {
+        /* Where O_DIRECT is refused (tmpfs: EINVAL), or a unit would not
+         * fit the aligned buffer, the read path serves: the result says so. */
+        if (req->unit <= DIRECT_MAX_UNIT)
+            j.direct_fd = ms_direct_open(req->fd);
+        if (j.direct_fd < 0)
+            local.backend = MAPSCAN_BACKEND_READ;
+    }
+    bool maps = local.backend == MAPSCAN_BACKEND_AUTO || local.backend == MAPSCAN_BACKEND_MMAP;
+    if (maps && !map_range(&j, error))
         return error->status;
-    if (local.backend != MAPSCAN_BACKEND_READ && !j.map)
+    if (maps && !j.map)
         local.backend = MAPSCAN_BACKEND_READ;
 
     unsigned n = req->threads;
@@ -345,6 +374,8 @@ mapscan_status ms_scan_parallel(const ms_scan_request *req, mapscan_result *resu
     if (!j.workers) {
         if (j.map && !req->memory)
             munmap((void *)j.map, j.map_len);
+        if (j.direct_fd >= 0)
+            close(j.direct_fd);
         return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for %u workers", n);
     }
     mapscan_status status = MAPSCAN_OK;
@@ -354,11 +385,13 @@ mapscan_status ms_scan_parallel(const ms_scan_request *req, mapscan_result *resu
         j.workers[i].next_probe = PROBE_MIN;
         ms_acc_init(&j.workers[i].acc);
         if (local.backend != MAPSCAN_BACKEND_MMAP) {
-            j.workers[i].buffer = malloc(j.read_bytes);
+            bool direct = local.backend == MAPSCAN_BACKEND_DIRECT;
+            size_t bytes = direct ? (size_t)DIRECT_BUFFER_BYTES : j.read_bytes;
+            j.workers[i].buffer = direct ? aligned_alloc(DIRECT_ALIGN, bytes) : malloc(bytes);
             if (!j.workers[i].buffer)
                 status = ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for read buffers");
             else
-                memset(j.workers[i].buffer, 0, j.read_bytes);  /* fault it in before anything is timed */
+                memset(j.workers[i].buffer, 0, bytes);  /* fault it in before anything is timed */
         }
     }
 
@@ -390,5 +423,7 @@ mapscan_status ms_scan_parallel(const ms_scan_request *req, mapscan_result *resu
     free(j.workers);
     if (j.map && !req->memory)
         munmap((void *)j.map, j.map_len);
+    if (j.direct_fd >= 0)
+        close(j.direct_fd);
     return status;
 }

@@ -126,6 +126,8 @@ bool mapscan_backend_parse(const char *text, mapscan_backend *backend)
         *backend = MAPSCAN_BACKEND_MMAP;
     else if (strcmp(text, "read") == 0)
         *backend = MAPSCAN_BACKEND_READ;
+    else if (strcmp(text, "direct") == 0)
+        *backend = MAPSCAN_BACKEND_DIRECT;
     else
         return false;
     return true;
@@ -135,6 +137,8 @@ const char *mapscan_backends_name(unsigned used_bits)
 {
     if (used_bits & MAPSCAN_USED_MEMORY)
         return "memory";
+    if (used_bits & MAPSCAN_USED_DIRECT)
+        return "direct";
     switch (used_bits & (MAPSCAN_USED_MMAP | MAPSCAN_USED_READ)) {
     case MAPSCAN_USED_MMAP: return "mmap";
     case MAPSCAN_USED_READ: return "read";

@@ -134,15 +134,17 @@ def every_type_and_byte_order_both_backends_and_thread_counts():
         for big in (False, True):
             values = random_values(type_name, 20011, hash((type_name, big)) & 0xffff)
             f = write_values(f"{type_name}{big}.bin", type_name, values, big)
-            for backend in ("auto", "mmap", "read"):
+            for backend in ("auto", "mmap", "read", "direct"):
                 for threads in ("1", "2", "3", "64"):
                     obj = one_json(run(f, "--json", "-t", type_name, "-e", "big" if big else "little",
                                        "-b", backend, "-j", threads))
                     expect_stats(obj, values)
                     assert obj["type"] == type_name and obj["endian"] == ("big" if big else "little")
                     assert obj["bytes"] == len(values) * int(type_name[1:]) // 8
-                    assert obj["backend"] in ("mmap", "read", "mmap+read"), obj["backend"]
-                    if backend != "auto":
+                    assert obj["backend"] in ("mmap", "read", "mmap+read", "direct"), obj["backend"]
+                    if backend == "direct":     # read where the file system refuses O_DIRECT
+                        assert obj["backend"] in ("direct", "read"), obj
+                    elif backend != "auto":
                         assert obj["backend"] == backend, obj
                     assert set(obj) >= {"file", "type", "endian", "backend", "threads", "bytes", "count",
                                         "min", "max", "sum", "mean", "seconds"}, obj

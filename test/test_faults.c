@@ -16,8 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-typedef enum action { SCAN_AUTO, SCAN_MMAP, SCAN_READ, SCAN_STREAM, GEN, GEN_FORCE } action;
-static const char *action_names[] = { "scan auto", "scan mmap", "scan read", "scan stream", "gen", "gen --force" };
+typedef enum action { SCAN_AUTO, SCAN_MMAP, SCAN_READ, SCAN_STREAM, SCAN_DIRECT, GEN, GEN_FORCE } action;
+static const char *action_names[] = { "scan auto", "scan mmap", "scan read", "scan stream", "scan direct", "gen",
+                                      "gen --force" };
 
 #define OK_ALLOWED (1u << MAPSCAN_OK)
 #define ALLOW(status) (1u << (status))
@@ -94,8 +95,10 @@ static mapscan_status run_action(action what, mapscan_result *r, mapscan_error *
     mapscan_options o;
     mapscan_options_init(&o);
     o.threads = 2;
-    o.backend = what == SCAN_MMAP ? MAPSCAN_BACKEND_MMAP : what == SCAN_AUTO ? MAPSCAN_BACKEND_AUTO
-                                                                           : MAPSCAN_BACKEND_READ;
+    o.backend = what == SCAN_MMAP     ? MAPSCAN_BACKEND_MMAP
+                : what == SCAN_AUTO   ? MAPSCAN_BACKEND_AUTO
+                : what == SCAN_DIRECT ? MAPSCAN_BACKEND_DIRECT
+                                      : MAPSCAN_BACKEND_READ;
     if (what != SCAN_STREAM)
         return mapscan_scan_path(sample_path, &o, r, e);
     int fds[2];
@@ -183,6 +186,8 @@ static const fault_case cases[] = {
     /* fstat: before the scan, after it (the change check), in the FIFO check of open */
     { "fstat", EIO, SCAN_AUTO, OK_ALLOWED | ALLOW(MAPSCAN_E_IO), NULL, 0 },
     { "fstat", EIO, SCAN_STREAM, ALLOW(MAPSCAN_E_IO), NULL, 0 },
+    /* direct: O_DIRECT refused (EINVAL, as on a file system without it): read serves */
+    { "open", EINVAL, SCAN_DIRECT, OK_ALLOWED | ALLOW(MAPSCAN_E_OPEN), NULL, 0 },
     /* mmap: auto reads instead; mmap says why it cannot map */
     { "mmap", ENOMEM, SCAN_AUTO, OK_ALLOWED, NULL, 0 },
     { "mmap", ENOMEM, SCAN_MMAP, ALLOW(MAPSCAN_E_NOMEM), NULL, 0 },
@@ -273,4 +278,22 @@ Test(faults, an_interrupt_during_the_final_sync_wins)
     fault_disarm();
     cr_assert_eq(s, MAPSCAN_E_CANCELLED, "status %d: %s", s, e.message);
     cr_assert_eq(count_dir_entries(dir), 0);
+}
+
+/* Every O_DIRECT reopen refused (EINVAL, as a file system without O_DIRECT
+ * answers): the header probe and the scan read through the page cache, the
+ * answer is whole, and the result says read. */
+Test(faults, direct_refused_falls_back_to_read_and_says_so)
+{
+    fault_arm("open", 1, UINT_MAX, EINVAL);     /* open 0 is the file itself */
+    mapscan_result r;
+    mapscan_error e;
+    mapscan_status s = run_action(SCAN_DIRECT, &r, &e, NULL);
+    bool fired = fault_fired("open");
+    fault_disarm();
+    cr_assert(fired);
+    cr_assert_eq(s, MAPSCAN_OK, "%s", e.message);
+    cr_assert_eq(r.backends, MAPSCAN_USED_READ, "backends %u", r.backends);
+    static const fault_case c = { "open", EINVAL, SCAN_DIRECT, OK_ALLOWED, NULL, 0 };
+    check_outcome(&c, 1, false, s, &r, &e, NULL);
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -93,13 +94,14 @@ static void expect_scan(const sample *s, const mapscan_options *o, const char *w
 
 Test(scan, every_backend_and_thread_count_matches_the_reference)
 {
-    static const mapscan_backend backends[] = { MAPSCAN_BACKEND_AUTO, MAPSCAN_BACKEND_MMAP, MAPSCAN_BACKEND_READ };
+    static const mapscan_backend backends[] = { MAPSCAN_BACKEND_AUTO, MAPSCAN_BACKEND_MMAP, MAPSCAN_BACKEND_READ,
+                                                MAPSCAN_BACKEND_DIRECT };
     static const unsigned threads[] = { 1, 2, 3, 64 };
     for (int t = 0; t < MAPSCAN_TYPE_COUNT; t++) {
         sample s;
         make_sample(&s, (mapscan_type)t, 300001, 0, 100 + (uint64_t)t);
         for (int big = 0; big < 2; big++)
-            for (size_t b = 0; b < 3; b++)
+            for (size_t b = 0; b < 4; b++)
                 for (size_t j = 0; j < 4; j++) {
                     mapscan_options o;
                     mapscan_options_init(&o);
@@ -122,7 +124,7 @@ Test(scan, offsets_that_split_elements_and_lengths)
     make_sample(&s, MAPSCAN_I64, 200000, 8, 5);
     static const uint64_t offsets[] = { 1, 3, 4095, 4097, 8 * 199999 };
     for (size_t i = 0; i < 5; i++)
-        for (int b = MAPSCAN_BACKEND_AUTO; b <= MAPSCAN_BACKEND_READ; b++) {
+        for (int b = MAPSCAN_BACKEND_AUTO; b <= MAPSCAN_BACKEND_DIRECT; b++) {
             mapscan_options o;
             mapscan_options_init(&o);
             o.type = MAPSCAN_I64;
@@ -295,7 +297,7 @@ static void truncate_at_start(uint64_t done, uint64_t total, void *arg)
 
 Test(scan, a_file_truncated_during_the_scan_is_an_error_not_a_crash)
 {
-    for (int backend = MAPSCAN_BACKEND_AUTO; backend <= MAPSCAN_BACKEND_READ; backend++) {
+    for (int backend = MAPSCAN_BACKEND_AUTO; backend <= MAPSCAN_BACKEND_DIRECT; backend++) {
         sample s;
         make_sample(&s, MAPSCAN_I32, 4 << 20, 0, 8);
         mapscan_options o;
@@ -400,4 +402,76 @@ Test(scan, a_file_rewritten_in_place_with_its_mtime_put_back_is_reported)
         cr_assert(strstr(e.message, "changed"), "message: %s", e.message);
         drop_sample(&s);
     }
+}
+
+static size_t resident_pages(int fd, size_t bytes)
+{
+    unsigned char *map = mmap(NULL, bytes, PROT_READ, MAP_SHARED, fd, 0);
+    size_t pages = (bytes + 4095) / 4096, resident = 0;
+    unsigned char *vec = malloc(pages);
+    cr_assert_eq(mincore(map, bytes, vec), 0);
+    for (size_t i = 0; i < pages; i++)
+        resident += vec[i] & 1;
+    free(vec);
+    munmap(map, bytes);
+    return resident;
+}
+
+/* Direct I/O: sizes and offsets that are not multiples of 512 or 4096, one
+ * element, records, every thread count; EIO reported; the page cache left
+ * as it was. */
+Test(scan, direct_reads_any_size_and_offset_and_leaves_the_page_cache_alone)
+{
+    static const size_t counts[] = { 1, 7, 511, 1025, 4095, 4097, 8193, 1 << 20 };
+    static const uint64_t offsets[] = { 0, 1, 3, 511, 4095, 4097 };
+    for (int t = 0; t < MAPSCAN_TYPE_COUNT; t += 3)
+        for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+            sample s;
+            make_sample(&s, (mapscan_type)t, counts[c], 5, 40 + c);
+            for (size_t k = 0; k < sizeof offsets / sizeof offsets[0]; k++)
+                for (unsigned threads = 1; threads <= 3; threads++) {
+                    mapscan_options o;
+                    mapscan_options_init(&o);
+                    o.type = (mapscan_type)t;
+                    o.endian = threads == 2 ? MAPSCAN_BIG : MAPSCAN_LITTLE;
+                    o.backend = MAPSCAN_BACKEND_DIRECT;
+                    o.threads = threads;
+                    o.offset = offsets[k] < s.bytes ? offsets[k] : 0;
+                    o.allow_trailing = true;
+                    expect_scan(&s, &o, "direct");
+                }
+            drop_sample(&s);
+        }
+    sample s;
+    make_sample(&s, MAPSCAN_U8, 3 << 20, 0, 77);
+    int fd = open(s.path, O_RDONLY);
+    cr_assert_eq(fsync(fd), 0);     /* dirty pages cannot be evicted */
+    cr_assert_eq(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+    size_t before = resident_pages(fd, s.bytes);
+    mapscan_options o;
+    mapscan_options_init(&o);
+    o.type = MAPSCAN_U8;
+    o.backend = MAPSCAN_BACKEND_DIRECT;
+    o.record_size = 13;
+    o.field_offset = 5;
+    o.allow_trailing = true;
+    mapscan_result r;
+    mapscan_error e;
+    cr_assert_eq(mapscan_scan_path(s.path, &o, &r, &e), MAPSCAN_OK, "%s", e.message);
+    cr_assert_eq(r.backends, MAPSCAN_USED_DIRECT);
+    size_t after = resident_pages(fd, s.bytes);
+    cr_assert(after <= before, "%zu pages in the page cache before the direct scan, %zu after", before, after);
+    close(fd);
+    ms_acc want, got = { r.stats.count, ms_from_int128(r.stats.min), ms_from_int128(r.stats.max),
+                         ms_from_int128(r.stats.sum) };
+    ms_acc_init(&want);
+    for (size_t i = 0; i + 13 <= s.bytes; i += 13)
+        reference_reduce(s.data + i + 5, 1, MAPSCAN_U8, false, &want);
+    assert_acc_equal(&got, &want, "direct records");
+    atomic_store(&fault_mode, FAULT_EIO_LATER);
+    o.record_size = 0;
+    o.field_offset = 0;
+    cr_assert_eq(mapscan_scan_path(s.path, &o, &r, &e), MAPSCAN_E_IO);
+    cr_assert(strstr(e.message, "Input/output error"), "message: %s", e.message);
+    drop_sample(&s);
 }

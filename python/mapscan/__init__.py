@@ -178,7 +178,7 @@ def _scan_options(dtype, offset, length, threads, backend, allow_trailing, field
         o.type_set = True
         o.endian_set = explicit
     if backend not in _lib.BACKENDS:
-        raise InputError(f"backend {backend!r}: auto, mmap or read")
+        raise InputError(f"backend {backend!r}: auto, mmap, read or direct")
     if format not in _lib.FORMATS:
         raise InputError(f"format {format!r}: auto, raw or npy")
     for name, value in (("offset", offset), ("length", length), ("threads", threads), ("record", record),
@@ -210,7 +210,8 @@ def scan(path: PathLike, dtype=None, offset: int = 0, length: Optional[int] = No
         int32 little-endian for raw files. A .npy file needs none: its header gives it (a contradicting dtype
         is an InputError).
     offset, length: bytes to skip, and at most this many to scan (for .npy, counted from the start of the data).
-    threads: worker threads (default one per core). backend: 'auto', 'mmap' or 'read'.
+    threads: worker threads (default one per core). backend: 'auto', 'mmap', 'read' or 'direct' (O_DIRECT,
+        past the page cache).
     allow_trailing: ignore a final partial element (record) instead of raising InputError.
     field: a .npy file's structured dtype: the integer field to scan ('outer.inner' when nested).
     record, field_offset: a raw file of record-byte records; the dtype element at field_offset of each is scanned.

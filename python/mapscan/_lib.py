@@ -17,7 +17,7 @@ _CHECKOUT_LIBRARY = os.path.join(_HERE, "..", "..", "build", "libmapscan.so.0")
  E_CANCELLED, E_FORMAT) = range(13)
 TYPE_NAMES = ("i8", "u8", "i16", "u16", "i32", "u32", "i64", "u64")
 LITTLE, BIG, NATIVE = range(3)
-BACKENDS = {"auto": 0, "mmap": 1, "read": 2}
+BACKENDS = {"auto": 0, "mmap": 1, "read": 2, "direct": 3}
 FORMATS = {"auto": 0, "raw": 1, "npy": 2}
 PATTERNS = {"random": 0, "range": 1, "mod": 2, "seq": 3, "const": 4}
 

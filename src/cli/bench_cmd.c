@@ -63,7 +63,8 @@ typedef struct bench {
 
 static const char *backend_name(mapscan_backend b)
 {
-    return b == MAPSCAN_BACKEND_MMAP ? "mmap" : b == MAPSCAN_BACKEND_READ ? "read" : "auto";
+    static const char *names[] = { "auto", "mmap", "read", "direct" };
+    return names[b];
 }
 
 static bool evict(const char *file)

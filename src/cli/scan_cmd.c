@@ -13,9 +13,10 @@ static const char scan_usage[] =
     "                        (default i32; a byte-order character sets the byte order)\n"
     "  -e, --endian ORDER    little | big | native (default little)\n"
     "  -j, --threads N       worker threads (default: one per core)\n"
-    "  -b, --backend NAME    auto | mmap | read (default auto: pread for chunks not in\n"
-    "                        the page cache; for cached ones whichever each worker\n"
-    "                        measures faster)\n"
+    "  -b, --backend NAME    auto | mmap | read | direct (default auto: pread for\n"
+    "                        chunks not in the page cache; for cached ones whichever\n"
+    "                        each worker measures faster; direct: O_DIRECT, past the\n"
+    "                        page cache)\n"
     "      --format F        auto | raw | npy (default auto: numpy's .npy when the file\n"
     "                        starts with its magic string, raw otherwise)\n"
     "      --field NAME      .npy with a structured dtype: the integer field to scan\n"
@@ -210,7 +211,7 @@ int cli_scan_parse(int argc, char **argv, scan_cli *cli)
             break;
         case 'b':
             if (!mapscan_backend_parse(optarg, &o->backend)) {
-                cli_error("--backend", "unknown backend '%s' (auto, mmap or read)", optarg);
+                cli_error("--backend", "unknown backend '%s' (auto, mmap, read or direct)", optarg);
                 return EXIT_USAGE;
             }
             break;
