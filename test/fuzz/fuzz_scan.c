@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     mapscan_options_init(&o);
     o.type = (mapscan_type)(data[0] % MAPSCAN_TYPE_COUNT);
     o.endian = (mapscan_endian)(data[1] % 3);
-    o.backend = (mapscan_backend)(data[2] % 3);
+    o.backend = (mapscan_backend)(data[2] % 4);
     o.threads = 1 + data[3] % 4;
     o.allow_trailing = data[4] & 1;
     o.offset = (uint64_t)data[5] | (uint64_t)(data[6] & 0x3f) << 8;

@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         FUZZ_CHECK(order == MAPSCAN_LITTLE || order == MAPSCAN_BIG || order == MAPSCAN_NATIVE);
     mapscan_backend backend;
     if (mapscan_backend_parse(text, &backend))
-        FUZZ_CHECK((unsigned)backend <= MAPSCAN_BACKEND_READ);
+        FUZZ_CHECK((unsigned)backend <= MAPSCAN_BACKEND_DIRECT);
     free(text);
     return 0;
 }
