@@ -169,6 +169,26 @@ MAPSCAN_API mapscan_status mapscan_scan_path(const char *path, const mapscan_opt
 MAPSCAN_API mapscan_status mapscan_scan_fd(int fd, const mapscan_options *options,
                                            mapscan_result *result, mapscan_error *error);
 
+/* Where the data a scan would read lies, found without reading it: for
+ * splitting one file's scan between processes (mapscan-mpi). */
+typedef struct mapscan_extent {
+    uint64_t start;         /* byte offset in the file of the first unit (options->offset included) */
+    uint64_t unit;          /* bytes per unit: an element, or a record */
+    uint64_t units;         /* whole units the scan would read */
+} mapscan_extent;
+
+/* Makes every check mapscan_scan_path makes before it reads data (the
+ * .npy header, offset, length, trailing bytes) and fills result's layout
+ * fields and bytes, and extent. A scan of units [a, b) of it is the scan
+ * with offset options->offset + a * unit and length (b - a) * unit. Only
+ * regular files can be split: anything else (standard input, a pipe, a
+ * device, procfs) is MAPSCAN_E_UNMAPPABLE. */
+MAPSCAN_API mapscan_status mapscan_extent_path(const char *path, const mapscan_options *options,
+                                               mapscan_result *result, mapscan_extent *extent,
+                                               mapscan_error *error);
+MAPSCAN_API mapscan_status mapscan_extent_fd(int fd, const mapscan_options *options, mapscan_result *result,
+                                             mapscan_extent *extent, mapscan_error *error);
+
 /* Scans len bytes of memory already in the process (an array, a buffer)
  * with the same parallel kernels: options give the type, byte order,
  * threads, offset, length and record layout; format, backend and field do

@@ -155,42 +155,54 @@ static void scan_range(ms_scan_request *req, uint64_t start, uint64_t count, map
     result->bytes = count * req->unit;
 }
 
-static mapscan_status scan_regular(int fd, const struct stat *st, const mapscan_options *o, ms_scan_request *req,
-                                   mapscan_result *result, mapscan_error *error)
+/* Where a scan of a regular file reads: count units from *start, every
+ * check on the request against the file made. */
+static mapscan_status locate_regular(int fd, const struct stat *st, const mapscan_options *o, ms_layout *l,
+                                     uint64_t *start, uint64_t *count, mapscan_error *error)
 {
     /* A regular file is read from the descriptor's offset, as cat reads a
      * redirected file the shell has already read from. */
     uint64_t size = (uint64_t)st->st_size;
     off_t here = lseek(fd, 0, SEEK_CUR);
     uint64_t base = here > 0 && (uint64_t)here <= size ? (uint64_t)here : 0;
-    ms_layout l;
-    mapscan_status s = regular_layout(fd, base, size, o, &l, error);
+    mapscan_status s = regular_layout(fd, base, size, o, l, error);
     if (s != MAPSCAN_OK)
         return s;
-    describe(&l, result);
-    prepare(req, &l);
-
-    uint64_t data_start = base + l.header_bytes, data = size - data_start;
-    if (l.format == MAPSCAN_FORMAT_NPY) {
-        if (data < l.expected)
+    uint64_t data_start = base + l->header_bytes, data = size - data_start;
+    if (l->format == MAPSCAN_FORMAT_NPY) {
+        if (data < l->expected)
             return ms_fail(error, MAPSCAN_E_FORMAT, 0, "the data holds %llu bytes but its shape needs %llu",
-                           (unsigned long long)data, (unsigned long long)l.expected);
-        if (data > l.expected && !o->allow_trailing)
+                           (unsigned long long)data, (unsigned long long)l->expected);
+        if (data > l->expected && !o->allow_trailing)
             return ms_fail(error, MAPSCAN_E_TRAILING, 0, "%llu bytes follow the data its header describes",
-                           (unsigned long long)(data - l.expected));
-        data = l.expected;
+                           (unsigned long long)(data - l->expected));
+        data = l->expected;
     }
     if (o->offset > data)
         return ms_fail(error, MAPSCAN_E_OFFSET, 0, "offset %llu is past the end of the %s (%llu bytes)",
-                       (unsigned long long)o->offset, l.format == MAPSCAN_FORMAT_NPY ? "data" : "file",
+                       (unsigned long long)o->offset, l->format == MAPSCAN_FORMAT_NPY ? "data" : "file",
                        (unsigned long long)data);
     uint64_t avail = data - o->offset;
     if (avail > o->length)
         avail = o->length;
-    if (avail % l.unit && !o->allow_trailing)
-        return ms_fail_trailing(error, &l, avail, "to scan");
+    if (avail % l->unit && !o->allow_trailing)
+        return ms_fail_trailing(error, l, avail, "to scan");
+    *start = data_start + o->offset;
+    *count = avail / l->unit;
+    return MAPSCAN_OK;
+}
 
-    scan_range(req, data_start + o->offset, avail / l.unit, result);
+static mapscan_status scan_regular(int fd, const struct stat *st, const mapscan_options *o, ms_scan_request *req,
+                                   mapscan_result *result, mapscan_error *error)
+{
+    ms_layout l;
+    uint64_t start, count;
+    mapscan_status s = locate_regular(fd, st, o, &l, &start, &count, error);
+    if (s != MAPSCAN_OK)
+        return s;
+    describe(&l, result);
+    prepare(req, &l);
+    scan_range(req, start, count, result);
     if (req->plan.count == 0)
         return MAPSCAN_OK;
     s = ms_scan_parallel(req, result, error);
@@ -368,6 +380,57 @@ static int open_input(const char *path, mapscan_backend backend, int *open_errno
     }
     *open_errno = errno;
     return fd;
+}
+
+mapscan_status mapscan_extent_fd(int fd, const mapscan_options *o, mapscan_result *result, mapscan_extent *extent,
+                                 mapscan_error *error)
+{
+    memset(extent, 0, sizeof *extent);
+    if (!begin(o, result, error))
+        return MAPSCAN_E_INVALID;
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return ms_fail(error, errno == EBADF ? MAPSCAN_E_OPEN : MAPSCAN_E_IO, errno, "cannot stat: %s",
+                       strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return ms_fail(error, MAPSCAN_E_OPEN, EISDIR, "is a directory");
+    if (!S_ISREG(st.st_mode) || on_pseudo_fs(fd))
+        return ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0,
+                       "not a regular file: its length is known only once it is read, so it cannot be split");
+    ms_layout l;
+    uint64_t start = 0, count = 0;
+    mapscan_status s;
+    if (st.st_size > 0)
+        s = locate_regular(fd, &st, o, &l, &start, &count, error);
+    else if (o->format == MAPSCAN_FORMAT_NPY)      /* as the scan, which reads the empty file, says */
+        s = ms_fail(error, MAPSCAN_E_FORMAT, 0, "not a .npy file (no \\x93NUMPY magic)");
+    else
+        s = ms_layout_resolve(o, NULL, &l, error);
+    if (s != MAPSCAN_OK)
+        return s;
+    describe(&l, result);
+    result->bytes = count * l.unit;
+    extent->start = start;
+    extent->unit = l.unit;
+    extent->units = count;
+    return MAPSCAN_OK;
+}
+
+mapscan_status mapscan_extent_path(const char *path, const mapscan_options *o, mapscan_result *result,
+                                   mapscan_extent *extent, mapscan_error *error)
+{
+    int err;
+    int fd = strcmp(path, "-") == 0 ? -1 : open_input(path, MAPSCAN_BACKEND_MMAP, &err);
+    if (fd < 0) {
+        memset(result, 0, sizeof *result);
+        memset(extent, 0, sizeof *extent);
+        if (strcmp(path, "-") == 0)
+            return ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0, "standard input cannot be split: it is read in order");
+        return ms_fail(error, ms_open_status(err), err, "cannot open: %s", strerror(err));
+    }
+    mapscan_status status = mapscan_extent_fd(fd, o, result, extent, error);
+    close(fd);
+    return status;
 }
 
 mapscan_status mapscan_scan_path(const char *path, const mapscan_options *options,

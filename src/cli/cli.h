@@ -8,6 +8,13 @@
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
 
+/* The name messages start with ("mapscan"), and whether they are shown at
+ * all (mapscan-mpi's ranks other than 0 keep quiet). */
+extern const char *cli_program;
+extern bool cli_silent;
+
+struct option;
+
 int cmd_scan(int argc, char **argv);
 
 /* The scan command's options, parsed apart from running them (so that the
@@ -16,11 +23,25 @@ typedef struct scan_cli {
     mapscan_options options;
     bool json, quiet;
     int progress;       /* -1 default, 0 off, 1 on */
+    /* A front end's own options beside the scan's (mapscan-mpi's --io):
+     * extra_options' values (>= 512) go to take_extra, which returns false
+     * after printing an error. usage replaces the scan's --help text. */
+    const struct option *extra_options;
+    bool (*take_extra)(struct scan_cli *cli, int option, const char *value);
+    void *extra;
+    const char *usage;
 } scan_cli;
 void cli_scan_init(scan_cli *cli);
 /* -1 to go on and scan argv[optind..]; otherwise the exit status (after
  * --help, --version or a one-line error). */
 int cli_scan_parse(int argc, char **argv, scan_cli *cli);
+/* One file's result (file NULL: the total) in the format chosen; json_extra
+ * ("\"key\":value,..."), when given, is added to the JSON object and
+ * text_extra (whole lines) to the table after its backend line. */
+void cli_print_result(const scan_cli *cli, const char *file, const mapscan_result *r, bool first,
+                      const char *json_extra, const char *text_extra);
+/* Adds a file's result to the total line's. */
+void cli_total_add(mapscan_result *total, const mapscan_result *r);
 int cmd_gen(int argc, char **argv);
 
 /* The gen command's options, parsed apart from running them. */

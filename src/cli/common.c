@@ -9,14 +9,20 @@
 #include <time.h>
 #include <unistd.h>
 
+const char *cli_program = "mapscan";
+bool cli_silent;
+
 void cli_error(const char *what, const char *fmt, ...)
 {
     char message[1024];
     va_list ap;
+    if (cli_silent)
+        return;
     va_start(ap, fmt);
     vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
-    fputs("mapscan: ", stderr);
+    fputs(cli_program, stderr);
+    fputs(": ", stderr);
     cli_put_text(stderr, *what ? what : "''");     /* an empty name is shown as such */
     fputs(": ", stderr);
     cli_put_text(stderr, message);     /* option values quoted in it are the user's bytes too */
@@ -47,7 +53,7 @@ int cli_bad_option(const char *command, char **argv, int optopt_value)
     extern int optind;
     char option[3] = { '-', (char)optopt_value, '\0' };
     cli_error(optopt_value && optopt_value < 256 ? option : argv[optind - 1],
-              "unknown option or missing value (try 'mapscan %s--help')", command);
+              "unknown option or missing value (try '%s %s--help')", cli_program, command);
     return EXIT_USAGE;
 }
 

@@ -60,7 +60,7 @@ static void print_layout(const mapscan_options *o, const mapscan_result *r)
     putchar('\n');
 }
 
-static void print_table(const char *file, const mapscan_options *o, const mapscan_result *r)
+static void print_table(const char *file, const mapscan_options *o, const mapscan_result *r, const char *extra)
 {
     char size[32], rate[32], a[41], b[41], c[41];
     const mapscan_stats *st = &r->stats;
@@ -76,6 +76,8 @@ static void print_table(const char *file, const mapscan_options *o, const mapsca
     printf("%-8s %s %s\n", "type", mapscan_type_name(r->type), mapscan_endian_name(r->endian));
     printf("%-8s %s, %u thread%s, %s kernel\n", "backend", mapscan_backends_name(r->backends), r->threads,
            r->threads == 1 ? "" : "s", r->kernel ? r->kernel : "-");
+    if (extra)
+        fputs(extra, stdout);
     printf("%-8s %s (%llu bytes)\n", "scanned", size, (unsigned long long)r->bytes);
     printf("%-8s %llu\n", "count", (unsigned long long)st->count);
     if (st->count) {
@@ -101,7 +103,7 @@ static void print_quiet(const char *file, const mapscan_result *r)
         printf("\t0\t-\t-\t0\t-\n");
 }
 
-static void print_json(const char *file, const mapscan_options *o, const mapscan_result *r)
+static void print_json(const char *file, const mapscan_options *o, const mapscan_result *r, const char *extra)
 {
     fputs("{\"file\":", stdout);
     if (file) {
@@ -128,28 +130,42 @@ static void print_json(const char *file, const mapscan_options *o, const mapscan
            mapscan_type_name(r->type), mapscan_endian_name(r->endian), mapscan_backends_name(r->backends),
            r->kernel ? r->kernel : "", r->threads, (unsigned long long)r->bytes);
     cli_json_stats(stdout, &r->stats);
-    printf(",\"seconds\":%.6f}\n", r->seconds);
+    printf(",\"seconds\":%.6f%s%s}\n", r->seconds, extra ? "," : "", extra ? extra : "");
 }
 
-static void print_result(const scan_cli *cli, const char *file, const mapscan_result *r, bool first)
+void cli_print_result(const scan_cli *cli, const char *file, const mapscan_result *r, bool first,
+                      const char *json_extra, const char *text_extra)
 {
     if (cli->json)
-        print_json(file, &cli->options, r);
+        print_json(file, &cli->options, r, json_extra);
     else if (cli->quiet)
         print_quiet(file, r);
     else {
         if (!first)
             putchar('\n');
-        print_table(file, &cli->options, r);
+        print_table(file, &cli->options, r, text_extra);
     }
     cli_flush_stdout();
+}
+
+void cli_total_add(mapscan_result *total, const mapscan_result *r)
+{
+    mapscan_stats_merge(&total->stats, &r->stats);
+    total->bytes += r->bytes;
+    total->seconds += r->seconds;
+    total->backends |= r->backends;
+    total->kernel = r->kernel;
+    total->type = r->type;
+    total->endian = r->endian;
+    if (r->threads > total->threads)
+        total->threads = r->threads;
 }
 
 int cli_scan_parse(int argc, char **argv, scan_cli *cli)
 {
     enum { OPT_OFFSET = 256, OPT_LENGTH, OPT_TRAILING, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_KERNEL,
            OPT_FORMAT, OPT_FIELD, OPT_RECORD, OPT_FIELD_OFFSET };
-    static const struct option longs[] = {
+    static const struct option scan_longs[] = {
         { "type", required_argument, NULL, 't' },
         { "endian", required_argument, NULL, 'e' },
         { "threads", required_argument, NULL, 'j' },
@@ -168,8 +184,15 @@ int cli_scan_parse(int argc, char **argv, scan_cli *cli)
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
-        { NULL, 0, NULL, 0 },
     };
+    enum { ROOM = sizeof scan_longs / sizeof scan_longs[0] + 16 };
+    struct option longs[ROOM];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof scan_longs / sizeof scan_longs[0]; i++)
+        longs[n++] = scan_longs[i];
+    for (const struct option *x = cli->extra_options; x && x->name && n + 1 < ROOM; x++)
+        longs[n++] = *x;
+    longs[n] = (struct option){ NULL, 0, NULL, 0 };
     mapscan_options *o = &cli->options;
     cli_order order = { 0 };
     int c;
@@ -233,9 +256,20 @@ int cli_scan_parse(int argc, char **argv, scan_cli *cli)
             o->kernel = optarg;
             break;
         case 'q': cli->quiet = true; break;
-        case 'h': fputs(scan_usage, stdout); return EXIT_OK;
-        case 'V': printf("mapscan %s\n", MAPSCAN_VERSION); return EXIT_OK;
+        case 'h':
+            if (!cli_silent)
+                fputs(cli->usage ? cli->usage : scan_usage, stdout);
+            return EXIT_OK;
+        case 'V':
+            if (!cli_silent)
+                printf("%s %s\n", cli_program, MAPSCAN_VERSION);
+            return EXIT_OK;
         default:
+            if (c >= 512 && cli->take_extra) {
+                if (!cli->take_extra(cli, c, optarg))
+                    return EXIT_USAGE;
+                break;
+            }
             return cli_bad_option("", argv, optopt);
         }
     }
@@ -247,7 +281,7 @@ int cli_scan_parse(int argc, char **argv, scan_cli *cli)
         return EXIT_USAGE;
     }
     if (optind >= argc) {
-        cli_error("scan", "no FILE given (try 'mapscan --help')");
+        cli_error("scan", "no FILE given (try '%s --help')", cli_program);
         return EXIT_USAGE;
     }
     /* --kernel wins over the environment, which then does not matter. */
@@ -292,20 +326,12 @@ int cmd_scan(int argc, char **argv)
                 status = code;
             continue;
         }
-        print_result(&cli, file, &r, scanned == 0);
-        mapscan_stats_merge(&total.stats, &r.stats);
-        total.bytes += r.bytes;
-        total.seconds += r.seconds;
-        total.backends |= r.backends;
-        total.kernel = r.kernel;
-        total.type = r.type;
-        total.endian = r.endian;
-        if (r.threads > total.threads)
-            total.threads = r.threads;
+        cli_print_result(&cli, file, &r, scanned == 0, NULL, NULL);
+        cli_total_add(&total, &r);
         scanned++;
     }
     /* A total over only some of the files would pass for the whole. */
     if (files >= 2 && scanned == files)
-        print_result(&cli, NULL, &total, false);
+        cli_print_result(&cli, NULL, &total, false, NULL, NULL);
     return status;
 }
