@@ -37,6 +37,14 @@ KERNEL_FLAGS_scalar := -O3 -fno-tree-vectorize -fno-tree-slp-vectorize
 KERNEL_FLAGS_avx2   := -O3 -mavx2 -mbmi2
 KERNEL_FLAGS_avx512 := -O3 -mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx2 -mbmi2
 
+# mapscan-mpi: Open MPI from Debian, found through its pkg-config file (the
+# library itself never sees MPI).
+MPI_SRC    := $(wildcard src/mpi/*.c)
+MPI_CFLAGS  = $(shell pkg-config --cflags ompi-c 2>/dev/null)
+MPI_LIBS    = $(shell pkg-config --libs ompi-c 2>/dev/null || echo -lmpi)
+MPI_BIN    := $(BUILD)/mapscan-mpi
+MPIRUN     ?= mpirun
+
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 LIB     := $(BUILD)/libmapscan.a
@@ -54,7 +62,7 @@ TEST_SRC := $(wildcard test/*.c)
 TEST_BIN := $(BUILD)/test/unit
 
 .PHONY: all deps demo test check check-unit check-cli check-python check-asan check-tsan check-fuzz fuzz fuzz-build \
-        bench install uninstall clean help
+        bench install uninstall clean help mpi mpi-deps check-mpi bench-mpi
 
 all: $(BIN) $(LIB) $(SHLIB)
 
@@ -91,6 +99,29 @@ $(LIB): $(LIB_OBJ)
 
 $(BIN): $(CLI_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIB) $(LDLIBS) -o $@
+
+# ---- mapscan-mpi: the same scan over the ranks of an MPI job ----
+mpi-deps: | deps
+	@scripts/install-deps.sh --mpi
+
+mpi: $(MPI_BIN)
+
+$(BUILD)/src/mpi/%.o: src/mpi/%.c $(wildcard src/mpi/*.h src/cli/*.h) include/mapscan.h | mpi-deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(MPI_CFLAGS) -c $< -o $@
+
+# The CLI's option parser and output, without its main.
+$(MPI_BIN): $(MPI_SRC:%.c=$(BUILD)/%.o) $(filter-out %/main.o,$(CLI_OBJ)) $(LIB)
+	$(CC) $(LDFLAGS) $^ $(MPI_LIBS) $(LDLIBS) -o $@
+
+# As root, Open MPI wants its consent; on a machine with fewer cores than
+# ranks, --oversubscribe.
+check-mpi: $(MPI_BIN) $(BIN)
+	MAPSCAN=$(BIN) MAPSCAN_MPI=$(MPI_BIN) MPIRUN=$(MPIRUN) $(PYTHON) test/mpi_test.py
+
+bench-mpi: $(MPI_BIN) $(BIN)
+	@scripts/install-deps.sh --bench
+	@bench/mpi.sh $(BIN) $(MPI_BIN)
 
 # Only what mapscan.h marks MAPSCAN_API is exported (-fvisibility=hidden).
 $(SHLIB): $(LIB_OBJ)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages mapscan needs to build and test, only when one is missing.
-# Usage: scripts/install-deps.sh [--bench | --fuzz]   (what `make bench` or the fuzz targets add)
+# Usage: scripts/install-deps.sh [--bench | --fuzz | --mpi]   (what make bench, the fuzz targets
+# or mapscan-mpi add)
 set -euo pipefail
 
 # python3-numpy, python3-pytest: the tests check .npy files against numpy itself and run the
@@ -9,6 +10,7 @@ packages=(build-essential pkg-config libhwloc-dev libcriterion-dev python3 pytho
 case "${1:-}" in
     --bench) packages+=(gnuplot-nox hyperfine coreutils) ;;
     --fuzz) packages+=(clang libclang-rt-dev) ;;     # libFuzzer and the sanitizers' runtimes
+    --mpi) packages+=(libopenmpi-dev openmpi-bin) ;;
 esac
 
 missing=()

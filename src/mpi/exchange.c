@@ -1,0 +1,76 @@
+#include "exchange.h"
+
+#include <string.h>
+
+/* Bytes filled on one rank and zero on all others come out whole from a
+ * bitwise OR (MPI_BOR is defined on MPI_BYTE). */
+static int or_bytes(void *data, size_t bytes, MPI_Comm comm)
+{
+    unsigned char *p = data;
+    while (bytes) {
+        int n = bytes > (1u << 30) ? 1 << 30 : (int)bytes;     /* MPI counts are int */
+        int rc = MPI_Allreduce(MPI_IN_PLACE, p, n, MPI_BYTE, MPI_BOR, comm);
+        if (rc != MPI_SUCCESS)
+            return rc;
+        p += n;
+        bytes -= (size_t)n;
+    }
+    return MPI_SUCCESS;
+}
+
+int exchange_probes(file_probe *probes, size_t n, MPI_Comm comm)
+{
+    return or_bytes(probes, n * sizeof *probes, comm);
+}
+
+int exchange_failures(rank_failure *failures, size_t n, MPI_Comm comm)
+{
+    return or_bytes(failures, n * sizeof *failures, comm);
+}
+
+/* The merge is exact (128-bit sums, count-weighted) and commutative, so any
+ * order MPI reduces in gives the same answer. */
+static void merge_parts(void *in, void *inout, int *len, MPI_Datatype *type)
+{
+    (void)type;
+    const file_part *a = in;
+    file_part *b = inout;
+    for (int i = 0; i < *len; i++) {
+        mapscan_stats_merge(&b[i].stats, &a[i].stats);
+        b[i].bytes += a[i].bytes;
+        b[i].backends |= a[i].backends;
+        if (a[i].threads > b[i].threads)
+            b[i].threads = a[i].threads;
+        if (a[i].failed_rank < b[i].failed_rank) {
+            b[i].failed_rank = a[i].failed_rank;
+            b[i].status = a[i].status;
+        }
+    }
+}
+
+int exchange_parts(file_part *parts, size_t n, MPI_Comm comm)
+{
+    MPI_Datatype type;
+    MPI_Op op;
+    int rc = MPI_Type_contiguous((int)sizeof *parts, MPI_BYTE, &type);
+    if (rc != MPI_SUCCESS)
+        return rc;
+    MPI_Type_commit(&type);
+    MPI_Op_create(merge_parts, 1, &op);
+    for (size_t done = 0; done < n && rc == MPI_SUCCESS;) {
+        int count = n - done > (1u << 20) ? 1 << 20 : (int)(n - done);
+        rc = MPI_Allreduce(MPI_IN_PLACE, parts + done, count, type, op, comm);
+        done += (size_t)count;
+    }
+    MPI_Op_free(&op);
+    MPI_Type_free(&type);
+    return rc;
+}
+
+bool exchange_any(bool mine, MPI_Comm comm)
+{
+    int flag = mine, any = 0;
+    if (MPI_Allreduce(&flag, &any, 1, MPI_INT, MPI_LOR, comm) != MPI_SUCCESS)
+        return true;
+    return any != 0;
+}

@@ -1,0 +1,450 @@
+/* mapscan-mpi: mapscan's scan across the ranks of an MPI job. The bytes of
+ * all files are cut into one range per rank (split.c); each rank scans its
+ * range through the library, and the statistics are merged exactly on
+ * rank 0, which alone prints. Every rank takes part in every collective
+ * whatever happened on it, so a failure is reported, never waited on. */
+#include "../cli/cli.h"
+#include "exchange.h"
+#include "mpiio.h"
+#include "placement.h"
+#include "split.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char mpi_usage[] =
+    "Usage: mpirun -np K mapscan-mpi [OPTIONS] FILE...\n"
+    "       srun mapscan-mpi [OPTIONS] FILE...\n"
+    "mapscan's exact count, min, max, sum and mean, with the bytes of all FILEs cut into\n"
+    "one range per rank; each rank scans its range with its threads, rank 0 prints.\n"
+    "\n"
+    "Options as mapscan's (mapscan --help): -t -e -j -b --format --field --record\n"
+    "--field-offset --offset --length --allow-trailing --json --kernel -q -h -V;\n"
+    "-j is threads per rank (default: the node's cores shared among its ranks, at\n"
+    "most the cores the rank is bound to). No progress bar; FILE cannot be -.\n"
+    "  --io posix | mpiio    posix (default): each rank reads through the library;\n"
+    "                        mpiio: collective MPI_File_read_at_all\n"
+    "  --io-hint KEY=VALUE   an MPI-IO hint (cb_buffer_size=16777216, striping_factor=8)\n"
+    "  --verbose             each rank's time, bytes and host on stderr\n"
+    "\n"
+    "Every node must see each FILE at the same path. Exit status as mapscan's, the\n"
+    "same on every rank: 0 success; 1 a failure while running; 2 bad usage or input.\n";
+
+typedef struct mpi_cli {
+    bool mpiio, verbose;
+    MPI_Info info;
+} mpi_cli;
+
+enum { OPT_IO = 512, OPT_IO_HINT, OPT_VERBOSE };
+
+static bool take_option(scan_cli *cli, int option, const char *value)
+{
+    mpi_cli *m = cli->extra;
+    switch (option) {
+    case OPT_IO:
+        if (strcmp(value, "posix") == 0 || strcmp(value, "mpiio") == 0) {
+            m->mpiio = strcmp(value, "mpiio") == 0;
+            return true;
+        }
+        cli_error("--io", "unknown I/O path '%s' (posix or mpiio)", value);
+        return false;
+    case OPT_IO_HINT: {
+        const char *eq = strchr(value, '=');
+        if (!eq || eq == value || !eq[1] || (size_t)(eq - value) >= MPI_MAX_INFO_KEY) {
+            cli_error("--io-hint", "'%s' is not KEY=VALUE", value);
+            return false;
+        }
+        char key[MPI_MAX_INFO_KEY + 1];
+        memcpy(key, value, (size_t)(eq - value));
+        key[eq - value] = '\0';
+        if (m->info == MPI_INFO_NULL)
+            MPI_Info_create(&m->info);
+        MPI_Info_set(m->info, key, eq + 1);
+        return true;
+    }
+    case OPT_VERBOSE: m->verbose = true; return true;
+    default: return false;
+    }
+}
+
+/* What a rank did, gathered on rank 0 for the timing summary. */
+typedef struct rank_report {
+    double seconds;
+    uint64_t bytes;
+    char host[HOST_MAX];
+} rank_report;
+
+typedef struct job {
+    scan_cli cli;
+    mpi_cli m;
+    int rank, ranks;
+    char host[HOST_MAX];
+    placement place;
+    double started;
+    char **files;
+    size_t nfiles;
+    file_probe *probes;
+    file_part *parts;
+    mapscan_error *errors;      /* this rank's own, per file */
+} job;
+
+static void fill_failure(rank_failure *f, const job *j, const mapscan_error *error)
+{
+    f->failed = 1;
+    f->rank = j->rank;
+    memcpy(f->host, j->host, sizeof f->host);
+    f->error = *error;
+}
+
+/* File i is probed by rank i mod K: a thousand files cost each rank a
+ * thousandth / K of the opens. */
+static void probe_files(job *j)
+{
+    for (size_t i = (size_t)j->rank; i < j->nfiles; i += (size_t)j->ranks) {
+        file_probe *p = &j->probes[i];
+        mapscan_error err;
+        if (mapscan_extent_path(j->files[i], &j->cli.options, &p->result, &p->extent, &err) != MAPSCAN_OK)
+            fill_failure(&p->failure, j, &err);
+        p->result.kernel = NULL;    /* a pointer means nothing on another rank */
+    }
+    exchange_probes(j->probes, j->nfiles, MPI_COMM_WORLD);
+}
+
+/* A check the probe passed failing now means the file is not what the
+ * probing rank saw: changed since, or another file on this node. */
+static void as_changed(mapscan_error *err, int prober)
+{
+    switch (err->status) {
+    case MAPSCAN_E_OFFSET: case MAPSCAN_E_TRAILING: case MAPSCAN_E_FORMAT: case MAPSCAN_E_INVALID: {
+        char was[sizeof err->message];
+        memcpy(was, err->message, sizeof was);
+        err->status = MAPSCAN_E_CHANGED;
+        snprintf(err->message, sizeof err->message, "the file differs from what rank %d found at the start: %.160s",
+                 prober, was);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static void scan_posix(job *j, const split_piece *piece)
+{
+    const file_probe *p = &j->probes[piece->file];
+    file_part *part = &j->parts[piece->file];
+    mapscan_options o = j->cli.options;
+    o.offset += piece->first * p->extent.unit;
+    o.length = piece->count * p->extent.unit;
+    o.threads = j->place.threads;
+    mapscan_result r;
+    mapscan_error *err = &j->errors[piece->file];
+    if (mapscan_scan_path(j->files[piece->file], &o, &r, err) != MAPSCAN_OK) {
+        as_changed(err, (int)(piece->file % (size_t)j->ranks));
+        part->failed_rank = j->rank;
+        part->status = err->status;
+        return;
+    }
+    mapscan_stats_merge(&part->stats, &r.stats);
+    part->bytes += r.bytes;
+    part->backends |= r.backends;
+    if (r.threads > part->threads)
+        part->threads = r.threads;
+}
+
+/* This rank's pieces; with MPI-IO every rank also joins the collective
+ * reads of the files it has no piece of. */
+static void scan_pieces(job *j)
+{
+    split_file *sizes = calloc(j->nfiles ? j->nfiles : 1, sizeof *sizes);
+    split_piece *pieces = calloc(j->nfiles ? j->nfiles : 1, sizeof *pieces);
+    bool ok = sizes && pieces;
+    if (!exchange_any(!ok, MPI_COMM_WORLD)) {
+        for (size_t i = 0; i < j->nfiles; i++) {
+            sizes[i].unit = j->probes[i].extent.unit ? j->probes[i].extent.unit : 1;
+            sizes[i].units = j->probes[i].failure.failed ? 0 : j->probes[i].extent.units;
+        }
+        size_t n = split_pieces(sizes, j->nfiles, (unsigned)j->rank, (unsigned)j->ranks, pieces);
+        if (!j->m.mpiio) {
+            for (size_t k = 0; k < n; k++)
+                scan_posix(j, &pieces[k]);
+        } else {
+            size_t k = 0;
+            for (size_t i = 0; i < j->nfiles; i++) {
+                if (sizes[i].units == 0)
+                    continue;
+                const split_piece *mine = k < n && pieces[k].file == i ? &pieces[k++] : NULL;
+                mpiio_scan(j->files[i], &j->probes[i], mine, &j->cli.options, j->m.info, MPI_COMM_WORLD,
+                           &j->parts[i], &j->errors[i]);
+                if (j->parts[i].failed_rank != NO_FAILURE)
+                    j->parts[i].failed_rank = j->rank;
+            }
+        }
+    } else {
+        /* Nothing was read anywhere: every file fails alike. */
+        for (size_t i = 0; i < j->nfiles; i++) {
+            j->parts[i].failed_rank = j->rank;
+            j->parts[i].status = MAPSCAN_E_NOMEM;
+            j->errors[i] = (mapscan_error){ MAPSCAN_E_NOMEM, 0, "out of memory" };
+        }
+    }
+    free(sizes);
+    free(pieces);
+}
+
+/* The scan failures' messages, from the lowest failing rank of each file;
+ * they land in the probes' failure slots, which are free for them. */
+static void collect_failures(job *j)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < j->nfiles; i++)
+        n += !j->probes[i].failure.failed && j->parts[i].failed_rank != NO_FAILURE;
+    if (n == 0)
+        return;
+    rank_failure *f = calloc(n, sizeof *f);
+    bool ok = f != NULL;
+    if (exchange_any(!ok, MPI_COMM_WORLD)) {
+        free(f);
+        return;     /* statuses are known everywhere; only the words are lost */
+    }
+    for (size_t i = 0, k = 0; i < j->nfiles; i++) {
+        if (j->probes[i].failure.failed || j->parts[i].failed_rank == NO_FAILURE)
+            continue;
+        if (j->parts[i].failed_rank == j->rank)
+            fill_failure(&f[k], j, &j->errors[i]);
+        k++;
+    }
+    exchange_failures(f, n, MPI_COMM_WORLD);
+    for (size_t i = 0, k = 0; i < j->nfiles; i++) {
+        if (j->probes[i].failure.failed || j->parts[i].failed_rank == NO_FAILURE)
+            continue;
+        j->probes[i].failure = f[k++];
+    }
+    free(f);
+}
+
+static int compare_seconds(const void *a, const void *b)
+{
+    double x = ((const rank_report *)a)->seconds, y = ((const rank_report *)b)->seconds;
+    return (x > y) - (x < y);
+}
+
+typedef struct timing {
+    double min, median, max;
+    int slowest;
+    char host[HOST_MAX];
+} timing;
+
+/* Rank 0 gets every rank's report; the others only send theirs. */
+static void gather_timing(const job *j, double seconds, uint64_t bytes, timing *t)
+{
+    rank_report mine = { seconds, bytes, { 0 } };
+    memcpy(mine.host, j->host, sizeof mine.host);
+    rank_report *all = j->rank == 0 ? calloc((size_t)j->ranks, sizeof *all) : NULL;
+    memset(t, 0, sizeof *t);
+    /* One all-or-nothing byte gather: rank 0 lacking memory still has its own. */
+    bool ok = j->rank != 0 || all;
+    if (exchange_any(!ok, MPI_COMM_WORLD)) {
+        t->min = t->median = t->max = seconds;
+        memcpy(t->host, j->host, sizeof t->host);
+        free(all);
+        return;
+    }
+    MPI_Gather(&mine, (int)sizeof mine, MPI_BYTE, all, (int)sizeof mine, MPI_BYTE, 0, MPI_COMM_WORLD);
+    if (j->rank != 0)
+        return;
+    if (j->m.verbose)
+        for (int r = 0; r < j->ranks; r++)
+            fprintf(stderr, "%s: rank %d on %s: %.3f s, %llu bytes\n", cli_program, r, all[r].host,
+                    all[r].seconds, (unsigned long long)all[r].bytes);
+    t->slowest = 0;
+    for (int r = 1; r < j->ranks; r++)
+        if (all[r].seconds > all[t->slowest].seconds)
+            t->slowest = r;
+    memcpy(t->host, all[t->slowest].host, sizeof t->host);
+    qsort(all, (size_t)j->ranks, sizeof *all, compare_seconds);
+    t->min = all[0].seconds;
+    t->max = all[j->ranks - 1].seconds;
+    t->median = j->ranks % 2 ? all[j->ranks / 2].seconds
+                             : (all[j->ranks / 2 - 1].seconds + all[j->ranks / 2].seconds) / 2;
+    free(all);
+}
+
+static void report_failure(const char *file, const rank_failure *f)
+{
+    mapscan_error e = f->error;
+    size_t len = strlen(e.message);
+    snprintf(e.message + len, sizeof e.message - len, " (rank %d on %s)", (int)f->rank, f->host);
+    cli_report_failure(file, &e);
+}
+
+/* Rank 0's output, in file order as mapscan's; returns the exit status,
+ * which every rank computes alike from what the reductions gave it. */
+static int print_results(const job *j, const timing *t, double elapsed)
+{
+    char json[512], text[512];
+    char host[HOST_MAX * 2];
+    size_t hl = 0;
+    for (const char *c = t->host; *c && hl + 2 < sizeof host; c++) {     /* host names are plain, but quote safely */
+        if (*c == '"' || *c == '\\')
+            host[hl++] = '\\';
+        host[hl++] = (*c >= 0x20 && *c < 0x7f) ? *c : '?';
+    }
+    host[hl] = '\0';
+    snprintf(json, sizeof json,
+             "\"ranks\":%d,\"io\":\"%s\",\"rank_seconds\":{\"min\":%.6f,\"median\":%.6f,\"max\":%.6f},"
+             "\"slowest_rank\":%d,\"slowest_host\":\"%s\"",
+             j->ranks, j->m.mpiio ? "mpiio" : "posix", t->min, t->median, t->max, t->slowest, host);
+    snprintf(text, sizeof text, "%-8s %d x %u thread%s, io %s; per rank %.3f-%.3f s (median %.3f), slowest %d on %s\n",
+             "ranks", j->ranks, j->place.threads, j->place.threads == 1 ? "" : "s", j->m.mpiio ? "mpiio" : "posix",
+             t->min, t->max, t->median, t->slowest, host);
+    int status = EXIT_OK;
+    size_t scanned = 0;
+    mapscan_result total;
+    memset(&total, 0, sizeof total);
+    for (size_t i = 0; i < j->nfiles; i++) {
+        const file_probe *p = &j->probes[i];
+        const file_part *part = &j->parts[i];
+        if (p->failure.failed || part->failed_rank != NO_FAILURE) {
+            rank_failure f = p->failure;
+            if (!f.failed) {    /* the words were lost (collect_failures), never the status */
+                f.rank = part->failed_rank;
+                snprintf(f.host, sizeof f.host, "?");
+                f.error = (mapscan_error){ (mapscan_status)part->status, 0, "failed (the reason was lost: out of memory)" };
+            }
+            if (j->rank == 0)
+                report_failure(j->files[i], &f);
+            int code = cli_exit_status(part->failed_rank != NO_FAILURE ? (mapscan_status)part->status
+                                                                       : p->failure.error.status);
+            status = code > status ? code : status;
+            continue;
+        }
+        mapscan_result r = p->result;
+        r.stats = part->stats;
+        r.bytes = part->bytes;
+        r.backends = part->backends;
+        r.threads = part->threads ? part->threads : j->place.threads;
+        r.kernel = mapscan_kernel_default();
+        if (j->cli.options.kernel)
+            r.kernel = j->cli.options.kernel;
+        r.seconds = elapsed;
+        if (j->rank == 0)
+            cli_print_result(&j->cli, j->files[i], &r, scanned == 0, json, text);
+        cli_total_add(&total, &r);
+        scanned++;
+    }
+    total.seconds = elapsed;
+    if (j->rank == 0 && j->nfiles >= 2 && scanned == j->nfiles)
+        cli_print_result(&j->cli, NULL, &total, false, json, text);
+    return status;
+}
+
+/* srun started with a PMI this MPI does not speak makes every task a job of
+ * one: each would scan everything and print. */
+static void warn_if_alone(const job *j)
+{
+    static const char *const names[] = { "SLURM_NTASKS", "OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE" };
+    if (j->ranks != 1)
+        return;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const char *v = getenv(names[i]);
+        if (v && atol(v) > 1) {
+            fprintf(stderr, "%s: warning: one rank, but %s=%s: the launcher and this MPI library do not talk "
+                    "(srun --mpi=pmix, or mpirun), so each task scans alone\n", cli_program, names[i], v);
+            return;
+        }
+    }
+}
+
+static void warn_if_idle(const job *j, bool threads_given)
+{
+    if (threads_given || j->place.local_rank != 0 || !placement_leaves_idle(&j->place))
+        return;
+    unsigned used = j->place.own_cores * (unsigned)j->place.local_ranks;
+    fprintf(stderr, "%s: warning: %s: %d rank%s bound to %u core%s each leave%s %u of its %u cores idle "
+            "(mpirun binds by default: --bind-to none, or -j)\n", cli_program, j->host, j->place.local_ranks,
+            j->place.local_ranks == 1 ? "" : "s", j->place.own_cores, j->place.own_cores == 1 ? "" : "s",
+            j->place.local_ranks == 1 ? "s" : "", j->place.node_cores - used, j->place.node_cores);
+}
+
+static int run(job *j)
+{
+    j->probes = calloc(j->nfiles, sizeof *j->probes);
+    j->parts = calloc(j->nfiles, sizeof *j->parts);
+    j->errors = calloc(j->nfiles, sizeof *j->errors);
+    if (exchange_any(!j->probes || !j->parts || !j->errors, MPI_COMM_WORLD)) {
+        cli_error("mapscan-mpi", "out of memory for %zu files", j->nfiles);
+        return EXIT_RUNTIME;
+    }
+    for (size_t i = 0; i < j->nfiles; i++)
+        j->parts[i].failed_rank = NO_FAILURE;
+    probe_files(j);
+    scan_pieces(j);
+    double mine = MPI_Wtime() - j->started;
+    uint64_t my_bytes = 0;
+    for (size_t i = 0; i < j->nfiles; i++)
+        my_bytes += j->parts[i].bytes;
+    exchange_parts(j->parts, j->nfiles, MPI_COMM_WORLD);
+    collect_failures(j);
+    timing t;
+    gather_timing(j, mine, my_bytes, &t);
+    double elapsed = MPI_Wtime() - j->started;
+    return print_results(j, &t, elapsed);
+}
+
+int main(int argc, char **argv)
+{
+    int provided;
+    cli_guard_std_descriptors();
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    static job j;
+    j.started = MPI_Wtime();
+    MPI_Comm_rank(MPI_COMM_WORLD, &j.rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &j.ranks);
+    int len = 0;
+    char name[MPI_MAX_PROCESSOR_NAME];
+    MPI_Get_processor_name(name, &len);
+    snprintf(j.host, sizeof j.host, "%.63s", name);
+    cli_program = "mapscan-mpi";
+    cli_silent = j.rank != 0;
+
+    /* Every rank parses alike, so every rank knows the status of bad usage;
+     * only rank 0 says it. */
+    static const struct option extra[] = {
+        { "io", required_argument, NULL, OPT_IO },
+        { "io-hint", required_argument, NULL, OPT_IO_HINT },
+        { "verbose", no_argument, NULL, OPT_VERBOSE },
+        { NULL, 0, NULL, 0 },
+    };
+    cli_scan_init(&j.cli);
+    j.m.info = MPI_INFO_NULL;
+    j.cli.extra_options = extra;
+    j.cli.take_extra = take_option;
+    j.cli.extra = &j.m;
+    j.cli.usage = mpi_usage;
+    int status = cli_scan_parse(argc, argv, &j.cli);
+    for (int i = optind; status < 0 && i < argc; i++)
+        if (strcmp(argv[i], "-") == 0) {
+            cli_error("-", "standard input cannot be split across ranks (give a file)");
+            status = EXIT_USAGE;
+        }
+    if (status < 0) {
+        bool threads_given = j.cli.options.threads != 0;
+        placement_choose(&j.place, j.cli.options.threads, MPI_COMM_WORLD);
+        if (j.rank == 0)
+            warn_if_alone(&j);
+        warn_if_idle(&j, threads_given);
+        j.files = argv + optind;
+        j.nfiles = (size_t)(argc - optind);
+        status = run(&j);
+    }
+    /* Rank 0 alone writes: a failed write there is everyone's status. */
+    if (j.rank == 0)
+        status = cli_finish_stdout(status);
+    MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (j.m.info != MPI_INFO_NULL)
+        MPI_Info_free(&j.m.info);
+    MPI_Finalize();
+    return status;
+}
