@@ -68,13 +68,15 @@ all: $(BIN) $(LIB) $(SHLIB)
 
 help:
 	@echo "make            build $(BIN), $(LIB) and $(SHLIB) ($(SONAME))"
+	@echo "make mpi        build $(MPI_BIN) (Open MPI, installed when missing); make check-mpi tests it"
 	@echo "make demo       write a sample file with 'mapscan gen' and scan it with both backends"
 	@echo "make test       build and run every test: unit, CLI, AddressSanitizer+UBSan, ThreadSanitizer"
-	@echo "make check      unit, CLI and Python tests of the normal build only"
+	@echo "make check      unit, CLI, Python and MPI tests of the normal build only"
 	@echo "make check-asan / check-tsan   the tests under one sanitizer"
 	@echo "make check-fuzz replay each fuzz harness's corpus, then fuzz each $(FUZZ_CHECK_SECONDS) s (part of make test)"
 	@echo "make fuzz       fuzz each harness FUZZ_SECONDS=$(FUZZ_SECONDS) s; new inputs in build/fuzz/work/"
 	@echo "make bench      the comparison suite (BENCH_SIZE=4G); results in bench/results/"
+	@echo "make bench-mpi  mapscan against mapscan-mpi with the same cores; results in bench/results/mpi.txt"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=...: binary, libraries, header, pkg-config file, man page,"
 	@echo "                the Python package (in $(pythondir))"
 	@echo "make uninstall  remove what install put there"
@@ -133,7 +135,7 @@ $(SHLIB): $(LIB_OBJ)
 # only the library's and the tests' objects see the wrappers.
 TEST_WRAPS := pread open fstat mmap madvise mincore posix_fadvise read pthread_create malloc calloc \
               aligned_alloc pwrite fsync renameat2 rename link unlink mkostemp
-$(TEST_BIN): $(TEST_SRC:%.c=$(BUILD)/%.o) $(LIB)
+$(TEST_BIN): $(TEST_SRC:%.c=$(BUILD)/%.o) $(BUILD)/src/mpi/split.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(TEST_WRAPS:%=-Wl,--wrap=%) $(filter %.o,$^) $(LIB) -lcriterion $(LDLIBS) -o $@
 
@@ -151,7 +153,7 @@ check-python: $(SHLIB) $(BIN)
 	MAPSCAN_LIBRARY="$$PWD/$(BUILD)/$(SONAME)" MAPSCAN="$$PWD/$(BIN)" PYTHONPATH=python \
 	    $(PYTEST_PYTHON) -m pytest -q -p no:cacheprovider python/tests
 
-check: check-unit check-cli check-python
+check: check-unit check-cli check-python check-mpi
 
 # A sanitized libmapscan.so cannot be loaded by a plain python3, so the Python
 # suite runs on the normal build only (in make check).
@@ -214,10 +216,11 @@ bench: $(BIN)
 	@scripts/install-deps.sh --bench
 	@bench/run.sh $(BIN)
 
-install: $(BIN) $(LIB) $(SHLIB)
+install: $(BIN) $(LIB) $(SHLIB) $(MPI_BIN)
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(libdir)/pkgconfig $(DESTDIR)$(includedir) $(DESTDIR)$(mandir)/man1 \
 	    $(DESTDIR)$(pythondir)/mapscan
 	install -m 755 $(BIN) $(DESTDIR)$(bindir)/mapscan
+	install -m 755 $(MPI_BIN) $(DESTDIR)$(bindir)/mapscan-mpi
 	install -m 644 $(LIB) $(DESTDIR)$(libdir)/libmapscan.a
 	install -m 755 $(SHLIB) $(DESTDIR)$(libdir)/$(notdir $(SHLIB))
 	ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(libdir)/$(SONAME)
@@ -231,7 +234,7 @@ install: $(BIN) $(LIB) $(SHLIB)
 	if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null; then ldconfig; fi
 
 uninstall:
-	rm -f $(DESTDIR)$(bindir)/mapscan $(DESTDIR)$(libdir)/libmapscan.a $(DESTDIR)$(includedir)/mapscan.h \
+	rm -f $(DESTDIR)$(bindir)/mapscan $(DESTDIR)$(bindir)/mapscan-mpi $(DESTDIR)$(libdir)/libmapscan.a $(DESTDIR)$(includedir)/mapscan.h \
 	      $(DESTDIR)$(libdir)/pkgconfig/mapscan.pc $(DESTDIR)$(mandir)/man1/mapscan.1 \
 	      $(DESTDIR)$(libdir)/$(notdir $(SHLIB)) $(DESTDIR)$(libdir)/$(SONAME) $(DESTDIR)$(libdir)/libmapscan.so
 	rm -rf $(DESTDIR)$(pythondir)/mapscan
