@@ -123,7 +123,7 @@ check-mpi: $(MPI_BIN) $(BIN)
 
 bench-mpi: $(MPI_BIN) $(BIN)
 	@scripts/install-deps.sh --bench
-	@bench/mpi.sh $(BIN) $(MPI_BIN)
+	@python3 bench/mpi.py $(BIN) $(MPI_BIN)
 
 # Only what mapscan.h marks MAPSCAN_API is exported (-fvisibility=hidden).
 $(SHLIB): $(LIB_OBJ)
