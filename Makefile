@@ -22,7 +22,7 @@ ifneq ($(SANITIZE),)
 CFLAGS    += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS   += -fsanitize=$(SANITIZE)
 endif
-LDLIBS    += $(HWLOC_LIBS) -lpthread
+LDLIBS    += $(HWLOC_LIBS) -luring -lpthread
 
 LIB_SRC := $(wildcard src/*.c) src/kernels/reduce_scalar.c
 CLI_SRC := $(wildcard src/cli/*.c)
@@ -134,7 +134,8 @@ $(SHLIB): $(LIB_OBJ)
 # Faults are injected through wrapped calls (test/fault.c; pread in test_scan.c):
 # only the library's and the tests' objects see the wrappers.
 TEST_WRAPS := pread open fstat mmap madvise mincore posix_fadvise read pthread_create malloc calloc \
-              aligned_alloc pwrite fsync renameat2 rename link unlink mkostemp
+              aligned_alloc pwrite fsync renameat2 rename link unlink mkostemp \
+              ms_ring_init ms_ring_read ms_ring_submit ms_ring_complete
 $(TEST_BIN): $(TEST_SRC:%.c=$(BUILD)/%.o) $(BUILD)/src/mpi/split.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(TEST_WRAPS:%=-Wl,--wrap=%) $(filter %.o,$^) $(LIB) -lcriterion $(LDLIBS) -o $@

@@ -27,7 +27,7 @@ extern "C" {
 #define MAPSCAN_API
 #endif
 
-#define MAPSCAN_VERSION "0.2.0"
+#define MAPSCAN_VERSION "0.3.0"
 
 typedef enum mapscan_type {
     MAPSCAN_I8, MAPSCAN_U8, MAPSCAN_I16, MAPSCAN_U16,
@@ -52,7 +52,8 @@ typedef enum mapscan_format {
 
 /* Which paths a finished scan actually read through (bits). */
 enum { MAPSCAN_USED_MMAP = 1, MAPSCAN_USED_READ = 2, MAPSCAN_USED_MEMORY = 4 /* mapscan_scan_memory */,
-       MAPSCAN_USED_DIRECT = 8 };
+       MAPSCAN_USED_DIRECT = 8,         /* O_DIRECT reads kept in flight through io_uring */
+       MAPSCAN_USED_DIRECT_PREAD = 16   /* O_DIRECT with blocking preads: io_uring was not available */ };
 
 typedef enum mapscan_status {
     MAPSCAN_OK = 0,
@@ -126,6 +127,10 @@ typedef struct mapscan_options {
     const char *field;              /* .npy with a structured dtype: the integer field ("outer.inner") */
     uint64_t record_size;           /* raw: 0, or records of this many bytes, of which */
     uint64_t field_offset;          /* the element at this offset in each is scanned */
+    /* Added in 0.3: the direct backend's reads in flight per worker (0: 4,
+     * at most 64) and bytes per read (0: 1 MiB, at most 64 MiB). */
+    unsigned io_depth;
+    uint64_t io_size;
 } mapscan_options;
 
 MAPSCAN_API void mapscan_options_init(mapscan_options *options);
@@ -222,7 +227,8 @@ MAPSCAN_API bool mapscan_endian_parse(const char *text, mapscan_endian *endian);
 MAPSCAN_API mapscan_endian mapscan_endian_resolve(mapscan_endian endian);
 MAPSCAN_API const char *mapscan_endian_name(mapscan_endian endian);
 MAPSCAN_API bool mapscan_backend_parse(const char *text, mapscan_backend *backend);
-/* "mmap", "read" or "mmap+read" for MAPSCAN_USED_* bits; "none" for 0. */
+/* "mmap", "read", "direct", "direct-pread", or several joined by "+", for
+ * MAPSCAN_USED_* bits; "memory"; "none" for 0. */
 MAPSCAN_API const char *mapscan_backends_name(unsigned used_bits);
 
 MAPSCAN_API bool mapscan_format_parse(const char *text, mapscan_format *format);

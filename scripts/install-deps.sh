@@ -4,9 +4,10 @@
 # or mapscan-mpi add)
 set -euo pipefail
 
-# python3-numpy, python3-pytest: the tests check .npy files against numpy itself and run the
-# Python package's pytest suite, with Debian's /usr/bin/python3
-packages=(build-essential pkg-config libhwloc-dev libcriterion-dev python3 python3-numpy python3-pytest)
+# liburing-dev: the direct backend's io_uring. python3-numpy, python3-pytest: the tests
+# check .npy files against numpy itself and run the Python package's pytest suite, with
+# Debian's /usr/bin/python3
+packages=(build-essential pkg-config libhwloc-dev libcriterion-dev liburing-dev python3 python3-numpy python3-pytest)
 case "${1:-}" in
     --bench) packages+=(gnuplot-nox hyperfine coreutils) ;;
     --fuzz) packages+=(clang libclang-rt-dev) ;;     # libFuzzer and the sanitizers' runtimes

@@ -227,6 +227,46 @@ int ms_direct_open(int fd);
 int ms_direct_reduce(int fd, unsigned char *buf, uint64_t at, uint64_t len, const ms_reducer *r, size_t unit,
                      size_t field_offset, ms_acc *acc);
 
+/* ---- uring.c: the io_uring calls the direct backend makes ---- */
+
+typedef struct ms_ring ms_ring;
+/* 0, or -errno: -ENOSYS without io_uring, -EPERM where it is disabled. */
+int ms_ring_init(ms_ring **ring, unsigned depth);
+void ms_ring_exit(ms_ring *ring);
+/* Queues a read of len bytes at off into buf, tagged; -EBUSY when full. */
+int ms_ring_read(ms_ring *ring, int fd, void *buf, unsigned len, uint64_t off, uint64_t tag);
+int ms_ring_submit(ms_ring *ring);
+/* Waits for one completion: its tag and result (bytes, or -errno). */
+int ms_ring_complete(ms_ring *ring, uint64_t *tag, int *res);
+
+#define MS_DIRECT_MAX_DEPTH 64u
+#define MS_DIRECT_DEFAULT_DEPTH 4u
+#define MS_DIRECT_DEFAULT_IO_SIZE ((uint64_t)1 << 20)
+#define MS_DIRECT_MAX_IO_SIZE ((uint64_t)64 << 20)
+
+/* What a worker's pipeline reduces, and where it gets its ranges. */
+typedef struct ms_direct_work {
+    const ms_reducer *reducer;
+    size_t unit, field_offset;
+    uint64_t io_size;           /* bytes per read, before alignment */
+    ms_acc *acc;
+    /* The next byte range [*at, *end) of whole units; false when none is left or the scan stops. */
+    bool (*next)(void *arg, uint64_t *at, uint64_t *end);
+    void (*done)(void *arg, uint64_t bytes);    /* bytes reduced, for progress */
+    void *arg;
+} ms_direct_work;
+
+/* Bytes each of a pipeline's buffers needs (aligned to DIRECT_ALIGN). */
+size_t ms_direct_slot_bytes(uint64_t io_size, size_t unit);
+/* Keeps depth reads in flight through ring on the O_DIRECT fd, one per
+ * buffer of bufs, until work->next has no more: each read an aligned span
+ * holding whole units, reduced as it completes, in any order. Short reads
+ * and -EAGAIN read on; returns 0, ENODATA when the file ended before a
+ * range did, or an errno, with *err_at the file offset; returns only once
+ * nothing it submitted is still in flight. */
+int ms_direct_pipeline(ms_ring *ring, int fd, unsigned char *const *bufs, unsigned depth, const ms_direct_work *work,
+                       uint64_t *err_at);
+
 /* ms_pread_full, but through O_DIRECT where the file system allows it, so
  * that what a direct scan reads first (a .npy header) stays out of the page
  * cache too. */

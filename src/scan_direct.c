@@ -16,6 +16,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,135 @@ int ms_direct_reduce(int fd, unsigned char *buf, uint64_t at, uint64_t len, cons
     return 0;
 }
 
+/* One read in flight: the aligned span of the file that holds units
+ * whole units starting at byte first. */
+typedef struct slot {
+    unsigned char *buf;
+    uint64_t span;          /* file offset of buf[0], aligned */
+    uint64_t want;          /* bytes of the span, aligned */
+    uint64_t got;           /* bytes in buf so far */
+    uint64_t first;         /* file offset of the first unit */
+    uint64_t units;
+    bool busy;
+} slot;
+
+typedef struct pipeline {
+    ms_ring *ring;
+    int fd;
+    const ms_direct_work *work;
+    slot *slots;
+    unsigned depth, in_flight;
+    uint64_t cur, end;      /* the part of the current range not yet queued */
+    int err;                /* first failure: errno, ENODATA when the file ended early */
+    uint64_t err_at;
+} pipeline;
+
+static void fail_at(pipeline *p, int err, uint64_t at)
+{
+    if (!p->err) {
+        p->err = err;
+        p->err_at = at;
+    }
+}
+
+static bool submit(pipeline *p, unsigned i)
+{
+    slot *s = &p->slots[i];
+    int err = ms_ring_read(p->ring, p->fd, s->buf + s->got, (unsigned)(s->want - s->got), s->span + s->got, i);
+    if (!err)
+        err = ms_ring_submit(p->ring);
+    if (err) {
+        fail_at(p, -err, s->span + s->got);
+        return false;
+    }
+    s->busy = true;
+    p->in_flight++;
+    return true;
+}
+
+/* The next piece into slot i: as many whole units as fit io_size (one at
+ * least), from the current range or the next one claimed. */
+static bool queue_next(pipeline *p, unsigned i)
+{
+    const ms_direct_work *w = p->work;
+    while (p->cur == p->end)
+        if (p->err || !w->next(w->arg, &p->cur, &p->end))
+            return false;
+    uint64_t units = w->io_size / w->unit;
+    if (units == 0)
+        units = 1;
+    if (units > (p->end - p->cur) / w->unit)
+        units = (p->end - p->cur) / w->unit;
+    slot *s = &p->slots[i];
+    s->first = p->cur;
+    s->units = units;
+    s->span = p->cur / DIRECT_ALIGN * DIRECT_ALIGN;
+    s->want = (p->cur + units * w->unit - s->span + DIRECT_ALIGN - 1) / DIRECT_ALIGN * DIRECT_ALIGN;
+    s->got = 0;
+    p->cur += units * w->unit;
+    return submit(p, i);
+}
+
+/* A completion: the piece is reduced once its units are all in, read on
+ * after a short read or -EAGAIN, and a failure noted with its offset. */
+static void complete(pipeline *p, unsigned i, int res)
+{
+    const ms_direct_work *w = p->work;
+    slot *s = &p->slots[i];
+    s->busy = false;
+    p->in_flight--;
+    uint64_t needed = s->first + s->units * w->unit - s->span;
+    if (res == -EAGAIN || res == -EINTR) {
+        if (!p->err)
+            submit(p, i);
+        return;
+    }
+    if (res < 0) {
+        fail_at(p, -res, s->span + s->got);
+        return;
+    }
+    s->got += (uint64_t)res;
+    if (s->got >= needed) {
+        ms_reduce(w->reducer, s->buf + (s->first - s->span) + w->field_offset, (size_t)s->units, w->acc);
+        w->done(w->arg, s->units * w->unit);
+        if (!p->err)
+            queue_next(p, i);
+        return;
+    }
+    /* Short: at the end of the file (nothing, or not a whole block), the
+     * file ended before the range; otherwise read the rest. */
+    if (res == 0 || s->got % DIRECT_ALIGN)
+        fail_at(p, ENODATA, s->span + s->got);
+    else if (!p->err)
+        submit(p, i);
+}
+
+int ms_direct_pipeline(ms_ring *ring, int fd, unsigned char *const *bufs, unsigned depth, const ms_direct_work *work,
+                       uint64_t *err_at)
+{
+    slot slots[MS_DIRECT_MAX_DEPTH];
+    pipeline p = { .ring = ring, .fd = fd, .work = work, .slots = slots, .depth = depth };
+    for (unsigned i = 0; i < depth; i++)
+        slots[i] = (slot){ .buf = bufs[i] };
+    for (unsigned i = 0; i < depth && queue_next(&p, i); i++)
+        ;
+    /* Every read submitted is waited for, failure or not: the kernel
+     * writes into these buffers until it completes them. */
+    while (p.in_flight) {
+        uint64_t tag;
+        int res;
+        int err = ms_ring_complete(ring, &tag, &res);
+        if (err) {
+            fail_at(&p, -err, p.cur);
+            break;      /* the ring itself failed: its teardown cancels what is left */
+        }
+        if (tag < depth && slots[tag].busy)
+            complete(&p, (unsigned)tag, res);
+    }
+    *err_at = p.err_at;
+    return p.err;
+}
+
 int ms_pread_uncached(int fd, void *dst, size_t len, uint64_t off)
 {
     int direct = ms_direct_open(fd);
@@ -83,4 +213,10 @@ int ms_pread_uncached(int fd, void *dst, size_t len, uint64_t off)
     free(buf);
     close(direct);
     return err;
+}
+
+size_t ms_direct_slot_bytes(uint64_t io_size, size_t unit)
+{
+    uint64_t span = io_size > unit ? io_size : unit;
+    return (size_t)((span + 2 * DIRECT_ALIGN - 1) / DIRECT_ALIGN * DIRECT_ALIGN);
 }

@@ -37,6 +37,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,8 @@ typedef struct worker {
     ms_acc acc;
     unsigned used;              /* MAPSCAN_USED_* */
     unsigned char *buffer;
+    ms_ring *ring;                  /* the direct backend's, when io_uring is there */
+    unsigned char *slots[MS_DIRECT_MAX_DEPTH];
     uint64_t chunks_done;
     double mmap_rate, read_rate;    /* bytes/s of the last chunk each way */
     method preferred;
@@ -67,6 +70,9 @@ typedef struct job {
     size_t page;
     size_t read_bytes;              /* per pread, a multiple of the element size */
     int direct_fd;                  /* the file opened with O_DIRECT, or -1 */
+    bool ring;                      /* direct reads go through each worker's io_uring */
+    unsigned io_depth;
+    uint64_t io_size;
     worker *workers;
     _Atomic uint64_t next_chunk;
     _Atomic uint64_t done_bytes;
@@ -254,11 +260,60 @@ static void learn(worker *w, method how, double rate)
     w->chunks_done++;
 }
 
+/* The direct pipeline's source of ranges: the chunks, as the other paths take them. */
+static bool next_direct_range(void *arg, uint64_t *at, uint64_t *end)
+{
+    job *j = arg;
+    const ms_plan *plan = &j->req->plan;
+    while (!atomic_load_explicit(&j->stop, memory_order_relaxed)) {
+        uint64_t chunk = atomic_fetch_add_explicit(&j->next_chunk, 1, memory_order_relaxed);
+        if (chunk >= plan->chunks)
+            return false;
+        uint64_t first, last;
+        ms_plan_chunk(plan, chunk, &first, &last);
+        if (first == last)
+            continue;
+        *at = plan->offset + first * plan->elem_size;
+        *end = plan->offset + last * plan->elem_size;
+        return true;
+    }
+    return false;
+}
+
+static void direct_done(void *arg, uint64_t bytes)
+{
+    job *j = arg;
+    atomic_fetch_add_explicit(&j->done_bytes, bytes, memory_order_relaxed);
+}
+
+static void scan_with_ring(job *j, worker *w)
+{
+    ms_direct_work work = {
+        &j->req->reducer, j->req->unit, j->req->field_offset, j->io_size, &w->acc, next_direct_range, direct_done, j,
+    };
+    uint64_t at;
+    int err = ms_direct_pipeline(w->ring, j->direct_fd, w->slots, j->io_depth, &work, &at);
+    w->used |= MAPSCAN_USED_DIRECT;
+    char what[160];
+    if (err == ENODATA) {
+        snprintf(what, sizeof what, "the file shrank during the scan (a read ended at byte %llu)",
+                 (unsigned long long)at);
+        raise_error(j, MAPSCAN_E_CHANGED, 0, what);
+    } else if (err) {
+        snprintf(what, sizeof what, "read failed at byte %llu: %s", (unsigned long long)at, strerror(err));
+        raise_error(j, MAPSCAN_E_IO, err, what);
+    }
+}
+
 static void scan_chunks(unsigned index, void *arg)
 {
     job *j = arg;
     worker *w = &j->workers[index];
     const ms_plan *plan = &j->req->plan;
+    if (j->ring) {
+        scan_with_ring(j, w);
+        return;
+    }
 
     while (!atomic_load_explicit(&j->stop, memory_order_relaxed)) {
         uint64_t chunk = atomic_fetch_add_explicit(&j->next_chunk, 1, memory_order_relaxed);
@@ -277,7 +332,7 @@ static void scan_chunks(unsigned index, void *arg)
                                      : scan_read(j, w, first, end);
         if (!ok)
             return;
-        w->used |= how == BY_MMAP ? MAPSCAN_USED_MMAP : how == BY_DIRECT ? MAPSCAN_USED_DIRECT : MAPSCAN_USED_READ;
+        w->used |= how == BY_MMAP ? MAPSCAN_USED_MMAP : how == BY_DIRECT ? MAPSCAN_USED_DIRECT_PREAD : MAPSCAN_USED_READ;
         if (timed)
             learn(w, how, (double)((end - first) * plan->elem_size) / (ms_now() - start + 1e-9));
         atomic_fetch_add_explicit(&j->done_bytes, (end - first) * plan->elem_size,
@@ -339,6 +394,47 @@ static bool map_range(job *j, mapscan_error *error)
     return true;
 }
 
+static void release_ring(worker *w, unsigned depth)
+{
+    ms_ring_exit(w->ring);
+    w->ring = NULL;
+    for (unsigned k = 0; k < depth; k++) {
+        free(w->slots[k]);
+        w->slots[k] = NULL;
+    }
+}
+
+/* A ring and depth aligned buffers per worker. Where io_uring cannot be
+ * had (an old kernel, kernel.io_uring_disabled, a seccomp filter), the
+ * direct path reads with one blocking pread at a time instead, and the
+ * result's backend says "direct-pread". */
+static mapscan_status setup_rings(job *j, unsigned n, mapscan_error *error)
+{
+    const mapscan_options *o = j->req->options;
+    j->io_depth = o->io_depth ? o->io_depth : MS_DIRECT_DEFAULT_DEPTH;
+    j->io_size = o->io_size ? o->io_size : MS_DIRECT_DEFAULT_IO_SIZE;
+    size_t bytes = ms_direct_slot_bytes(j->io_size, j->req->unit);
+    bool ok = true;
+    for (unsigned i = 0; i < n && ok; i++) {
+        worker *w = &j->workers[i];
+        int err = ms_ring_init(&w->ring, j->io_depth);
+        if (err == -ENOMEM)
+            return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for io_uring");
+        ok = err == 0;
+        for (unsigned k = 0; k < j->io_depth && ok; k++) {
+            w->slots[k] = aligned_alloc(DIRECT_ALIGN, bytes);
+            if (!w->slots[k])
+                return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for direct read buffers");
+            memset(w->slots[k], 0, bytes);      /* fault it in before anything is timed */
+        }
+    }
+    if (!ok)
+        for (unsigned i = 0; i < n; i++)
+            release_ring(&j->workers[i], j->io_depth);
+    j->ring = ok;
+    return MAPSCAN_OK;
+}
+
 mapscan_status ms_scan_parallel(const ms_scan_request *req, mapscan_result *result,
                                 mapscan_error *error)
 {
@@ -379,12 +475,15 @@ mapscan_status ms_scan_parallel(const ms_scan_request *req, mapscan_result *resu
         return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for %u workers", n);
     }
     mapscan_status status = MAPSCAN_OK;
-    for (unsigned i = 0; i < n; i++) {
+    for (unsigned i = 0; i < n; i++)
         memset(&j.workers[i], 0, sizeof(worker));
+    if (local.backend == MAPSCAN_BACKEND_DIRECT)
+        status = setup_rings(&j, n, error);
+    for (unsigned i = 0; i < n && status == MAPSCAN_OK; i++) {
         j.workers[i].probe_interval = PROBE_MIN;
         j.workers[i].next_probe = PROBE_MIN;
         ms_acc_init(&j.workers[i].acc);
-        if (local.backend != MAPSCAN_BACKEND_MMAP) {
+        if (local.backend != MAPSCAN_BACKEND_MMAP && !j.ring) {
             bool direct = local.backend == MAPSCAN_BACKEND_DIRECT;
             size_t bytes = direct ? (size_t)DIRECT_BUFFER_BYTES : j.read_bytes;
             j.workers[i].buffer = direct ? aligned_alloc(DIRECT_ALIGN, bytes) : malloc(bytes);
@@ -419,6 +518,7 @@ mapscan_status ms_scan_parallel(const ms_scan_request *req, mapscan_result *resu
     }
     for (unsigned i = 0; i < n; i++) {
         free(j.workers[i].buffer);
+        release_ring(&j.workers[i], j.io_depth);
     }
     free(j.workers);
     if (j.map && !req->memory)

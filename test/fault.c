@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -189,4 +190,93 @@ void *__wrap_aligned_alloc(size_t align, size_t n)
 {
     int err;
     return hit("malloc", &err) ? (errno = ENOMEM, NULL) : __real_aligned_alloc(align, n);
+}
+
+/* ---- the direct backend's io_uring layer (src/uring.c) ----
+ * "ms_ring_init" fails the ring's set-up with -err (ENOSYS: no io_uring);
+ * "ms_ring_complete" turns a completion into -err (EIO, EAGAIN);
+ * "ms_ring_complete-short" halves it (to a whole number of 4 KiB blocks);
+ * "ms_ring_complete-slow" sleeps err milliseconds before it. Reads
+ * submitted and completions taken are counted, so that a test can see that
+ * nothing was left in flight. */
+typedef struct ms_ring ms_ring;
+static _Atomic long ring_submitted, ring_completed;
+
+long fault_ring_in_flight(void)
+{
+    return atomic_load(&ring_submitted) - atomic_load(&ring_completed);
+}
+
+int __real_ms_ring_init(ms_ring **ring, unsigned depth);
+int __wrap_ms_ring_init(ms_ring **ring, unsigned depth);
+int __wrap_ms_ring_init(ms_ring **ring, unsigned depth)
+{
+    int err;
+    if (hit("ms_ring_init", &err)) {
+        *ring = NULL;
+        return -err;
+    }
+    return __real_ms_ring_init(ring, depth);
+}
+
+/* Where each queued read lands, so that a short completion can spoil the
+ * bytes it says it did not read (a short read leaves them undefined). */
+static struct { ms_ring *ring; uint64_t tag; unsigned char *buf; unsigned len; } ring_reads[256];
+static pthread_mutex_t ring_reads_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int __real_ms_ring_read(ms_ring *ring, int fd, void *buf, unsigned len, uint64_t off, uint64_t tag);
+int __wrap_ms_ring_read(ms_ring *ring, int fd, void *buf, unsigned len, uint64_t off, uint64_t tag);
+int __wrap_ms_ring_read(ms_ring *ring, int fd, void *buf, unsigned len, uint64_t off, uint64_t tag)
+{
+    pthread_mutex_lock(&ring_reads_lock);
+    size_t i = (size_t)(((uintptr_t)ring >> 4) * 31 + tag) % 256, n = 0;
+    while (ring_reads[i].ring && !(ring_reads[i].ring == ring && ring_reads[i].tag == tag) && n++ < 256)
+        i = (i + 1) % 256;
+    ring_reads[i].ring = ring;
+    ring_reads[i].tag = tag;
+    ring_reads[i].buf = buf;
+    ring_reads[i].len = len;
+    pthread_mutex_unlock(&ring_reads_lock);
+    return __real_ms_ring_read(ring, fd, buf, len, off, tag);
+}
+
+static void spoil_after(ms_ring *ring, uint64_t tag, unsigned from, unsigned to)
+{
+    pthread_mutex_lock(&ring_reads_lock);
+    for (size_t i = 0; i < 256; i++)
+        if (ring_reads[i].ring == ring && ring_reads[i].tag == tag && to <= ring_reads[i].len)
+            memset(ring_reads[i].buf + from, 0x5a, to - from);
+    pthread_mutex_unlock(&ring_reads_lock);
+}
+
+/* The direct pipeline submits one read per call. */
+int __real_ms_ring_submit(ms_ring *ring);
+int __wrap_ms_ring_submit(ms_ring *ring);
+int __wrap_ms_ring_submit(ms_ring *ring)
+{
+    int rc = __real_ms_ring_submit(ring);
+    if (rc == 0)
+        atomic_fetch_add(&ring_submitted, 1);
+    return rc;
+}
+
+int __real_ms_ring_complete(ms_ring *ring, uint64_t *tag, int *res);
+int __wrap_ms_ring_complete(ms_ring *ring, uint64_t *tag, int *res);
+int __wrap_ms_ring_complete(ms_ring *ring, uint64_t *tag, int *res)
+{
+    int err;
+    if (hit("ms_ring_complete-slow", &err))
+        usleep((useconds_t)err * 1000);
+    int rc = __real_ms_ring_complete(ring, tag, res);
+    if (rc != 0)
+        return rc;
+    atomic_fetch_add(&ring_completed, 1);
+    if (*res > 8192 && hit("ms_ring_complete-short", &err)) {
+        int shorter = *res / 2 / 4096 * 4096;
+        spoil_after(ring, *tag, (unsigned)shorter, (unsigned)*res);
+        *res = shorter;
+    }
+    else if (hit("ms_ring_complete", &err))
+        *res = -err;
+    return 0;
 }

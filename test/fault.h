@@ -18,5 +18,7 @@ void fault_arm_hook(const char *call, unsigned first, void (*hook)(void));
 void fault_disarm(void);
 /* Whether the fault (or hook) armed for `call` fired in the last run. */
 bool fault_fired(const char *call);
+/* io_uring reads submitted and not yet completed (see fault.c). */
+long fault_ring_in_flight(void);
 
 #endif

@@ -1,5 +1,6 @@
 /* The library's scan of real files, through every backend, thread count and
  * edge case, checked against the reference. */
+#include "fault.h"
 #include "reference.h"
 
 #include <criterion/criterion.h>
@@ -463,10 +464,13 @@ Test(scan, direct_reads_any_size_and_offset_and_leaves_the_page_cache_alone)
     for (size_t i = 0; i + 13 <= s.bytes; i += 13)
         reference_reduce(s.data + i + 5, 1, MAPSCAN_U8, false, &want);
     assert_acc_equal(&got, &want, "direct records");
+    /* Blocking preads where io_uring is missing: EIO reported (test_direct.c has the ring's). */
+    fault_arm("ms_ring_init", 0, 1000, ENOSYS);
     atomic_store(&fault_mode, FAULT_EIO_LATER);
     o.record_size = 0;
     o.field_offset = 0;
     cr_assert_eq(mapscan_scan_path(s.path, &o, &r, &e), MAPSCAN_E_IO);
+    fault_disarm();
     cr_assert(strstr(e.message, "Input/output error"), "message: %s", e.message);
     drop_sample(&s);
 }

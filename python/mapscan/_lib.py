@@ -46,7 +46,7 @@ class Options(ctypes.Structure):
         ("kernel", ctypes.c_char_p), ("progress", PROGRESS), ("progress_arg", ctypes.c_void_p),
         ("cancel", ctypes.POINTER(ctypes.c_int)), ("format", ctypes.c_int), ("type_set", ctypes.c_bool),
         ("endian_set", ctypes.c_bool), ("field", ctypes.c_char_p), ("record_size", ctypes.c_uint64),
-        ("field_offset", ctypes.c_uint64),
+        ("field_offset", ctypes.c_uint64), ("io_depth", ctypes.c_uint), ("io_size", ctypes.c_uint64),
     ]
 
 

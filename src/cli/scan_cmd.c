@@ -17,6 +17,8 @@ static const char scan_usage[] =
     "                        chunks not in the page cache; for cached ones whichever\n"
     "                        each worker measures faster; direct: O_DIRECT, past the\n"
     "                        page cache)\n"
+    "      --io-depth N      direct: reads in flight per thread (default 4, at most 64)\n"
+    "      --io-size SIZE    direct: bytes per read (default 1M, at most 64M)\n"
     "      --format F        auto | raw | npy (default auto: numpy's .npy when the file\n"
     "                        starts with its magic string, raw otherwise)\n"
     "      --field NAME      .npy with a structured dtype: the integer field to scan\n"
@@ -164,7 +166,7 @@ void cli_total_add(mapscan_result *total, const mapscan_result *r)
 int cli_scan_parse(int argc, char **argv, scan_cli *cli)
 {
     enum { OPT_OFFSET = 256, OPT_LENGTH, OPT_TRAILING, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_KERNEL,
-           OPT_FORMAT, OPT_FIELD, OPT_RECORD, OPT_FIELD_OFFSET };
+           OPT_FORMAT, OPT_FIELD, OPT_RECORD, OPT_FIELD_OFFSET, OPT_IO_DEPTH, OPT_IO_SIZE };
     static const struct option scan_longs[] = {
         { "type", required_argument, NULL, 't' },
         { "endian", required_argument, NULL, 'e' },
@@ -181,6 +183,8 @@ int cli_scan_parse(int argc, char **argv, scan_cli *cli)
         { "field", required_argument, NULL, OPT_FIELD },
         { "record", required_argument, NULL, OPT_RECORD },
         { "field-offset", required_argument, NULL, OPT_FIELD_OFFSET },
+        { "io-depth", required_argument, NULL, OPT_IO_DEPTH },
+        { "io-size", required_argument, NULL, OPT_IO_SIZE },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -223,6 +227,25 @@ int cli_scan_parse(int argc, char **argv, scan_cli *cli)
         case OPT_FIELD_OFFSET:
             if (!cli_parse_size("--field-offset", optarg, &o->field_offset))
                 return EXIT_USAGE;
+            break;
+        case OPT_IO_DEPTH: {
+            uint64_t depth;
+            if (!cli_parse_u64("--io-depth", optarg, &depth))
+                return EXIT_USAGE;
+            if (depth < 1 || depth > 64) {
+                cli_error("--io-depth", "%s reads in flight: 1 to 64", optarg);
+                return EXIT_USAGE;
+            }
+            o->io_depth = (unsigned)depth;
+            break;
+        }
+        case OPT_IO_SIZE:
+            if (!cli_parse_size("--io-size", optarg, &o->io_size))
+                return EXIT_USAGE;
+            if (o->io_size < 4096 || o->io_size > ((uint64_t)64 << 20)) {
+                cli_error("--io-size", "reads of %s bytes: 4K to 64M", optarg);
+                return EXIT_USAGE;
+            }
             break;
         case 'e':
             if (!cli_take_endian(optarg, &order))
