@@ -394,6 +394,26 @@ static bool map_range(job *j, mapscan_error *error)
     return true;
 }
 
+/* auto's rule for the direct path: a range larger than the memory this
+ * process may fill (cgroup included) cannot stay in the page cache, so
+ * reading it through the cache only evicts everything else, and inside a
+ * memory cgroup every page read is charged and reclaimed again. When, in
+ * addition, none of its first, middle and last chunks is cached, the whole
+ * range is read direct. (A range that could stay cached is read through
+ * the cache, so that the next scan finds it there.) */
+static bool goes_direct(job *j)
+{
+    const ms_plan *plan = &j->req->plan;
+    if (!j->req->drop_behind || j->req->unit > DIRECT_MAX_UNIT || plan->chunks == 0)
+        return false;
+    const uint64_t samples[3] = { 0, plan->chunks / 2, plan->chunks - 1 };
+    for (int i = 0; i < 3; i++)
+        if (chunk_is_cached(j, samples[i]))
+            return false;
+    j->direct_fd = ms_direct_open(j->req->fd);
+    return j->direct_fd >= 0;
+}
+
 static void release_ring(worker *w, unsigned depth)
 {
     ms_ring_exit(w->ring);
@@ -462,7 +482,12 @@ mapscan_status ms_scan_parallel(const ms_scan_request *req, mapscan_result *resu
     bool maps = local.backend == MAPSCAN_BACKEND_AUTO || local.backend == MAPSCAN_BACKEND_MMAP;
     if (maps && !map_range(&j, error))
         return error->status;
-    if (maps && !j.map)
+    if (local.backend == MAPSCAN_BACKEND_AUTO && j.map && goes_direct(&j)) {
+        munmap((void *)j.map, j.map_len);
+        j.map = NULL;
+        local.backend = MAPSCAN_BACKEND_DIRECT;
+    }
+    if (maps && !j.map && local.backend != MAPSCAN_BACKEND_DIRECT)
         local.backend = MAPSCAN_BACKEND_READ;
 
     unsigned n = req->threads;

@@ -180,3 +180,42 @@ Test(direct, bad_depths_and_sizes_are_refused)
     o = direct_options(MAPSCAN_I32, 1, 0, (64 << 20) + 1);
     cr_assert_eq(mapscan_scan_path("/dev/null", &o, &r, &e), MAPSCAN_E_INVALID);
 }
+
+static void evict(const char *path)
+{
+    int fd = open(path, O_RDONLY);
+    cr_assert(fd >= 0);
+    cr_assert_eq(fsync(fd), 0);     /* dirty pages cannot be evicted */
+    cr_assert_eq(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+    close(fd);
+}
+
+static void expect_not_direct(const file *f, const mapscan_options *o, const char *what)
+{
+    mapscan_result r;
+    mapscan_error e;
+    cr_assert_eq(mapscan_scan_path(f->path, o, &r, &e), MAPSCAN_OK, "%s: %s", what, e.message);
+    cr_assert(!(r.backends & (MAPSCAN_USED_DIRECT | MAPSCAN_USED_DIRECT_PREAD)), "%s: went direct (%s)", what,
+              mapscan_backends_name(r.backends));
+}
+
+/* auto reads direct a range that is larger than the memory budget and not
+ * cached; not one that is cached, nor one that fits the budget. */
+Test(direct, auto_goes_direct_for_an_uncached_range_larger_than_memory)
+{
+    file f;
+    make_file(&f, 16 << 20, 16);
+    mapscan_options o;
+    mapscan_options_init(&o);
+    o.type = MAPSCAN_I32;
+    o.threads = 2;
+    evict(f.path);
+    ms_memory_budget_override = 1 << 20;
+    expect_reference(&f, &o, MAPSCAN_USED_DIRECT, "auto, uncached, over the budget");
+    ms_memory_budget_override = 0;
+    expect_not_direct(&f, &o, "auto, uncached, within the budget");     /* and now it is cached */
+    ms_memory_budget_override = 1 << 20;
+    expect_not_direct(&f, &o, "auto, cached, over the budget");
+    ms_memory_budget_override = 0;
+    drop_file(&f);
+}
