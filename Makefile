@@ -62,7 +62,7 @@ TEST_SRC := $(wildcard test/*.c)
 TEST_BIN := $(BUILD)/test/unit
 
 .PHONY: all deps demo test check check-unit check-cli check-python check-asan check-tsan check-fuzz fuzz fuzz-build \
-        bench install uninstall clean help mpi mpi-deps check-mpi bench-mpi
+        bench install uninstall clean help mpi mpi-deps check-mpi bench-mpi bench-direct
 
 all: $(BIN) $(LIB) $(SHLIB)
 
@@ -76,6 +76,7 @@ help:
 	@echo "make check-fuzz replay each fuzz harness's corpus, then fuzz each $(FUZZ_CHECK_SECONDS) s (part of make test)"
 	@echo "make fuzz       fuzz each harness FUZZ_SECONDS=$(FUZZ_SECONDS) s; new inputs in build/fuzz/work/"
 	@echo "make bench      the comparison suite (BENCH_SIZE=4G); results in bench/results/"
+	@echo "make bench-direct  cold reads: fio's ceiling, cat, mapscan's backends, a memory cgroup (bench/results/direct.txt)"
 	@echo "make bench-mpi  mapscan against mapscan-mpi with the same cores; results in bench/results/mpi.txt"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=...: binary, libraries, header, pkg-config file, man page,"
 	@echo "                the Python package (in $(pythondir))"
@@ -120,6 +121,10 @@ $(MPI_BIN): $(MPI_SRC:%.c=$(BUILD)/%.o) $(filter-out %/main.o,$(CLI_OBJ)) $(LIB)
 # ranks, --oversubscribe.
 check-mpi: $(MPI_BIN) $(BIN)
 	MAPSCAN=$(BIN) MAPSCAN_MPI=$(MPI_BIN) MPIRUN=$(MPIRUN) $(PYTHON) test/mpi_test.py
+
+bench-direct: $(BIN) $(BUILD)/bench/peak_rss
+	@scripts/install-deps.sh --bench
+	@python3 bench/direct.py $(BIN)
 
 bench-mpi: $(MPI_BIN) $(BIN)
 	@scripts/install-deps.sh --bench

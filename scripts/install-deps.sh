@@ -9,7 +9,7 @@ set -euo pipefail
 # Debian's /usr/bin/python3
 packages=(build-essential pkg-config libhwloc-dev libcriterion-dev liburing-dev python3 python3-numpy python3-pytest)
 case "${1:-}" in
-    --bench) packages+=(gnuplot-nox hyperfine coreutils) ;;
+    --bench) packages+=(gnuplot-nox hyperfine coreutils fio) ;;
     --fuzz) packages+=(clang libclang-rt-dev) ;;     # libFuzzer and the sanitizers' runtimes
     --mpi) packages+=(libopenmpi-dev openmpi-bin) ;;
 esac
