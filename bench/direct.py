@@ -11,7 +11,7 @@ answer is checked against `mapscan gen`'s.
 
 Usage: bench/direct.py MAPSCAN [FILE]   (make bench-direct; make bench runs it on its file)
 Environment: BENCH_SIZE (default 4G), BENCH_REPEAT (rounds, at least 3), BENCH_DIR,
-BENCH_CGROUP_LIMIT (default 256M). Writes bench/results/direct.txt and direct.csv."""
+BENCH_CGROUP_LIMIT (default 256M). Writes bench/results/direct.txt, direct.csv and direct.png."""
 
 import csv
 import json
@@ -25,7 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "bench", "results")
 KEYS = ("count", "min", "max", "sum")
 FIO_SWEEP = [(bs, depth) for bs in ("1M", "4M", "16M") for depth in (8, 32)]
-DIRECT_SWEEP = [(depth, size) for depth, size in ((2, "4M"), (8, "1M"), (4, "8M"), (8, "4M"))]
+DIRECT_SWEEP = [(depth, size) for depth, size in ((4, "1M"), (8, "1M"), (16, "1M"), (4, "4M"))]
 
 
 def parse_size(text):
@@ -189,7 +189,34 @@ def compare(mapscan, path, oracle, rounds=3, log=print):
     text = "\n".join(lines) + "\n"
     with open(os.path.join(RESULTS, "direct.txt"), "w") as f:
         f.write(text)
-    return rows, text
+    plot(rows, statistics.median(ceiling), size, rounds)
+    return rows, text, statistics.median(ceiling)
+
+
+def plot(rows, ceiling, size, rounds):
+    """direct.png: each command's cold whole-process rate, the disk's ceiling as a line."""
+    with open(os.path.join(RESULTS, "direct.dat"), "w") as f:
+        for r in rows:
+            f.write(f'"{r["command"]}" {r["whole_gbs"]:.4f}\n')
+    script = f"""set terminal pngcairo size 1000,560 font ",10"
+set output "direct.png"
+set title "cold {size / 2**30:.0f} GiB, whole process, median of {rounds} alternating rounds" noenhanced
+set style fill solid 0.6
+set xlabel "GB/s"; unset ylabel
+set key off
+set grid x
+set ytics font ",8" noenhanced
+set yrange [-1:{len(rows)}]
+set xrange [0:*]
+set arrow 1 from {ceiling:.3f}, graph 0 to {ceiling:.3f}, graph 1 nohead dt 2 lw 2 lc rgb "red"
+set label 1 "disk ceiling (fio) {ceiling:.2f}" at {ceiling:.3f}, graph 1.03 center font ",8"
+plot "direct.dat" using 2:0:(0):2:($0-0.35):($0+0.35):yticlabels(1) with boxxyerror, \\
+     "direct.dat" using 2:0:(sprintf(" %.2f", $2)) with labels left font ",8"
+"""
+    with open(os.path.join(RESULTS, "direct.gp"), "w") as f:
+        f.write(script)
+    if subprocess.run(["gnuplot", "direct.gp"], cwd=RESULTS, capture_output=True).returncode != 0:
+        print("bench-direct: the plot failed (gnuplot)", file=sys.stderr)
 
 
 def main():
@@ -200,7 +227,7 @@ def main():
     path = sys.argv[2] if len(sys.argv) > 2 else os.path.join(data, f"bench-direct-{size}.i32")
     gen = subprocess.run([mapscan, "gen", "--json", "-q", "--force", "-t", "i32", "-s", size, "--seed", "11", path],
                          capture_output=True, check=True)
-    _, text = compare(mapscan, path, json.loads(gen.stdout), int(os.environ.get("BENCH_REPEAT", "3")),
+    _, text, _ = compare(mapscan, path, json.loads(gen.stdout), int(os.environ.get("BENCH_REPEAT", "3")),
                       lambda m: print(m, flush=True))
     print(text, end="")
 

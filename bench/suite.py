@@ -22,6 +22,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import python_compare  # noqa: E402  (bench/python_compare.py)
+import direct  # noqa: E402  (bench/direct.py)
 import records  # noqa: E402  (bench/records.py)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -292,6 +293,10 @@ def main():
     else:
         log("  skipped: needs the shared library and Debian's /usr/bin/python3 with python3-numpy")
 
+    log("== cold reads against the disk's ceiling: fio, cat, mapscan's backends, a memory cgroup (bench/direct.py)")
+    _, direct_text, fio_ceiling = direct.compare(BIN, FILE, ORACLE, max(REPEAT, 3), log)
+    log(direct_text.rstrip())
+
     log("== cold (evicted before every run)")
     measure("tools", "mapscan (defaults)", mapscan, "cold", cold=True)
     measure("tools", "mapscan -b mmap", mapscan + ["-b", "mmap"], "cold", cold=True, backend="mmap")
@@ -320,11 +325,11 @@ def main():
     write_csv("rss_timeline.csv", [{"name": n, "state": s, "seconds": round(t, 3), "rss_mib": v / 2**20}
                                    for n, s, t, v in timeline])
     targets(scaling, cold_disk, cat_cold, record_rows)
-    plots(scaling, timeline, cold_disk)
+    plots(scaling, timeline, cold_disk, fio_ceiling)
     log(f"== results in {RESULTS}")
 
 
-def plots(scaling, timeline, cold_disk):
+def plots(scaling, timeline, cold_disk, fio_ceiling):
     """PNG plots through gnuplot, from small data files written here."""
     def dat(name, lines):
         with open(os.path.join(RESULTS, name), "w") as f:
@@ -358,8 +363,11 @@ set output "scaling.png"
 set title "mapscan throughput against threads ({SIZE >> 20} MiB i32 file)"
 set xlabel "threads"; set ylabel "GB/s (median)"
 set xtics 1
-plot {plot_lines}, {ceiling:.3f} title "in-memory ceiling, all cores" dt 2 lw 2, {disk:.3f} title "disk, O_DIRECT" dt 3 lw 2
+plot {plot_lines}, {ceiling:.3f} title "in-memory ceiling, all cores" dt 2 lw 2, \\
+     {fio_ceiling:.3f} title "disk ceiling (fio O_DIRECT io_uring, best of sweep)" dt 3 lw 2
 set output "compare.png"
+set arrow 1 from {fio_ceiling:.3f}, graph 0 to {fio_ceiling:.3f}, graph 1 nohead dt 3 lw 2 lc rgb "red"
+set label 1 "disk ceiling (fio) {fio_ceiling:.2f}" at {fio_ceiling:.3f}, graph 1.02 center font ",8"
 set title "whole-process throughput, median of {REPEAT} runs ({SIZE >> 20} MiB i32 file)" noenhanced
 set style fill solid 0.6
 set logscale x
@@ -370,6 +378,8 @@ set ytics font ",8" noenhanced
 set yrange [-1:{len(tools)}]
 plot "compare.dat" using 2:0:(0.01):2:($0-0.35):($0+0.35):yticlabels(1) with boxxyerror, \\
      "compare.dat" using 2:0:(sprintf(" %.2f", $2)) with labels left font ",8"
+unset arrow 1
+unset label 1
 set output "memory.png"
 set title "peak resident set of each run (log scale)"
 set xrange [1:10000]
