@@ -25,7 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "bench", "results")
 KEYS = ("count", "min", "max", "sum")
 FIO_SWEEP = [(bs, depth) for bs in ("1M", "4M", "16M") for depth in (8, 32)]
-DIRECT_SWEEP = [(depth, size) for depth, size in ((4, "1M"), (8, "1M"), (16, "1M"), (4, "4M"))]
+DIRECT_SWEEP = [(depth, size) for depth, size in ((4, "1M"), (16, "1M"), (8, "2M"), (4, "4M"))]
 
 
 def parse_size(text):

@@ -128,7 +128,7 @@ typedef struct mapscan_options {
     uint64_t record_size;           /* raw: 0, or records of this many bytes, of which */
     uint64_t field_offset;          /* the element at this offset in each is scanned */
     /* Added in 0.3: the direct backend's reads in flight per worker (0: 8,
-     * at most 64) and bytes per read (0: 2 MiB, at most 64 MiB); defaults
+     * at most 64) and bytes per read (0: 1 MiB, at most 64 MiB); defaults
      * shrink so that all workers' buffers stay within 48 MiB. */
     unsigned io_depth;
     uint64_t io_size;

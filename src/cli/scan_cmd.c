@@ -18,7 +18,7 @@ static const char scan_usage[] =
     "                        each worker measures faster; direct: O_DIRECT, past the\n"
     "                        page cache)\n"
     "      --io-depth N      direct: reads in flight per thread (default 8, at most 64)\n"
-    "      --io-size SIZE    direct: bytes per read (default 2M, 4K to 64M; the defaults\n"
+    "      --io-size SIZE    direct: bytes per read (default 1M, 4K to 64M; the defaults\n"
     "                        shrink to keep all threads' buffers within 48 MiB)\n"
     "      --format F        auto | raw | npy (default auto: numpy's .npy when the file\n"
     "                        starts with its magic string, raw otherwise)\n"
