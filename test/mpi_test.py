@@ -39,7 +39,8 @@ def path(name):
 
 
 def mpirun(k, *args, env=ENV):
-    cmd = [MPIRUN, "-q", "--oversubscribe", "--bind-to", "none", "-np", str(k), MAPSCAN_MPI, *args]
+    forward = ["-x", "ASAN_OPTIONS"] if "ASAN_OPTIONS" in env else []     # check-asan's build
+    cmd = [MPIRUN, "-q", "--oversubscribe", "--bind-to", "none", *forward, "-np", str(k), MAPSCAN_MPI, *args]
     return subprocess.run(cmd, capture_output=True, env=env, timeout=TIMEOUT)
 
 
