@@ -214,17 +214,27 @@ mapscan_status ms_scan_stream(const ms_scan_request *req, ms_stream *in, uint64_
                               mapscan_error *error);
 /* ---- scan_direct.c ---- */
 
+/* O_DIRECT's alignment: at least DIRECT_ALIGN, a multiple of every logical
+ * block size up to 4 KiB; more where statx(STATX_DIOALIGN) asks for more. */
 #define DIRECT_ALIGN ((uint64_t)4096)
-#define DIRECT_BUFFER_BYTES ((uint64_t)4 << 20)      /* per worker; holds at least one unit */
-#define DIRECT_MAX_UNIT (DIRECT_BUFFER_BYTES - DIRECT_ALIGN)
+#define DIRECT_MAX_ALIGN ((uint64_t)1 << 20)
+#define DIRECT_BUFFER_BYTES ((uint64_t)4 << 20)      /* per worker, without io_uring */
 
-/* fd opened again with O_DIRECT, or -1 with errno (EINVAL: the file
- * system refuses O_DIRECT, as tmpfs does). */
-int ms_direct_open(int fd);
-/* Reduces the units in bytes [at, at + len) (len a multiple of unit),
- * read through the O_DIRECT fd into buf (DIRECT_BUFFER_BYTES, aligned to
- * DIRECT_ALIGN). Returns 0, ENODATA when the file ended first, or errno. */
-int ms_direct_reduce(int fd, unsigned char *buf, uint64_t at, uint64_t len, const ms_reducer *r, size_t unit,
+/* fd opened again with O_DIRECT, and in *align the alignment its offsets,
+ * lengths and buffers need (a power of two, DIRECT_ALIGN to
+ * DIRECT_MAX_ALIGN); or -1 with errno: EINVAL where the file system
+ * refuses O_DIRECT (says so through statx, or fails the open). */
+int ms_direct_open(int fd, size_t *align);
+/* Tests: an alignment to use instead of the file system's (0: none). */
+extern uint64_t ms_direct_align_override;
+/* dio_align.c: statx(STATX_DIOALIGN); 1 when the kernel answered, 0 when it
+ * cannot, -errno. */
+int ms_dio_alignment(int fd, uint32_t *offset_align, uint32_t *memory_align);
+/* Reduces the units in bytes [at, at + len) (len a multiple of unit, unit +
+ * align at most DIRECT_BUFFER_BYTES), read through the O_DIRECT fd into buf
+ * (DIRECT_BUFFER_BYTES, aligned to align). Returns 0, ENODATA when the file
+ * ended first, or errno. */
+int ms_direct_reduce(int fd, size_t align, unsigned char *buf, uint64_t at, uint64_t len, const ms_reducer *r, size_t unit,
                      size_t field_offset, ms_acc *acc);
 
 /* ---- uring.c: the io_uring calls the direct backend makes ---- */
@@ -251,6 +261,7 @@ int ms_ring_complete(ms_ring *ring, uint64_t *tag, int *res);
 typedef struct ms_direct_work {
     const ms_reducer *reducer;
     size_t unit, field_offset;
+    size_t align;               /* from ms_direct_open */
     uint64_t io_size;           /* bytes per read, before alignment */
     ms_acc *acc;
     /* The next byte range [*at, *end) of whole units; false when none is left or the scan stops. */
@@ -259,8 +270,8 @@ typedef struct ms_direct_work {
     void *arg;
 } ms_direct_work;
 
-/* Bytes each of a pipeline's buffers needs (aligned to DIRECT_ALIGN). */
-size_t ms_direct_slot_bytes(uint64_t io_size, size_t unit);
+/* Bytes each of a pipeline's buffers needs (a multiple of align). */
+size_t ms_direct_slot_bytes(uint64_t io_size, size_t unit, size_t align);
 /* Keeps depth reads in flight through ring on the O_DIRECT fd, one per
  * buffer of bufs, until work->next has no more: each read an aligned span
  * holding whole units, reduced as it completes, in any order. Short reads

@@ -5,13 +5,14 @@
  *
  * O_DIRECT wants offsets, lengths and buffers aligned to the device's
  * logical block; DIRECT_ALIGN (4096) is a multiple of every logical block
- * size up to 4 KiB, so it serves without asking the device. Any offset,
+ * size up to 4 KiB, and statx(STATX_DIOALIGN), where the kernel has it,
+ * raises it for a file system that needs more. Any offset,
  * element size and tail are handled by reading the enclosing aligned
  * blocks: a piece starts at the aligned block holding the next unit not yet
  * reduced, and only the whole units inside it are reduced. A unit cut by
  * the piece's end is read again at the start of the next piece, so nothing
- * is carried between pieces (at most DIRECT_ALIGN + unit bytes read twice
- * per piece of DIRECT_BUFFER_BYTES).
+ * is carried between pieces (at most an alignment and a unit read twice
+ * per piece).
  */
 #include "internal.h"
 
@@ -23,17 +24,36 @@
 #include <string.h>
 #include <unistd.h>
 
-int ms_direct_open(int fd)
+uint64_t ms_direct_align_override;
+
+int ms_direct_open(int fd, size_t *align)
 {
+    uint32_t offset_align = 0, memory_align = 0;
+    uint64_t a = DIRECT_ALIGN;
+    int known = ms_dio_alignment(fd, &offset_align, &memory_align);
+    if (known == 1 && offset_align == 0) {
+        errno = EINVAL;     /* the file system says it has no direct I/O for this file */
+        return -1;
+    }
+    if (known == 1) {
+        a = offset_align > a ? offset_align : a;
+        a = memory_align > a ? memory_align : a;
+    }
+    if (ms_direct_align_override)
+        a = ms_direct_align_override;
+    if (a > DIRECT_MAX_ALIGN || (a & (a - 1))) {
+        errno = EINVAL;
+        return -1;
+    }
+    *align = (size_t)a;
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     return open(path, O_RDONLY | O_DIRECT | O_CLOEXEC | O_NOCTTY);
 }
 
-int ms_direct_reduce(int fd, unsigned char *buf, uint64_t at, uint64_t len, const ms_reducer *r, size_t unit,
-                     size_t field_offset, ms_acc *acc)
+int ms_direct_reduce(int fd, size_t align, unsigned char *buf, uint64_t at, uint64_t len, const ms_reducer *r,
+                     size_t unit, size_t field_offset, ms_acc *acc)
 {
-    const uint64_t align = DIRECT_ALIGN;
     uint64_t cur = at, end = at + len;
     while (cur < end) {
         uint64_t piece = cur / align * align;
@@ -119,8 +139,8 @@ static bool queue_next(pipeline *p, unsigned i)
     slot *s = &p->slots[i];
     s->first = p->cur;
     s->units = units;
-    s->span = p->cur / DIRECT_ALIGN * DIRECT_ALIGN;
-    s->want = (p->cur + units * w->unit - s->span + DIRECT_ALIGN - 1) / DIRECT_ALIGN * DIRECT_ALIGN;
+    s->span = p->cur / w->align * w->align;
+    s->want = (p->cur + units * w->unit - s->span + w->align - 1) / w->align * w->align;
     s->got = 0;
     p->cur += units * w->unit;
     return submit(p, i);
@@ -154,7 +174,7 @@ static void complete(pipeline *p, unsigned i, int res)
     }
     /* Short: at the end of the file (nothing, or not a whole block), the
      * file ended before the range; otherwise read the rest. */
-    if (res == 0 || s->got % DIRECT_ALIGN)
+    if (res == 0 || s->got % w->align)
         fail_at(p, ENODATA, s->span + s->got);
     else if (!p->err)
         submit(p, i);
@@ -188,12 +208,13 @@ int ms_direct_pipeline(ms_ring *ring, int fd, unsigned char *const *bufs, unsign
 
 int ms_pread_uncached(int fd, void *dst, size_t len, uint64_t off)
 {
-    int direct = ms_direct_open(fd);
+    size_t align;
+    int direct = ms_direct_open(fd, &align);
     if (direct < 0)
         return ms_pread_full(fd, dst, len, off);
-    uint64_t start = off / DIRECT_ALIGN * DIRECT_ALIGN;
-    size_t span = (size_t)((off + len - start + DIRECT_ALIGN - 1) / DIRECT_ALIGN * DIRECT_ALIGN);
-    unsigned char *buf = aligned_alloc(DIRECT_ALIGN, span);
+    uint64_t start = off / align * align;
+    size_t span = (size_t)((off + len - start + align - 1) / align * align);
+    unsigned char *buf = aligned_alloc(align, span);
     int err = buf ? 0 : ENOMEM;
     size_t got = 0;
     while (!err && got < span) {
@@ -215,8 +236,8 @@ int ms_pread_uncached(int fd, void *dst, size_t len, uint64_t off)
     return err;
 }
 
-size_t ms_direct_slot_bytes(uint64_t io_size, size_t unit)
+size_t ms_direct_slot_bytes(uint64_t io_size, size_t unit, size_t align)
 {
     uint64_t span = io_size > unit ? io_size : unit;
-    return (size_t)((span + 2 * DIRECT_ALIGN - 1) / DIRECT_ALIGN * DIRECT_ALIGN);
+    return (size_t)((span + 2 * align - 1) / align * align);
 }

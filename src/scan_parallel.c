@@ -70,6 +70,7 @@ typedef struct job {
     size_t page;
     size_t read_bytes;              /* per pread, a multiple of the element size */
     int direct_fd;                  /* the file opened with O_DIRECT, or -1 */
+    size_t direct_align;            /* what its offsets, lengths and buffers need */
     bool ring;                      /* direct reads go through each worker's io_uring */
     unsigned io_depth;
     uint64_t io_size;
@@ -161,7 +162,7 @@ static bool scan_direct(job *j, worker *w, uint64_t first, uint64_t end)
 {
     const ms_plan *plan = &j->req->plan;
     uint64_t at = plan->offset + first * plan->elem_size;
-    int err = ms_direct_reduce(j->direct_fd, w->buffer, at, (end - first) * plan->elem_size, &j->req->reducer,
+    int err = ms_direct_reduce(j->direct_fd, j->direct_align, w->buffer, at, (end - first) * plan->elem_size, &j->req->reducer,
                                j->req->unit, j->req->field_offset, &w->acc);
     if (err == ENODATA)
         raise_error(j, MAPSCAN_E_CHANGED, 0, "the file shrank during the scan (read ended early)");
@@ -290,7 +291,8 @@ static void direct_done(void *arg, uint64_t bytes)
 static void scan_with_ring(job *j, worker *w)
 {
     ms_direct_work work = {
-        &j->req->reducer, j->req->unit, j->req->field_offset, j->io_size, &w->acc, next_direct_range, direct_done, j,
+        &j->req->reducer, j->req->unit, j->req->field_offset, j->direct_align, j->io_size, &w->acc,
+        next_direct_range, direct_done, j,
     };
     uint64_t at;
     int err = ms_direct_pipeline(w->ring, j->direct_fd, w->slots, j->io_depth, &work, &at);
@@ -395,6 +397,18 @@ static bool map_range(job *j, mapscan_error *error)
     return true;
 }
 
+/* The O_DIRECT descriptor, unless the file system refuses it or a unit
+ * and its alignment would not fit the blocking path's buffer. */
+static bool open_direct(job *j)
+{
+    j->direct_fd = ms_direct_open(j->req->fd, &j->direct_align);
+    if (j->direct_fd >= 0 && j->req->unit + j->direct_align > DIRECT_BUFFER_BYTES) {
+        close(j->direct_fd);
+        j->direct_fd = -1;
+    }
+    return j->direct_fd >= 0;
+}
+
 /* auto's rule for the direct path: a range larger than the memory this
  * process may fill (cgroup included) cannot stay in the page cache, so
  * reading it through the cache only evicts everything else, and inside a
@@ -405,14 +419,13 @@ static bool map_range(job *j, mapscan_error *error)
 static bool goes_direct(job *j)
 {
     const ms_plan *plan = &j->req->plan;
-    if (!j->req->drop_behind || j->req->unit > DIRECT_MAX_UNIT || plan->chunks == 0)
+    if (!j->req->drop_behind || plan->chunks == 0)
         return false;
     const uint64_t samples[3] = { 0, plan->chunks / 2, plan->chunks - 1 };
     for (int i = 0; i < 3; i++)
         if (chunk_is_cached(j, samples[i]))
             return false;
-    j->direct_fd = ms_direct_open(j->req->fd);
-    return j->direct_fd >= 0;
+    return open_direct(j);
 }
 
 static void release_ring(worker *w, unsigned depth)
@@ -439,7 +452,7 @@ static mapscan_status setup_rings(job *j, unsigned n, mapscan_error *error)
     while (!o->io_depth && j->io_depth > 2 && n * j->io_depth * j->io_size > MS_DIRECT_BUFFER_BUDGET)
         j->io_depth--;
     j->direct_units = j->io_size / j->req->unit ? j->io_size / j->req->unit : 1;
-    size_t bytes = ms_direct_slot_bytes(j->io_size, j->req->unit);
+    size_t bytes = ms_direct_slot_bytes(j->io_size, j->req->unit, j->direct_align);
     bool ok = true;
     for (unsigned i = 0; i < n && ok; i++) {
         worker *w = &j->workers[i];
@@ -448,7 +461,7 @@ static mapscan_status setup_rings(job *j, unsigned n, mapscan_error *error)
             return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for io_uring");
         ok = err == 0;
         for (unsigned k = 0; k < j->io_depth && ok; k++) {
-            w->slots[k] = aligned_alloc(DIRECT_ALIGN, bytes);
+            w->slots[k] = aligned_alloc(j->direct_align, bytes);
             if (!w->slots[k])
                 return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for direct read buffers");
             memset(w->slots[k], 0, bytes);      /* fault it in before anything is timed */
@@ -481,9 +494,7 @@ mapscan_status ms_scan_parallel(const ms_scan_request *req, mapscan_result *resu
     if (local.backend == MAPSCAN_BACKEND_DIRECT) {
         /* Where O_DIRECT is refused (tmpfs: EINVAL), or a unit would not
          * fit the aligned buffer, the read path serves: the result says so. */
-        if (req->unit <= DIRECT_MAX_UNIT)
-            j.direct_fd = ms_direct_open(req->fd);
-        if (j.direct_fd < 0)
+        if (!open_direct(&j))
             local.backend = MAPSCAN_BACKEND_READ;
     }
     bool maps = local.backend == MAPSCAN_BACKEND_AUTO || local.backend == MAPSCAN_BACKEND_MMAP;
@@ -518,7 +529,7 @@ mapscan_status ms_scan_parallel(const ms_scan_request *req, mapscan_result *resu
         if (local.backend != MAPSCAN_BACKEND_MMAP && !j.ring) {
             bool direct = local.backend == MAPSCAN_BACKEND_DIRECT;
             size_t bytes = direct ? (size_t)DIRECT_BUFFER_BYTES : j.read_bytes;
-            j.workers[i].buffer = direct ? aligned_alloc(DIRECT_ALIGN, bytes) : malloc(bytes);
+            j.workers[i].buffer = direct ? aligned_alloc(j.direct_align, bytes) : malloc(bytes);
             if (!j.workers[i].buffer)
                 status = ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for read buffers");
             else

@@ -219,3 +219,46 @@ Test(direct, auto_goes_direct_for_an_uncached_range_larger_than_memory)
     ms_memory_budget_override = 0;
     drop_file(&f);
 }
+
+/* A file system that asks for more than 4 KiB (statx STATX_DIOALIGN): every
+ * span, buffer and short-read check follows the alignment it gives. */
+Test(direct, a_larger_alignment_reads_the_same)
+{
+    file f;
+    make_file(&f, (2 << 20) + 12345, 17);
+    static const uint64_t offsets[] = { 0, 1, 4096, 65537 };
+    ms_direct_align_override = 65536;
+    for (size_t k = 0; k < 4; k++) {
+        mapscan_options o = direct_options(MAPSCAN_I32, 2, 3, 12288);
+        o.offset = offsets[k];
+        expect_reference(&f, &o, MAPSCAN_USED_DIRECT, "64 KiB alignment, 12 KiB reads");
+    }
+    fault_arm("ms_ring_init", 0, 1000, ENOSYS);
+    mapscan_options o = direct_options(MAPSCAN_U64, 3, 0, 0);
+    o.offset = 5;
+    expect_reference(&f, &o, MAPSCAN_USED_DIRECT_PREAD, "64 KiB alignment, blocking preads");
+    ms_direct_align_override = 0;
+    drop_file(&f);
+}
+
+Test(direct, the_file_systems_alignment_is_a_power_of_two_of_at_least_4k)
+{
+    file f;
+    make_file(&f, 8192, 18);
+    int fd = open(f.path, O_RDONLY);
+    uint32_t offset_align = 0, memory_align = 0;
+    int known = ms_dio_alignment(fd, &offset_align, &memory_align);
+    cr_assert_geq(known, 0);
+    if (known == 1 && offset_align)
+        cr_assert(!(offset_align & (offset_align - 1)) && !(memory_align & (memory_align - 1)), "%u %u",
+                  offset_align, memory_align);
+    size_t align = 0;
+    int direct = ms_direct_open(fd, &align);
+    if (direct >= 0) {
+        cr_assert(align >= 4096 && !(align & (align - 1)) && align >= offset_align && align >= memory_align,
+                  "alignment %zu (statx: %u, %u)", align, offset_align, memory_align);
+        close(direct);
+    }
+    close(fd);
+    drop_file(&f);
+}
