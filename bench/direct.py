@@ -21,25 +21,14 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import evict, parse_size  # noqa: E402  (bench/common.py)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "bench", "results")
 KEYS = ("count", "min", "max", "sum")
 FIO_SWEEP = [(bs, depth) for bs in ("1M", "4M", "16M") for depth in (8, 32)]
 DIRECT_SWEEP = [(depth, size) for depth, size in ((4, "1M"), (16, "1M"), (8, "2M"), (4, "4M"))]
-
-
-def parse_size(text):
-    text = text.upper().rstrip("B").rstrip("I")
-    power = "KMGT".find(text[-1]) + 1 if text[-1] in "KMGT" else 0
-    return int(text[:-1] if power else text) * 1024 ** power
-
-
-def evict(path):
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-    finally:
-        os.close(fd)
 
 
 def resident_bytes(path):

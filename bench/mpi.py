@@ -23,6 +23,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import evict  # noqa: E402  (bench/common.py)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAPSCAN = os.path.abspath(sys.argv[1])
 MAPSCAN_MPI = os.path.abspath(sys.argv[2])
@@ -33,14 +36,6 @@ ROUNDS = int(os.environ.get("BENCH_REPEAT", "5"))
 FILE = os.path.join(DATA_DIR, f"bench-mpi-{SIZE}.i32")
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
 KEYS = ("count", "min", "max", "sum")
-
-
-def evict(path):
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-    finally:
-        os.close(fd)
 
 
 def mpirun(ranks, *extra):

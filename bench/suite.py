@@ -13,7 +13,6 @@ import csv
 import json
 import os
 import platform
-import re
 import shutil
 import statistics
 import subprocess
@@ -21,7 +20,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import python_compare  # noqa: E402  (bench/python_compare.py)
+import common  # noqa: E402  (bench/common.py)
 import direct  # noqa: E402  (bench/direct.py)
 import records  # noqa: E402  (bench/records.py)
 
@@ -36,12 +35,10 @@ PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executabl
 
 
 def parse_size(text):
-    m = re.fullmatch(r"(\d+)([KMGT]?)(i?B)?", text)
-    if not m:
-        sys.exit(f"bench: bad size {text!r}")
-    power = " KMGT".index(m.group(2) or " ")
-    base = 1000 if m.group(3) == "B" else 1024
-    return int(m.group(1)) * base ** power
+    try:
+        return common.parse_size(text)
+    except ValueError as e:
+        sys.exit(f"bench: {e}")
 
 
 SIZE = parse_size(os.environ.get("BENCH_SIZE", "4G"))
@@ -55,12 +52,7 @@ def log(msg):
     print(msg, flush=True)
 
 
-def evict(path):
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-    finally:
-        os.close(fd)
+evict = common.evict
 
 
 def meminfo(key):
@@ -325,11 +317,11 @@ def main():
     write_csv("rss_timeline.csv", [{"name": n, "state": s, "seconds": round(t, 3), "rss_mib": v / 2**20}
                                    for n, s, t, v in timeline])
     targets(scaling, cold_disk, cat_cold, record_rows)
-    plots(scaling, timeline, cold_disk, fio_ceiling)
+    plots(scaling, timeline, fio_ceiling)
     log(f"== results in {RESULTS}")
 
 
-def plots(scaling, timeline, cold_disk, fio_ceiling):
+def plots(scaling, timeline, fio_ceiling):
     """PNG plots through gnuplot, from small data files written here."""
     def dat(name, lines):
         with open(os.path.join(RESULTS, name), "w") as f:
@@ -346,7 +338,6 @@ def plots(scaling, timeline, cold_disk, fio_ceiling):
                 dat(name, [f"{t} {g:.3f}" for t, g in pts])
                 series.append((name, f"{backend}, {'cached (' + state + ')' if state != 'cold' else 'cold'}"))
     ceiling = max((r["gb_per_s"] for r in ROWS if r["group"] == "ceiling" and r["state"] == "memory"), default=0)
-    disk = cold_disk["gb_per_s"] if cold_disk and cold_disk.get("runs") else 0
     tools = [r for r in ROWS if r["group"] in ("tools", "capped") and r.get("runs")]
     dat("compare.dat", [f'"{r["name"]} [{r["state"]}]" {r["gb_per_s"]:.4f} {r["peak_rss_mib"]:.1f}' for r in tools])
     names = sorted({(n, s) for n, s, _, _ in timeline})

@@ -341,6 +341,17 @@ static const ms_kernel *begin(const mapscan_options *o, mapscan_result *result, 
     return kernel;
 }
 
+/* The input's state before anything is read; a directory is refused. */
+static mapscan_status stat_input(int fd, struct stat *st, mapscan_error *error)
+{
+    if (fstat(fd, st) != 0)
+        return ms_fail(error, errno == EBADF ? MAPSCAN_E_OPEN : MAPSCAN_E_IO, errno, "cannot stat: %s",
+                       strerror(errno));
+    if (S_ISDIR(st->st_mode))
+        return ms_fail(error, MAPSCAN_E_OPEN, EISDIR, "is a directory");
+    return MAPSCAN_OK;
+}
+
 mapscan_status mapscan_scan_fd(int fd, const mapscan_options *o, mapscan_result *result,
                                mapscan_error *error)
 {
@@ -350,11 +361,9 @@ mapscan_status mapscan_scan_fd(int fd, const mapscan_options *o, mapscan_result 
     ms_scan_request req = { .fd = fd, .options = o, .kernel = kernel };
 
     struct stat st;
-    if (fstat(fd, &st) != 0)
-        return ms_fail(error, errno == EBADF ? MAPSCAN_E_OPEN : MAPSCAN_E_IO, errno, "cannot stat: %s",
-                       strerror(errno));
-    if (S_ISDIR(st.st_mode))
-        return ms_fail(error, MAPSCAN_E_OPEN, EISDIR, "is a directory");
+    mapscan_status stat_status = stat_input(fd, &st, error);
+    if (stat_status != MAPSCAN_OK)
+        return stat_status;
     bool pseudo = S_ISREG(st.st_mode) && on_pseudo_fs(fd);
     /* An empty size is streamed too: it costs one read() and catches the
      * synthesized files of other file systems. */
@@ -395,11 +404,9 @@ mapscan_status mapscan_extent_fd(int fd, const mapscan_options *o, mapscan_resul
     if (!begin(o, result, error))
         return MAPSCAN_E_INVALID;
     struct stat st;
-    if (fstat(fd, &st) != 0)
-        return ms_fail(error, errno == EBADF ? MAPSCAN_E_OPEN : MAPSCAN_E_IO, errno, "cannot stat: %s",
-                       strerror(errno));
-    if (S_ISDIR(st.st_mode))
-        return ms_fail(error, MAPSCAN_E_OPEN, EISDIR, "is a directory");
+    mapscan_status stat_status = stat_input(fd, &st, error);
+    if (stat_status != MAPSCAN_OK)
+        return stat_status;
     if (!S_ISREG(st.st_mode) || on_pseudo_fs(fd))
         return ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0,
                        "not a regular file: its length is known only once it is read, so it cannot be split");

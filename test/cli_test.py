@@ -16,17 +16,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402  (test/harness.py)
 
 MAPSCAN = os.path.abspath(os.environ.get("MAPSCAN", "build/mapscan"))
 TYPES = {"i8": "b", "u8": "B", "i16": "h", "u16": "H", "i32": "i", "u32": "I", "i64": "q", "u64": "Q"}
 WORK = tempfile.mkdtemp(prefix="mapscan-cli-")
-TESTS = []
-
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
+SUITE = harness.Suite()
+test = SUITE.test
 
 
 def run(*args, stdin=None, input_bytes=None, preexec=None, env=None):
@@ -443,7 +441,7 @@ def results_that_cannot_be_written_are_a_failure():
     f = write_values("out.bin", "i32", [1, 2, 3])
     for script, reason in ((f'"$M" "{f}" > /dev/full', "No space left on device"),
                            (f'"$M" "{f}" >&-', "Bad file descriptor"),
-                           (f'"$M" gen -f -n 10 "$W/g1.bin" > /dev/full', "No space left on device"),
+                           ('"$M" gen -f -n 10 "$W/g1.bin" > /dev/full', "No space left on device"),
                            (f'"$M" bench -r 1 -j 1 -b read "{f}" > /dev/full', "No space left on device")):
         r = sh(script)
         lines = r.stderr.decode().strip().splitlines()
@@ -641,7 +639,7 @@ def resource_limits_give_runtime_failures_or_still_the_answer():
         r = run_unprivileged(f, "--json", shell_prefix=prefix)
         expect_stats(one_json(r), values)
     # the fewest descriptors a run can have: the three standard ones and the file's
-    for script in (f'ulimit -n 4; exec "$M" --json "{f}"', f'ulimit -n 4; exec "$M" gen -q --json -n 1M "$W/few.bin"'):
+    for script in (f'ulimit -n 4; exec "$M" --json "{f}"', 'ulimit -n 4; exec "$M" gen -q --json -n 1M "$W/few.bin"'):
         r = sh(script)
         assert r.returncode == 0, (script, r)
     expect_stats(one_json(sh(f'ulimit -n 4; exec "$M" --json "{f}"')), values)
@@ -828,26 +826,5 @@ def gen_npy_is_read_back_by_numpy():
         assert npy.endswith(raw) and (len(npy) - len(raw)) % 64 == 0, (len(npy), len(raw))
 
 
-def main():
-    only = sys.argv[1] if len(sys.argv) > 1 else ""
-    passed = failed = 0
-    try:
-        for fn in TESTS:
-            if only not in fn.__name__:
-                continue
-            try:
-                fn()
-                passed += 1
-                print(f"[PASS] {fn.__name__}")
-            except Exception:
-                failed += 1
-                print(f"[FAIL] {fn.__name__}")
-                traceback.print_exc()
-    finally:
-        shutil.rmtree(WORK, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(SUITE.main(WORK))

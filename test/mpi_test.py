@@ -8,11 +8,12 @@ Ends with a line 'N passed, N failed'."""
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
-import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402  (test/harness.py)
 
 MAPSCAN = os.path.abspath(os.environ.get("MAPSCAN", "build/mapscan"))
 MAPSCAN_MPI = os.path.abspath(os.environ.get("MAPSCAN_MPI", "build/mapscan-mpi"))
@@ -26,12 +27,8 @@ TIMEOUT = 120
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
 # Keys that say how the scan ran, not what it found.
 HOW = {"backend", "kernel", "threads", "seconds", "ranks", "io", "rank_seconds", "slowest_rank", "slowest_host"}
-TESTS = []
-
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
+SUITE = harness.Suite()
+test = SUITE.test
 
 
 def path(name):
@@ -207,26 +204,5 @@ def threads_per_rank_share_the_node_and_j_overrides():
     assert o["rank_seconds"]["min"] <= o["rank_seconds"]["median"] <= o["rank_seconds"]["max"] <= o["seconds"]
 
 
-def main():
-    only = sys.argv[1] if len(sys.argv) > 1 else ""
-    passed = failed = 0
-    try:
-        for fn in TESTS:
-            if only not in fn.__name__:
-                continue
-            try:
-                fn()
-                passed += 1
-                print(f"[PASS] {fn.__name__}", flush=True)
-            except Exception:
-                failed += 1
-                print(f"[FAIL] {fn.__name__}", flush=True)
-                traceback.print_exc()
-    finally:
-        shutil.rmtree(WORK, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(SUITE.main(WORK))

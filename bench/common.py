@@ -1,0 +1,23 @@
+"""What the benchmark scripts share."""
+
+import os
+import re
+
+
+def evict(path):
+    """Drops the file's pages from the page cache (drop_caches is not needed, nor allowed here)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+
+
+def parse_size(text):
+    """'4G' (powers of 1024; 'GB' powers of 1000, 'GiB' 1024) in bytes, or ValueError."""
+    m = re.fullmatch(r"(\d+)([KMGT]?)(i?B)?", text)
+    if not m:
+        raise ValueError(f"bad size {text!r}")
+    power = " KMGT".index(m.group(2) or " ")
+    base = 1000 if m.group(3) == "B" else 1024
+    return int(m.group(1)) * base ** power
