@@ -98,8 +98,8 @@ static void fill_failure(rank_failure *f, const job *j, const mapscan_error *err
     f->error = *error;
 }
 
-/* File i is probed by rank i mod K: a thousand files cost each rank a
- * thousandth / K of the opens. */
+/* File i is probed by rank i mod K, so that each rank opens a K-th of
+ * the files (a thousand small files are a thousand opens). */
 static void probe_files(job *j)
 {
     for (size_t i = (size_t)j->rank; i < j->nfiles; i += (size_t)j->ranks) {
