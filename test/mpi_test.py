@@ -201,7 +201,9 @@ def threads_per_rank_share_the_node_and_j_overrides():
     o = lines(mpirun(2, "--json", "-j", "3", f))[0]
     assert o["threads"] == 3, o
     o = lines(mpirun(2, "--json", "--verbose", f))[0]
-    assert o["rank_seconds"]["min"] <= o["rank_seconds"]["median"] <= o["rank_seconds"]["max"] <= o["seconds"]
+    times = o["rank_seconds"]
+    # every rank's clock starts at the same barrier; leaving it takes each rank a few microseconds
+    assert times["min"] <= times["median"] <= times["max"] <= o["seconds"] + 0.01, (times, o["seconds"])
 
 
 if __name__ == "__main__":
