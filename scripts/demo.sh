@@ -15,7 +15,7 @@ echo "$oracle"
 fields() { python3 -c 'import json,sys; o=json.loads(sys.stdin.read()); print(o["count"], o["min"], o["max"], o["sum"])'; }
 want=$(fields <<<"$oracle")
 status=0
-for backend in mmap read auto; do
+for backend in mmap read direct auto; do
     echo
     echo "== mapscan --backend $backend $file"
     "$bin" --backend "$backend" "$file"
