@@ -240,11 +240,12 @@ install: $(BIN) $(LIB) $(SHLIB) $(MPI_BIN)
 	    -e 's|@VERSION@|$(VERSION)|' \
 	    mapscan.pc.in > $(DESTDIR)$(libdir)/pkgconfig/mapscan.pc
 	install -m 644 man/mapscan.1 $(DESTDIR)$(mandir)/man1/mapscan.1
+	install -m 644 man/mapscan-mpi.1 $(DESTDIR)$(mandir)/man1/mapscan-mpi.1
 	if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null; then ldconfig; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(bindir)/mapscan $(DESTDIR)$(bindir)/mapscan-mpi $(DESTDIR)$(libdir)/libmapscan.a $(DESTDIR)$(includedir)/mapscan.h \
-	      $(DESTDIR)$(libdir)/pkgconfig/mapscan.pc $(DESTDIR)$(mandir)/man1/mapscan.1 \
+	      $(DESTDIR)$(libdir)/pkgconfig/mapscan.pc $(DESTDIR)$(mandir)/man1/mapscan.1 $(DESTDIR)$(mandir)/man1/mapscan-mpi.1 \
 	      $(DESTDIR)$(libdir)/$(notdir $(SHLIB)) $(DESTDIR)$(libdir)/$(SONAME) $(DESTDIR)$(libdir)/libmapscan.so
 	rm -rf $(DESTDIR)$(pythondir)/mapscan
 
