@@ -166,7 +166,8 @@ def _path_bytes(path) -> bytes:
     return os.fsencode(path)
 
 
-def _scan_options(dtype, offset, length, threads, backend, allow_trailing, field, record, field_offset, format):
+def _scan_options(dtype, offset, length, threads, backend, allow_trailing, field, record, field_offset, format,
+                  io_depth=None, io_size=None):
     o = _lib.Options()
     _lib.lib.mapscan_options_init(ctypes.byref(o))
     if dtype is not None:
@@ -182,9 +183,13 @@ def _scan_options(dtype, offset, length, threads, backend, allow_trailing, field
     if format not in _lib.FORMATS:
         raise InputError(f"format {format!r}: auto, raw or npy")
     for name, value in (("offset", offset), ("length", length), ("threads", threads), ("record", record),
-                        ("field_offset", field_offset)):
+                        ("field_offset", field_offset), ("io_depth", io_depth), ("io_size", io_size)):
         if value is not None and (not isinstance(value, int) or value < 0):
             raise InputError(f"{name} {value!r}: a whole number of at least 0")
+    if io_depth is not None and not 1 <= io_depth <= 64:
+        raise InputError(f"io_depth {io_depth}: 1 to 64 reads in flight per thread")
+    if io_size is not None and not 4096 <= io_size <= 64 << 20:
+        raise InputError(f"io_size {io_size}: 4096 to 64 MiB per read")
     if threads == 0:
         raise InputError("threads 0: at least 1 (or None: one per core)")
     o.backend = _lib.BACKENDS[backend]
@@ -197,13 +202,15 @@ def _scan_options(dtype, offset, length, threads, backend, allow_trailing, field
     o.field = field.encode() if field is not None else None
     o.record_size = record or 0
     o.field_offset = field_offset
+    o.io_depth = io_depth or 0
+    o.io_size = io_size or 0
     return o
 
 
 def scan(path: PathLike, dtype=None, offset: int = 0, length: Optional[int] = None, threads: Optional[int] = None,
          backend: str = "auto", allow_trailing: bool = False, field: Optional[str] = None,
          record: Optional[int] = None, field_offset: int = 0, progress: Optional[Progress] = None,
-         format: str = "auto") -> Result:
+         format: str = "auto", io_depth: Optional[int] = None, io_size: Optional[int] = None) -> Result:
     """Scans the file at path ('-' is standard input) and returns its exact statistics.
 
     dtype: numpy's meaning ('<i4', '>u2', 'int64', 'i8' is int64, numpy.int16, numpy.dtype('>u8')); default
@@ -217,8 +224,11 @@ def scan(path: PathLike, dtype=None, offset: int = 0, length: Optional[int] = No
     record, field_offset: a raw file of record-byte records; the dtype element at field_offset of each is scanned.
     progress: called as progress(done_bytes, total_bytes) on this thread about ten times a second.
     format: 'auto' (a .npy file when it starts with numpy's magic string), 'raw' or 'npy'.
+    io_depth, io_size: the direct backend's reads in flight per thread (1-64, default 8) and bytes per read
+        (4096 to 64 MiB, default 1 MiB); Result.backend says 'direct-pread' where io_uring is not available.
     """
-    o = _scan_options(dtype, offset, length, threads, backend, allow_trailing, field, record, field_offset, format)
+    o = _scan_options(dtype, offset, length, threads, backend, allow_trailing, field, record, field_offset, format,
+                      io_depth, io_size)
     r, e = _lib.Result(), _lib.Error()
     name = _path_bytes(path)
     status = _run(lambda: _lib.lib.mapscan_scan_path(name, ctypes.byref(o), ctypes.byref(r), ctypes.byref(e)), o,

@@ -56,6 +56,19 @@ def test_every_dtype_and_byte_order_is_exact(tmp, code):
     assert got(mapscan.scan_buffer(a)) == exact(a)
 
 
+def test_direct_backend_with_its_depth_and_read_size(tmp):
+    a = random_array("<i8", 400009, 5)
+    f = tmp / "d.bin"
+    a.tofile(f)
+    for depth, size in ((None, None), (1, 4096), (64, 1 << 20)):
+        r = mapscan.scan(f, dtype="<i8", backend="direct", threads=3, io_depth=depth, io_size=size)
+        assert got(r) == exact(a), (depth, size)
+        assert r.backend in ("direct", "direct-pread", "read")    # read where O_DIRECT is refused
+    for kwargs in ({"io_depth": 0}, {"io_depth": 65}, {"io_size": 100}, {"io_size": -1}):
+        with pytest.raises(mapscan.InputError):
+            mapscan.scan(f, backend="direct", **kwargs)
+
+
 def test_numpy_spellings(tmp):
     a = np.arange(-500, 500, dtype="<i8")
     a.tofile(tmp / "i8.bin")
