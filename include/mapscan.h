@@ -209,6 +209,13 @@ MAPSCAN_API const char *mapscan_version(void);
  * it lays them out as this library does. */
 MAPSCAN_API size_t mapscan_struct_size(const char *name);
 
+/* The length of the valid UTF-8 sequence that starts at s (1 to 4 bytes;
+ * 1 for the terminating NUL), or 0 when s does not start one (overlong
+ * forms, surrogates and values past U+10FFFF are not valid); *code_point
+ * gets its value. Messages escape what is not valid UTF-8 by it; front
+ * ends that escape names can use the same rule. */
+MAPSCAN_API size_t mapscan_utf8_sequence(const char *s, uint32_t *code_point);
+
 /* ---- types ---- */
 
 MAPSCAN_API size_t mapscan_type_size(mapscan_type type);
@@ -304,13 +311,19 @@ MAPSCAN_API mapscan_status mapscan_generate(const char *path, const mapscan_gen_
 #define MAPSCAN_NPY_MAX_HEADER 10000    /* numpy's default max_header_size, in bytes of header text */
 
 /* One scalar or sub-array field of a structured dtype; nested fields are
- * flattened into dotted names ("outer.inner"), padding is left out. */
+ * flattened into dotted names, padding is left out. The name is spelled as
+ * --field takes it: the names of the path joined by dots, each with a
+ * backslash before a dot or a backslash in it and control bytes written
+ * \t \n \r \xHH ("outer.inner", "a\.b" for a field named "a.b"), UTF-8
+ * whatever the header's version. */
 typedef struct mapscan_npy_field {
     char *name;
-    uint64_t offset;            /* bytes from the start of the record */
+    uint64_t offset;            /* bytes from the start of the record (of its first element) */
     uint64_t size;              /* bytes (all of a sub-array) */
-    char descr[24];             /* numpy's type string, "<i4" */
-    bool is_integer;            /* a scalar i1..u8 field: one mapscan can scan */
+    uint64_t count;             /* elements per record: 1 for a scalar; a sub-array's, times those of the
+                                 * sub-arrays of structs it lies in */
+    char descr[24];             /* numpy's type string, "<i4" (cut to fit) */
+    bool is_integer;            /* an i1..u8 field with one element per record: one mapscan can scan */
     mapscan_type type;          /* when is_integer */
     mapscan_endian endian;
 } mapscan_npy_field;
@@ -345,7 +358,9 @@ MAPSCAN_API mapscan_status mapscan_npy_header_size(const void *buf, size_t len, 
 MAPSCAN_API mapscan_status mapscan_npy_parse(const void *buf, size_t len, mapscan_npy_header *header,
                                              mapscan_error *error);
 MAPSCAN_API void mapscan_npy_free(mapscan_npy_header *header);
-/* The field of that dotted name, or NULL. */
+/* The field that name names (its spelling; or, with no backslash in name,
+ * its plain dotted path), or NULL when none does or when it could name two
+ * fields ("a.b": 'b' inside 'a' and a field named 'a.b'). */
 MAPSCAN_API const mapscan_npy_field *mapscan_npy_find_field(const mapscan_npy_header *header, const char *name);
 
 #ifdef __cplusplus

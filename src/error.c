@@ -7,15 +7,16 @@ mapscan_status ms_fail(mapscan_error *error, mapscan_status status, int sys_errn
                        const char *fmt, ...)
 {
     if (error) {
+        char raw[sizeof error->message];
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(error->message, sizeof error->message, fmt, ap);
+        int n = vsnprintf(raw, sizeof raw, fmt, ap);
         va_end(ap);
-        /* Messages quote the caller's text (a pattern, a kernel name): the
-         * promise of one line holds whatever that text holds. */
-        for (char *c = error->message; *c; c++)
-            if ((unsigned char)*c < 0x20 || *c == 0x7f)
-                *c = '?';
+        /* Messages quote the caller's text (a pattern, a kernel name, a
+         * field's name): escaped, the promise of one line of valid UTF-8
+         * holds whatever that text holds. */
+        size_t len = n < 0 ? 0 : (size_t)n < sizeof raw ? (size_t)n : sizeof raw - 1;
+        ms_text_escape(error->message, sizeof error->message, raw, len, NULL);
         error->status = status;
         error->sys_errno = sys_errno;
     }

@@ -245,13 +245,31 @@ static void gen_poll(void *arg)
         o->progress(atomic_load(&j->done_bytes), o->count * j->size, o->progress_arg);
 }
 
-/* Room on the target's file system, or UINT64_MAX when it cannot be told. */
+/* Room on the target's file system for the most privileged writer (blocks
+ * reserved for root included), or UINT64_MAX when it cannot be told: no
+ * writer can use more. What this writer may use is found by reserving the
+ * file's space (reserve_space). */
 static uint64_t free_bytes(const char *dir)
 {
     struct statvfs fs;
     if (statvfs(dir, &fs) != 0 || fs.f_blocks == 0)     /* procfs and the like report no size at all */
         return UINT64_MAX;
-    return (uint64_t)fs.f_bavail * fs.f_frsize;
+    return (uint64_t)fs.f_bfree * fs.f_frsize;
+}
+
+/* Reserves the whole file up front, so that a file system without room
+ * for this writer (reserved blocks, a quota) says so before any write;
+ * file systems that cannot reserve are left to report it on write. */
+static mapscan_status reserve_space(int fd, uint64_t total, uint64_t room, mapscan_error *error)
+{
+    if (total == 0 || total > (uint64_t)INT64_MAX || fallocate(fd, 0, 0, (off_t)total) == 0)
+        return MAPSCAN_OK;
+    int err = errno;
+    if (err == ENOSPC || err == EDQUOT)
+        return ms_fail(error, MAPSCAN_E_NOSPACE, err, "needs %llu bytes but the file system refuses them: %s "
+                       "(%llu bytes free, reserved blocks included)", (unsigned long long)total, strerror(err),
+                       (unsigned long long)room);
+    return MAPSCAN_OK;      /* EOPNOTSUPP and the like: the writes will tell */
 }
 
 static char *dir_of(const char *path)
@@ -419,6 +437,13 @@ mapscan_status mapscan_generate(const char *path, const mapscan_gen_options *o, 
     mode_t mask = umask(0);
     umask(mask);
     fchmod(fd, 0666 & ~mask);
+    mapscan_status reserved = reserve_space(fd, bytes + header_size, room, error);
+    if (reserved != MAPSCAN_OK) {
+        close(fd);
+        remove_temporary(tmp, error);
+        free(tmp);
+        return reserved;
+    }
 
     unsigned threads = o->threads ? o->threads : mapscan_default_threads(), ran = 0;
     if (threads > ms_thread_cap())

@@ -148,6 +148,15 @@ mapscan_status ms_fail(mapscan_error *error, mapscan_status status, int sys_errn
  * running for the machine's state (no descriptors, no memory, EIO). */
 mapscan_status ms_open_status(int err);
 
+/* ---- text.c ---- */
+
+/* in_len bytes of in (in[in_len] readable and NUL; NULs inside are bytes
+ * like others) into out as one line of valid UTF-8: \t \n \r, \xHH for
+ * each byte of another control, DEL, C1 control or invalid UTF-8, and a
+ * backslash before each ASCII character in also (may be NULL); cut between
+ * characters to fit room (with its NUL). Returns the bytes written. */
+size_t ms_text_escape(char *out, size_t room, const char *in, size_t in_len, const char *also);
+
 /* ---- npy.c ---- */
 
 #define MS_NPY_HEADER_ROOM 256

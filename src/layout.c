@@ -1,9 +1,10 @@
 /* What a scan reads, from the options and, for a .npy file, its header:
  * the element type and byte order, the unit (an element, or a record with
  * the element at some offset in it), and where the data starts and ends. */
-#include "internal.h"
+#include "npy_parse.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* "a, b.c, d" into buf, or "none". */
@@ -28,6 +29,19 @@ static mapscan_status record_too_large(mapscan_error *error, uint64_t size)
                    (unsigned long long)size, (unsigned long long)(MAX_RECORD_BYTES >> 20));
 }
 
+/* "a.b" when there are a field named "a.b" and a field "b" inside "a". */
+static mapscan_status ambiguous_field(mapscan_error *error, const char *name, const mapscan_npy_field *one,
+                                      const mapscan_npy_field *other)
+{
+    char *a = ms_npy_exact_spelling(one->name), *b = ms_npy_exact_spelling(other->name);
+    mapscan_status s = ms_fail(error, MAPSCAN_E_INVALID, 0, "field name '%s' is ambiguous: name one of them "
+                               "exactly, '%s' or '%s' (a backslash makes a name exact; '\\.' is a dot inside a "
+                               "name)", name, a ? a : one->name, b ? b : other->name);
+    free(a);
+    free(b);
+    return s;
+}
+
 static mapscan_status resolve_npy(const mapscan_options *o, const mapscan_npy_header *h, ms_layout *l,
                                   mapscan_error *error)
 {
@@ -45,12 +59,20 @@ static mapscan_status resolve_npy(const mapscan_options *o, const mapscan_npy_he
         if (!o->field)
             return ms_fail(error, MAPSCAN_E_INVALID, 0, "a structured dtype: choose a field (integer fields: %s)",
                            names);
-        const mapscan_npy_field *f = mapscan_npy_find_field(h, o->field);
+        const mapscan_npy_field *f, *second;
+        size_t others;
+        ms_npy_lookup(h, o->field, &f, &second, &others);
         if (!f)
             return ms_fail(error, MAPSCAN_E_INVALID, 0, "no field '%s' (integer fields: %s)", o->field, names);
+        if (others)
+            return ambiguous_field(error, o->field, f, second);
+        if (!f->is_integer && f->count != 1)
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "field '%s' holds %llu '%s' per record (a sub-array): "
+                           "mapscan scans one element per record (integer fields: %s)", f->name,
+                           (unsigned long long)f->count, f->descr, names);
         if (!f->is_integer)
             return ms_fail(error, MAPSCAN_E_INVALID, 0, "field '%s' is '%s', not an integer (integer fields: %s)",
-                           o->field, f->descr, names);
+                           f->name, f->descr, names);
         if (h->itemsize > MAX_RECORD_BYTES)
             return record_too_large(error, h->itemsize);
         l->type = f->type;

@@ -4,15 +4,20 @@
  * Python dict literal with exactly the keys 'descr', 'fortran_order' and
  * 'shape', padded with spaces and a newline. The data follows the header.
  *
- * The dict is read by a small recursive-descent parser of just the literals
- * numpy writes (strings, integers, True/False, tuples, lists, one dict),
- * keys in any order, never assuming padding or alignment. A structured
- * descr is a list of (name, descr[, shape]) tuples, name possibly a
- * (title, name) pair, descr possibly a nested list; fields are packed in
- * order, as numpy's descr_to_dtype packs them, and padding comes as fields
- * named ''. Nested fields are flattened into dotted names.
+ * numpy reads the dict with ast.literal_eval, checks that its keys are
+ * exactly those three, that shape is a tuple of integers and fortran_order
+ * a bool, and builds the dtype with numpy.lib.format.descr_to_dtype. This
+ * file follows that path with a small recursive-descent parser of the
+ * literals numpy writes (npy_literal.c), keys in any order, never assuming
+ * padding or alignment. A structured descr is a list of (name, descr[,
+ * shape]) tuples, name possibly a (title, name) pair, descr possibly a
+ * nested list; fields are packed in order, as descr_to_dtype packs them;
+ * a field named '' of a void type is padding. Nested fields are flattened
+ * into dotted names spelled as npy_name.c says. What numpy refuses is
+ * refused with numpy's reason: a name or title used twice in one struct,
+ * a type numpy does not know, a shape that is not a tuple of whole numbers.
  */
-#include "internal.h"
+#include "npy_parse.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -53,340 +58,404 @@ mapscan_status mapscan_npy_header_size(const void *buf, size_t len, uint64_t *si
     return MAPSCAN_OK;
 }
 
-/* ---- the literal parser ---- */
+/* ---- the dict ---- */
 
-typedef struct parser {
-    const char *start, *p, *end;
+typedef struct header_parser {
+    ms_npy_text t;
     mapscan_npy_header *h;
-    mapscan_error *error;
-    bool failed;
     size_t fields_room;
-} parser;
+} header_parser;
 
-static bool fail(parser *ps, const char *what)
+/* The names and titles of one struct's fields: numpy refuses one used
+ * twice. Each is kept with a tag byte, 's' for a string, 'i' for an
+ * integer title. */
+typedef struct used_names {
+    char **items;
+    size_t *lens;
+    size_t n, room;
+} used_names;
+
+static void used_names_free(used_names *u)
 {
-    if (!ps->failed)
-        ms_fail(ps->error, MAPSCAN_E_FORMAT, 0, ".npy header: %s at byte %zu of the dict", what,
-                (size_t)(ps->p - ps->start));
-    ps->failed = true;
-    return false;
+    for (size_t i = 0; i < u->n; i++)
+        free(u->items[i]);
+    free(u->items);
+    free(u->lens);
 }
 
-static void skip_space(parser *ps)
+/* Adds tag + name; false (with a failure) when it is there already. */
+static bool use_name(header_parser *hp, used_names *u, char tag, const char *name, size_t len, const char *what)
 {
-    while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
-        ps->p++;
-}
-
-static bool take(parser *ps, char c)
-{
-    skip_space(ps);
-    if (ps->p < ps->end && *ps->p == c) {
-        ps->p++;
-        return true;
+    for (size_t i = 0; i < u->n; i++)
+        if (u->lens[i] == len + 1 && u->items[i][0] == tag && memcmp(u->items[i] + 1, name, len) == 0)
+            return ms_npy_fail(&hp->t, what);
+    if (u->n == u->room) {
+        size_t room = u->room ? 2 * u->room : 8;
+        char **items = realloc(u->items, room * sizeof *items);
+        if (items)
+            u->items = items;
+        size_t *lens = realloc(u->lens, room * sizeof *lens);
+        if (lens)
+            u->lens = lens;
+        if (!items || !lens)
+            return ms_npy_fail(&hp->t, "out of memory");
+        u->room = room;
     }
-    return false;
-}
-
-static bool peek(parser *ps, char c)
-{
-    skip_space(ps);
-    return ps->p < ps->end && *ps->p == c;
-}
-
-/* A quoted string into buf (cut at room - 1 bytes); escapes take the next
- * character as it is. */
-static bool parse_string(parser *ps, char *buf, size_t room)
-{
-    skip_space(ps);
-    if (ps->p >= ps->end || (*ps->p != '\'' && *ps->p != '"'))
-        return fail(ps, "a string expected");
-    char quote = *ps->p++;
-    size_t n = 0;
-    while (ps->p < ps->end && *ps->p != quote) {
-        if (*ps->p == '\\' && ps->p + 1 < ps->end)
-            ps->p++;
-        if (n + 1 < room)
-            buf[n++] = *ps->p;
-        ps->p++;
-    }
-    if (ps->p >= ps->end)
-        return fail(ps, "an unterminated string");
-    ps->p++;
-    buf[n] = '\0';
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return ms_npy_fail(&hp->t, "out of memory");
+    copy[0] = tag;
+    memcpy(copy + 1, name, len);
+    u->items[u->n] = copy;
+    u->lens[u->n++] = len + 1;
     return true;
 }
 
-static bool parse_uint(parser *ps, uint64_t *v)
+/* (d0, d1, ...) with an optional trailing comma; () is a 0-d shape. A
+ * header's shape must be a tuple, so (3) (the number 3) is refused there;
+ * a field's shape may be a number, as numpy.dtype((t, 3)) takes it. */
+static bool parse_shape(header_parser *hp, bool tuple_only, unsigned *ndim, uint64_t *dims, uint64_t *product)
 {
-    skip_space(ps);
-    if (ps->p < ps->end && *ps->p == '-')
-        return fail(ps, "a negative dimension");
-    if (ps->p >= ps->end || !isdigit((unsigned char)*ps->p))
-        return fail(ps, "a whole number expected");
-    uint64_t x = 0;
-    for (; ps->p < ps->end && isdigit((unsigned char)*ps->p); ps->p++) {
-        unsigned d = (unsigned)(*ps->p - '0');
-        if (x > (UINT64_MAX - d) / 10)
-            return fail(ps, "a number too large");
-        x = x * 10 + d;
-    }
-    if (ps->p < ps->end && (*ps->p == 'L' || *ps->p == 'l'))   /* Python 2's long */
-        ps->p++;
-    *v = x;
-    return true;
-}
-
-/* (d0, d1, ...) with an optional trailing comma; () is a 0-d shape. */
-static bool parse_shape(parser *ps, unsigned *ndim, uint64_t *dims, uint64_t *product)
-{
-    if (!take(ps, '('))
-        return fail(ps, "a shape tuple expected");
+    ms_npy_text *t = &hp->t;
     *ndim = 0;
     *product = 1;
-    while (!take(ps, ')')) {
+    if (!ms_npy_take(t, '(')) {
+        if (tuple_only)
+            return ms_npy_fail(t, "a shape tuple expected");
+        if (!ms_npy_uint(t, &dims[0]))
+            return false;
+        *product = dims[0];
+        *ndim = dims[0] == 1 ? 0 : 1;   /* numpy reads (t, 1) as t itself */
+        return true;
+    }
+    bool comma = false;
+    while (!ms_npy_take(t, ')')) {
         if (*ndim == MAPSCAN_NPY_MAX_DIMS)
-            return fail(ps, "more dimensions than numpy allows");
+            return ms_npy_fail(t, "more dimensions than numpy allows");
         uint64_t d = 0;
-        if (!parse_uint(ps, &d))
+        if (!ms_npy_uint(t, &d))
             return false;
         dims[(*ndim)++] = d;
         if (d && *product > UINT64_MAX / d)
-            return fail(ps, "a shape whose product does not fit 64 bits");
+            return ms_npy_fail(t, "a shape whose product does not fit 64 bits");
         *product *= d;
-        if (!take(ps, ',') && !peek(ps, ')'))
-            return fail(ps, "',' or ')' expected in a shape");
+        comma = ms_npy_take(t, ',');
+        if (!comma && !ms_npy_peek(t, ')'))
+            return ms_npy_fail(t, "',' or ')' expected in a shape");
     }
+    if (*ndim == 1 && !comma && tuple_only)
+        return ms_npy_fail(t, "a shape that is a number, not a tuple (numpy writes (N,))");
     return true;
 }
 
-/* A type string: byte order, kind, size ("<i4", "|V7", "<U5", "<M8[ns]"). */
-typedef struct dtype_info {
-    uint64_t size;
-    bool is_integer;
-    mapscan_type type;
-    mapscan_endian endian;
-} dtype_info;
-
-static bool parse_dtype_string(parser *ps, const char *s, dtype_info *info)
+static bool add_field(header_parser *hp, char *spelled, uint64_t offset, uint64_t size, uint64_t count,
+                      const char *descr, const ms_npy_dtype *d)
 {
-    memset(info, 0, sizeof *info);
-    const char *k = s;
-    mapscan_endian endian = MAPSCAN_NATIVE;
-    if (*k == '<' || *k == '>' || *k == '|' || *k == '=')
-        endian = *k == '<' ? MAPSCAN_LITTLE : *k == '>' ? MAPSCAN_BIG : MAPSCAN_NATIVE, k++;
-    char kind = *k ? *k++ : '\0';
-    if (!strchr("biufcmMOSaUV", kind) || kind == '\0') {
-        char what[80];
-        snprintf(what, sizeof what, "unknown type '%.40s'", s);
-        return fail(ps, what);
-    }
-    if (kind == 'O')
-        return fail(ps, "an object dtype (pickled, not raw data)");
-    uint64_t n = 0;
-    bool digits = false;
-    for (; isdigit((unsigned char)*k); k++) {
-        if (n > 1000000000)
-            return fail(ps, "an item size too large");
-        n = n * 10 + (uint64_t)(*k - '0');
-        digits = true;
-    }
-    if ((kind == 'm' || kind == 'M') && *k == '[')
-        k = strchr(k, ']') ? strchr(k, ']') + 1 : k;
-    if (*k != '\0' || (!digits && kind != 'b') || (digits && n == 0 && kind != 'S' && kind != 'a' && kind != 'U' &&
-                                                   kind != 'V')) {
-        char what[80];
-        snprintf(what, sizeof what, "malformed type '%.40s'", s);
-        return fail(ps, what);
-    }
-    info->size = kind == 'U' ? 4 * n : digits ? n : 1;
-    info->endian = endian;
-    static const mapscan_type by_size[2][9] = {
-        { [1] = MAPSCAN_I8, [2] = MAPSCAN_I16, [4] = MAPSCAN_I32, [8] = MAPSCAN_I64 },
-        { [1] = MAPSCAN_U8, [2] = MAPSCAN_U16, [4] = MAPSCAN_U32, [8] = MAPSCAN_U64 },
-    };
-    if ((kind == 'i' || kind == 'u') && (n == 1 || n == 2 || n == 4 || n == 8)) {
-        info->is_integer = true;
-        info->type = by_size[kind == 'u'][n];
-    }
-    return true;
-}
-
-static bool add_field(parser *ps, const char *name, uint64_t offset, uint64_t size, const char descr[static 24],
-                      const dtype_info *info, bool scalar)
-{
-    mapscan_npy_header *h = ps->h;
-    if (h->nfields == ps->fields_room) {
-        size_t room = ps->fields_room ? 2 * ps->fields_room : 8;
+    mapscan_npy_header *h = hp->h;
+    if (h->nfields == hp->fields_room) {
+        size_t room = hp->fields_room ? 2 * hp->fields_room : 8;
         mapscan_npy_field *grown = realloc(h->fields, room * sizeof *grown);
         if (!grown)
-            return fail(ps, "out of memory");
+            return ms_npy_fail(&hp->t, "out of memory");
         h->fields = grown;
-        ps->fields_room = room;
+        hp->fields_room = room;
     }
-    mapscan_npy_field *f = &h->fields[h->nfields];
+    mapscan_npy_field *f = &h->fields[h->nfields++];
     memset(f, 0, sizeof *f);
-    f->name = strdup(name);
-    if (!f->name)
-        return fail(ps, "out of memory");
-    h->nfields++;
+    f->name = spelled;
     f->offset = offset;
-    f->size = size;     /* all of a sub-array */
-    strcpy(f->descr, descr);
-    f->is_integer = info->is_integer && scalar;
-    f->type = info->type;
-    f->endian = info->endian;
+    f->size = size;             /* all of a sub-array */
+    f->count = count;
+    snprintf(f->descr, sizeof f->descr, "%s", descr);
+    f->is_integer = d->is_integer && count == 1;
+    f->type = d->type;
+    f->endian = d->endian;
     return true;
 }
 
-static bool parse_descr_list(parser *ps, const char *prefix, uint64_t base, uint64_t *size, int depth);
-
-/* One field: (name, descr[, shape]); name may be (title, name). */
-static bool parse_field(parser *ps, const char *prefix, uint64_t base, uint64_t *offset, int depth)
+/* The dotted name: the parent's spelling and a dot, then this name's. */
+static char *full_name(header_parser *hp, const char *prefix, const char *name, size_t len)
 {
-    char name[256], descr[sizeof ps->h->descr];
-    if (!take(ps, '('))
-        return fail(ps, "a field tuple expected");
-    if (take(ps, '(')) {
-        char title[256];
-        if (!parse_string(ps, title, sizeof title) || !take(ps, ',') || !parse_string(ps, name, sizeof name) ||
-            !take(ps, ')'))
-            return fail(ps, "a (title, name) pair expected");
-    } else if (!parse_string(ps, name, sizeof name)) {
-        return false;
-    }
-    if (!take(ps, ','))
-        return fail(ps, "',' expected after a field name");
-    char full[1024];      /* the dotted name, and room for one more dot */
-    size_t prefix_len = strlen(prefix), name_len = strlen(name);
-    if (prefix_len + name_len + 2 > sizeof full)
-        return fail(ps, "a nested field name too long");
-    memcpy(full, prefix, prefix_len);
-    memcpy(full + prefix_len, name, name_len + 1);
-    uint64_t size = 0;
-    bool nested = peek(ps, '[');
-    dtype_info info;
-    if (nested) {
-        strcat(full, ".");
-        if (!parse_descr_list(ps, full, base + *offset, &size, depth + 1))
+    char *spelled = ms_npy_spell(name, len);
+    char *full = spelled ? malloc(strlen(prefix) + strlen(spelled) + 1) : NULL;
+    if (full)
+        strcat(strcpy(full, prefix), spelled);
+    free(spelled);
+    if (!full)
+        ms_npy_fail(&hp->t, "out of memory");
+    return full;
+}
+
+/* A field's title: a string, or a number, tagged 's' or 'i' (numpy tells
+ * the title 1 from the title '1'). */
+typedef struct field_title {
+    char *text;
+    size_t len;
+    char tag;
+    char number[24];
+} field_title;
+
+/* A field's name: 'name', or ('title', 'name'). */
+static bool parse_field_name(header_parser *hp, field_title *title, char **name, size_t *len)
+{
+    ms_npy_text *t = &hp->t;
+    memset(title, 0, sizeof *title);
+    if (!ms_npy_take(t, '('))
+        return ms_npy_string(t, name, len);
+    title->tag = 's';
+    if (ms_npy_at_string(t)) {
+        if (!ms_npy_string(t, &title->text, &title->len))
             return false;
     } else {
-        if (!parse_string(ps, descr, sizeof descr) || !parse_dtype_string(ps, descr, &info))
-            return false;
-        size = info.size;
+        uint64_t v;
+        if (!ms_npy_uint(t, &v))
+            return ms_npy_fail(t, "a title that is not a string or a number");
+        title->len = (size_t)snprintf(title->number, sizeof title->number, "%llu", (unsigned long long)v);
+        title->tag = 'i';
     }
-    bool scalar = true;
-    if (take(ps, ',') && !peek(ps, ')')) {
-        unsigned ndim;
-        uint64_t dims[MAPSCAN_NPY_MAX_DIMS], product;
-        if (!parse_shape(ps, &ndim, dims, &product))
-            return false;
-        scalar = ndim == 0;
-        if (product && size > UINT64_MAX / product)
-            return fail(ps, "a sub-array too large");
-        size *= product;
-        take(ps, ',');
-    }
-    if (!take(ps, ')'))
-        return fail(ps, "')' expected after a field");
-    if (!nested && name[0] != '\0' && !add_field(ps, full, base + *offset, size, descr, &info, scalar))
+    if (!ms_npy_take(t, ',') || !ms_npy_string(t, name, len) || !ms_npy_take(t, ')'))
+        return ms_npy_fail(t, "a (title, name) pair expected");
+    return true;
+}
+
+/* numpy enters a field's name, then its title, among those of its struct. */
+static bool use_field_names(header_parser *hp, used_names *used, const char *name, size_t len,
+                            const field_title *title)
+{
+    if (!use_name(hp, used, 's', name, len, "name already used as a name or title"))
         return false;
-    if (*offset > UINT64_MAX - size)
-        return fail(ps, "a record too large");
-    *offset += size;
-    return true;
+    return !title->tag || use_name(hp, used, title->tag, title->text ? title->text : title->number, title->len,
+                                   "title already used as a name or title");
 }
 
-static bool parse_descr_list(parser *ps, const char *prefix, uint64_t base, uint64_t *size, int depth)
-{
-    if (depth > 32)
-        return fail(ps, "fields nested too deeply");
-    if (!take(ps, '['))
-        return fail(ps, "a list of fields expected");
-    uint64_t offset = 0;
-    while (!take(ps, ']')) {
-        if (!parse_field(ps, prefix, base, &offset, depth))
-            return false;
-        if (!take(ps, ',') && !peek(ps, ']'))
-            return fail(ps, "',' or ']' expected in the list of fields");
-    }
-    *size = offset;
-    return true;
-}
+static bool parse_descr_list(header_parser *hp, const char *prefix, uint64_t base, uint64_t *size, int depth);
 
-static bool parse_descr(parser *ps)
+/* One field: (name, descr[, shape]); a list in place of the tuple too. */
+static bool parse_field(header_parser *hp, used_names *used, const char *prefix, uint64_t base, uint64_t *offset,
+                        int depth)
 {
-    mapscan_npy_header *h = ps->h;
-    if (peek(ps, '[')) {
-        h->structured = true;
-        return parse_descr_list(ps, "", 0, &h->itemsize, 0);
+    ms_npy_text *t = &hp->t;
+    char close = ms_npy_take(t, '(') ? ')' : ms_npy_take(t, '[') ? ']' : '\0';
+    if (!close)
+        return ms_npy_fail(t, "a field tuple expected");
+    char *name = NULL, *full = NULL, *descr = NULL;
+    size_t name_len = 0, descr_len = 0;
+    field_title title;
+    bool ok = false;
+    if (!parse_field_name(hp, &title, &name, &name_len))
+        goto out;
+    if (!ms_npy_take(t, ',')) {
+        ms_npy_fail(t, "',' expected after a field name");
+        goto out;
     }
-    dtype_info info;
-    if (!parse_string(ps, h->descr, sizeof h->descr) || !parse_dtype_string(ps, h->descr, &info))
-        return false;
-    h->itemsize = info.size;
-    h->is_integer = info.is_integer;
-    h->type = info.type;
-    h->endian = info.endian;
-    return true;
-}
-
-static bool parse_bool(parser *ps, bool *v)
-{
-    skip_space(ps);
-    size_t left = (size_t)(ps->end - ps->p);
-    if (left >= 4 && memcmp(ps->p, "True", 4) == 0) {
-        *v = true;
-        ps->p += 4;
-        return true;
-    }
-    if (left >= 5 && memcmp(ps->p, "False", 5) == 0) {
-        *v = false;
-        ps->p += 5;
-        return true;
-    }
-    return fail(ps, "True or False expected");
-}
-
-static bool parse_dict(parser *ps)
-{
-    mapscan_npy_header *h = ps->h;
-    bool seen_descr = false, seen_order = false, seen_shape = false;
-    if (!take(ps, '{'))
-        return fail(ps, "'{' expected");
-    while (!take(ps, '}')) {
-        char key[32];
-        if (!parse_string(ps, key, sizeof key) || !take(ps, ':'))
-            return fail(ps, "a 'key': value pair expected");
-        bool *seen;
-        bool ok;
-        if (strcmp(key, "descr") == 0) {
-            seen = &seen_descr;
-            ok = parse_descr(ps);
-        } else if (strcmp(key, "fortran_order") == 0) {
-            seen = &seen_order;
-            ok = parse_bool(ps, &h->fortran_order);
-        } else if (strcmp(key, "shape") == 0) {
-            seen = &seen_shape;
-            ok = parse_shape(ps, &h->ndim, h->shape, &h->count);
-        } else {
-            return fail(ps, "a key other than descr, fortran_order and shape");
+    full = full_name(hp, prefix, name, name_len);
+    if (!full)
+        goto out;
+    uint64_t size = 0;
+    size_t first_nested = hp->h->nfields;
+    bool nested = ms_npy_peek(t, '[');
+    ms_npy_dtype d;
+    memset(&d, 0, sizeof d);
+    if (nested) {
+        char *nested_prefix = malloc(strlen(full) + 2);
+        if (!nested_prefix) {
+            ms_npy_fail(t, "out of memory");
+            goto out;
         }
+        strcat(strcpy(nested_prefix, full), ".");
+        bool nested_ok = parse_descr_list(hp, nested_prefix, base + *offset, &size, depth + 1);
+        free(nested_prefix);
+        if (!nested_ok)
+            goto out;
+    } else {
+        const char *why;
+        if (!ms_npy_string(t, &descr, &descr_len))
+            goto out;
+        if (!ms_npy_dtype_parse(descr, &d, &why)) {
+            char what[120];
+            snprintf(what, sizeof what, "'%.40s' is %s", descr, why);
+            ms_npy_fail(t, what);
+            goto out;
+        }
+        size = d.size;
+    }
+    uint64_t count = 1;
+    if (ms_npy_take(t, ',') && !ms_npy_peek(t, close)) {
+        unsigned ndim;
+        uint64_t dims[MAPSCAN_NPY_MAX_DIMS];
+        if (!parse_shape(hp, false, &ndim, dims, &count))
+            goto out;
+        if (count && size > UINT64_MAX / count) {
+            ms_npy_fail(t, "a sub-array too large");
+            goto out;
+        }
+        size *= count;
+        ms_npy_take(t, ',');
+    }
+    if (!ms_npy_take(t, close)) {
+        ms_npy_fail(t, "the end of a field expected (a field is (name, type) or (name, type, shape))");
+        goto out;
+    }
+    bool padding = name_len == 0 && !nested && d.kind == 'V';
+    if (!padding && !use_field_names(hp, used, name, name_len, &title))
+        goto out;
+    for (size_t i = first_nested; i < hp->h->nfields; i++) {   /* inside a sub-array of structs */
+        mapscan_npy_field *f = &hp->h->fields[i];
+        f->count *= count;
+        f->is_integer = f->is_integer && f->count == 1;
+    }
+    if (!padding && !nested) {
+        if (!add_field(hp, full, base + *offset, size, count, descr, &d))
+            goto out;
+        full = NULL;
+    }
+    if (*offset > UINT64_MAX - size) {
+        ms_npy_fail(t, "a record too large");
+        goto out;
+    }
+    *offset += size;
+    ok = true;
+out:
+    free(title.text);
+    free(name);
+    free(full);
+    free(descr);
+    return ok;
+}
+
+static bool parse_descr_list(header_parser *hp, const char *prefix, uint64_t base, uint64_t *size, int depth)
+{
+    ms_npy_text *t = &hp->t;
+    if (depth > 32)
+        return ms_npy_fail(t, "fields nested too deeply");
+    if (!ms_npy_take(t, '['))
+        return ms_npy_fail(t, "a list of fields expected");
+    used_names used = { 0 };
+    uint64_t offset = 0;
+    bool ok = true;
+    while (ok && !ms_npy_take(t, ']')) {
+        ok = parse_field(hp, &used, prefix, base, &offset, depth);
+        if (ok && !ms_npy_take(t, ',') && !ms_npy_peek(t, ']'))
+            ok = ms_npy_fail(t, "',' or ']' expected in the list of fields");
+    }
+    used_names_free(&used);
+    *size = offset;
+    return ok;
+}
+
+static bool parse_descr(header_parser *hp)
+{
+    mapscan_npy_header *h = hp->h;
+    ms_npy_text *t = &hp->t;
+    if (ms_npy_peek(t, '[')) {
+        h->structured = true;
+        return parse_descr_list(hp, "", 0, &h->itemsize, 0);
+    }
+    if (ms_npy_peek(t, '('))
+        return ms_npy_fail(t, "a sub-array dtype as the whole descr (numpy writes its shape into 'shape')");
+    char *descr;
+    size_t len;
+    if (!ms_npy_string(t, &descr, &len))
+        return false;
+    ms_npy_dtype d;
+    const char *why;
+    bool ok = ms_npy_dtype_parse(descr, &d, &why);
+    if (!ok) {
+        char what[120];
+        snprintf(what, sizeof what, "'%.40s' is %s", descr, why);
+        ms_npy_fail(t, what);
+    }
+    snprintf(h->descr, sizeof h->descr, "%s", descr);
+    free(descr);
+    h->itemsize = d.size;
+    h->is_integer = d.is_integer;
+    h->type = d.type;
+    h->endian = d.endian;
+    return ok;
+}
+
+static bool parse_bool(ms_npy_text *t, bool *v)
+{
+    ms_npy_skip_space(t);
+    size_t left = (size_t)(t->end - t->p);
+    if (left >= 4 && memcmp(t->p, "True", 4) == 0) {
+        *v = true;
+        t->p += 4;
+        return true;
+    }
+    if (left >= 5 && memcmp(t->p, "False", 5) == 0) {
+        *v = false;
+        t->p += 5;
+        return true;
+    }
+    return ms_npy_fail(t, "True or False expected");
+}
+
+static bool parse_value(header_parser *hp, const char *key, bool seen[3])
+{
+    mapscan_npy_header *h = hp->h;
+    int which = strcmp(key, "descr") == 0 ? 0 : strcmp(key, "fortran_order") == 0 ? 1
+              : strcmp(key, "shape") == 0 ? 2 : -1;
+    if (which < 0)
+        return ms_npy_fail(&hp->t, "a key other than descr, fortran_order and shape");
+    if (seen[which])
+        return ms_npy_fail(&hp->t, "a key given twice");
+    seen[which] = true;
+    if (which == 0)
+        return parse_descr(hp);
+    if (which == 1)
+        return parse_bool(&hp->t, &h->fortran_order);
+    return parse_shape(hp, true, &h->ndim, h->shape, &h->count);
+}
+
+static bool parse_dict(header_parser *hp)
+{
+    mapscan_npy_header *h = hp->h;
+    ms_npy_text *t = &hp->t;
+    bool seen[3] = { false, false, false };
+    if (!ms_npy_take(t, '{'))
+        return ms_npy_fail(t, "'{' expected");
+    while (!ms_npy_take(t, '}')) {
+        char *key;
+        size_t len;
+        if (!ms_npy_at_string(t))
+            return ms_npy_fail(t, "a 'key': value pair expected");
+        if (!ms_npy_string(t, &key, &len))
+            return false;
+        bool ok = ms_npy_take(t, ':') ? parse_value(hp, key, seen) : ms_npy_fail(t, "':' expected after a key");
+        free(key);
         if (!ok)
             return false;
-        if (*seen)
-            return fail(ps, "a key given twice");
-        *seen = true;
-        if (!take(ps, ',') && !peek(ps, '}'))
-            return fail(ps, "',' or '}' expected");
+        if (!ms_npy_take(t, ',') && !ms_npy_peek(t, '}'))
+            return ms_npy_fail(t, "',' or '}' expected");
     }
-    skip_space(ps);
-    if (ps->p != ps->end)
-        return fail(ps, "text after the dict");
-    if (!seen_descr || !seen_order || !seen_shape)
-        return fail(ps, "a missing key (descr, fortran_order and shape are needed)");
+    ms_npy_skip_space(t);
+    if (t->p != t->end)
+        return ms_npy_fail(t, "text after the dict");
+    if (!seen[0] || !seen[1] || !seen[2])
+        return ms_npy_fail(t, "a missing key (descr, fortran_order and shape are needed)");
     if (h->count && h->itemsize > UINT64_MAX / h->count)
-        return fail(ps, "data larger than 64 bits can count");
+        return ms_npy_fail(t, "data larger than 64 bits can count");
+    return true;
+}
+
+/* numpy decodes a 3.0 header as UTF-8 before reading it, and Python reads
+ * no NUL byte in source text. */
+static bool check_text(ms_npy_text *t)
+{
+    for (const char *p = t->start; p < t->end;) {
+        uint32_t cp;
+        size_t len = t->major >= 3 ? ms_npy_utf8_at(p, t->end, &cp) : 1;
+        if (*p == '\0') {
+            t->p = p;
+            return ms_npy_fail(t, "a NUL byte");
+        }
+        if (len == 0) {
+            t->p = p;
+            return ms_npy_fail(t, "a byte that is not UTF-8 (a version 3.0 header is UTF-8)");
+        }
+        p += len;
+    }
     return true;
 }
 
@@ -406,8 +475,8 @@ mapscan_status mapscan_npy_parse(const void *buf, size_t len, mapscan_npy_header
     h->data_offset = size;
     size_t prefix = h->major == 1 ? 10 : 12;
     const char *text = (const char *)p + prefix;
-    parser ps = { text, text, (const char *)p + size, h, error, false, 0 };
-    if (!parse_dict(&ps)) {
+    header_parser hp = { { text, text, (const char *)p + size, h->major, error, false }, h, 0 };
+    if (!check_text(&hp.t) || !parse_dict(&hp)) {
         mapscan_npy_free(h);
         return MAPSCAN_E_FORMAT;
     }
@@ -425,10 +494,10 @@ void mapscan_npy_free(mapscan_npy_header *h)
 
 const mapscan_npy_field *mapscan_npy_find_field(const mapscan_npy_header *h, const char *name)
 {
-    for (size_t i = 0; i < h->nfields; i++)
-        if (strcmp(h->fields[i].name, name) == 0)
-            return &h->fields[i];
-    return NULL;
+    const mapscan_npy_field *found, *second;
+    size_t others;
+    ms_npy_lookup(h, name, &found, &second, &others);
+    return others ? NULL : found;
 }
 
 size_t ms_npy_header_write(unsigned char *buf, size_t room, mapscan_type type, mapscan_endian endian, uint64_t count)

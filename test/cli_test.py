@@ -395,6 +395,36 @@ def gen_refuses_a_file_that_cannot_fit():
     expect_error(run("gen", path("huge.bin"), "-t", "u64", "-n", "100000T"), 1, "needs", "free")
     assert not os.path.exists(path("huge.bin"))
 
+
+@test
+def gen_as_root_uses_the_blocks_reserved_for_root():
+    """On ext4, 5% of the blocks are root's: a file that fits only with them is written by root and
+    refused, before any write, for another user (it was refused for root too)."""
+    if os.geteuid() != 0 or not shutil.which("mkfs.ext4"):
+        print("  skipped: needs root and mkfs.ext4 to mount a small ext4")
+        return
+    image, mnt = path("ext4.img"), path("ext4")
+    with open(image, "wb") as fh:
+        fh.truncate(64 << 20)
+    os.makedirs(mnt)
+    subprocess.run(["mkfs.ext4", "-q", "-F", image], check=True, capture_output=True)
+    if subprocess.run(["mount", "-o", "loop", image, mnt], capture_output=True).returncode != 0:
+        print("  skipped: no loop device to mount a file system")
+        return
+    try:
+        os.chmod(mnt, 0o777)
+        fs = os.statvfs(mnt)
+        everyone, root_only = fs.f_bavail * fs.f_frsize, fs.f_bfree * fs.f_frsize
+        size = (everyone + (root_only - everyone) // 2) // 8 * 8      # fits only with root's blocks
+        r = run_unprivileged("gen", "-t", "i64", "--size", str(size), os.path.join(mnt, "user.bin"))
+        expect_error(r, 1, "needs %d bytes" % size, "No space left on device")
+        assert os.listdir(mnt) == ["lost+found"], os.listdir(mnt)     # no temporary left behind
+        g = one_json(run("gen", "--json", "-t", "i64", "--size", str(size), os.path.join(mnt, "root.bin")))
+        s = one_json(run(os.path.join(mnt, "root.bin"), "--json", "-t", "i64"))
+        assert s["sum"] == g["sum"] and s["count"] == size // 8, (g, s)
+    finally:
+        subprocess.run(["umount", mnt], capture_output=True)
+
 # ---- hostile input, descriptor states, signals and faults (the hardening issue) ----
 
 def stats_of(values_bytes, type_name, big=False):
@@ -740,7 +770,7 @@ print(json.dumps({{"itemsize": dt.itemsize, "offsets": {{"t": dt.fields["t"][1],
             assert obj["field"] == field and obj["record"] == want["itemsize"], obj
     expect_error(run(path("rec.npy")), 2, "structured dtype", "integer fields: t, id, v, s.x")
     expect_error(run(path("rec.npy"), "--field", "s.f"), 2, "'<f4', not an integer")
-    expect_error(run(path("rec.npy"), "--field", "arr"), 2, "not an integer")
+    expect_error(run(path("rec.npy"), "--field", "arr"), 2, "holds 3 '<i2' per record (a sub-array)")
     expect_error(run(path("rec.npy"), "--field", "nope"), 2, "no field 'nope'")
     # the same records as a raw file: --record and --field-offset
     types = {"t": "<u8", "id": "u8", "v": ">i4", "s.x": "<i2"}
@@ -807,6 +837,125 @@ np.save("{WORK}/long.npy", np.arange(100, dtype="<i4"))
     expect_error(run(bad), 2, ".npy header")
     for stream in (b"\x93NUMPY\x01\x00\x01\x00x", b"\x93NUMPY\x01\x00\x00\x00", b"\x93NUMPY\x02\x00\xff"):
         expect_error(run("-", input_bytes=stream), 2, ".npy header")
+
+
+@test
+def npy_fields_in_sub_arrays_are_refused_not_scanned_in_part():
+    # a field of a sub-array of structs once scanned only the first element of each sub-array
+    numpy_run(f"""
+a = np.zeros(5, [('s', [('x', '<i2'), ('y', '>i2')], (2,)), ('b', '>i4')])
+a['s']['x'] = [[1, 2]] * 5
+np.save("{WORK}/nsub.npy", a)
+np.save("{WORK}/isub.npy", np.zeros(3, [('a', '<i4', (3,)), ('one', '<i4', (1,))]))
+""")
+    expect_error(run(path("nsub.npy"), "--field", "s.x"), 2, "field 's.x' holds 2 '<i2' per record (a sub-array)",
+                 "integer fields: b")
+    expect_error(run(path("isub.npy"), "--field", "a"), 2, "field 'a' holds 3 '<i4' per record (a sub-array)")
+    obj = one_json(run(path("isub.npy"), "--json", "--field", "one"))     # shape (1,): one element, scanned
+    assert obj["count"] == 3 and obj["sum"] == 0, obj
+
+
+@test
+def npy_field_names_are_decoded_as_python_writes_them():
+    want = numpy_run(f"""
+import io
+a = np.zeros(1000, [('\\tb', '<i4'), ('tb', '<i4'), ('\\u00e9', '<i2'), ('\\x41', '<i2'), ('q\\\\', '<u1'),
+                    ("it's", '<u1'), ('\\U0001f600', '<u1'), ('\\x00z', '<u1'), ('e\\u0301', '<u1')])
+for i, name in enumerate(a.dtype.names):
+    a[name] = i + 1
+a['\\tb'] = 1000
+for version in ((1, 0), (2, 0), (3, 0)):
+    # names latin-1 cannot hold need 3.0: 1.0 and 2.0 get the fields that fit
+    fit = a if version == (3, 0) else a[[n for n in a.dtype.names if max(map(ord, n)) < 256]]
+    with open("{WORK}/esc-%d.npy" % version[0], "wb") as f:
+        np.lib.format.write_array(f, np.ascontiguousarray(fit) if version == (3, 0) else np.array(fit.tolist(),
+                                  dtype=[(n, a.dtype[n]) for n in fit.dtype.names]), version=version)
+b = np.zeros(4, [('\\xe9', '<i2')]); b[:] = 9
+np.lib.format.write_array(open("{WORK}/latin1.npy", "wb"), b, version=(1, 0))
+print(json.dumps({{"esc-%d.npy" % v: ((1 if v == 3 else 0)) for v in (1, 2, 3)}}))
+""")
+    with open(path("latin1.npy"), "rb") as fh:
+        assert b"'\xe9'" in fh.read(200)       # a 1.0 header holds é as the latin-1 byte
+    obj = one_json(run(path("latin1.npy"), "--json", "--field", "\u00e9"))
+    assert obj["sum"] == 36 and obj["field"] == "\u00e9", obj
+    for name, all_names in want.items():
+        f = path(name)
+        # a name as typed, and as messages spell it (\t, \\, \x00)
+        cases = {"tb": 2 * 1000, "\tb": 1000 * 1000, "\\tb": 1000 * 1000, "\u00e9": 3 * 1000, "A": 4 * 1000,
+                 "q\\": 5 * 1000, "q\\\\": 5 * 1000, "it's": 6 * 1000, "\\x00z": 8 * 1000}
+        if all_names:
+            cases.update({"\U0001f600": 7 * 1000, "e\u0301": 9 * 1000})
+        for field, total in cases.items():
+            obj = one_json(run(f, "--json", "--field", field))
+            assert obj["sum"] == total, (name, field, obj)
+        expect_error(run(f), 2, "integer fields: \\tb, tb, \u00e9, A, q\\\\, it's, ")
+        expect_error(run(f, "--field", "u00e9"), 2, "no field 'u00e9'")
+
+
+@test
+def npy_names_that_could_mean_two_fields_are_ambiguous():
+    numpy_run(f"""
+a = np.zeros(3, [('a.b', '<i4'), ('a', [('b', '<i2')])])
+a['a.b'] = 5
+a['a']['b'] = 2
+np.save("{WORK}/amb.npy", a)
+""")
+    expect_error(run(path("amb.npy"), "--field", "a.b"), 2, "field name 'a.b' is ambiguous", "'a\\.b' or '\\a.b'")
+    assert one_json(run(path("amb.npy"), "--json", "--field", "a\\.b"))["sum"] == 15
+    assert one_json(run(path("amb.npy"), "--json", "--field", "\\a.b"))["sum"] == 6
+    expect_error(run(path("amb.npy")), 2, "integer fields: a\\.b, a.b")
+
+
+@test
+def npy_headers_numpy_refuses_or_reads_are_refused_or_read_alike():
+    """numpy's one-letter codes and names are types; duplicate names and leading zeros are not."""
+    def header(dict_text, version=1):
+        text = dict_text.encode("latin-1" if version < 3 else "utf-8")
+        prefix = 10 if version == 1 else 12
+        pad = (-(prefix + len(text) + 1)) % 64
+        body = text + b" " * pad + b"\n"
+        size = len(body).to_bytes(2 if version == 1 else 4, "little")
+        return b"\x93NUMPY" + bytes([version, 0]) + size + body
+
+    def write(name, dict_text, data, version=1):
+        with open(path(name), "wb") as fh:
+            fh.write(header(dict_text, version) + data)
+        return path(name)
+
+    for code, fmt in (("b", "b"), ("B", "B"), ("<h", "<h"), ("<l", "<q"), ("<q", "<q"), ("<p", "<q"),
+                      ("int32", "<i"), ("uint16", "<H"), (">i", ">i"), ("i04", "<i")):
+        values = [-3, 5, 7] if fmt.lower() == fmt else [3, 5, 7]
+        data = struct.pack(fmt[0] + fmt[-1] * 3 if len(fmt) == 2 else "<" + fmt * 3, *values)
+        f = write("code.npy", "{'descr': '%s', 'fortran_order': False, 'shape': (3,), }" % code, data)
+        obj = one_json(run(f, "--json"))
+        assert obj["sum"] == sum(values) and obj["count"] == 3, (code, obj)
+    f = write("int8name.npy", "{'descr': 'b', 'fortran_order': False, 'shape': (1,), }", b"\xff")
+    assert one_json(run(f, "--json"))["sum"] == -1
+    for dict_text, why in (
+            ("{'descr': [('a', '<i4'), ('a', '<i2')], 'fortran_order': False, 'shape': (1,), }", "name already used"),
+            ("{'descr': [(('t', 'a'), '<i4'), (('t', 'b'), '<i2')], 'fortran_order': False, 'shape': (1,), }",
+             "title already used"),
+            ("{'descr': '<i4', 'fortran_order': False, 'shape': (012,), }", "leading zero"),
+            ("{'descr': '<i4', 'fortran_order': False, 'shape': (3), }", "not a tuple"),
+            ("{'descr': '<int32', 'fortran_order': False, 'shape': (3,), }", "a type numpy does not know"),
+            ("{'descr': '<i3', 'fortran_order': False, 'shape': (3,), }", "a type numpy does not know"),
+            ("{'descr': 'i4,i4', 'fortran_order': False, 'shape': (3,), }", "comma-separated"),
+            ("{'descr': '<i4', 'fortran_order': False, 'shape': (0xa,), }", "numpy never writes"),
+            ("{'descr': '<i4', 'fortran_order': False, 'shape': (3L,), }", "numpy never writes")):
+        version = 3 if "3L" in dict_text else 1
+        f = write("refused.npy", dict_text, b"\0" * 64, version)
+        expect_error(run(f, "--allow-trailing"), 2, why)
+    f = write("py2.npy", "{'descr': '<i4', 'fortran_order': False, 'shape': (3L,), }", b"\1\0\0\0" * 3)
+    assert one_json(run(f, "--json"))["sum"] == 3        # Python 2's long, in a 1.0 header
+
+
+@test
+def npy_messages_escape_as_readme_says():
+    numpy_run(f"""np.save("{WORK}/tabf.npy", np.zeros(2, [('\\tb', '<f4')]))""")
+    expect_error(run(path("tabf.npy"), "--field", "\tb"), 2, "field '\\tb' is '<f4', not an integer")
+    r = run("--format", "npy", "-", input_bytes=b"not numpy at all")
+    expect_error(r, 2, "no \\x93NUMPY magic")
+    assert "\\\\x93" not in r.stderr.decode()
 
 
 @test

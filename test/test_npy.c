@@ -90,10 +90,15 @@ Test(npy, shapes_zero_d_empty_and_many_dimensions)
     h = parse_ok(1, "{'descr': '<i8', 'fortran_order': False, 'shape': (3, 0), }");
     cr_assert_eq(h.count, 0);
     mapscan_npy_free(&h);
-    h = parse_ok(3, "{'descr':'<u2','fortran_order':False,'shape':(2L,3,4)}");
+    /* Python 2's 2L: numpy filters it from 1.0 and 2.0 headers only */
+    h = parse_ok(2, "{'descr':'<u2','fortran_order':False,'shape':(2L,3,4)}");
     cr_assert_eq(h.ndim, 3);
     cr_assert_eq(h.count, 24);
     mapscan_npy_free(&h);
+    unsigned char buf[256];
+    size_t len = make_header(buf, 3, "{'descr':'<u2','fortran_order':False,'shape':(2L,3,4)}");
+    mapscan_error e;
+    cr_assert_eq(mapscan_npy_parse(buf, len, &h, &e), MAPSCAN_E_FORMAT);
 }
 
 Test(npy, structured_fields_with_padding_titles_nesting_and_subarrays)
@@ -176,4 +181,138 @@ Test(npy, bad_magic_version_and_lengths)
     unsigned char big[12] = { 0x93, 'N', 'U', 'M', 'P', 'Y', 2, 0, 0x11, 0x27, 0, 0 };    /* 10001 */
     cr_assert_eq(mapscan_npy_header_size(big, sizeof big, &size, &e), MAPSCAN_E_FORMAT);
     cr_assert(strstr(e.message, "10000"), "%s", e.message);
+}
+
+Test(npy, names_are_decoded_as_python_and_spelled_as_field_takes_them)
+{
+    /* version 1.0: latin-1 bytes; repr()'s escapes; a dot and a backslash in a name */
+    mapscan_npy_header h = parse_ok(1, "{'descr': [('\\tb', '<i4'), ('\xe9', '<i2'), ('\\x41\\101', 'u1'), "
+                                       "('q\\\\', 'u1'), (\"it's\", 'u1'), ('a.b', 'u1'), ('\\u20ac\\U0001F600', 'u1'), "
+                                       "('\\x00', 'u1'), ('\\q', 'u1')], 'fortran_order': False, 'shape': (1,)}");
+    static const char *want[] = { "\\tb", "\xc3\xa9", "AA", "q\\\\", "it's", "a\\.b",
+                                  "\xe2\x82\xac\xf0\x9f\x98\x80", "\\x00", "\\\\q" };
+    cr_assert_eq(h.nfields, 9);
+    for (size_t i = 0; i < 9; i++)
+        cr_assert_str_eq(h.fields[i].name, want[i]);
+    cr_assert_eq(mapscan_npy_find_field(&h, "\tb"), &h.fields[0]);         /* as typed */
+    cr_assert_eq(mapscan_npy_find_field(&h, "\\tb"), &h.fields[0]);        /* as spelled */
+    cr_assert_eq(mapscan_npy_find_field(&h, "\xc3\xa9"), &h.fields[1]);
+    cr_assert_eq(mapscan_npy_find_field(&h, "a.b"), &h.fields[5]);
+    cr_assert_eq(mapscan_npy_find_field(&h, "a\\.b"), &h.fields[5]);
+    cr_assert_null(mapscan_npy_find_field(&h, "a\\.c"));
+    cr_assert_eq(mapscan_npy_find_field(&h, "\\x00"), &h.fields[7]);
+    mapscan_npy_free(&h);
+    /* version 3.0: UTF-8 as it is */
+    h = parse_ok(3, "{'descr': [('\xc3\xa9', '<i2')], 'fortran_order': False, 'shape': (1,)}");
+    cr_assert_str_eq(h.fields[0].name, "\xc3\xa9");
+    mapscan_npy_free(&h);
+}
+
+Test(npy, a_name_that_could_mean_two_fields_finds_none)
+{
+    mapscan_npy_header h = parse_ok(1, "{'descr': [('a.b', '<i4'), ('a', [('b', '<i2')])], "
+                                       "'fortran_order': False, 'shape': (1,)}");
+    cr_assert_null(mapscan_npy_find_field(&h, "a.b"));
+    cr_assert_eq(mapscan_npy_find_field(&h, "a\\.b"), &h.fields[0]);
+    cr_assert_eq(mapscan_npy_find_field(&h, "\\a.b"), &h.fields[1]);
+    mapscan_npy_free(&h);
+}
+
+Test(npy, sub_arrays_count_their_elements_and_are_not_scannable)
+{
+    mapscan_npy_header h = parse_ok(1, "{'descr': [('s', [('x', '<i2'), ('y', '>i2')], (2,)), ('a', '<i4', (3,)), "
+                                       "('one', '<i4', (1,)), ('n', '<i4', 2), ('b', '>i4')], "
+                                       "'fortran_order': False, 'shape': (5,)}");
+    static const struct { const char *name; uint64_t offset, count; bool integer; } want[] = {
+        { "s.x", 0, 2, false }, { "s.y", 2, 2, false }, { "a", 8, 3, false }, { "one", 20, 1, true },
+        { "n", 24, 2, false }, { "b", 32, 1, true },
+    };
+    cr_assert_eq(h.nfields, 6);
+    cr_assert_eq(h.itemsize, 36);
+    for (size_t i = 0; i < 6; i++) {
+        const mapscan_npy_field *f = mapscan_npy_find_field(&h, want[i].name);
+        cr_assert_not_null(f, "%s", want[i].name);
+        cr_assert_eq(f->offset, want[i].offset, "%s", want[i].name);
+        cr_assert_eq(f->count, want[i].count, "%s", want[i].name);
+        cr_assert_eq(f->is_integer, want[i].integer, "%s", want[i].name);
+    }
+    mapscan_npy_free(&h);
+}
+
+Test(npy, type_strings_as_numpy_dtype_reads_them)
+{
+    static const struct { const char *descr; uint64_t size; bool integer; mapscan_type type; } ok[] = {
+        { "b", 1, true, MAPSCAN_I8 }, { "B", 1, true, MAPSCAN_U8 }, { "<h", 2, true, MAPSCAN_I16 },
+        { ">H", 2, true, MAPSCAN_U16 }, { "<l", 8, true, MAPSCAN_I64 }, { "<q", 8, true, MAPSCAN_I64 },
+        { "<p", 8, true, MAPSCAN_I64 }, { "P", 8, true, MAPSCAN_U64 }, { "int32", 4, true, MAPSCAN_I32 },
+        { "uint8", 1, true, MAPSCAN_U8 }, { "i04", 4, true, MAPSCAN_I32 }, { "?", 1, false, 0 },
+        { "e", 2, false, 0 }, { "g", 16, false, 0 }, { "c", 1, false, 0 }, { "float64", 8, false, 0 },
+        { "datetime64[ns]", 8, false, 0 }, { "<m8[25s]", 8, false, 0 }, { "S", 0, false, 0 }, { "U3", 12, false, 0 },
+        { "<c32", 32, false, 0 }, { "|V0", 0, false, 0 },
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        char dict[128];
+        snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (2,)}", ok[i].descr);
+        mapscan_npy_header h = parse_ok(1, dict);
+        cr_assert_eq(h.itemsize, ok[i].size, "%s", ok[i].descr);
+        cr_assert_eq(h.is_integer, ok[i].integer, "%s", ok[i].descr);
+        if (ok[i].integer)
+            cr_assert_eq(h.type, ok[i].type, "%s", ok[i].descr);
+        mapscan_npy_free(&h);
+    }
+    static const char *refused[] = { "<int32", "l8", "<i16", "i3", "b2", "?1", "M[ns]", "M8[xx]", "<f12", "c64",
+                                     "i4,i4", "(2,)i4", "2i4", "i 4", "Int8", "bfloat16", "", "O", "|O8" };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        char dict[128];
+        snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (2,)}", refused[i]);
+        unsigned char buf[256];
+        size_t len = make_header(buf, 1, dict);
+        mapscan_npy_header h;
+        mapscan_error e;
+        cr_assert_eq(mapscan_npy_parse(buf, len, &h, &e), MAPSCAN_E_FORMAT, "accepted '%s'", refused[i]);
+    }
+}
+
+Test(npy, what_numpy_refuses_is_refused_with_its_reason)
+{
+    static const struct { const char *dict; const char *why; } cases[] = {
+        { "{'descr': [('a', '<i4'), ('a', '<i2')], 'fortran_order': False, 'shape': (1,)}", "name already used" },
+        { "{'descr': [(('a', 'b'), '<i4'), ('a', '<i2')], 'fortran_order': False, 'shape': (1,)}", "already used" },
+        { "{'descr': [(('b', 'b'), '<i4')], 'fortran_order': False, 'shape': (1,)}", "title already used" },
+        { "{'descr': '<i4', 'fortran_order': False, 'shape': (012,)}", "leading zero" },
+        { "{'descr': '<i4', 'fortran_order': False, 'shape': (3)}", "not a tuple" },
+        { "{'descr': '<i4', 'fortran_order': False, 'shape': (0x3,)}", "never writes" },
+        { "{'descr': '<i4', 'fortran_order': False, 'shape': (1_0,)}", "never writes" },
+        { "{'descr': b'<i4', 'fortran_order': False, 'shape': (1,)}", "bytes" },
+        { "{'descr': '''<i4''', 'fortran_order': False, 'shape': (1,)}", "triple-quoted" },
+        { "{'descr': ('<i4', (2,)), 'fortran_order': False, 'shape': (1,)}", "sub-array dtype" },
+        { "{'descr': [('a', '<i4', (-1,))], 'fortran_order': False, 'shape': (1,)}", "negative" },
+        { "{'descr': [('\\x4', '<i4')], 'fortran_order': False, 'shape': (1,)}", "truncated" },
+        { "{'descr': [('\\N{DASH}', '<i4')], 'fortran_order': False, 'shape': (1,)}", "\\N" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        unsigned char buf[512];
+        size_t len = make_header(buf, 1, cases[i].dict);
+        mapscan_npy_header h;
+        mapscan_error e;
+        cr_assert_eq(mapscan_npy_parse(buf, len, &h, &e), MAPSCAN_E_FORMAT, "accepted: %s", cases[i].dict);
+        cr_assert(strstr(e.message, cases[i].why), "%s: '%s'", cases[i].dict, e.message);
+    }
+    /* a 3.0 header is UTF-8: a lone latin-1 byte is refused there, read in 1.0 */
+    unsigned char buf[256];
+    size_t len = make_header(buf, 3, "{'descr': [('\xe9', '<i4')], 'fortran_order': False, 'shape': (1,)}");
+    mapscan_npy_header h;
+    mapscan_error e;
+    cr_assert_eq(mapscan_npy_parse(buf, len, &h, &e), MAPSCAN_E_FORMAT);
+    cr_assert(strstr(e.message, "UTF-8"), "%s", e.message);
+}
+
+Test(npy, messages_escape_control_bytes_as_text_does)
+{
+    unsigned char buf[256];
+    size_t len = make_header(buf, 1, "{'descr': '<i4\t\x01', 'fortran_order': False, 'shape': (1,)}");
+    mapscan_npy_header h;
+    mapscan_error e;
+    cr_assert_eq(mapscan_npy_parse(buf, len, &h, &e), MAPSCAN_E_FORMAT);
+    cr_assert(strstr(e.message, "'<i4\\t\\x01'"), "%s", e.message);
 }

@@ -101,6 +101,10 @@ bool cli_progress_wanted(int choice, bool quiet);
 
 /* Names in each output format, by the rules at the top of escape.c. */
 void cli_put_text(FILE *out, const char *s);
+/* The library's messages and field spellings: already text by that rule,
+ * their backslashes meant as written (\t, a field's \.); only what is
+ * not valid UTF-8 or a control is escaped. */
+void cli_put_message(FILE *out, const char *s);
 void cli_json_string(FILE *out, const char *s);
 void cli_csv_field(FILE *out, const char *s);
 

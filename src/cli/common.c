@@ -12,21 +12,30 @@
 const char *cli_program = "mapscan";
 bool cli_silent;
 
-void cli_error(const char *what, const char *fmt, ...)
+static void put_error(const char *what, const char *message, const char *hint, bool from_library)
 {
-    char message[1024];
-    va_list ap;
     if (cli_silent)
         return;
-    va_start(ap, fmt);
-    vsnprintf(message, sizeof message, fmt, ap);
-    va_end(ap);
     fputs(cli_program, stderr);
     fputs(": ", stderr);
     cli_put_text(stderr, *what ? what : "''");     /* an empty name is shown as such */
     fputs(": ", stderr);
-    cli_put_text(stderr, message);     /* option values quoted in it are the user's bytes too */
+    if (from_library)
+        cli_put_message(stderr, message);
+    else
+        cli_put_text(stderr, message);     /* option values quoted in it are the user's bytes too */
+    fputs(hint, stderr);
     fputc('\n', stderr);
+}
+
+void cli_error(const char *what, const char *fmt, ...)
+{
+    char message[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    put_error(what, message, "", false);
 }
 
 int cli_exit_status(mapscan_status status)
@@ -45,7 +54,7 @@ void cli_report_failure(const char *file, const mapscan_error *error)
         hint = " (--allow-trailing ignores them)";
     else if (error->status == MAPSCAN_E_EXISTS)
         hint = " (--force replaces it)";
-    cli_error(file, "%s%s", error->message, hint);
+    put_error(file, error->message, hint, true);     /* the library's text, escaped by it */
 }
 
 int cli_bad_option(const char *command, char **argv, int optopt_value)

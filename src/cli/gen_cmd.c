@@ -217,7 +217,7 @@ int cli_gen_parse(int argc, char **argv, gen_cli *cli)
     o->count = have_size ? size / elem : count;
     mapscan_error err;
     if (mapscan_pattern_parse(pattern, o, &err) != MAPSCAN_OK) {
-        cli_error("--pattern", "%s", err.message);
+        cli_report_failure("--pattern", &err);
         return EXIT_USAGE;
     }
     return -1;
