@@ -61,7 +61,7 @@ pythondir ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/lib/python3/dist-packages,$
 TEST_SRC := $(wildcard test/*.c)
 TEST_BIN := $(BUILD)/test/unit
 
-.PHONY: all deps demo test check check-unit check-cli check-python check-asan check-tsan check-fuzz fuzz fuzz-build \
+.PHONY: all deps demo test check check-unit check-cli check-python check-npy check-asan check-tsan check-fuzz fuzz fuzz-build \
         bench install uninstall clean help mpi mpi-deps check-mpi bench-mpi bench-direct
 
 all: $(BIN) $(LIB) $(SHLIB)
@@ -72,7 +72,7 @@ help:
 	@echo "make demo       write a sample file with 'mapscan gen' and scan it with every backend"
 	@echo "make test       build and run every test: unit, CLI, Python, MPI, AddressSanitizer+UBSan,"
 	@echo "                ThreadSanitizer, and a short run of each fuzz harness"
-	@echo "make check      unit, CLI, Python and MPI tests of the normal build only"
+	@echo "make check      unit, CLI, Python, .npy-against-numpy and MPI tests of the normal build only"
 	@echo "make check-asan / check-tsan   the tests under one sanitizer"
 	@echo "make check-fuzz replay each fuzz harness's corpus, then fuzz each $(FUZZ_CHECK_SECONDS) s (part of make test)"
 	@echo "make fuzz       fuzz each harness FUZZ_SECONDS=$(FUZZ_SECONDS) s; new inputs in build/fuzz/work/"
@@ -160,7 +160,14 @@ check-python: $(SHLIB) $(BIN)
 	MAPSCAN_LIBRARY="$$PWD/$(BUILD)/$(SONAME)" MAPSCAN="$$PWD/$(BIN)" PYTHONPATH=python \
 	    $(PYTEST_PYTHON) -m pytest -q -p no:cacheprovider python/tests
 
-check: check-unit check-cli check-python check-mpi
+# The .npy header parser against numpy itself: files numpy writes for random dtypes, and
+# mutated headers (NPY_CASES of each; make fuzz runs NPY_FUZZ_CASES).
+NPY_CASES      ?= 300
+NPY_FUZZ_CASES ?= 20000
+check-npy: $(SHLIB)
+	MAPSCAN_LIBRARY="$$PWD/$(BUILD)/$(SONAME)" MAPSCAN_NPY_CASES=$(NPY_CASES) $(PYTEST_PYTHON) test/npy_numpy_test.py
+
+check: check-unit check-cli check-python check-npy check-mpi
 
 # A sanitized libmapscan.so cannot be loaded by a plain python3, so the Python
 # suite runs on the normal build only (in make check).
@@ -203,6 +210,7 @@ $(BUILD)/fuzz_%: $(BUILD)/test/fuzz/fuzz_%.o $(BUILD)/test/reference_core.o $(fi
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
 
 check-fuzz: fuzz-build
+	$(MAKE) --no-print-directory check-npy NPY_CASES=$(NPY_FUZZ_CASES)
 	@for f in $(FUZZERS); do \
 	    echo "fuzz_$$f: corpus replay, then $(FUZZ_CHECK_SECONDS) s"; \
 	    mkdir -p $(FUZZ_BUILD)/work/$$f; \
@@ -214,6 +222,7 @@ check-fuzz: fuzz-build
 	done
 
 fuzz: fuzz-build
+	$(MAKE) --no-print-directory check-npy NPY_CASES=$(NPY_FUZZ_CASES)
 	@for f in $(FUZZERS); do \
 	    mkdir -p $(FUZZ_BUILD)/work/$$f; \
 	    echo "fuzz_$$f: $(FUZZ_SECONDS) s"; \

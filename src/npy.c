@@ -173,6 +173,13 @@ static bool add_field(header_parser *hp, char *spelled, uint64_t offset, uint64_
     return true;
 }
 
+/* Forgets the fields from first on (those of a struct that is padding). */
+static void drop_fields(mapscan_npy_header *h, size_t first)
+{
+    while (h->nfields > first)
+        free(h->fields[--h->nfields].name);
+}
+
 /* The dotted name: the parent's spelling and a dot, then this name's. */
 static char *full_name(header_parser *hp, const char *prefix, const char *name, size_t len)
 {
@@ -280,11 +287,13 @@ static bool parse_field(header_parser *hp, used_names *used, const char *prefix,
         size = d.size;
     }
     uint64_t count = 1;
+    bool count_shape = false;       /* a sub-array: a shape other than () and 1 */
     if (ms_npy_take(t, ',') && !ms_npy_peek(t, close)) {
         unsigned ndim;
         uint64_t dims[MAPSCAN_NPY_MAX_DIMS];
         if (!parse_shape(hp, false, &ndim, dims, &count))
             goto out;
+        count_shape = ndim > 0;
         if (count && size > UINT64_MAX / count) {
             ms_npy_fail(t, "a sub-array too large");
             goto out;
@@ -296,7 +305,11 @@ static bool parse_field(header_parser *hp, used_names *used, const char *prefix,
         ms_npy_fail(t, "the end of a field expected (a field is (name, type) or (name, type, shape))");
         goto out;
     }
-    bool padding = name_len == 0 && !nested && d.kind == 'V';
+    /* numpy's padding: a plain name '' whose type is a void scalar or any
+     * sub-array (numpy.dtype((t, shape)) is a void type without names) */
+    bool padding = name_len == 0 && !title.tag && ((!nested && d.kind == 'V') || count_shape);
+    if (padding)
+        drop_fields(hp->h, first_nested);
     if (!padding && !use_field_names(hp, used, name, name_len, &title))
         goto out;
     for (size_t i = first_nested; i < hp->h->nfields; i++) {   /* inside a sub-array of structs */

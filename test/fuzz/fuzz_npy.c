@@ -65,7 +65,9 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         for (size_t i = 0; i < h.nfields; i++) {
             FUZZ_CHECK(h.fields[i].offset + h.fields[i].size <= h.itemsize);
             if (h.fields[i].is_integer)
-                FUZZ_CHECK(mapscan_type_size(h.fields[i].type) == h.fields[i].size);
+                FUZZ_CHECK(mapscan_type_size(h.fields[i].type) == h.fields[i].size && h.fields[i].count == 1);
+            FUZZ_CHECK(mapscan_npy_find_field(&h, h.fields[i].name) == NULL ||
+                       mapscan_npy_find_field(&h, h.fields[i].name) == &h.fields[i]);
         }
         if (h.is_integer)
             FUZZ_CHECK(mapscan_type_size(h.type) == h.itemsize);
