@@ -24,7 +24,10 @@ LDFLAGS   += -fsanitize=$(SANITIZE)
 endif
 LDLIBS    += $(HWLOC_LIBS) -luring -lpthread
 
-LIB_SRC := $(wildcard src/*.c) src/kernels/reduce_scalar.c
+# The library: one folder per module (see docs/ARCHITECTURE.md).
+LIB_DIRS := src src/common src/stats src/sys src/npy src/plan src/io
+LIB_SRC  := $(wildcard $(LIB_DIRS:%=%/*.c)) src/kernels/dispatch.c src/kernels/reduce_scalar.c
+LIB_HDR  := $(wildcard $(LIB_DIRS:%=%/*.h) src/kernels/*.h)
 CLI_SRC := $(wildcard src/cli/*.c)
 
 # x86-64 gets the AVX2 and AVX-512 kernels, each file compiled with its own
@@ -89,11 +92,11 @@ help:
 deps:
 	@scripts/install-deps.sh
 
-$(BUILD)/src/kernels/reduce_%.o: src/kernels/reduce_%.c src/kernels/reduce_impl.h src/internal.h include/mapscan.h | deps
+$(BUILD)/src/kernels/reduce_%.o: src/kernels/reduce_%.c $(LIB_HDR) include/mapscan.h | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(KERNEL_FLAGS_$*) -c $< -o $@
 
-$(BUILD)/%.o: %.c $(wildcard src/*.h src/cli/*.h test/*.h) include/mapscan.h | deps
+$(BUILD)/%.o: %.c $(LIB_HDR) $(wildcard src/cli/*.h test/*.h) include/mapscan.h | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 

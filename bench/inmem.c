@@ -1,7 +1,7 @@
 /* The ceiling: the scan's own reduction kernels over a buffer already in
  * memory (no file, no page faults), on 1..N threads through the scan's pool.
  * Usage: inmem [MiB] [threads...]; prints CSV: kernel,threads,gb_per_s. */
-#include "../src/internal.h"
+#include "../src/io/io.h"
 
 #include <stdio.h>
 #include <stdlib.h>

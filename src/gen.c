@@ -17,7 +17,9 @@
  * and renamed into place only when complete; any failure or cancel removes
  * the temporary, so the target name never holds a partial file.
  */
-#include "internal.h"
+#include "npy/npy.h"
+#include "stats/acc.h"
+#include "sys/sys.h"
 
 #include <errno.h>
 #include <fcntl.h>

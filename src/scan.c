@@ -1,7 +1,7 @@
 /* The scan's entry points: open, check the request against the file, plan
  * the chunks, run the parallel or the stream path, and check afterwards
  * that the file did not change under the scan. */
-#include "internal.h"
+#include "io/io.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -2,7 +2,8 @@
 #ifndef MAPSCAN_TEST_REFERENCE_H
 #define MAPSCAN_TEST_REFERENCE_H
 
-#include "../src/internal.h"
+#include "../src/io/io.h"
+#include "../src/npy/npy.h"
 
 /* One element at a time, assembled byte by byte: shares no code with the kernels. */
 void reference_reduce(const unsigned char *p, size_t n, mapscan_type type, bool big_endian, ms_acc *acc);

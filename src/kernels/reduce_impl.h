@@ -14,7 +14,7 @@
  * masks and adds, where widening each value to 64 bits needs cross-lane
  * shuffles that cost a third of the speed on AVX-512.
  */
-#include "../internal.h"
+#include "kernels.h"
 
 #include <string.h>
 

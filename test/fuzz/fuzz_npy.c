@@ -4,7 +4,7 @@
  * the shape's product, a data offset within the buffer. Then the whole
  * input is scanned as a .npy file, from a memfd and from a pipe: never a
  * crash, and a scan that succeeds counts what the header says. */
-#include "../../src/internal.h"
+#include "../../src/io/io.h"
 #include "fuzz.h"
 
 #include <fcntl.h>

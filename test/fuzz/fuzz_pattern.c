@@ -1,6 +1,6 @@
 /* gen's pattern parser: the first byte picks the type, the rest is the
  * text. Never crashes; whatever it accepts fits the type. */
-#include "../../src/internal.h"
+#include "../../src/io/io.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)

@@ -1,6 +1,6 @@
 /* SIZE parser: never crashes; what it accepts starts with a digit and,
  * for plain digits, is the number they spell. */
-#include "../../src/internal.h"
+#include "../../src/io/io.h"
 #include "fuzz.h"
 
 #include <ctype.h>

@@ -1,6 +1,6 @@
 /* Type, byte-order and backend names: never crash; an accepted type's own
  * name parses back to it, and a byte order is only ever set with one. */
-#include "../../src/internal.h"
+#include "../../src/io/io.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)

@@ -11,7 +11,7 @@
  * Forms numpy never writes (bytes and raw strings, triple quotes, hex or
  * underscored integers) are refused by name rather than half-read.
  */
-#include "npy_parse.h"
+#include "parse.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -16,7 +16,7 @@
  * runs on the calling thread, which polls for it; faults such as SIGBUS
  * still reach the worker that caused them.
  */
-#include "internal.h"
+#include "sys.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -4,7 +4,7 @@
 #ifndef MAPSCAN_NPY_PARSE_H
 #define MAPSCAN_NPY_PARSE_H
 
-#include "internal.h"
+#include "npy.h"
 
 /* The dict's text: latin-1 in versions 1.0 and 2.0, UTF-8 in 3.0, as
  * numpy decodes it. */
@@ -57,15 +57,5 @@ bool ms_npy_dtype_parse(const char *s, ms_npy_dtype *d, const char **why);
  * it: a dot, a backslash and control bytes escaped (\. \\ \t \n \r \xHH).
  * The result is malloc'd; NULL without memory. */
 char *ms_npy_spell(const char *name, size_t len);
-
-/* The field --field name names: *found when exactly one does; *others is
- * the number of further fields the name could also mean (ambiguous when
- * > 0), with the second of them in *second. */
-void ms_npy_lookup(const mapscan_npy_header *h, const char *name, const mapscan_npy_field **found,
-                   const mapscan_npy_field **second, size_t *others);
-/* A spelling that names that field exactly (it holds a backslash):
- * itself, or with its first character escaped. malloc'd; NULL without
- * memory. */
-char *ms_npy_exact_spelling(const char *spelled);
 
 #endif

@@ -4,7 +4,7 @@
  * guarded call; the handler jumps back to it when it is armed and passes
  * the signal on to the previous handler (or the default action) otherwise.
  */
-#include "internal.h"
+#include "sys.h"
 
 #include <pthread.h>
 #include <setjmp.h>

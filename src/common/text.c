@@ -3,7 +3,7 @@
  * says (\t \n \r, \xHH for each byte of another control character, DEL, a
  * C1 control, or a byte that is not part of valid UTF-8). Backslashes are
  * left as they are: messages are prose, not a format to decode. */
-#include "internal.h"
+#include "common.h"
 
 #include <string.h>
 

@@ -14,7 +14,7 @@
  * character stands for that character, as in a shell) and compared by
  * spelling, so '\a.b' is 'b' inside 'a' and 'a\.b' the field named 'a.b'.
  */
-#include "npy_parse.h"
+#include "parse.h"
 
 #include <stdio.h>
 #include <stdlib.h>

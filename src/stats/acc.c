@@ -1,4 +1,4 @@
-#include "internal.h"
+#include "acc.h"
 
 void ms_acc_init(ms_acc *acc)
 {

@@ -14,7 +14,7 @@
  * is carried between pieces (at most an alignment and a unit read twice
  * per piece).
  */
-#include "internal.h"
+#include "io.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -8,7 +8,7 @@
  * ('i4,i4', '(2,)i4') are dtypes numpy never writes as a header's string:
  * refused by name.
  */
-#include "npy_parse.h"
+#include "parse.h"
 
 #include <ctype.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* How much memory this process may fill: MemAvailable, or its memory
  * cgroup's limit when that is lower (v1 or v2). */
-#include "internal.h"
+#include "sys.h"
 
 #include <stdio.h>
 #include <string.h>

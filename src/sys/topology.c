@@ -1,5 +1,5 @@
 /* What the scan needs to know of the machine, read once through hwloc. */
-#include "internal.h"
+#include "sys.h"
 
 #include <hwloc.h>
 #include <limits.h>

@@ -5,7 +5,7 @@
  * wrap ms_ring_complete and ms_ring_init to inject short reads, -EAGAIN,
  * -EIO and a kernel without io_uring.
  */
-#include "internal.h"
+#include "io.h"
 
 #include <errno.h>
 #include <liburing.h>

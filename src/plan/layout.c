@@ -1,7 +1,8 @@
 /* What a scan reads, from the options and, for a .npy file, its header:
  * the element type and byte order, the unit (an element, or a record with
  * the element at some offset in it), and where the data starts and ends. */
-#include "npy_parse.h"
+#include "plan.h"
+#include "../npy/npy.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -33,7 +33,7 @@
  * The first error stops every worker at its next chunk; only the worker
  * that raised the stop flag writes the error.
  */
-#include "internal.h"
+#include "io.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* Pipes, standard input, devices and files whose size is not their content:
  * one thread reads in order, keeping a unit (element or record) that a
  * read() cut in two for the next round. */
-#include "internal.h"
+#include "io.h"
 
 #include <errno.h>
 #include <poll.h>

@@ -17,7 +17,7 @@
  * refused with numpy's reason: a name or title used twice in one struct,
  * a type numpy does not know, a shape that is not a tuple of whole numbers.
  */
-#include "npy_parse.h"
+#include "parse.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-#include "internal.h"
+#include "common.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -5,7 +5,8 @@
  * when --offset is not a multiple of the element size, the element that
  * crosses a boundary is read whole by the chunk before it.
  */
-#include "internal.h"
+#include "plan.h"
+#include "../sys/sys.h"
 
 void ms_plan_make(ms_plan *plan, uint64_t offset, uint64_t count, size_t elem_size,
                   uint64_t chunk_bytes, size_t page_size)
