@@ -205,7 +205,7 @@ static mapscan_status scan_regular(int fd, const struct stat *st, const mapscan_
     scan_range(req, start, count, result);
     if (req->plan.count == 0)
         return MAPSCAN_OK;
-    s = ms_scan_parallel(req, result, error);
+    s = ms_schedule_run(req, result, error);
     if (s != MAPSCAN_OK)
         return s;
     struct stat after;
@@ -468,9 +468,7 @@ mapscan_status mapscan_scan_memory(const void *data, size_t len, const mapscan_o
     const ms_kernel *kernel = begin(o, result, error);
     if (!kernel)
         return MAPSCAN_E_INVALID;
-    mapscan_options local = *o;
-    local.backend = MAPSCAN_BACKEND_MMAP;      /* the kernels run on the memory itself */
-    ms_scan_request req = { .fd = -1, .memory = data, .options = &local, .kernel = kernel };
+    ms_scan_request req = { .fd = -1, .memory = data, .options = o, .kernel = kernel };
     ms_layout l;
     mapscan_status s = ms_layout_resolve(o, NULL, &l, error);
     if (s != MAPSCAN_OK)
@@ -488,7 +486,5 @@ mapscan_status mapscan_scan_memory(const void *data, size_t len, const mapscan_o
     scan_range(&req, o->offset, avail / l.unit, result);
     if (req.plan.count == 0)
         return MAPSCAN_OK;
-    s = ms_scan_parallel(&req, result, error);
-    result->backends = MAPSCAN_USED_MEMORY;
-    return s;
+    return ms_schedule_run(&req, result, error);
 }

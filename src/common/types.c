@@ -133,22 +133,6 @@ bool mapscan_backend_parse(const char *text, mapscan_backend *backend)
     return true;
 }
 
-const char *mapscan_backends_name(unsigned used_bits)
-{
-    /* Indexed by the mmap, read, direct and direct-pread bits. */
-    static const char *const names[16] = {
-        "none", "mmap", "read", "mmap+read", "direct", "mmap+direct", "read+direct", "mmap+read+direct",
-        "direct-pread", "mmap+direct-pread", "read+direct-pread", "mmap+read+direct-pread",
-        "direct+direct-pread", "mmap+direct+direct-pread", "read+direct+direct-pread",
-        "mmap+read+direct+direct-pread",
-    };
-    if (used_bits & MAPSCAN_USED_MEMORY)
-        return "memory";
-    unsigned index = (used_bits & 3) | (used_bits & MAPSCAN_USED_DIRECT ? 4 : 0) |
-                     (used_bits & MAPSCAN_USED_DIRECT_PREAD ? 8 : 0);
-    return names[index];
-}
-
 bool mapscan_size_parse(const char *text, uint64_t *bytes)
 {
     static const struct { const char *suffix; uint64_t base; int power; } units[] = {

@@ -1,243 +1,235 @@
 /*
- * The direct backend: the file opened a second time with O_DIRECT, read in
- * large aligned pieces into each worker's aligned buffer, past the page
- * cache (which it neither fills nor evicts from).
+ * The direct reader: the file opened a second time with O_DIRECT, so that
+ * the scan neither fills nor evicts the page cache (the mechanics of
+ * alignment and of the io_uring pipeline are in direct_io.c).
  *
- * O_DIRECT wants offsets, lengths and buffers aligned to the device's
- * logical block; DIRECT_ALIGN (4096) is a multiple of every logical block
- * size up to 4 KiB, and statx(STATX_DIOALIGN), where the kernel has it,
- * raises it for a file system that needs more. Any offset,
- * element size and tail are handled by reading the enclosing aligned
- * blocks: a piece starts at the aligned block holding the next unit not yet
- * reduced, and only the whole units inside it are reduced. A unit cut by
- * the piece's end is read again at the start of the next piece, so nothing
- * is carried between pieces (at most an alignment and a unit read twice
- * per piece).
+ * Each worker keeps io_depth reads of io_size bytes in flight on its own
+ * io_uring ring, reducing each as it completes. The reads are taken from
+ * one cursor all workers share, one read's worth of units at a time, so
+ * that the reads in flight, all workers' together, form one sequential
+ * stream (the disk served two streams a chunk apart measurably slower than
+ * one). Where io_uring cannot be had (an old kernel,
+ * kernel.io_uring_disabled, a seccomp filter), the workers take chunks and
+ * read each with blocking preads instead, and the result's backend says
+ * "direct-pread". It declines where the file system refuses O_DIRECT
+ * (tmpfs before 6.6: EINVAL), or a unit and its alignment would not fit
+ * the blocking path's buffer: the pread reader serves then.
  */
-#include "io.h"
+#include "reader.h"
 
 #include <errno.h>
-#include <stdbool.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-uint64_t ms_direct_align_override;
+typedef struct direct_job {
+    int fd;                     /* the file opened with O_DIRECT */
+    size_t align;               /* what its offsets, lengths and buffers need */
+    bool ring;                  /* every worker has an io_uring */
+    unsigned depth;
+    uint64_t io_size;
+    uint64_t units_per_read;
+    _Atomic uint64_t next_unit; /* the shared cursor, in units */
+} direct_job;
 
-int ms_direct_open(int fd, size_t *align)
-{
-    uint32_t offset_align = 0, memory_align = 0;
-    uint64_t a = DIRECT_ALIGN;
-    int known = ms_dio_alignment(fd, &offset_align, &memory_align);
-    if (known == 1 && offset_align == 0) {
-        errno = EINVAL;     /* the file system says it has no direct I/O for this file */
-        return -1;
-    }
-    if (known == 1) {
-        a = offset_align > a ? offset_align : a;
-        a = memory_align > a ? memory_align : a;
-    }
-    if (ms_direct_align_override)
-        a = ms_direct_align_override;
-    if (a > DIRECT_MAX_ALIGN || (a & (a - 1))) {
-        errno = EINVAL;
-        return -1;
-    }
-    *align = (size_t)a;
-    char path[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    return open(path, O_RDONLY | O_DIRECT | O_CLOEXEC | O_NOCTTY);
-}
-
-int ms_direct_reduce(int fd, size_t align, unsigned char *buf, uint64_t at, uint64_t len, const ms_reducer *r,
-                     size_t unit, size_t field_offset, ms_acc *acc)
-{
-    uint64_t cur = at, end = at + len;
-    while (cur < end) {
-        uint64_t piece = cur / align * align;
-        uint64_t want = (end - piece + align - 1) / align * align;
-        if (want > DIRECT_BUFFER_BYTES)
-            want = DIRECT_BUFFER_BYTES;
-        ssize_t got = pread(fd, buf, (size_t)want, (off_t)piece);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0)
-            return errno;
-        uint64_t have = piece + (uint64_t)got;      /* bytes up to here are in buf */
-        if (have > end)
-            have = end;
-        uint64_t units = have > cur ? (have - cur) / unit : 0;
-        if (units == 0)
-            return ENODATA;     /* the file ended before the range did */
-        ms_reduce(r, buf + (cur - piece) + field_offset, (size_t)units, acc);
-        cur += units * unit;
-    }
-    return 0;
-}
-
-/* One read in flight: the aligned span of the file that holds units
- * whole units starting at byte first. */
-typedef struct slot {
-    unsigned char *buf;
-    uint64_t span;          /* file offset of buf[0], aligned */
-    uint64_t want;          /* bytes of the span, aligned */
-    uint64_t got;           /* bytes in buf so far */
-    uint64_t first;         /* file offset of the first unit */
-    uint64_t units;
-    bool busy;
-} slot;
-
-typedef struct pipeline {
+typedef struct direct_worker {
     ms_ring *ring;
-    int fd;
-    const ms_direct_work *work;
-    slot *slots;
-    unsigned depth, in_flight;
-    uint64_t cur, end;      /* the part of the current range not yet queued */
-    int err;                /* first failure: errno, ENODATA when the file ended early */
-    uint64_t err_at;
-} pipeline;
+    unsigned char *slots[MS_DIRECT_MAX_DEPTH];
+    unsigned char *buffer;      /* the blocking path's */
+} direct_worker;
 
-static void fail_at(pipeline *p, int err, uint64_t at)
+/* Defaults shrink (reads to 256 KiB, then depth to 2) until all workers'
+ * buffers together fit MS_DIRECT_BUFFER_BUDGET. */
+static void size_reads(direct_job *d, const mapscan_options *o, unsigned workers, size_t unit)
 {
-    if (!p->err) {
-        p->err = err;
-        p->err_at = at;
-    }
+    d->depth = o->io_depth ? o->io_depth : MS_DIRECT_DEFAULT_DEPTH;
+    d->io_size = o->io_size ? o->io_size : MS_DIRECT_DEFAULT_IO_SIZE;
+    while (!o->io_size && d->io_size > (256 << 10) && workers * d->depth * d->io_size > MS_DIRECT_BUFFER_BUDGET)
+        d->io_size /= 2;
+    while (!o->io_depth && d->depth > 2 && workers * d->depth * d->io_size > MS_DIRECT_BUFFER_BUDGET)
+        d->depth--;
+    d->units_per_read = d->io_size / unit ? d->io_size / unit : 1;
 }
 
-static bool submit(pipeline *p, unsigned i)
+static mapscan_status open_direct(ms_job *job, void **state, mapscan_error *error)
 {
-    slot *s = &p->slots[i];
-    int err = ms_ring_read(p->ring, p->fd, s->buf + s->got, (unsigned)(s->want - s->got), s->span + s->got, i);
-    if (!err)
-        err = ms_ring_submit(p->ring);
+    *state = NULL;
+    size_t align;
+    int fd = ms_direct_open(job->req->fd, &align);
+    if (fd < 0)
+        return MAPSCAN_OK;
+    if (job->req->unit + align > DIRECT_BUFFER_BYTES) {
+        close(fd);
+        return MAPSCAN_OK;
+    }
+    direct_job *d = malloc(sizeof *d);
+    if (!d) {
+        close(fd);
+        return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory");
+    }
+    d->fd = fd;
+    d->align = align;
+    size_reads(d, job->req->options, job->nworkers, job->req->unit);
+    d->ring = true;             /* until a worker's ring cannot be had */
+    atomic_init(&d->next_unit, 0);
+    *state = d;
+    return MAPSCAN_OK;
+}
+
+/* A ring and depth aligned buffers. Where a ring cannot be had, every
+ * worker reads with blocking preads (d->ring is read only once all workers
+ * are set up). */
+static mapscan_status open_ring(direct_job *d, direct_worker *dw, size_t unit, mapscan_error *error)
+{
+    int err = ms_ring_init(&dw->ring, d->depth);
+    if (err == -ENOMEM)
+        return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for io_uring");
     if (err) {
-        fail_at(p, -err, s->span + s->got);
+        dw->ring = NULL;
+        d->ring = false;
+        return MAPSCAN_OK;
+    }
+    size_t bytes = ms_direct_slot_bytes(d->io_size, unit, d->align);
+    for (unsigned k = 0; k < d->depth; k++) {
+        dw->slots[k] = aligned_alloc(d->align, bytes);
+        if (!dw->slots[k])
+            return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for direct read buffers");
+        memset(dw->slots[k], 0, bytes);     /* fault it in before anything is timed */
+    }
+    return MAPSCAN_OK;
+}
+
+static mapscan_status open_worker(ms_job *job, ms_slot *slot, ms_worker *w, mapscan_error *error)
+{
+    direct_job *d = slot->state;
+    direct_worker *dw = calloc(1, sizeof *dw);
+    if (!dw)
+        return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory");
+    w->state[slot->index] = dw;
+    if (d->ring)
+        return open_ring(d, dw, job->req->unit, error);
+    return MAPSCAN_OK;
+}
+
+/* The blocking path's buffer, made when the worker first needs it. */
+static bool blocking_buffer(ms_job *job, const direct_job *d, direct_worker *dw)
+{
+    if (dw->buffer)
+        return true;
+    dw->buffer = aligned_alloc(d->align, (size_t)DIRECT_BUFFER_BYTES);
+    if (!dw->buffer) {
+        ms_job_fail(job, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for read buffers");
         return false;
     }
-    s->busy = true;
-    p->in_flight++;
+    memset(dw->buffer, 0, (size_t)DIRECT_BUFFER_BYTES);
     return true;
 }
 
-/* The next piece into slot i: as many whole units as fit io_size (one at
- * least), from the current range or the next one claimed. */
-static bool queue_next(pipeline *p, unsigned i)
+typedef struct cursor {
+    ms_job *job;
+    direct_job *d;
+} cursor;
+
+/* The pipeline's source of ranges: the next read's worth of units. */
+static bool next_range(void *arg, uint64_t *at, uint64_t *end)
 {
-    const ms_direct_work *w = p->work;
-    while (p->cur == p->end)
-        if (p->err || !w->next(w->arg, &p->cur, &p->end))
-            return false;
-    uint64_t units = w->io_size / w->unit;
-    if (units == 0)
-        units = 1;
-    if (units > (p->end - p->cur) / w->unit)
-        units = (p->end - p->cur) / w->unit;
-    slot *s = &p->slots[i];
-    s->first = p->cur;
-    s->units = units;
-    s->span = p->cur / w->align * w->align;
-    s->want = (p->cur + units * w->unit - s->span + w->align - 1) / w->align * w->align;
-    s->got = 0;
-    p->cur += units * w->unit;
-    return submit(p, i);
+    cursor *c = arg;
+    const ms_plan *plan = &c->job->req->plan;
+    if (atomic_load_explicit(&c->job->stop, memory_order_relaxed))
+        return false;
+    uint64_t first = atomic_fetch_add_explicit(&c->d->next_unit, c->d->units_per_read, memory_order_relaxed);
+    if (first >= plan->count)
+        return false;
+    uint64_t last = plan->count - first < c->d->units_per_read ? plan->count : first + c->d->units_per_read;
+    *at = plan->offset + first * plan->elem_size;
+    *end = plan->offset + last * plan->elem_size;
+    return true;
 }
 
-/* A completion: the piece is reduced once its units are all in, read on
- * after a short read or -EAGAIN, and a failure noted with its offset. */
-static void complete(pipeline *p, unsigned i, int res)
+static void range_done(void *arg, uint64_t bytes)
 {
-    const ms_direct_work *w = p->work;
-    slot *s = &p->slots[i];
-    s->busy = false;
-    p->in_flight--;
-    uint64_t needed = s->first + s->units * w->unit - s->span;
-    if (res == -EAGAIN || res == -EINTR) {
-        if (!p->err)
-            submit(p, i);
+    ms_job_done(((cursor *)arg)->job, bytes);
+}
+
+static bool drain(ms_job *job, ms_slot *slot, ms_worker *w)
+{
+    direct_job *d = slot->state;
+    direct_worker *dw = w->state[slot->index];
+    if (!d->ring)
+        return false;
+    const ms_scan_request *req = job->req;
+    cursor c = { job, d };
+    ms_direct_work work = {
+        &req->reducer, req->unit, req->field_offset, d->align, d->io_size, &w->acc, next_range, range_done, &c,
+    };
+    uint64_t at;
+    int err = ms_direct_pipeline(dw->ring, d->fd, dw->slots, d->depth, &work, &at);
+    w->used |= MAPSCAN_USED_DIRECT;
+    char what[160];
+    if (err == ENODATA) {
+        snprintf(what, sizeof what, "the file shrank during the scan (a read ended at byte %llu)",
+                 (unsigned long long)at);
+        ms_job_fail(job, MAPSCAN_E_CHANGED, 0, what);
+    } else if (err) {
+        snprintf(what, sizeof what, "read failed at byte %llu: %s", (unsigned long long)at, strerror(err));
+        ms_job_fail(job, MAPSCAN_E_IO, err, what);
+    }
+    return true;
+}
+
+/* Without io_uring: the chunk with blocking preads. */
+static bool scan_chunk(ms_job *job, ms_slot *slot, ms_worker *w, uint64_t chunk, uint64_t first, uint64_t end)
+{
+    (void)chunk;
+    direct_job *d = slot->state;
+    direct_worker *dw = w->state[slot->index];
+    const ms_scan_request *req = job->req;
+    if (!blocking_buffer(job, d, dw))
+        return false;
+    uint64_t at, len;
+    ms_job_chunk_bytes(job, first, end, &at, &len);
+    int err = ms_direct_reduce(d->fd, d->align, dw->buffer, at, len, &req->reducer, req->unit, req->field_offset,
+                               &w->acc);
+    w->used |= MAPSCAN_USED_DIRECT_PREAD;
+    if (err == ENODATA)
+        ms_job_fail(job, MAPSCAN_E_CHANGED, 0, "the file shrank during the scan (read ended early)");
+    else if (err) {
+        char what[160];
+        snprintf(what, sizeof what, "read failed near byte %llu: %s", (unsigned long long)at, strerror(err));
+        ms_job_fail(job, MAPSCAN_E_IO, err, what);
+    }
+    return err == 0;
+}
+
+static void close_worker(ms_job *job, ms_slot *slot, ms_worker *w)
+{
+    direct_job *d = slot->state;
+    direct_worker *dw = w->state[slot->index];
+    (void)job;
+    if (!dw)
         return;
-    }
-    if (res < 0) {
-        fail_at(p, -res, s->span + s->got);
-        return;
-    }
-    s->got += (uint64_t)res;
-    if (s->got >= needed) {
-        ms_reduce(w->reducer, s->buf + (s->first - s->span) + w->field_offset, (size_t)s->units, w->acc);
-        w->done(w->arg, s->units * w->unit);
-        if (!p->err)
-            queue_next(p, i);
-        return;
-    }
-    /* Short: at the end of the file (nothing, or not a whole block), the
-     * file ended before the range; otherwise read the rest. */
-    if (res == 0 || s->got % w->align)
-        fail_at(p, ENODATA, s->span + s->got);
-    else if (!p->err)
-        submit(p, i);
+    ms_ring_exit(dw->ring);
+    for (unsigned k = 0; k < d->depth; k++)
+        free(dw->slots[k]);
+    free(dw->buffer);
+    free(dw);
 }
 
-int ms_direct_pipeline(ms_ring *ring, int fd, unsigned char *const *bufs, unsigned depth, const ms_direct_work *work,
-                       uint64_t *err_at)
+static void close_direct(ms_job *job, void *state)
 {
-    slot slots[MS_DIRECT_MAX_DEPTH];
-    pipeline p = { .ring = ring, .fd = fd, .work = work, .slots = slots, .depth = depth };
-    for (unsigned i = 0; i < depth; i++)
-        slots[i] = (slot){ .buf = bufs[i] };
-    for (unsigned i = 0; i < depth && queue_next(&p, i); i++)
-        ;
-    /* Every read submitted is waited for, failure or not: the kernel
-     * writes into these buffers until it completes them. */
-    while (p.in_flight) {
-        uint64_t tag;
-        int res;
-        int err = ms_ring_complete(ring, &tag, &res);
-        if (err) {
-            fail_at(&p, -err, p.cur);
-            break;      /* the ring itself failed: its teardown cancels what is left */
-        }
-        if (tag < depth && slots[tag].busy)
-            complete(&p, (unsigned)tag, res);
-    }
-    *err_at = p.err_at;
-    return p.err;
+    (void)job;
+    direct_job *d = state;
+    close(d->fd);
+    free(d);
 }
 
-int ms_pread_uncached(int fd, void *dst, size_t len, uint64_t off)
-{
-    size_t align;
-    int direct = ms_direct_open(fd, &align);
-    if (direct < 0)
-        return ms_pread_full(fd, dst, len, off);
-    uint64_t start = off / align * align;
-    size_t span = (size_t)((off + len - start + align - 1) / align * align);
-    unsigned char *buf = aligned_alloc(align, span);
-    int err = buf ? 0 : ENOMEM;
-    size_t got = 0;
-    while (!err && got < span) {
-        ssize_t n = pread(direct, buf + got, span - got, (off_t)(start + got));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            err = n < 0 ? errno : 0;
-            break;
-        }
-        got += (size_t)n;
-    }
-    if (!err && got < off - start + len)
-        err = ENODATA;
-    if (!err)
-        memcpy(dst, buf + (off - start), len);
-    free(buf);
-    close(direct);
-    return err;
-}
-
-size_t ms_direct_slot_bytes(uint64_t io_size, size_t unit, size_t align)
-{
-    uint64_t span = io_size > unit ? io_size : unit;
-    return (size_t)((span + 2 * align - 1) / align * align);
-}
+const ms_reader ms_reader_direct = {
+    .name = "direct",
+    .open = open_direct,
+    .worker_open = open_worker,
+    .scan_chunk = scan_chunk,
+    .drain = drain,
+    .close = close_direct,
+    .worker_close = close_worker,
+};

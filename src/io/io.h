@@ -22,8 +22,9 @@ typedef struct ms_scan_request {
     bool drop_behind;       /* the range cannot stay cached: evict what was read */
 } ms_scan_request;
 
-mapscan_status ms_scan_parallel(const ms_scan_request *req, mapscan_result *result,
-                                mapscan_error *error);
+/* schedule.c: the parallel scan of req->plan by the readers the backend
+ * names; fills result's stats, threads, seconds and backends. */
+mapscan_status ms_schedule_run(const ms_scan_request *req, mapscan_result *result, mapscan_error *error);
 
 /* A stream: prefix_len bytes of it already read into prefix, then fd. */
 typedef struct ms_stream {
@@ -41,7 +42,7 @@ ssize_t ms_stream_read(ms_stream *s, unsigned char *buf, size_t len);
 mapscan_status ms_scan_stream(const ms_scan_request *req, ms_stream *in, uint64_t skip, uint64_t limit,
                               bool probe_rest, uint64_t *seen, bool *more, mapscan_result *result,
                               mapscan_error *error);
-/* ---- scan_direct.c ---- */
+/* ---- direct_io.c: O_DIRECT and the io_uring pipeline ---- */
 
 /* O_DIRECT's alignment: at least DIRECT_ALIGN, a multiple of every logical
  * block size up to 4 KiB; more where statx(STATX_DIOALIGN) asks for more. */
