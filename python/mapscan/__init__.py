@@ -17,7 +17,9 @@ fraction of a second and raises KeyboardInterrupt."""
 
 import ctypes
 import errno as _errno
+import operator
 import os
+import sys
 import threading
 from typing import Any, Callable, Dict, Optional, Tuple, Union
 
@@ -166,6 +168,26 @@ def _path_bytes(path) -> bytes:
     return os.fsencode(path)
 
 
+_U64_MAX = 2**64 - 1
+_THREADS_MAX = 65536        # as the command's --threads
+
+
+def _whole(name, value, low=0, high=_U64_MAX):
+    """value as an int from low to high, or InputError. Python ints and numpy integers are whole numbers;
+    bools (True is 1 to Python) and floats are not. ctypes would cut a larger value modulo 2**64 or 2**32
+    without a word, so every integer passes here before it reaches a structure."""
+    numpy = sys.modules.get("numpy")
+    if isinstance(value, bool) or (numpy is not None and isinstance(value, numpy.bool_)):
+        raise InputError(f"{name} {value!r}: a whole number from {low} to {high}, not a bool")
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise InputError(f"{name} {value!r}: a whole number from {low} to {high}") from None
+    if not low <= number <= high:
+        raise InputError(f"{name} {value!r}: a whole number from {low} to {high}")
+    return number
+
+
 def _scan_options(dtype, offset, length, threads, backend, allow_trailing, field, record, field_offset, format,
                   io_depth=None, io_size=None):
     o = _lib.Options()
@@ -182,28 +204,18 @@ def _scan_options(dtype, offset, length, threads, backend, allow_trailing, field
         raise InputError(f"backend {backend!r}: auto, mmap, read or direct")
     if format not in _lib.FORMATS:
         raise InputError(f"format {format!r}: auto, raw or npy")
-    for name, value in (("offset", offset), ("length", length), ("threads", threads), ("record", record),
-                        ("field_offset", field_offset), ("io_depth", io_depth), ("io_size", io_size)):
-        if value is not None and (not isinstance(value, int) or value < 0):
-            raise InputError(f"{name} {value!r}: a whole number of at least 0")
-    if io_depth is not None and not 1 <= io_depth <= 64:
-        raise InputError(f"io_depth {io_depth}: 1 to 64 reads in flight per thread")
-    if io_size is not None and not 4096 <= io_size <= 64 << 20:
-        raise InputError(f"io_size {io_size}: 4096 to 64 MiB per read")
-    if threads == 0:
-        raise InputError("threads 0: at least 1 (or None: one per core)")
     o.backend = _lib.BACKENDS[backend]
     o.format = _lib.FORMATS[format]
-    o.offset = offset
+    o.offset = _whole("offset", offset)
     if length is not None:
-        o.length = length
-    o.threads = threads or 0
+        o.length = _whole("length", length)
+    o.threads = 0 if threads is None else _whole("threads", threads, 1, _THREADS_MAX)
     o.allow_trailing = bool(allow_trailing)
     o.field = field.encode() if field is not None else None
-    o.record_size = record or 0
-    o.field_offset = field_offset
-    o.io_depth = io_depth or 0
-    o.io_size = io_size or 0
+    o.record_size = 0 if record is None else _whole("record", record)
+    o.field_offset = _whole("field_offset", field_offset)
+    o.io_depth = 0 if io_depth is None else _whole("io_depth (reads in flight per thread)", io_depth, 1, 64)
+    o.io_size = 0 if io_size is None else _whole("io_size (bytes per read)", io_size, 4096, 64 << 20)
     return o
 
 
@@ -300,17 +312,15 @@ def generate(path: PathLike, dtype="<i4", count: Optional[int] = None, size: Opt
     elem = 1 << (g.type // 2)
     if (count is None) == (size is None):
         raise InputError("give either count or size")
-    if size is not None and (size < 0 or size % elem):
-        raise InputError(f"size {size} is not a multiple of the {elem}-byte element")
-    n = count if count is not None else size // elem
-    if not isinstance(n, int) or n < 0:
-        raise InputError(f"count {count!r}: a whole number of at least 0")
+    if size is not None:
+        size = _whole("size", size)
+        if size % elem:
+            raise InputError(f"size {size} is not a multiple of the {elem}-byte element")
+    n = _whole("count", count) if count is not None else size // elem
     if format not in ("raw", "npy"):
         raise InputError(f"format {format!r}: raw or npy")
-    if not isinstance(seed, int) or not 0 <= seed < 2**64:
-        raise InputError(f"seed {seed!r}: a whole number from 0 to 2**64 - 1")
-    g.count, g.seed, g.force = n, seed, bool(force)
-    g.threads = threads or 0
+    g.count, g.seed, g.force = n, _whole("seed", seed), bool(force)
+    g.threads = 0 if threads is None else _whole("threads", threads, 1, _THREADS_MAX)
     g.format = _lib.FORMATS[format]
     e = _lib.Error()
     if _lib.lib.mapscan_pattern_parse(pattern.encode(), ctypes.byref(g), ctypes.byref(e)) != _lib.OK:

@@ -281,3 +281,38 @@ def test_ctrl_c_on_a_slow_pipe_stops_within_half_a_second_and_leaves_no_thread()
     result = json.loads(out)
     assert result["stopped"] - sent < 0.5, result["stopped"] - sent
     assert result["left"] == [] and result["ticks"] > 10 and result["progress_on_main"], (result, err)
+
+
+def test_integers_past_64_bits_bools_and_negatives_are_refused_numpy_integers_accepted(tmp):
+    a = np.arange(1000, dtype="<i8")
+    a.tofile(tmp / "w.bin")
+    f = tmp / "w.bin"
+    # each of these once wrapped modulo 2**64 (or 2**32) inside ctypes and scanned something else
+    for kwargs in ({"length": 2**64 + 8}, {"offset": 2**64}, {"record": 2**64 + 8}, {"field_offset": 2**64},
+                   {"threads": 2**32 + 1}, {"threads": 65537}, {"io_depth": 2**32 + 8, "backend": "direct"},
+                   {"io_size": 2**64 + 4096, "backend": "direct"}, {"offset": -1}, {"length": -8},
+                   {"threads": -1}, {"record": -16}, {"field_offset": -1}, {"io_depth": -1}, {"io_size": -4096},
+                   {"offset": True}, {"length": True}, {"threads": True}, {"record": False},
+                   {"field_offset": True}, {"io_depth": True}, {"io_size": True}, {"offset": 8.0},
+                   {"length": "8"}, {"threads": np.True_}):
+        with pytest.raises(mapscan.InputError):
+            mapscan.scan(f, dtype="<i8", **kwargs)
+    with pytest.raises(mapscan.InputError):
+        mapscan.scan_buffer(a, threads=2**32 + 1)
+    with pytest.raises(mapscan.InputError):
+        mapscan.scan_buffer(a, threads=True)
+    # numpy integers are whole numbers
+    r = mapscan.scan(f, dtype="<i8", offset=np.int64(8), length=np.uint64(80), threads=np.int32(2))
+    assert got(r) == exact(a[1:11])
+    r = mapscan.scan(f, dtype="<i8", record=np.uint8(16), field_offset=np.int16(8))
+    assert got(r) == exact(a[1::2])
+    assert got(mapscan.scan_buffer(a, threads=np.int64(3))) == exact(a)
+    for kwargs in ({"count": 2**64 + 8}, {"count": -1}, {"count": True}, {"size": 2**64 + 8}, {"size": -8},
+                   {"count": 10, "threads": 2**32 + 1}, {"count": 10, "threads": -1}, {"count": 10, "threads": True},
+                   {"count": 10, "seed": True}, {"count": 10, "seed": 2**64}, {"count": 10.0}):
+        with pytest.raises(mapscan.InputError):
+            mapscan.generate(tmp / "g.bin", dtype="<i8", **kwargs)
+        assert not os.path.exists(tmp / "g.bin")
+    g = mapscan.generate(tmp / "g.bin", dtype="<i8", count=np.int64(10), seed=np.uint64(3), threads=np.int8(2))
+    assert g.count == 10
+
