@@ -165,7 +165,19 @@ def _run(call, options, progress: Optional[Progress]):
 
 
 def _path_bytes(path) -> bytes:
-    return os.fsencode(path)
+    name = os.fsencode(path)
+    if b"\0" in name:
+        # as os.open says: the C library would see only the part before it
+        raise InputError(f"{path!r}: embedded null byte in a path")
+    return name
+
+
+def _text_bytes(what, text) -> bytes:
+    if not isinstance(text, str):
+        raise InputError(f"{what} {text!r}: a string")
+    if "\0" in text:
+        raise InputError(f"{what} {text!r}: embedded null byte")
+    return text.encode()
 
 
 _U64_MAX = 2**64 - 1
@@ -211,7 +223,7 @@ def _scan_options(dtype, offset, length, threads, backend, allow_trailing, field
         o.length = _whole("length", length)
     o.threads = 0 if threads is None else _whole("threads", threads, 1, _THREADS_MAX)
     o.allow_trailing = bool(allow_trailing)
-    o.field = field.encode() if field is not None else None
+    o.field = _text_bytes("field", field) if field is not None else None
     o.record_size = 0 if record is None else _whole("record", record)
     o.field_offset = _whole("field_offset", field_offset)
     o.io_depth = 0 if io_depth is None else _whole("io_depth (reads in flight per thread)", io_depth, 1, 64)
@@ -323,7 +335,7 @@ def generate(path: PathLike, dtype="<i4", count: Optional[int] = None, size: Opt
     g.threads = 0 if threads is None else _whole("threads", threads, 1, _THREADS_MAX)
     g.format = _lib.FORMATS[format]
     e = _lib.Error()
-    if _lib.lib.mapscan_pattern_parse(pattern.encode(), ctypes.byref(g), ctypes.byref(e)) != _lib.OK:
+    if _lib.lib.mapscan_pattern_parse(_text_bytes("pattern", pattern), ctypes.byref(g), ctypes.byref(e)) != _lib.OK:
         raise InputError(e.message.decode(errors="replace"))
     r = _lib.Result()
     name = _path_bytes(path)

@@ -316,3 +316,20 @@ def test_integers_past_64_bits_bools_and_negatives_are_refused_numpy_integers_ac
     g = mapscan.generate(tmp / "g.bin", dtype="<i8", count=np.int64(10), seed=np.uint64(3), threads=np.int8(2))
     assert g.count == 10
 
+
+def test_a_nul_byte_in_a_path_a_field_or_a_pattern_is_refused_never_cut_short(tmp):
+    np.arange(10, dtype="<i4").tofile(tmp / "pa")
+    for path in (str(tmp / "pa") + "\0.bin", os.fsencode(tmp / "pa") + b"\0.bin"):
+        with pytest.raises(ValueError, match="null byte") as e:
+            mapscan.scan(path)
+        assert isinstance(e.value, mapscan.InputError)
+        with pytest.raises(ValueError, match="null byte"):
+            mapscan.generate(str(tmp / "gen") + "\0x", count=10)
+    assert not os.path.exists(tmp / "gen")
+    np.save(tmp / "s.npy", np.zeros(3, dtype=[("v", "<i4"), ("w", "<i2")]))
+    with pytest.raises(ValueError, match="null byte"):
+        mapscan.scan(tmp / "s.npy", field="v\0w")
+    with pytest.raises(ValueError, match="null byte"):
+        mapscan.generate(tmp / "gen", count=10, pattern="seq\0junk")
+    assert not os.path.exists(tmp / "gen")
+
