@@ -246,7 +246,9 @@ def scan(path: PathLike, dtype=None, offset: int = 0, length: Optional[int] = No
     allow_trailing: ignore a final partial element (record) instead of raising InputError.
     field: a .npy file's structured dtype: the integer field to scan ('outer.inner' when nested).
     record, field_offset: a raw file of record-byte records; the dtype element at field_offset of each is scanned.
-    progress: called as progress(done_bytes, total_bytes) on this thread about ten times a second.
+    progress: called as progress(done_bytes, total_bytes) on this thread about ten times a second, and once
+        at the end with done == total (for a pipe, whose size was not known, both are the bytes read); an
+        exception it raises stops the scan and reaches the caller.
     format: 'auto' (a .npy file when it starts with numpy's magic string), 'raw' or 'npy'.
     io_depth, io_size: the direct backend's reads in flight per thread (1-64, default 8) and bytes per read
         (4096 to 64 MiB, default 1 MiB); Result.backend says 'direct-pread' where io_uring is not available.
@@ -259,6 +261,8 @@ def scan(path: PathLike, dtype=None, offset: int = 0, length: Optional[int] = No
                   progress)
     if status != _lib.OK:
         _raise(e, status, os.fsdecode(name))
+    if progress is not None:
+        progress(r.bytes, r.bytes)      # the finish, also of a scan too short for a call on the way
     return Result(os.fsdecode(name), r)
 
 
@@ -313,7 +317,7 @@ def generate(path: PathLike, dtype="<i4", count: Optional[int] = None, size: Opt
 
     Give count (elements) or size (bytes). pattern: 'random', 'range:LO:HI', 'mod:M', 'seq' or 'const:V'.
     format: 'raw' or 'npy' (a .npy file numpy.load reads back). The file appears only when complete; it is
-    never replaced unless force."""
+    never replaced unless force. progress: as scan's, with the bytes of values written (no .npy header)."""
     g = _lib.GenOptions()
     _lib.lib.mapscan_gen_options_init(ctypes.byref(g))
     try:
@@ -343,6 +347,8 @@ def generate(path: PathLike, dtype="<i4", count: Optional[int] = None, size: Opt
                   progress)
     if status != _lib.OK:
         _raise(e, status, os.fsdecode(name))
+    if progress is not None:
+        progress(r.bytes, r.bytes)      # the finish: the file is complete
     result = Result(os.fsdecode(name), r)
     result.type, result.format = _lib.TYPE_NAMES[g.type], format
     result.endian = "big" if g.endian == _lib.BIG or (g.endian == _lib.NATIVE and os.sys.byteorder == "big") \

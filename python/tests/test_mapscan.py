@@ -333,3 +333,36 @@ def test_a_nul_byte_in_a_path_a_field_or_a_pattern_is_refused_never_cut_short(tm
         mapscan.generate(tmp / "gen", count=10, pattern="seq\0junk")
     assert not os.path.exists(tmp / "gen")
 
+
+def test_progress_always_sees_the_finish_and_a_raising_one_takes_effect(tmp):
+    a = np.arange(1000, dtype="<i4")
+    a.tofile(tmp / "p.bin")
+    calls = []
+    r = mapscan.scan(tmp / "p.bin", progress=lambda d, t: calls.append((d, t)))      # far under 0.1 s
+    assert calls and calls[-1] == (4000, 4000) and got(r) == exact(a)
+    calls.clear()
+    g = mapscan.generate(tmp / "q.npy", dtype="<i2", count=500, format="npy", progress=lambda d, t: calls.append((d, t)))
+    assert calls and calls[-1] == (1000, 1000) and g.count == 500
+
+    class Stop(Exception):
+        pass
+
+    def refuse(done, total):
+        raise Stop(done, total)
+    with pytest.raises(Stop):
+        mapscan.scan(tmp / "p.bin", progress=refuse)
+    with pytest.raises(Stop):
+        mapscan.generate(tmp / "r.bin", count=10, progress=refuse)
+    # the file is complete, and the callback's exception still reached the caller
+    assert os.path.getsize(tmp / "r.bin") == 40
+    assert not [n for n in os.listdir(tmp) if ".mapscan-tmp." in n]
+    # a pipe: its size was unknown during the scan; at the end done == total == the bytes read
+    r_fd, w_fd = os.pipe()
+    os.write(w_fd, a.tobytes())
+    os.close(w_fd)
+    calls.clear()
+    try:
+        r = mapscan.scan(f"/proc/self/fd/{r_fd}", dtype="<i4", progress=lambda d, t: calls.append((d, t)))
+    finally:
+        os.close(r_fd)
+    assert calls[-1] == (4000, 4000) and got(r) == exact(a)
