@@ -13,17 +13,17 @@ Errors: a file that cannot be opened raises the matching OSError subclass
 (FileNotFoundError, PermissionError, IsADirectoryError...); bad input raises
 InputError (a ValueError); a failure while running raises ScanError (an
 OSError); all derive from mapscan.Error. Ctrl-C stops a scan within a
-fraction of a second and raises KeyboardInterrupt."""
+fraction of a second and raises KeyboardInterrupt; wherever it lands, the
+scan's thread is gone by then and the buffer it read is still held."""
 
 import ctypes
 import errno as _errno
 import operator
 import os
 import sys
-import threading
 from typing import Any, Callable, Dict, Optional, Tuple, Union
 
-from . import _dtype, _lib
+from . import _dtype, _lib, _worker
 
 __all__ = ["scan", "scan_buffer", "generate", "Result", "Error", "InputError", "ScanError", "__version__"]
 __version__ = _lib.VERSION
@@ -115,53 +115,27 @@ def _raise(error: "_lib.Error", status: int, filename):
     raise ScanError(error.sys_errno or _errno.EIO, message, filename)
 
 
-def _wait_out(done: threading.Event):
-    """Until the library has returned, whatever else Ctrl-C says."""
-    while True:
-        try:
-            if done.wait(0.1):
-                return
-        except KeyboardInterrupt:
-            continue
-
-
 def _run(call, options, progress: Optional[Progress]):
-    """Runs call() on a helper thread (the library's calling thread), so that
-    this thread can pass progress on and answer Ctrl-C: the library polls
-    the cancel flag about ten times a second and stops. This thread waits on
-    an Event, not in Thread.join, which an interrupt can leave hanging."""
+    """call() (the library's) on a thread of its own (see _worker for the protocol that never leaves it
+    behind), while this thread passes progress on and answers Ctrl-C: the library polls the cancel flag
+    about ten times a second and stops."""
     cancel = ctypes.c_int(0)
     seen = [None]
 
     def on_progress(done_bytes, total, _arg):
         seen[0] = (done_bytes, total)
 
-    callback = _lib.PROGRESS(on_progress)
-    options.progress = callback
+    options.progress = _lib.PROGRESS(on_progress)
     options.cancel = ctypes.pointer(cancel)
-    box = {}
-    done = threading.Event()
 
-    def work():
-        try:
-            box["status"] = call()
-        finally:
-            done.set()
+    def on_tick():
+        if progress is not None and seen[0] is not None:
+            progress(*seen[0])
 
-    worker = threading.Thread(target=work, name="mapscan", daemon=True)
-    worker.start()
     try:
-        while not done.wait(0.1):
-            if progress is not None and seen[0] is not None:
-                progress(*seen[0])
-    except BaseException:
-        cancel.value = 1
-        _wait_out(done)
-        raise
-    finally:
-        if done.is_set():
-            worker.join()
-    return box["status"]
+        return _worker.run(call, cancel, on_tick)
+    except _worker.StartError as e:
+        raise ScanError(e.errno, f"{e.strerror}: {os.strerror(e.errno)}") from None
 
 
 def _path_bytes(path) -> bytes:
@@ -273,7 +247,7 @@ class _PyBuffer(ctypes.Structure):
                 ("suboffsets", ctypes.c_void_p), ("internal", ctypes.c_void_p)]
 
 
-_PyBUF_C_CONTIGUOUS_WITH_FORMAT = 0x0038 | 0x0004
+_PyBUF_SIMPLE = 0
 _get_buffer = ctypes.pythonapi.PyObject_GetBuffer
 _get_buffer.argtypes = [ctypes.py_object, ctypes.POINTER(_PyBuffer), ctypes.c_int]
 _get_buffer.restype = ctypes.c_int
@@ -288,22 +262,32 @@ def scan_buffer(obj, dtype=None, threads: Optional[int] = None) -> Result:
 
     dtype defaults to the buffer's own element type (bytes: uint8). The buffer must be C-contiguous: a
     non-contiguous one raises InputError, it is never copied or read with the wrong strides."""
-    view = _PyBuffer()
     try:
-        _get_buffer(obj, ctypes.byref(view), _PyBUF_C_CONTIGUOUS_WITH_FORMAT)
-    except (BufferError, TypeError, ValueError) as e:
-        raise InputError(f"{type(obj).__name__}: {e} (a C-contiguous buffer is needed; "
-                         "numpy.ascontiguousarray makes one)") from None
+        view = memoryview(obj)
+    except TypeError as e:
+        raise InputError(f"{type(obj).__name__}: {e} (a C-contiguous buffer is needed)") from None
     try:
-        if dtype is None:
-            dtype = view.format.decode() if view.format else "B"
-        o = _scan_options(dtype, 0, None, threads, "auto", False, None, None, 0, "raw")
+        if not view.c_contiguous:
+            raise InputError(f"{type(obj).__name__}: not C-contiguous (a C-contiguous buffer is needed; "
+                             "numpy.ascontiguousarray makes one)")
+        o = _scan_options(view.format if dtype is None else dtype, 0, None, threads, "auto", False, None, None,
+                          0, "raw")
         r, e = _lib.Result(), _lib.Error()
-        address, size = view.buf, view.len
-        status = _run(lambda: _lib.lib.mapscan_scan_memory(address, size, ctypes.byref(o), ctypes.byref(r),
-                                                           ctypes.byref(e)), o, None)
+
+        def call():
+            # On the worker, which holds view (so obj) and an export of it until the library has returned:
+            # an exported buffer cannot be resized, closed or freed, whatever the caller does meanwhile.
+            exported = _PyBuffer()
+            _get_buffer(view, ctypes.byref(exported), _PyBUF_SIMPLE)
+            try:
+                return _lib.lib.mapscan_scan_memory(exported.buf, exported.len, ctypes.byref(o), ctypes.byref(r),
+                                                    ctypes.byref(e))
+            finally:
+                _release_buffer(ctypes.byref(exported))
+
+        status = _run(call, o, None)
     finally:
-        _release_buffer(ctypes.byref(view))
+        view.release()      # only once the worker is gone: it would refuse while exported (BufferError)
     if status != _lib.OK:
         _raise(e, status, None)
     return Result(None, r)
