@@ -5,23 +5,26 @@ not the end of pytest), or by hand:
 
     PYTHONPATH=python python3 python/tests/interrupt_stress.py CASES SEED DIR [CALL,...]
 
-Each case picks a call (scan_buffer of a 64 MiB array that is dropped right
-after, scan of a 64 MiB file with one of the backends, generate of a 4 MiB
-file), a way to interrupt (a one-shot or repeating ITIMER_REAL whose SIGALRM
-handler raises, _thread.interrupt_main or pthread_kill(main, SIGINT) from a
-helper thread), one to five interrupts, and a delay from 2 us to 1.5 times the call's own
-duration (measured first), drawn log-uniformly for half the cases and
-uniformly for the others, so that the interrupts fall before the worker
-starts, while it starts, during the scan, as it ends and after. After each case, at once:
+Each case picks a call (scan_buffer of a 64 MiB array, 16 MiB under ASan,
+dropped right after; scan of a 64 MiB file with one of the backends;
+generate of a 4 MiB file), a way to interrupt (a one-shot or repeating
+ITIMER_REAL whose SIGALRM handler raises, _thread.interrupt_main or
+pthread_kill(main, SIGINT) from a helper thread), one to five interrupts,
+and a delay from 2 us to 1.5 times the call's own duration (measured first),
+drawn log-uniformly for half the cases and uniformly for the others, so that
+the interrupts fall before the worker starts, while it starts, during the
+scan, as it ends and after. After each case, at once:
 
 * /proc/self/task has as many threads as before (a grace of 50 ms for the
   kernel to reap a thread already joined), and threading.enumerate() too;
 * generate left no FILE.mapscan-tmp.* beside the target, and the target is
   either absent or complete;
 * the array given to scan_buffer is freed (64 MiB: glibc unmaps it; under
-  AddressSanitizer it is poisoned), so a library still reading it crashes.
+  AddressSanitizer, 16 MiB, poisoned), so a library still reading it crashes
+  or is reported.
 
-Prints one JSON line: the counts, the seconds and the failures."""
+Prints one JSON line: the counts, where in the package each interrupt was
+raised (raised_at: function:line), the seconds and the failures."""
 
 import json
 import math
@@ -38,7 +41,9 @@ import numpy as np
 
 import mapscan
 
-ARRAY_ELEMENTS = 1 << 23            # int64: 64 MiB, past glibc's largest mmap threshold (32 MiB)
+# int64: 64 MiB, past glibc's largest mmap threshold (32 MiB), so that free unmaps it; under
+# AddressSanitizer (preloaded) any freed block is poisoned, and 16 MiB keeps the cases short
+ARRAY_ELEMENTS = 1 << (21 if "libasan" in os.environ.get("LD_PRELOAD", "") else 23)
 GEN_COUNT = 1 << 20                 # int32: 4 MiB
 
 
