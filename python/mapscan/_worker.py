@@ -37,6 +37,10 @@ acquire or time.sleep do), and so does an instruction that is no call. So:
 4. On the way out without an exception, the join is the first call after the
    try, reached by a forward jump: no interrupt can land in between.
 
+What this does not cover: an exception put into the calling thread by a
+trace function or PyThreadState_SetAsyncExc, which can land at any
+instruction; signals are what raise KeyboardInterrupt.
+
 The library polls the cancel flag about ten times a second (also while a
 pipe stays silent) and then returns E_CANCELLED: the join takes at most a
 fraction of a second. The generator removes its temporary on a cancel, and a
