@@ -69,7 +69,8 @@ if _setname is not None:
 
 # As the library's own workers: every signal blocked but those a fault raises,
 # so that a signal meant for the process reaches the calling thread at once.
-_ASYNC_SIGNALS = set(signal.valid_signals()) - {signal.SIGBUS, signal.SIGSEGV, signal.SIGFPE, signal.SIGILL}
+_ALL_SIGNALS = signal.valid_signals() if hasattr(signal, "valid_signals") else range(1, signal.NSIG)   # 3.7
+_ASYNC_SIGNALS = set(_ALL_SIGNALS) - {signal.SIGBUS, signal.SIGSEGV, signal.SIGFPE, signal.SIGILL}
 
 
 class StartError(OSError):

@@ -271,6 +271,10 @@ def test_ctrl_c_on_a_slow_pipe_stops_within_half_a_second_and_leaves_no_thread()
         except KeyboardInterrupt:
             stopped = time.monotonic()
             left = [t.name for t in threading.enumerate() if t.name == "mapscan" and t.is_alive()]
+            for _ in range(100):        # pthread_join returns a few microseconds before the kernel reaps
+                if len(os.listdir("/proc/self/task")) <= tasks:
+                    break
+                time.sleep(0.0005)
             left += ["task"] * (len(os.listdir("/proc/self/task")) - tasks)
             print(json.dumps({"stopped": stopped, "left": left, "ticks": ticks[0], "progress_on_main": all(calls)}))
     """)
