@@ -5,7 +5,7 @@ not the end of pytest), or by hand:
 
     PYTHONPATH=python python3 python/tests/interrupt_stress.py CASES SEED DIR [CALL,...]
 
-Each case picks a call (scan_buffer of a 64 MiB array, 16 MiB under ASan,
+Each case picks a call (scan_buffer of a 64 MiB array, 4 MiB under ASan,
 dropped right after; scan of a 64 MiB file with one of the backends;
 generate of a 4 MiB file), a way to interrupt (a one-shot or repeating
 ITIMER_REAL whose SIGALRM handler raises, _thread.interrupt_main or
@@ -20,7 +20,7 @@ scan, as it ends and after. After each case, at once:
 * generate left no FILE.mapscan-tmp.* beside the target, and the target is
   either absent or complete;
 * the array given to scan_buffer is freed (64 MiB: glibc unmaps it; under
-  AddressSanitizer, 16 MiB, poisoned), so a library still reading it crashes
+  AddressSanitizer, 4 MiB, poisoned), so a library still reading it crashes
   or is reported.
 
 Prints one JSON line: the counts, where in the package each interrupt was
@@ -42,8 +42,8 @@ import numpy as np
 import mapscan
 
 # int64: 64 MiB, past glibc's largest mmap threshold (32 MiB), so that free unmaps it; under
-# AddressSanitizer (preloaded) any freed block is poisoned, and 16 MiB keeps the cases short
-ARRAY_ELEMENTS = 1 << (21 if "libasan" in os.environ.get("LD_PRELOAD", "") else 23)
+# AddressSanitizer (preloaded) any freed block is poisoned, and 4 MiB keeps the cases short
+ARRAY_ELEMENTS = 1 << (19 if "libasan" in os.environ.get("LD_PRELOAD", "") else 23)
 GEN_COUNT = 1 << 20                 # int32: 4 MiB
 
 
