@@ -64,7 +64,8 @@ pythondir ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/lib/python3/dist-packages,$
 TEST_SRC := $(wildcard test/*.c)
 TEST_BIN := $(BUILD)/test/unit
 
-.PHONY: all deps demo test check check-unit check-cli check-python check-npy check-asan check-tsan check-fuzz fuzz fuzz-build \
+.PHONY: all deps demo test check check-unit check-cli check-python check-python-asan check-npy check-asan check-tsan \
+        check-fuzz fuzz fuzz-build \
         bench install uninstall clean help mpi mpi-deps check-mpi bench-mpi bench-direct
 
 all: $(BIN) $(LIB) $(SHLIB)
@@ -76,9 +77,11 @@ help:
 	@echo "make test       build and run every test: unit, CLI, Python, MPI, AddressSanitizer+UBSan,"
 	@echo "                ThreadSanitizer, and a short run of each fuzz harness"
 	@echo "make check      unit, CLI, Python, .npy-against-numpy and MPI tests of the normal build only"
-	@echo "make check-asan / check-tsan   the tests under one sanitizer"
+	@echo "make check-asan / check-tsan   the tests under one sanitizer (check-asan: the Python suite too,"
+	@echo "                as make check-python-asan)"
 	@echo "make check-fuzz replay each fuzz harness's corpus, then fuzz each $(FUZZ_CHECK_SECONDS) s (part of make test)"
-	@echo "make fuzz       fuzz each harness FUZZ_SECONDS=$(FUZZ_SECONDS) s; new inputs in build/fuzz/work/"
+	@echo "make fuzz       fuzz each harness FUZZ_SECONDS=$(FUZZ_SECONDS) s; new inputs in build/fuzz/work/; then"
+	@echo "                STRESS_CASES=$(STRESS_CASES) interrupts of the Python calls under ASan"
 	@echo "make bench      the comparison suite (BENCH_SIZE=4G); results in bench/results/"
 	@echo "make bench-direct  cold reads: fio's ceiling, cat, mapscan's backends, a memory cgroup (bench/results/direct.txt)"
 	@echo "make bench-mpi  mapscan against mapscan-mpi with the same cores; results in bench/results/mpi.txt"
@@ -159,9 +162,23 @@ check-cli: $(BIN)
 	MAPSCAN=$(BIN) MAPSCAN_SANITIZE=$(SANITIZE) $(PYTHON) test/cli_test.py
 
 # The Python package, from the checkout, against this build's shared library.
+# MAPSCAN_STRESS=N: N cases of the interrupt test instead of 300.
+PYTHON_TESTS ?= python/tests
 check-python: $(SHLIB) $(BIN)
 	MAPSCAN_LIBRARY="$$PWD/$(BUILD)/$(SONAME)" MAPSCAN="$$PWD/$(BIN)" PYTHONPATH=python \
-	    $(PYTEST_PYTHON) -m pytest -q -p no:cacheprovider python/tests
+	    $(PYTEST_PYTHON) -m pytest -q -p no:cacheprovider $(PYTHON_TESTS)
+
+# The same suite against the library built with ASan and UBSan, so that a
+# buffer read after it was freed (the interrupt test's scan_buffer cases) is
+# reported. Debian's python3 is not built with ASan: its runtime is preloaded,
+# as it must come first; LeakSanitizer is off, as the interpreter keeps its
+# allocations to the end.
+check-python-asan:
+	$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=address,undefined OPT=-O1 \
+	    build/asan/$(notdir $(SHLIB)) build/asan/mapscan
+	ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD="$$($(CC) -print-file-name=libasan.so)" \
+	    MAPSCAN_LIBRARY="$$PWD/build/asan/$(SONAME)" MAPSCAN="$$PWD/build/asan/mapscan" PYTHONPATH=python \
+	    $(PYTEST_PYTHON) -m pytest -q -p no:cacheprovider $(PYTHON_TESTS)
 
 # The .npy header parser against numpy itself: files numpy writes for random dtypes, and
 # mutated headers (NPY_CASES of each; make fuzz runs NPY_FUZZ_CASES).
@@ -172,13 +189,13 @@ check-npy: $(SHLIB)
 
 check: check-unit check-cli check-python check-npy check-mpi
 
-# A sanitized libmapscan.so cannot be loaded by a plain python3, so the Python
-# suite runs on the normal build only (in make check).
+# The Python suite through check-python-asan (the ASan runtime preloaded).
 # mapscan-mpi too, without LeakSanitizer: Open MPI keeps its allocations to the end.
 check-asan:
 	$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=address,undefined OPT=-O1 check-unit check-cli
 	ASAN_OPTIONS=detect_leaks=0 $(MAKE) --no-print-directory BUILD=build/asan SANITIZE=address,undefined OPT=-O1 \
 	    check-mpi
+	$(MAKE) --no-print-directory check-python-asan
 
 # Criterion cannot start under ThreadSanitizer (its shared arena fails:
 # Snaipe/Criterion issue 274), so TSan runs the CLI suite, which drives every
@@ -198,6 +215,7 @@ FUZZERS            := size type pattern options scan npy
 FUZZ_BUILD         := build/fuzz
 FUZZ_SECONDS       ?= 600
 FUZZ_CHECK_SECONDS ?= 10
+STRESS_CASES       ?= 3000
 FUZZ_WARN          := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 # -close_fd_mask=3: the harnesses' own stdout and stderr (usage text, messages) are not findings.
 FUZZ_RUN            = $(FUZZ_BUILD)/fuzz_$(1) -artifact_prefix=$(FUZZ_BUILD)/crash-$(1)- -print_final_stats=1 \
@@ -213,7 +231,6 @@ $(BUILD)/fuzz_%: $(BUILD)/test/fuzz/fuzz_%.o $(BUILD)/test/reference_core.o $(fi
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
 
 check-fuzz: fuzz-build
-	$(MAKE) --no-print-directory check-npy NPY_CASES=$(NPY_FUZZ_CASES)
 	@for f in $(FUZZERS); do \
 	    echo "fuzz_$$f: corpus replay, then $(FUZZ_CHECK_SECONDS) s"; \
 	    mkdir -p $(FUZZ_BUILD)/work/$$f; \
@@ -233,6 +250,9 @@ fuzz: fuzz-build
 	        2>$(FUZZ_BUILD)/fuzz-$$f.log || { tail -30 $(FUZZ_BUILD)/fuzz-$$f.log; exit 1; }; \
 	    tail -12 $(FUZZ_BUILD)/fuzz-$$f.log; \
 	done
+	@echo "Python: $(STRESS_CASES) interrupts at random instants (a new seed each run), under ASan"
+	MAPSCAN_STRESS=$(STRESS_CASES) MAPSCAN_STRESS_SEED=$$(date +%s) $(MAKE) --no-print-directory check-python-asan \
+	    PYTHON_TESTS="-s python/tests/test_interrupts.py"
 
 bench: $(BIN)
 	@scripts/install-deps.sh --bench

@@ -13,15 +13,17 @@ Errors: a file that cannot be opened raises the matching OSError subclass
 (FileNotFoundError, PermissionError, IsADirectoryError...); bad input raises
 InputError (a ValueError); a failure while running raises ScanError (an
 OSError); all derive from mapscan.Error. Ctrl-C stops a scan within a
-fraction of a second and raises KeyboardInterrupt."""
+fraction of a second and raises KeyboardInterrupt; wherever it lands, the
+scan's thread is gone by then and the buffer it read is still held."""
 
 import ctypes
 import errno as _errno
+import operator
 import os
-import threading
+import sys
 from typing import Any, Callable, Dict, Optional, Tuple, Union
 
-from . import _dtype, _lib
+from . import _dtype, _lib, _worker
 
 __all__ = ["scan", "scan_buffer", "generate", "Result", "Error", "InputError", "ScanError", "__version__"]
 __version__ = _lib.VERSION
@@ -113,57 +115,63 @@ def _raise(error: "_lib.Error", status: int, filename):
     raise ScanError(error.sys_errno or _errno.EIO, message, filename)
 
 
-def _wait_out(done: threading.Event):
-    """Until the library has returned, whatever else Ctrl-C says."""
-    while True:
-        try:
-            if done.wait(0.1):
-                return
-        except KeyboardInterrupt:
-            continue
-
-
 def _run(call, options, progress: Optional[Progress]):
-    """Runs call() on a helper thread (the library's calling thread), so that
-    this thread can pass progress on and answer Ctrl-C: the library polls
-    the cancel flag about ten times a second and stops. This thread waits on
-    an Event, not in Thread.join, which an interrupt can leave hanging."""
+    """call() (the library's) on a thread of its own (see _worker for the protocol that never leaves it
+    behind), while this thread passes progress on and answers Ctrl-C: the library polls the cancel flag
+    about ten times a second and stops."""
     cancel = ctypes.c_int(0)
     seen = [None]
 
     def on_progress(done_bytes, total, _arg):
         seen[0] = (done_bytes, total)
 
-    callback = _lib.PROGRESS(on_progress)
-    options.progress = callback
+    options.progress = _lib.PROGRESS(on_progress)
     options.cancel = ctypes.pointer(cancel)
-    box = {}
-    done = threading.Event()
 
-    def work():
-        try:
-            box["status"] = call()
-        finally:
-            done.set()
+    def on_tick():
+        if progress is not None and seen[0] is not None:
+            progress(*seen[0])
 
-    worker = threading.Thread(target=work, name="mapscan", daemon=True)
-    worker.start()
     try:
-        while not done.wait(0.1):
-            if progress is not None and seen[0] is not None:
-                progress(*seen[0])
-    except BaseException:
-        cancel.value = 1
-        _wait_out(done)
-        raise
-    finally:
-        if done.is_set():
-            worker.join()
-    return box["status"]
+        return _worker.run(call, cancel, on_tick)
+    except _worker.StartError as e:
+        raise ScanError(e.errno, f"{e.strerror}: {os.strerror(e.errno)}") from None
 
 
 def _path_bytes(path) -> bytes:
-    return os.fsencode(path)
+    name = os.fsencode(path)
+    if b"\0" in name:
+        # as os.open says: the C library would see only the part before it
+        raise InputError(f"{path!r}: embedded null byte in a path")
+    return name
+
+
+def _text_bytes(what, text) -> bytes:
+    if not isinstance(text, str):
+        raise InputError(f"{what} {text!r}: a string")
+    if "\0" in text:
+        raise InputError(f"{what} {text!r}: embedded null byte")
+    return text.encode()
+
+
+_U64_MAX = 2**64 - 1
+_THREADS_MAX = 65536        # as the command's --threads
+
+
+def _whole(name, value, low=0, high=_U64_MAX):
+    """value as an int from low to high, or InputError. Python ints and numpy integers are whole numbers;
+    bools (True is 1 to Python) and floats are not. ctypes would cut a larger value modulo 2**64 or 2**32
+    without a word, so every integer passes here before it reaches a structure."""
+    numpy = sys.modules.get("numpy")
+    if isinstance(value, bool) or (numpy is not None and isinstance(value, numpy.bool_)):
+        raise InputError(f"{name} {value!r}: a whole number from {low} to {high}, not a bool")
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise InputError(f"{name} {value!r}: a whole number from {low} to {high}") from None
+    if not low <= number <= high:
+        raise InputError(f"{name} {value!r}: a whole number from {low} to {high}")
+    return number
 
 
 def _scan_options(dtype, offset, length, threads, backend, allow_trailing, field, record, field_offset, format,
@@ -182,28 +190,18 @@ def _scan_options(dtype, offset, length, threads, backend, allow_trailing, field
         raise InputError(f"backend {backend!r}: auto, mmap, read or direct")
     if format not in _lib.FORMATS:
         raise InputError(f"format {format!r}: auto, raw or npy")
-    for name, value in (("offset", offset), ("length", length), ("threads", threads), ("record", record),
-                        ("field_offset", field_offset), ("io_depth", io_depth), ("io_size", io_size)):
-        if value is not None and (not isinstance(value, int) or value < 0):
-            raise InputError(f"{name} {value!r}: a whole number of at least 0")
-    if io_depth is not None and not 1 <= io_depth <= 64:
-        raise InputError(f"io_depth {io_depth}: 1 to 64 reads in flight per thread")
-    if io_size is not None and not 4096 <= io_size <= 64 << 20:
-        raise InputError(f"io_size {io_size}: 4096 to 64 MiB per read")
-    if threads == 0:
-        raise InputError("threads 0: at least 1 (or None: one per core)")
     o.backend = _lib.BACKENDS[backend]
     o.format = _lib.FORMATS[format]
-    o.offset = offset
+    o.offset = _whole("offset", offset)
     if length is not None:
-        o.length = length
-    o.threads = threads or 0
+        o.length = _whole("length", length)
+    o.threads = 0 if threads is None else _whole("threads", threads, 1, _THREADS_MAX)
     o.allow_trailing = bool(allow_trailing)
-    o.field = field.encode() if field is not None else None
-    o.record_size = record or 0
-    o.field_offset = field_offset
-    o.io_depth = io_depth or 0
-    o.io_size = io_size or 0
+    o.field = _text_bytes("field", field) if field is not None else None
+    o.record_size = 0 if record is None else _whole("record", record)
+    o.field_offset = _whole("field_offset", field_offset)
+    o.io_depth = 0 if io_depth is None else _whole("io_depth (reads in flight per thread)", io_depth, 1, 64)
+    o.io_size = 0 if io_size is None else _whole("io_size (bytes per read)", io_size, 4096, 64 << 20)
     return o
 
 
@@ -222,7 +220,9 @@ def scan(path: PathLike, dtype=None, offset: int = 0, length: Optional[int] = No
     allow_trailing: ignore a final partial element (record) instead of raising InputError.
     field: a .npy file's structured dtype: the integer field to scan ('outer.inner' when nested).
     record, field_offset: a raw file of record-byte records; the dtype element at field_offset of each is scanned.
-    progress: called as progress(done_bytes, total_bytes) on this thread about ten times a second.
+    progress: called as progress(done_bytes, total_bytes) on this thread about ten times a second, and once
+        at the end with done == total (for a pipe, whose size was not known, both are the bytes read); an
+        exception it raises stops the scan and reaches the caller.
     format: 'auto' (a .npy file when it starts with numpy's magic string), 'raw' or 'npy'.
     io_depth, io_size: the direct backend's reads in flight per thread (1-64, default 8) and bytes per read
         (4096 to 64 MiB, default 1 MiB); Result.backend says 'direct-pread' where io_uring is not available.
@@ -235,6 +235,8 @@ def scan(path: PathLike, dtype=None, offset: int = 0, length: Optional[int] = No
                   progress)
     if status != _lib.OK:
         _raise(e, status, os.fsdecode(name))
+    if progress is not None:
+        progress(r.bytes, r.bytes)      # the finish, also of a scan too short for a call on the way
     return Result(os.fsdecode(name), r)
 
 
@@ -245,7 +247,7 @@ class _PyBuffer(ctypes.Structure):
                 ("suboffsets", ctypes.c_void_p), ("internal", ctypes.c_void_p)]
 
 
-_PyBUF_C_CONTIGUOUS_WITH_FORMAT = 0x0038 | 0x0004
+_PyBUF_SIMPLE = 0
 _get_buffer = ctypes.pythonapi.PyObject_GetBuffer
 _get_buffer.argtypes = [ctypes.py_object, ctypes.POINTER(_PyBuffer), ctypes.c_int]
 _get_buffer.restype = ctypes.c_int
@@ -260,22 +262,32 @@ def scan_buffer(obj, dtype=None, threads: Optional[int] = None) -> Result:
 
     dtype defaults to the buffer's own element type (bytes: uint8). The buffer must be C-contiguous: a
     non-contiguous one raises InputError, it is never copied or read with the wrong strides."""
-    view = _PyBuffer()
     try:
-        _get_buffer(obj, ctypes.byref(view), _PyBUF_C_CONTIGUOUS_WITH_FORMAT)
-    except (BufferError, TypeError, ValueError) as e:
-        raise InputError(f"{type(obj).__name__}: {e} (a C-contiguous buffer is needed; "
-                         "numpy.ascontiguousarray makes one)") from None
+        view = memoryview(obj)
+    except TypeError as e:
+        raise InputError(f"{type(obj).__name__}: {e} (a C-contiguous buffer is needed)") from None
     try:
-        if dtype is None:
-            dtype = view.format.decode() if view.format else "B"
-        o = _scan_options(dtype, 0, None, threads, "auto", False, None, None, 0, "raw")
+        if not view.c_contiguous:
+            raise InputError(f"{type(obj).__name__}: not C-contiguous (a C-contiguous buffer is needed; "
+                             "numpy.ascontiguousarray makes one)")
+        o = _scan_options(view.format if dtype is None else dtype, 0, None, threads, "auto", False, None, None,
+                          0, "raw")
         r, e = _lib.Result(), _lib.Error()
-        address, size = view.buf, view.len
-        status = _run(lambda: _lib.lib.mapscan_scan_memory(address, size, ctypes.byref(o), ctypes.byref(r),
-                                                           ctypes.byref(e)), o, None)
+
+        def call():
+            # On the worker, which holds view (so obj) and an export of it until the library has returned:
+            # an exported buffer cannot be resized, closed or freed, whatever the caller does meanwhile.
+            exported = _PyBuffer()
+            _get_buffer(view, ctypes.byref(exported), _PyBUF_SIMPLE)
+            try:
+                return _lib.lib.mapscan_scan_memory(exported.buf, exported.len, ctypes.byref(o), ctypes.byref(r),
+                                                    ctypes.byref(e))
+            finally:
+                _release_buffer(ctypes.byref(exported))
+
+        status = _run(call, o, None)
     finally:
-        _release_buffer(ctypes.byref(view))
+        view.release()      # only once the worker is gone: it would refuse while exported (BufferError)
     if status != _lib.OK:
         _raise(e, status, None)
     return Result(None, r)
@@ -289,7 +301,7 @@ def generate(path: PathLike, dtype="<i4", count: Optional[int] = None, size: Opt
 
     Give count (elements) or size (bytes). pattern: 'random', 'range:LO:HI', 'mod:M', 'seq' or 'const:V'.
     format: 'raw' or 'npy' (a .npy file numpy.load reads back). The file appears only when complete; it is
-    never replaced unless force."""
+    never replaced unless force. progress: as scan's, with the bytes of values written (no .npy header)."""
     g = _lib.GenOptions()
     _lib.lib.mapscan_gen_options_init(ctypes.byref(g))
     try:
@@ -300,20 +312,18 @@ def generate(path: PathLike, dtype="<i4", count: Optional[int] = None, size: Opt
     elem = 1 << (g.type // 2)
     if (count is None) == (size is None):
         raise InputError("give either count or size")
-    if size is not None and (size < 0 or size % elem):
-        raise InputError(f"size {size} is not a multiple of the {elem}-byte element")
-    n = count if count is not None else size // elem
-    if not isinstance(n, int) or n < 0:
-        raise InputError(f"count {count!r}: a whole number of at least 0")
+    if size is not None:
+        size = _whole("size", size)
+        if size % elem:
+            raise InputError(f"size {size} is not a multiple of the {elem}-byte element")
+    n = _whole("count", count) if count is not None else size // elem
     if format not in ("raw", "npy"):
         raise InputError(f"format {format!r}: raw or npy")
-    if not isinstance(seed, int) or not 0 <= seed < 2**64:
-        raise InputError(f"seed {seed!r}: a whole number from 0 to 2**64 - 1")
-    g.count, g.seed, g.force = n, seed, bool(force)
-    g.threads = threads or 0
+    g.count, g.seed, g.force = n, _whole("seed", seed), bool(force)
+    g.threads = 0 if threads is None else _whole("threads", threads, 1, _THREADS_MAX)
     g.format = _lib.FORMATS[format]
     e = _lib.Error()
-    if _lib.lib.mapscan_pattern_parse(pattern.encode(), ctypes.byref(g), ctypes.byref(e)) != _lib.OK:
+    if _lib.lib.mapscan_pattern_parse(_text_bytes("pattern", pattern), ctypes.byref(g), ctypes.byref(e)) != _lib.OK:
         raise InputError(e.message.decode(errors="replace"))
     r = _lib.Result()
     name = _path_bytes(path)
@@ -321,6 +331,8 @@ def generate(path: PathLike, dtype="<i4", count: Optional[int] = None, size: Opt
                   progress)
     if status != _lib.OK:
         _raise(e, status, os.fsdecode(name))
+    if progress is not None:
+        progress(r.bytes, r.bytes)      # the finish: the file is complete
     result = Result(os.fsdecode(name), r)
     result.type, result.format = _lib.TYPE_NAMES[g.type], format
     result.endian = "big" if g.endian == _lib.BIG or (g.endian == _lib.NATIVE and os.sys.byteorder == "big") \

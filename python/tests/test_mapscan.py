@@ -263,6 +263,7 @@ def test_ctrl_c_on_a_slow_pipe_stops_within_half_a_second_and_leaves_no_thread()
         threading.Thread(target=trickle, daemon=True).start()
         threading.Thread(target=count, daemon=True).start()
         calls = []
+        tasks = len(os.listdir("/proc/self/task"))
         print("ready", flush=True)
         try:
             mapscan.scan(f"/proc/self/fd/{r}", dtype="<i4",
@@ -270,6 +271,11 @@ def test_ctrl_c_on_a_slow_pipe_stops_within_half_a_second_and_leaves_no_thread()
         except KeyboardInterrupt:
             stopped = time.monotonic()
             left = [t.name for t in threading.enumerate() if t.name == "mapscan" and t.is_alive()]
+            for _ in range(100):        # pthread_join returns a few microseconds before the kernel reaps
+                if len(os.listdir("/proc/self/task")) <= tasks:
+                    break
+                time.sleep(0.0005)
+            left += ["task"] * (len(os.listdir("/proc/self/task")) - tasks)
             print(json.dumps({"stopped": stopped, "left": left, "ticks": ticks[0], "progress_on_main": all(calls)}))
     """)
     assert p.stdout.readline().strip() == b"ready"
@@ -281,3 +287,88 @@ def test_ctrl_c_on_a_slow_pipe_stops_within_half_a_second_and_leaves_no_thread()
     result = json.loads(out)
     assert result["stopped"] - sent < 0.5, result["stopped"] - sent
     assert result["left"] == [] and result["ticks"] > 10 and result["progress_on_main"], (result, err)
+
+
+def test_integers_past_64_bits_bools_and_negatives_are_refused_numpy_integers_accepted(tmp):
+    a = np.arange(1000, dtype="<i8")
+    a.tofile(tmp / "w.bin")
+    f = tmp / "w.bin"
+    # each of these once wrapped modulo 2**64 (or 2**32) inside ctypes and scanned something else
+    for kwargs in ({"length": 2**64 + 8}, {"offset": 2**64}, {"record": 2**64 + 8}, {"field_offset": 2**64},
+                   {"threads": 2**32 + 1}, {"threads": 65537}, {"io_depth": 2**32 + 8, "backend": "direct"},
+                   {"io_size": 2**64 + 4096, "backend": "direct"}, {"offset": -1}, {"length": -8},
+                   {"threads": -1}, {"record": -16}, {"field_offset": -1}, {"io_depth": -1}, {"io_size": -4096},
+                   {"offset": True}, {"length": True}, {"threads": True}, {"record": False},
+                   {"field_offset": True}, {"io_depth": True}, {"io_size": True}, {"offset": 8.0},
+                   {"length": "8"}, {"threads": np.True_}):
+        with pytest.raises(mapscan.InputError):
+            mapscan.scan(f, dtype="<i8", **kwargs)
+    with pytest.raises(mapscan.InputError):
+        mapscan.scan_buffer(a, threads=2**32 + 1)
+    with pytest.raises(mapscan.InputError):
+        mapscan.scan_buffer(a, threads=True)
+    # numpy integers are whole numbers
+    r = mapscan.scan(f, dtype="<i8", offset=np.int64(8), length=np.uint64(80), threads=np.int32(2))
+    assert got(r) == exact(a[1:11])
+    r = mapscan.scan(f, dtype="<i8", record=np.uint8(16), field_offset=np.int16(8))
+    assert got(r) == exact(a[1::2])
+    assert got(mapscan.scan_buffer(a, threads=np.int64(3))) == exact(a)
+    for kwargs in ({"count": 2**64 + 8}, {"count": -1}, {"count": True}, {"size": 2**64 + 8}, {"size": -8},
+                   {"count": 10, "threads": 2**32 + 1}, {"count": 10, "threads": -1}, {"count": 10, "threads": True},
+                   {"count": 10, "seed": True}, {"count": 10, "seed": 2**64}, {"count": 10.0}):
+        with pytest.raises(mapscan.InputError):
+            mapscan.generate(tmp / "g.bin", dtype="<i8", **kwargs)
+        assert not os.path.exists(tmp / "g.bin")
+    g = mapscan.generate(tmp / "g.bin", dtype="<i8", count=np.int64(10), seed=np.uint64(3), threads=np.int8(2))
+    assert g.count == 10
+
+
+def test_a_nul_byte_in_a_path_a_field_or_a_pattern_is_refused_never_cut_short(tmp):
+    np.arange(10, dtype="<i4").tofile(tmp / "pa")
+    for path in (str(tmp / "pa") + "\0.bin", os.fsencode(tmp / "pa") + b"\0.bin"):
+        with pytest.raises(ValueError, match="null byte") as e:
+            mapscan.scan(path)
+        assert isinstance(e.value, mapscan.InputError)
+        with pytest.raises(ValueError, match="null byte"):
+            mapscan.generate(str(tmp / "gen") + "\0x", count=10)
+    assert not os.path.exists(tmp / "gen")
+    np.save(tmp / "s.npy", np.zeros(3, dtype=[("v", "<i4"), ("w", "<i2")]))
+    with pytest.raises(ValueError, match="null byte"):
+        mapscan.scan(tmp / "s.npy", field="v\0w")
+    with pytest.raises(ValueError, match="null byte"):
+        mapscan.generate(tmp / "gen", count=10, pattern="seq\0junk")
+    assert not os.path.exists(tmp / "gen")
+
+
+def test_progress_always_sees_the_finish_and_a_raising_one_takes_effect(tmp):
+    a = np.arange(1000, dtype="<i4")
+    a.tofile(tmp / "p.bin")
+    calls = []
+    r = mapscan.scan(tmp / "p.bin", progress=lambda d, t: calls.append((d, t)))      # far under 0.1 s
+    assert calls and calls[-1] == (4000, 4000) and got(r) == exact(a)
+    calls.clear()
+    g = mapscan.generate(tmp / "q.npy", dtype="<i2", count=500, format="npy", progress=lambda d, t: calls.append((d, t)))
+    assert calls and calls[-1] == (1000, 1000) and g.count == 500
+
+    class Stop(Exception):
+        pass
+
+    def refuse(done, total):
+        raise Stop(done, total)
+    with pytest.raises(Stop):
+        mapscan.scan(tmp / "p.bin", progress=refuse)
+    with pytest.raises(Stop):
+        mapscan.generate(tmp / "r.bin", count=10, progress=refuse)
+    # the file is complete, and the callback's exception still reached the caller
+    assert os.path.getsize(tmp / "r.bin") == 40
+    assert not [n for n in os.listdir(tmp) if ".mapscan-tmp." in n]
+    # a pipe: its size was unknown during the scan; at the end done == total == the bytes read
+    r_fd, w_fd = os.pipe()
+    os.write(w_fd, a.tobytes())
+    os.close(w_fd)
+    calls.clear()
+    try:
+        r = mapscan.scan(f"/proc/self/fd/{r_fd}", dtype="<i4", progress=lambda d, t: calls.append((d, t)))
+    finally:
+        os.close(r_fd)
+    assert calls[-1] == (4000, 4000) and got(r) == exact(a)
