@@ -1,0 +1,44 @@
+/* The stages of a scan, from an input to a result, each in its own file:
+ * probe.c, header.c, range.c, then io/schedule.c; scan.c runs them. */
+#ifndef MAPSCAN_STAGES_H
+#define MAPSCAN_STAGES_H
+
+#include "io/io.h"
+
+#include <sys/stat.h>
+
+/* ---- probe.c ---- */
+
+/* Opened read-only without blocking, so that a FIFO with no writer is seen
+ * as a FIFO first: refused at once for mmap, waited on only when it will be
+ * read. -1 with *open_errno. */
+int ms_probe_open(const char *path, mapscan_backend backend, int *open_errno);
+/* The input's state before anything is read; a directory is refused. */
+mapscan_status ms_probe_stat(int fd, struct stat *st, mapscan_error *error);
+/* procfs, sysfs and the like: st_size is not the content. */
+bool ms_probe_pseudo_fs(int fd);
+/* Whether a regular file is as it was (size, inode, device, mtime, ctime). */
+bool ms_probe_same_state(const struct stat *a, const struct stat *b);
+
+/* ---- header.c ---- */
+
+/* The layout of a regular file whose data (or .npy header) starts at base. */
+mapscan_status ms_layout_of_file(int fd, uint64_t base, uint64_t size, const mapscan_options *o, ms_layout *l,
+                                 mapscan_error *error);
+/* The layout of a stream; bytes read that are not a header are left in
+ * in->prefix (head is their room). */
+mapscan_status ms_layout_of_stream(ms_stream *in, unsigned char head[static 12], const mapscan_options *o,
+                                   ms_layout *l, mapscan_error *error);
+
+/* ---- range.c ---- */
+
+/* Units [*start, *start + *count) of a regular file, every check of the
+ * request against the file made. */
+mapscan_status ms_plan_file_range(int fd, const struct stat *st, const mapscan_options *o, ms_layout *l,
+                                  uint64_t *start, uint64_t *count, mapscan_error *error);
+/* The reducer of the layout (kernel, byte order, stride) into req. */
+void ms_plan_reducer(ms_scan_request *req, const ms_layout *l);
+/* Chunks and workers for count units from start; result's threads and bytes. */
+void ms_plan_range(ms_scan_request *req, uint64_t start, uint64_t count, mapscan_result *result);
+
+#endif
