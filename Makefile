@@ -53,7 +53,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 LIB     := $(BUILD)/libmapscan.a
 BIN     := $(BUILD)/mapscan
 VERSION := $(shell sed -n 's/^\#define MAPSCAN_VERSION "\(.*\)"/\1/p' include/mapscan.h)
-SONAME  := libmapscan.so.0
+SONAME  := libmapscan.so.$(shell sed -n 's/^\#define MAPSCAN_SONAME_MAJOR \(.*\)/\1/p' include/mapscan.h)
 SHLIB   := $(BUILD)/libmapscan.so.$(VERSION)
 # Python: Debian's interpreter (python3-numpy and python3-pytest install there),
 # and where it looks for packages under PREFIX.
@@ -64,7 +64,7 @@ pythondir ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/lib/python3/dist-packages,$
 TEST_SRC := $(wildcard test/*.c)
 TEST_BIN := $(BUILD)/test/unit
 
-.PHONY: all deps demo test check check-unit check-cli check-python check-python-asan check-npy check-asan check-tsan \
+.PHONY: all deps demo test check check-abi check-unit check-cli check-python check-python-asan check-npy check-asan check-tsan \
         check-fuzz fuzz fuzz-build \
         bench install uninstall clean help mpi mpi-deps check-mpi bench-mpi bench-direct
 
@@ -152,6 +152,14 @@ $(TEST_BIN): $(TEST_SRC:%.c=$(BUILD)/%.o) $(BUILD)/src/mpi/split.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(TEST_WRAPS:%=-Wl,--wrap=%) $(filter %.o,$^) $(LIB) -lcriterion $(LDLIBS) -o $@
 
+# A caller built as a user builds one: the header alone, the shared library.
+$(BUILD)/test/abi_caller: test/abi/caller.c include/mapscan.h $(SHLIB)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -Wall -Wextra -Werror -Iinclude $< -L$(BUILD) -lmapscan -Wl,-rpath,'$$ORIGIN/..' -o $@
+
+check-abi: $(BUILD)/test/abi_caller
+	$(BUILD)/test/abi_caller
+
 demo: $(BIN)
 	@scripts/demo.sh $(BIN)
 
@@ -187,7 +195,7 @@ NPY_FUZZ_CASES ?= 20000
 check-npy: $(SHLIB)
 	MAPSCAN_LIBRARY="$$PWD/$(BUILD)/$(SONAME)" MAPSCAN_NPY_CASES=$(NPY_CASES) $(PYTEST_PYTHON) test/npy_numpy_test.py
 
-check: check-unit check-cli check-python check-npy check-mpi
+check: check-unit check-abi check-cli check-python check-npy check-mpi
 
 # The Python suite through check-python-asan (the ASan runtime preloaded).
 # mapscan-mpi too, without LeakSanitizer: Open MPI keeps its allocations to the end.

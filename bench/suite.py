@@ -274,7 +274,7 @@ def main():
     make_shared = subprocess.run(["make", "-s", "-C", ROOT, f"BUILD={BUILD}", "all"])
     if make_shared.returncode == 0 and PY == "/usr/bin/python3":
         env_before = os.environ.get("MAPSCAN_LIBRARY")
-        os.environ["MAPSCAN_LIBRARY"] = os.path.join(BUILD, "libmapscan.so.0")
+        os.environ["MAPSCAN_LIBRARY"] = os.path.join(BUILD, "libmapscan.so.1")
         py_rows = subprocess.run([PY, os.path.join(ROOT, "bench", "python_compare.py"), BIN, DATA_DIR, str(SIZE),
                                   str(REPEAT)], check=True, capture_output=True, text=True).stdout
         log(py_rows.rstrip())

@@ -27,7 +27,26 @@ extern "C" {
 #define MAPSCAN_API
 #endif
 
-#define MAPSCAN_VERSION "0.3.0"
+/*
+ * Versions and the ABI. MAPSCAN_VERSION is the library's release. The
+ * soname, libmapscan.so.MAPSCAN_SONAME_MAJOR, changes only when a program
+ * built against an older mapscan.h would be served wrongly by this library
+ * (a function removed or changed, a field moved or given another meaning);
+ * 1 since 0.4.0, after 0.3.0 grew mapscan_options under soname 0.
+ *
+ * Structures grow only at their end. The ones a caller fills
+ * (mapscan_options, mapscan_gen_options) start with struct_size, the size
+ * the caller's header gave them, stamped by their _init macro: the library
+ * reads no more of them than that, takes the defaults for what an older
+ * caller lacks, and writes no more of a mapscan_result than that caller's
+ * header had. A struct_size it does not know (a newer header, or a
+ * structure that was never set up by its _init) is refused with
+ * MAPSCAN_E_INVALID and a message; nothing is written to the result then.
+ * mapscan_stats, mapscan_int128, mapscan_error and mapscan_extent never
+ * change: new statistics join the end of mapscan_result.
+ */
+#define MAPSCAN_VERSION "0.4.0"
+#define MAPSCAN_SONAME_MAJOR 1
 
 typedef enum mapscan_type {
     MAPSCAN_I8, MAPSCAN_U8, MAPSCAN_I16, MAPSCAN_U16,
@@ -107,6 +126,7 @@ MAPSCAN_API void mapscan_stats_merge(mapscan_stats *a, const mapscan_stats *b);
 typedef void (*mapscan_progress_fn)(uint64_t done_bytes, uint64_t total_bytes, void *arg);
 
 typedef struct mapscan_options {
+    size_t struct_size;             /* sizeof as the caller's header has it: set by mapscan_options_init */
     mapscan_type type;              /* default MAPSCAN_I32 */
     mapscan_endian endian;          /* default MAPSCAN_LITTLE */
     mapscan_backend backend;        /* default MAPSCAN_BACKEND_AUTO */
@@ -134,7 +154,10 @@ typedef struct mapscan_options {
     uint64_t io_size;
 } mapscan_options;
 
-MAPSCAN_API void mapscan_options_init(mapscan_options *options);
+/* The defaults, and struct_size: call it through the macro, which passes
+ * the size this header gives the structure. */
+MAPSCAN_API void mapscan_options_init_sized(mapscan_options *options, size_t struct_size);
+#define mapscan_options_init(options) mapscan_options_init_sized((options), sizeof *(options))
 
 typedef struct mapscan_result {
     mapscan_stats stats;
@@ -152,6 +175,12 @@ typedef struct mapscan_result {
     unsigned ndim;          /* .npy: the shape */
     uint64_t shape[64];
 } mapscan_result;
+
+/* Folds b into a, as if one scan had read both: the statistics merged
+ * exactly, bytes and seconds added, backends joined, threads the larger;
+ * a's description of what was scanned (type, layout) is kept. The CLI's
+ * totals and mapscan-mpi's reductions are this merge. */
+MAPSCAN_API void mapscan_result_merge(mapscan_result *a, const mapscan_result *b);
 
 /* Scans the file at path ("-" is standard input), opened read-only and
  * without blocking first, so that a FIFO with no writer is refused at once
@@ -271,6 +300,7 @@ typedef enum mapscan_pattern {
 } mapscan_pattern;
 
 typedef struct mapscan_gen_options {
+    size_t struct_size;         /* sizeof as the caller's header has it: set by mapscan_gen_options_init */
     mapscan_type type;
     mapscan_endian endian;
     uint64_t count;             /* elements */
@@ -287,7 +317,8 @@ typedef struct mapscan_gen_options {
     mapscan_format format;      /* RAW (default; AUTO means raw too) or NPY: a .npy header first */
 } mapscan_gen_options;
 
-MAPSCAN_API void mapscan_gen_options_init(mapscan_gen_options *options);
+MAPSCAN_API void mapscan_gen_options_init_sized(mapscan_gen_options *options, size_t struct_size);
+#define mapscan_gen_options_init(options) mapscan_gen_options_init_sized((options), sizeof *(options))
 
 /* Parses "random", "range:LO:HI", "mod:M", "seq", "const:V" for the type
  * in options, checking that every value fits it. */

@@ -20,6 +20,7 @@
 #include "npy/npy.h"
 #include "stats/acc.h"
 #include "sys/sys.h"
+#include "stages.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,9 +36,12 @@
 #define BLOCK_ELEMENTS ((uint64_t)1 << 20)     /* a multiple of 8: blocks start on stream words */
 #define BATCH 4096
 
-void mapscan_gen_options_init(mapscan_gen_options *options)
+void mapscan_gen_options_init_sized(mapscan_gen_options *options, size_t struct_size)
 {
-    memset(options, 0, sizeof *options);
+    memset(options, 0, struct_size);        /* the caller's size: an older header's may be smaller */
+    options->struct_size = struct_size;
+    if (struct_size < sizeof *options)
+        return;     /* older callers get their defaults through abi.c */
     options->type = MAPSCAN_I32;
     options->endian = MAPSCAN_LITTLE;
     options->pattern = MAPSCAN_PATTERN_RANDOM;
@@ -390,8 +394,8 @@ static mapscan_status write_blocks(gen_job *j, unsigned threads, unsigned *ran, 
     return status;
 }
 
-mapscan_status mapscan_generate(const char *path, const mapscan_gen_options *o, mapscan_result *result,
-                                mapscan_error *error)
+static mapscan_status generate(const char *path, const mapscan_gen_options *o, mapscan_result *result,
+                               mapscan_error *error)
 {
     memset(result, 0, sizeof *result);
     if (error)
@@ -526,7 +530,7 @@ static bool fits(mapscan_type type, ms_i128 v)
     return v >= ms_from_int128(mapscan_type_min(type)) && v <= ms_from_int128(mapscan_type_max(type));
 }
 
-mapscan_status mapscan_pattern_parse(const char *text, mapscan_gen_options *o, mapscan_error *error)
+static mapscan_status pattern_parse(const char *text, mapscan_gen_options *o, mapscan_error *error)
 {
     const char *tname = mapscan_type_name(o->type);
     const char *p;
@@ -564,4 +568,31 @@ mapscan_status mapscan_pattern_parse(const char *text, mapscan_gen_options *o, m
                        "unknown pattern '%s' (random, range:LO:HI, mod:M, seq, const:V)", text);
     }
     return MAPSCAN_OK;
+}
+
+mapscan_status mapscan_generate(const char *path, const mapscan_gen_options *options, mapscan_result *result,
+                                mapscan_error *error)
+{
+    mapscan_gen_options full;
+    mapscan_result out;
+    size_t result_size;
+    if (error)
+        memset(error, 0, sizeof *error);
+    if (!ms_abi_gen_options(options, &full, &result_size, error))
+        return MAPSCAN_E_INVALID;
+    mapscan_status s = generate(path, &full, &out, error);
+    memcpy(result, &out, result_size);
+    return s;
+}
+
+mapscan_status mapscan_pattern_parse(const char *text, mapscan_gen_options *options, mapscan_error *error)
+{
+    mapscan_gen_options full;
+    size_t result_size;
+    if (!ms_abi_gen_options(options, &full, &result_size, error))
+        return MAPSCAN_E_INVALID;
+    mapscan_status s = pattern_parse(text, &full, error);
+    if (s == MAPSCAN_OK)
+        ms_abi_gen_options_back(options, &full);
+    return s;
 }

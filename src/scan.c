@@ -11,9 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-void mapscan_options_init(mapscan_options *options)
+void mapscan_options_init_sized(mapscan_options *options, size_t struct_size)
 {
-    memset(options, 0, sizeof *options);
+    memset(options, 0, struct_size);        /* the caller's size: an older header's may be smaller */
+    options->struct_size = struct_size;
+    if (struct_size < sizeof *options)
+        return;     /* older callers get their defaults through abi.c */
     options->type = MAPSCAN_I32;
     options->endian = MAPSCAN_LITTLE;
     options->backend = MAPSCAN_BACKEND_AUTO;
@@ -141,7 +144,7 @@ static const ms_kernel *begin(const mapscan_options *o, mapscan_result *result, 
     return kernel;
 }
 
-mapscan_status mapscan_scan_fd(int fd, const mapscan_options *o, mapscan_result *result,
+static mapscan_status scan_fd(int fd, const mapscan_options *o, mapscan_result *result,
                                mapscan_error *error)
 {
     const ms_kernel *kernel = begin(o, result, error);
@@ -168,7 +171,7 @@ mapscan_status mapscan_scan_fd(int fd, const mapscan_options *o, mapscan_result 
     return scan_stream_input(fd, o, &req, result, error);
 }
 
-mapscan_status mapscan_extent_fd(int fd, const mapscan_options *o, mapscan_result *result, mapscan_extent *extent,
+static mapscan_status extent_fd(int fd, const mapscan_options *o, mapscan_result *result, mapscan_extent *extent,
                                  mapscan_error *error)
 {
     memset(extent, 0, sizeof *extent);
@@ -200,7 +203,7 @@ mapscan_status mapscan_extent_fd(int fd, const mapscan_options *o, mapscan_resul
     return MAPSCAN_OK;
 }
 
-mapscan_status mapscan_extent_path(const char *path, const mapscan_options *o, mapscan_result *result,
+static mapscan_status extent_path(const char *path, const mapscan_options *o, mapscan_result *result,
                                    mapscan_extent *extent, mapscan_error *error)
 {
     int err;
@@ -212,28 +215,28 @@ mapscan_status mapscan_extent_path(const char *path, const mapscan_options *o, m
             return ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0, "standard input cannot be split: it is read in order");
         return ms_fail(error, ms_open_status(err), err, "cannot open: %s", strerror(err));
     }
-    mapscan_status status = mapscan_extent_fd(fd, o, result, extent, error);
+    mapscan_status status = extent_fd(fd, o, result, extent, error);
     close(fd);
     return status;
 }
 
-mapscan_status mapscan_scan_path(const char *path, const mapscan_options *options,
+static mapscan_status scan_path(const char *path, const mapscan_options *options,
                                  mapscan_result *result, mapscan_error *error)
 {
     if (strcmp(path, "-") == 0)
-        return mapscan_scan_fd(STDIN_FILENO, options, result, error);
+        return scan_fd(STDIN_FILENO, options, result, error);
     int err;
     int fd = ms_probe_open(path, options->backend, &err);
     if (fd < 0) {
         memset(result, 0, sizeof *result);
         return ms_fail(error, ms_open_status(err), err, "cannot open: %s", strerror(err));
     }
-    mapscan_status status = mapscan_scan_fd(fd, options, result, error);
+    mapscan_status status = scan_fd(fd, options, result, error);
     close(fd);
     return status;
 }
 
-mapscan_status mapscan_scan_memory(const void *data, size_t len, const mapscan_options *o, mapscan_result *result,
+static mapscan_status scan_memory(const void *data, size_t len, const mapscan_options *o, mapscan_result *result,
                                    mapscan_error *error)
 {
     const ms_kernel *kernel = begin(o, result, error);
@@ -258,4 +261,50 @@ mapscan_status mapscan_scan_memory(const void *data, size_t len, const mapscan_o
     if (req.plan.count == 0)
         return MAPSCAN_OK;
     return ms_schedule_run(&req, result, error);
+}
+
+/* ---- the public entry points: each through abi.c ---- */
+
+mapscan_status mapscan_scan_fd(int fd, const mapscan_options *options, mapscan_result *result, mapscan_error *error)
+{
+    ms_abi_call c;
+    if (!ms_abi_enter(options, &c, error))
+        return MAPSCAN_E_INVALID;
+    return ms_abi_leave(&c, scan_fd(fd, &c.options, &c.result, error), result);
+}
+
+mapscan_status mapscan_scan_path(const char *path, const mapscan_options *options, mapscan_result *result,
+                                 mapscan_error *error)
+{
+    ms_abi_call c;
+    if (!ms_abi_enter(options, &c, error))
+        return MAPSCAN_E_INVALID;
+    return ms_abi_leave(&c, scan_path(path, &c.options, &c.result, error), result);
+}
+
+mapscan_status mapscan_scan_memory(const void *data, size_t len, const mapscan_options *options,
+                                   mapscan_result *result, mapscan_error *error)
+{
+    ms_abi_call c;
+    if (!ms_abi_enter(options, &c, error))
+        return MAPSCAN_E_INVALID;
+    return ms_abi_leave(&c, scan_memory(data, len, &c.options, &c.result, error), result);
+}
+
+mapscan_status mapscan_extent_fd(int fd, const mapscan_options *options, mapscan_result *result,
+                                 mapscan_extent *extent, mapscan_error *error)
+{
+    ms_abi_call c;
+    if (!ms_abi_enter(options, &c, error))
+        return MAPSCAN_E_INVALID;
+    return ms_abi_leave(&c, extent_fd(fd, &c.options, &c.result, extent, error), result);
+}
+
+mapscan_status mapscan_extent_path(const char *path, const mapscan_options *options, mapscan_result *result,
+                                   mapscan_extent *extent, mapscan_error *error)
+{
+    ms_abi_call c;
+    if (!ms_abi_enter(options, &c, error))
+        return MAPSCAN_E_INVALID;
+    return ms_abi_leave(&c, extent_path(path, &c.options, &c.result, extent, error), result);
 }

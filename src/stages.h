@@ -41,4 +41,22 @@ void ms_plan_reducer(ms_scan_request *req, const ms_layout *l);
 /* Chunks and workers for count units from start; result's threads and bytes. */
 void ms_plan_range(ms_scan_request *req, uint64_t start, uint64_t count, mapscan_result *result);
 
+/* ---- abi.c: callers built against older headers ---- */
+
+/* A call in this library's own structures. */
+typedef struct ms_abi_call {
+    mapscan_options options;    /* the caller's over the defaults */
+    mapscan_result result;
+    size_t result_size;         /* what the caller's header has of a result */
+} ms_abi_call;
+
+/* False (error set) for a struct_size of no known header. */
+bool ms_abi_enter(const mapscan_options *caller, ms_abi_call *call, mapscan_error *error);
+/* Copies the result out, as much as the caller has; returns status. */
+mapscan_status ms_abi_leave(const ms_abi_call *call, mapscan_status status, mapscan_result *caller);
+bool ms_abi_gen_options(const mapscan_gen_options *caller, mapscan_gen_options *full, size_t *result_size,
+                        mapscan_error *error);
+/* full back into the caller's structure, as much as it has. */
+void ms_abi_gen_options_back(mapscan_gen_options *caller, const mapscan_gen_options *full);
+
 #endif

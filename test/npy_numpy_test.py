@@ -16,7 +16,7 @@ Two kinds of cases, from one seeded generator:
     type strings, ...): there mapscan may also refuse, with a message.
 
 Run with Debian's python3 (numpy) against a build:
-  MAPSCAN_LIBRARY=build/libmapscan.so.0 PYTHONPATH=python /usr/bin/python3 test/npy_numpy_test.py
+  MAPSCAN_LIBRARY=build/libmapscan.so.1 PYTHONPATH=python /usr/bin/python3 test/npy_numpy_test.py
 MAPSCAN_NPY_CASES=N sets the number of cases of each kind (default 300), MAPSCAN_NPY_SEED
 the seed. Ends with 'N passed, N failed'."""
 

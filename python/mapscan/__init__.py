@@ -4,7 +4,7 @@
     >>> r = mapscan.scan("data.bin", dtype="<i4")
     >>> r.count, r.min, r.max, r.sum, r.mean
 
-A thin layer over the C library (libmapscan.so.0): the scan runs on every
+A thin layer over the C library (libmapscan.so.1): the scan runs on every
 core with the GIL released, its memory stays at a few MiB whatever the size
 of the file, and sums are exact Python ints (128-bit in the library), where
 numpy's int64 sums wrap around. numpy is optional.
@@ -177,7 +177,7 @@ def _whole(name, value, low=0, high=_U64_MAX):
 def _scan_options(dtype, offset, length, threads, backend, allow_trailing, field, record, field_offset, format,
                   io_depth=None, io_size=None):
     o = _lib.Options()
-    _lib.lib.mapscan_options_init(ctypes.byref(o))
+    _lib.lib.mapscan_options_init_sized(ctypes.byref(o), ctypes.sizeof(o))
     if dtype is not None:
         try:
             o.type, order, explicit = _dtype.parse(dtype)
@@ -303,7 +303,7 @@ def generate(path: PathLike, dtype="<i4", count: Optional[int] = None, size: Opt
     format: 'raw' or 'npy' (a .npy file numpy.load reads back). The file appears only when complete; it is
     never replaced unless force. progress: as scan's, with the bytes of values written (no .npy header)."""
     g = _lib.GenOptions()
-    _lib.lib.mapscan_gen_options_init(ctypes.byref(g))
+    _lib.lib.mapscan_gen_options_init_sized(ctypes.byref(g), ctypes.sizeof(g))
     try:
         g.type, order, _ = _dtype.parse(dtype)
     except ValueError as e:

@@ -1,8 +1,8 @@
 """The shared library, found and described to ctypes.
 
 Where it comes from: MAPSCAN_LIBRARY if set; else, when this package runs
-from a checkout, the checkout's build/libmapscan.so.0; else the installed
-libmapscan.so.0. The structures below mirror include/mapscan.h; at load,
+from a checkout, the checkout's build/libmapscan.so.1; else the installed
+libmapscan.so.1. The structures below mirror include/mapscan.h; at load,
 their sizes are compared with the library's own (mapscan_struct_size), so
 that a package and a library of different versions fail at import with a
 clear message instead of corrupting memory."""
@@ -11,7 +11,7 @@ import ctypes
 import os
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-_CHECKOUT_LIBRARY = os.path.join(_HERE, "..", "..", "build", "libmapscan.so.0")
+_CHECKOUT_LIBRARY = os.path.join(_HERE, "..", "..", "build", "libmapscan.so.1")
 
 (OK, E_INVALID, E_OPEN, E_OFFSET, E_TRAILING, E_UNMAPPABLE, E_EXISTS, E_IO, E_CHANGED, E_NOSPACE, E_NOMEM,
  E_CANCELLED, E_FORMAT) = range(13)
@@ -41,6 +41,7 @@ class Error(ctypes.Structure):
 
 class Options(ctypes.Structure):
     _fields_ = [
+        ("struct_size", ctypes.c_size_t),
         ("type", ctypes.c_int), ("endian", ctypes.c_int), ("backend", ctypes.c_int), ("threads", ctypes.c_uint),
         ("offset", ctypes.c_uint64), ("length", ctypes.c_uint64), ("allow_trailing", ctypes.c_bool),
         ("kernel", ctypes.c_char_p), ("progress", PROGRESS), ("progress_arg", ctypes.c_void_p),
@@ -61,6 +62,7 @@ class Result(ctypes.Structure):
 
 class GenOptions(ctypes.Structure):
     _fields_ = [
+        ("struct_size", ctypes.c_size_t),
         ("type", ctypes.c_int), ("endian", ctypes.c_int), ("count", ctypes.c_uint64), ("pattern", ctypes.c_int),
         ("lo", Int128), ("hi", Int128), ("modulus", ctypes.c_uint64), ("seed", ctypes.c_uint64),
         ("threads", ctypes.c_uint), ("force", ctypes.c_bool), ("progress", PROGRESS),
@@ -76,9 +78,9 @@ def _load():
         path = os.path.normpath(_CHECKOUT_LIBRARY)
         return ctypes.CDLL(path), path
     try:
-        return ctypes.CDLL("libmapscan.so.0"), "libmapscan.so.0"
+        return ctypes.CDLL("libmapscan.so.1"), "libmapscan.so.1"
     except OSError as e:
-        raise ImportError("mapscan: cannot load libmapscan.so.0 (run make, set MAPSCAN_LIBRARY, or make install): "
+        raise ImportError("mapscan: cannot load libmapscan.so.1 (run make, set MAPSCAN_LIBRARY, or make install): "
                           f"{e}") from None
 
 
@@ -87,8 +89,8 @@ lib, LIBRARY_PATH = _load()
 _SIGNATURES = {
     "mapscan_version": (ctypes.c_char_p, []),
     "mapscan_struct_size": (ctypes.c_size_t, [ctypes.c_char_p]),
-    "mapscan_options_init": (None, [ctypes.POINTER(Options)]),
-    "mapscan_gen_options_init": (None, [ctypes.POINTER(GenOptions)]),
+    "mapscan_options_init_sized": (None, [ctypes.POINTER(Options), ctypes.c_size_t]),
+    "mapscan_gen_options_init_sized": (None, [ctypes.POINTER(GenOptions), ctypes.c_size_t]),
     "mapscan_scan_path": (ctypes.c_int, [ctypes.c_char_p, ctypes.POINTER(Options), ctypes.POINTER(Result),
                                          ctypes.POINTER(Error)]),
     "mapscan_scan_memory": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(Options),

@@ -178,7 +178,7 @@ def test_permission_error_for_an_unreadable_file(tmp):
     work = tempfile.mkdtemp()
     os.chmod(work, 0o755)
     shutil.copytree(os.path.dirname(mapscan.__file__), os.path.join(work, "mapscan"))
-    shutil.copy(mapscan._lib.LIBRARY_PATH, os.path.join(work, "libmapscan.so.0"))
+    shutil.copy(mapscan._lib.LIBRARY_PATH, os.path.join(work, "libmapscan.so.1"))
     os.chmod(tmp, 0o755)
     os.chmod(tmp.parent, 0o755)
     code = f"""import errno, mapscan
@@ -191,7 +191,7 @@ except PermissionError as e:
         os.setgid(65534)
         os.setuid(65534)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, preexec_fn=drop, timeout=60,
-                         env=dict(os.environ, PYTHONPATH=work, MAPSCAN_LIBRARY=os.path.join(work, "libmapscan.so.0")))
+                         env=dict(os.environ, PYTHONPATH=work, MAPSCAN_LIBRARY=os.path.join(work, "libmapscan.so.1")))
     shutil.rmtree(work)
     if b"Permission denied" in out.stderr and b"mapscan" not in out.stdout:
         pytest.skip("nobody cannot reach the test's directory here")

@@ -153,15 +153,10 @@ void cli_print_result(const scan_cli *cli, const char *file, const mapscan_resul
 
 void cli_total_add(mapscan_result *total, const mapscan_result *r)
 {
-    mapscan_stats_merge(&total->stats, &r->stats);
-    total->bytes += r->bytes;
-    total->seconds += r->seconds;
-    total->backends |= r->backends;
+    mapscan_result_merge(total, r);
     total->kernel = r->kernel;
     total->type = r->type;
     total->endian = r->endian;
-    if (r->threads > total->threads)
-        total->threads = r->threads;
 }
 
 int cli_scan_parse(int argc, char **argv, scan_cli *cli)

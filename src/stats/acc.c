@@ -71,3 +71,13 @@ char *mapscan_int128_format(mapscan_int128 value, char buf[static 41])
     *out = '\0';
     return buf;
 }
+
+void mapscan_result_merge(mapscan_result *a, const mapscan_result *b)
+{
+    mapscan_stats_merge(&a->stats, &b->stats);
+    a->bytes += b->bytes;
+    a->seconds += b->seconds;
+    a->backends |= b->backends;
+    if (b->threads > a->threads)
+        a->threads = b->threads;
+}

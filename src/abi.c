@@ -1,0 +1,82 @@
+/*
+ * The structures a caller fills grow at their end from release to release
+ * (mapscan.h says how). Every public function that takes one goes through
+ * here first: the caller's options, as long as its header had them, are
+ * laid over this library's defaults into a full structure; the call runs on
+ * that and on a full result; then only as much of the result as the
+ * caller's header had is copied back.
+ *
+ * Each generation of the header since the soname became 1 is a line of the
+ * table: the sizes its structures had. A struct_size found in no line is a
+ * header newer than this library, or a structure never set up by its
+ * _init macro: refused, with nothing written to the result.
+ */
+#include "stages.h"
+
+#include <string.h>
+
+typedef struct generation {
+    const char *release;
+    size_t options, gen_options, result;
+} generation;
+
+static const generation generations[] = {
+    { "0.4", sizeof(mapscan_options), sizeof(mapscan_gen_options), sizeof(mapscan_result) },
+};
+
+static const generation *find(size_t size, bool gen)
+{
+    for (size_t i = 0; i < sizeof generations / sizeof generations[0]; i++)
+        if ((gen ? generations[i].gen_options : generations[i].options) == size)
+            return &generations[i];
+    return NULL;
+}
+
+static bool refuse(size_t size, const char *what, mapscan_error *error)
+{
+    if (size == 0)
+        ms_fail(error, MAPSCAN_E_INVALID, 0, "%s has struct_size 0: set it up with its _init macro first", what);
+    else
+        ms_fail(error, MAPSCAN_E_INVALID, 0, "%s of %zu bytes is from a mapscan.h this library (%s) does not know: "
+                "rebuild against this library's header", what, size, MAPSCAN_VERSION);
+    return false;
+}
+
+bool ms_abi_enter(const mapscan_options *caller, ms_abi_call *call, mapscan_error *error)
+{
+    const generation *g = find(caller->struct_size, false);
+    if (!g)
+        return refuse(caller->struct_size, "mapscan_options", error);
+    mapscan_options_init_sized(&call->options, sizeof call->options);
+    memcpy(&call->options, caller, g->options);
+    call->options.struct_size = sizeof call->options;
+    memset(&call->result, 0, sizeof call->result);
+    call->result_size = g->result;
+    return true;
+}
+
+mapscan_status ms_abi_leave(const ms_abi_call *call, mapscan_status status, mapscan_result *caller)
+{
+    memcpy(caller, &call->result, call->result_size);
+    return status;
+}
+
+bool ms_abi_gen_options(const mapscan_gen_options *caller, mapscan_gen_options *full, size_t *result_size,
+                        mapscan_error *error)
+{
+    const generation *g = find(caller->struct_size, true);
+    if (!g)
+        return refuse(caller->struct_size, "mapscan_gen_options", error);
+    mapscan_gen_options_init_sized(full, sizeof *full);
+    memcpy(full, caller, g->gen_options);
+    full->struct_size = sizeof *full;
+    *result_size = g->result;
+    return true;
+}
+
+void ms_abi_gen_options_back(mapscan_gen_options *caller, const mapscan_gen_options *full)
+{
+    size_t size = caller->struct_size;
+    memcpy(caller, full, size);
+    caller->struct_size = size;
+}

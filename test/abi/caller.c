@@ -1,0 +1,44 @@
+/* A program as a user builds it: the installed header only, linked with
+ * the shared library. It checks that its own structures are served, and
+ * that a caller whose header had smaller ones (stamped with a smaller
+ * struct_size) is refused with a message, its result untouched. Prints
+ * 'N passed, N failed'. */
+#include <mapscan.h>
+
+#include <stdio.h>
+#include <string.h>
+
+static int passed, failed;
+
+static void check(int ok, const char *what)
+{
+    if (ok)
+        passed++;
+    else
+        failed++, printf("FAIL: %s\n", what);
+}
+
+int main(void)
+{
+    static const uint16_t data[5] = { 1, 2, 3, 4, 65535 };
+    mapscan_options o;
+    mapscan_options_init(&o);
+    o.type = MAPSCAN_U16;
+    mapscan_result r;
+    mapscan_error e;
+    check(mapscan_scan_memory(data, sizeof data, &o, &r, &e) == MAPSCAN_OK, "a scan with this header's options");
+    check(r.stats.count == 5 && r.stats.sum.lo == 65545 && r.stats.max.lo == 65535, "its answer");
+    check(strcmp(mapscan_version(), MAPSCAN_VERSION) == 0, "the library is this header's release");
+
+    o.struct_size = sizeof o - sizeof(uint64_t);      /* an older, smaller header */
+    memset(&r, 0x5a, sizeof r);
+    check(mapscan_scan_memory(data, sizeof data, &o, &r, &e) == MAPSCAN_E_INVALID, "smaller options refused");
+    check(strstr(e.message, "does not know") != NULL, "with a message");
+    const unsigned char *bytes = (const unsigned char *)&r;
+    int untouched = 1;
+    for (size_t i = 0; i < sizeof r; i++)
+        untouched &= bytes[i] == 0x5a;
+    check(untouched, "the result untouched");
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed != 0;
+}
