@@ -263,6 +263,23 @@ static uint64_t free_bytes(const char *dir)
     return (uint64_t)fs.f_bfree * fs.f_frsize;
 }
 
+/* The process's umask, read without changing it (umask() can only be read
+ * by setting it, which races with the host's other threads): Linux says it
+ * in /proc/self/status since 4.7. Where it cannot be read, 077 keeps the
+ * file as private as mkostemp made it. */
+static mode_t process_umask(void)
+{
+    FILE *f = fopen("/proc/self/status", "re");
+    unsigned mask = 077;
+    char line[128];
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "Umask: %o", &mask) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return (mode_t)(mask & 0777);
+}
+
 /* Reserves the whole file up front, so that a file system without room
  * for this writer (reserved blocks, a quota) says so before any write;
  * file systems that cannot reserve are left to report it on write. */
@@ -440,9 +457,7 @@ static mapscan_status generate(const char *path, const mapscan_gen_options *o, m
         free(tmp);
         return s;
     }
-    mode_t mask = umask(0);
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
+    fchmod(fd, 0666 & ~process_umask());
     mapscan_status reserved = reserve_space(fd, bytes + header_size, room, error);
     if (reserved != MAPSCAN_OK) {
         close(fd);

@@ -1,20 +1,36 @@
+/*
+ * Which kernel a scan runs: the best the CPU and the OS (saved vector
+ * state) support, found once per process and cached; or the one named by
+ * the scan's options or by MAPSCAN_KERNEL (read at each choice, so that a
+ * program may change it between scans), when supported here.
+ */
 #include "kernels.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Kernels from best to plainest; a kernel is usable when the CPU and the
- * OS (saved vector state) support its instruction set. */
-static bool supported(const ms_kernel *k)
+static bool avx2_ok, avx512_ok;
+static pthread_once_t detect_once = PTHREAD_ONCE_INIT;
+
+static void detect(void)
 {
 #if defined(MAPSCAN_HAVE_X86_KERNELS)
     __builtin_cpu_init();
+    avx2_ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2");
+    avx512_ok = avx2_ok && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+#endif
+}
+
+static bool supported(const ms_kernel *k)
+{
+    pthread_once(&detect_once, detect);
+#if defined(MAPSCAN_HAVE_X86_KERNELS)
     if (k == &ms_kernel_avx512)
-        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-               __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
-               __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2");
+        return avx512_ok;
     if (k == &ms_kernel_avx2)
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2");
+        return avx2_ok;
 #endif
     return k == &ms_kernel_scalar;
 }
@@ -39,7 +55,7 @@ static const ms_kernel *best(void)
 {
     for (size_t i = 0; i < sizeof all_kernels / sizeof all_kernels[0]; i++)
         if (supported(all_kernels[i]))
-            return all_kernels[i];
+            return all_kernels[i];      /* the flags are cached: a walk of three pointers */
     return &ms_kernel_scalar;
 }
 
