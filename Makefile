@@ -59,22 +59,26 @@ SHLIB   := $(BUILD)/libmapscan.so.$(VERSION)
 # and where it looks for packages under PREFIX.
 PYTEST_PYTHON ?= /usr/bin/python3
 PYVER   := $(shell $(PYTEST_PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || echo 3)
-pythondir ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/lib/python3/dist-packages,$(PREFIX)/lib/python$(PYVER)/dist-packages)
+# Debian's Python searches /usr/lib/python3/dist-packages and /usr/local/lib/python3.X/dist-packages;
+# under any other prefix (~/.local: the user site), site-packages.
+pythondir ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/lib/python3/dist-packages,$(if $(filter /usr/local,$(PREFIX)),$(PREFIX)/lib/python$(PYVER)/dist-packages,$(PREFIX)/lib/python$(PYVER)/site-packages))
 
 TEST_SRC := $(wildcard test/*.c)
 TEST_BIN := $(BUILD)/test/unit
 
 .PHONY: all deps demo test check check-abi check-unit check-cli check-python check-python-asan check-npy check-asan check-tsan \
         check-fuzz fuzz fuzz-build \
-        bench install uninstall clean help mpi mpi-deps check-mpi bench-mpi bench-direct
+        bench install install-mpi uninstall clean help mpi deps-mpi deps-fuzz check-mpi check-quick bench-mpi bench-direct
 
 all: $(BIN) $(LIB) $(SHLIB)
 
 help:
-	@echo "make            build $(BIN), $(LIB) and $(SHLIB) ($(SONAME))"
-	@echo "make mpi        build $(MPI_BIN) (Open MPI, installed when missing); make check-mpi tests it"
+	@echo "make            build $(BIN), $(LIB) and $(SHLIB) ($(SONAME)); installs nothing: a missing"
+	@echo "                library is named with its Debian package (make deps installs it)"
+	@echo "make mpi        build $(MPI_BIN) (needs Open MPI: make deps-mpi); make check-mpi tests it"
 	@echo "make demo       write a sample file with 'mapscan gen' and scan it with every backend"
-	@echo "make test       build and run every test: unit, CLI, Python, MPI, AddressSanitizer+UBSan,"
+	@echo "make check-quick  the unit tests and an ABI check, under a minute"
+	@echo "make test       install what is missing, then every test: unit, CLI, Python, MPI, AddressSanitizer+UBSan,"
 	@echo "                ThreadSanitizer, and a short run of each fuzz harness"
 	@echo "make check      unit, CLI, Python, .npy-against-numpy and MPI tests of the normal build only"
 	@echo "make check-asan / check-tsan   the tests under one sanitizer (check-asan: the Python suite too,"
@@ -85,21 +89,34 @@ help:
 	@echo "make bench      the comparison suite (BENCH_SIZE=4G); results in bench/results/"
 	@echo "make bench-direct  cold reads: fio's ceiling, cat, mapscan's backends, a memory cgroup (bench/results/direct.txt)"
 	@echo "make bench-mpi  mapscan against mapscan-mpi with the same cores; results in bench/results/mpi.txt"
-	@echo "make install    PREFIX=$(PREFIX) DESTDIR=...: both programs, libraries, header, pkg-config file, man pages,"
-	@echo "                the Python package (in $(pythondir))"
+	@echo "make install    PREFIX=$(PREFIX) DESTDIR=...: mapscan (and mapscan-mpi when built: make install-mpi),"
+	@echo "                libraries, header, pkg-config file, man pages, the Python package (in $(pythondir))"
 	@echo "make uninstall  remove what install put there"
-	@echo "make deps       install missing Debian packages (scripts/install-deps.sh)"
+	@echo "make deps       install missing Debian packages (scripts/install-deps.sh); deps-mpi, deps-fuzz for those"
 	@echo "make clean      remove build/"
 
 # Installs only what is missing; a no-op once everything is there.
+# Plain make, make install and make check never install anything: what is missing is
+# one line naming its Debian package (scripts/check-libs.sh). make deps installs it;
+# README's two commands, make demo and make test, run it first.
 deps:
 	@scripts/install-deps.sh
+deps-mpi:
+	@scripts/install-deps.sh --mpi
+deps-fuzz:
+	@scripts/install-deps.sh --fuzz
 
-$(BUILD)/src/kernels/reduce_%.o: src/kernels/reduce_%.c $(LIB_HDR) include/mapscan.h | deps
+# Stamps named as targets (a static pattern), so that make prefers the rules that need them.
+LIBS_STAMPS := $(BUILD)/.libs-build $(BUILD)/.libs-test $(BUILD)/.libs-mpi build/fuzz/.libs-fuzz
+$(LIBS_STAMPS): %: 
+	@CC="$(CC)" MPI_CFLAGS="$(MPI_CFLAGS)" scripts/check-libs.sh $(subst .libs-,,$(notdir $@))
+	@mkdir -p $(dir $@) && touch $@
+
+$(BUILD)/src/kernels/reduce_%.o: src/kernels/reduce_%.c $(LIB_HDR) include/mapscan.h | $(BUILD)/.libs-build
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(KERNEL_FLAGS_$*) -c $< -o $@
 
-$(BUILD)/%.o: %.c $(LIB_HDR) $(wildcard src/cli/*.h test/*.h) include/mapscan.h | deps
+$(BUILD)/%.o: %.c $(LIB_HDR) $(wildcard src/cli/*.h test/*.h) include/mapscan.h | $(BUILD)/.libs-build
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
@@ -111,12 +128,9 @@ $(BIN): $(CLI_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIB) $(LDLIBS) -o $@
 
 # ---- mapscan-mpi: the same scan over the ranks of an MPI job ----
-mpi-deps: | deps
-	@scripts/install-deps.sh --mpi
-
 mpi: $(MPI_BIN)
 
-$(BUILD)/src/mpi/%.o: src/mpi/%.c $(wildcard src/mpi/*.h src/cli/*.h) include/mapscan.h | mpi-deps
+$(BUILD)/src/mpi/%.o: src/mpi/%.c $(wildcard src/mpi/*.h src/cli/*.h) include/mapscan.h | $(BUILD)/.libs-mpi
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(MPI_CFLAGS) -c $< -o $@
 
@@ -148,7 +162,14 @@ $(SHLIB): $(LIB_OBJ)
 TEST_WRAPS := pread open fstat mmap madvise mincore posix_fadvise read pthread_create malloc calloc \
               aligned_alloc pwrite fsync renameat2 rename link unlink mkostemp \
               ms_ring_init ms_ring_read ms_ring_submit ms_ring_complete
-$(TEST_BIN): $(TEST_SRC:%.c=$(BUILD)/%.o) $(BUILD)/src/mpi/split.o $(LIB)
+# The split of files over ranks is plain C: its unit tests need no MPI.
+$(BUILD)/test/split.o: src/mpi/split.c src/mpi/split.h | $(BUILD)/.libs-build
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(TEST_SRC:%.c=$(BUILD)/%.o): | $(BUILD)/.libs-test
+
+$(TEST_BIN): $(TEST_SRC:%.c=$(BUILD)/%.o) $(BUILD)/test/split.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(TEST_WRAPS:%=-Wl,--wrap=%) $(filter %.o,$^) $(LIB) -lcriterion $(LDLIBS) -o $@
 
@@ -160,7 +181,9 @@ $(BUILD)/test/abi_caller: test/abi/caller.c include/mapscan.h $(SHLIB)
 check-abi: $(BUILD)/test/abi_caller
 	$(BUILD)/test/abi_caller
 
-demo: $(BIN)
+demo:
+	@scripts/install-deps.sh
+	@$(MAKE) --no-print-directory $(BIN)
 	@scripts/demo.sh $(BIN)
 
 check-unit: $(TEST_BIN)
@@ -212,7 +235,13 @@ check-tsan:
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
 	    $(MAKE) --no-print-directory BUILD=build/tsan SANITIZE=thread OPT=-O1 check-cli
 
-test: check check-asan check-tsan check-fuzz
+# README's test command: installs what is missing, then every tier.
+test:
+	@scripts/install-deps.sh --mpi --fuzz
+	@$(MAKE) --no-print-directory check check-asan check-tsan check-fuzz
+
+# Under a minute: the unit tests and a caller built against the header.
+check-quick: check-unit check-abi
 
 # ---- fuzzing (libFuzzer; clang from Debian) ----
 # The library, the CLI's parsers and the harnesses are built with clang under
@@ -230,8 +259,7 @@ FUZZ_RUN            = $(FUZZ_BUILD)/fuzz_$(1) -artifact_prefix=$(FUZZ_BUILD)/cra
                       -close_fd_mask=3
 .SECONDARY: $(FUZZERS:%=$(FUZZ_BUILD)/test/fuzz/fuzz_%.o)
 
-fuzz-build: | deps
-	@scripts/install-deps.sh --fuzz
+fuzz-build: | $(BUILD)/.libs-build build/fuzz/.libs-fuzz
 	$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang SANITIZE=fuzzer-no-link,address,undefined OPT=-O1 \
 	    WARN="$(FUZZ_WARN)" $(FUZZERS:%=$(FUZZ_BUILD)/fuzz_%)
 
@@ -266,23 +294,30 @@ bench: $(BIN)
 	@scripts/install-deps.sh --bench
 	@bench/run.sh $(BIN)
 
-install: $(BIN) $(LIB) $(SHLIB) $(MPI_BIN)
+# mapscan-mpi is installed when it was built (make mpi), or by make install-mpi; the
+# Python package learns where the library went (mapscan/_where.py).
+install: $(BIN) $(LIB) $(SHLIB)
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(libdir)/pkgconfig $(DESTDIR)$(includedir) $(DESTDIR)$(mandir)/man1 \
 	    $(DESTDIR)$(pythondir)/mapscan
 	install -m 755 $(BIN) $(DESTDIR)$(bindir)/mapscan
-	install -m 755 $(MPI_BIN) $(DESTDIR)$(bindir)/mapscan-mpi
+	if [ -x $(MPI_BIN) ]; then $(MAKE) --no-print-directory install-mpi; fi
 	install -m 644 $(LIB) $(DESTDIR)$(libdir)/libmapscan.a
 	install -m 755 $(SHLIB) $(DESTDIR)$(libdir)/$(notdir $(SHLIB))
 	ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(libdir)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(libdir)/libmapscan.so
-	install -m 644 python/mapscan/*.py $(DESTDIR)$(pythondir)/mapscan/
+	install -m 644 python/mapscan/*.py python/mapscan/py.typed $(DESTDIR)$(pythondir)/mapscan/
+	echo 'LIBRARY = "$(libdir)/$(SONAME)"' > $(DESTDIR)$(pythondir)/mapscan/_where.py
 	install -m 644 include/mapscan.h $(DESTDIR)$(includedir)/mapscan.h
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@libdir@|$(libdir)|' -e 's|@includedir@|$(includedir)|' \
 	    -e 's|@VERSION@|$(VERSION)|' \
 	    mapscan.pc.in > $(DESTDIR)$(libdir)/pkgconfig/mapscan.pc
 	install -m 644 man/mapscan.1 $(DESTDIR)$(mandir)/man1/mapscan.1
+	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+install-mpi: $(MPI_BIN)
+	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(mandir)/man1
+	install -m 755 $(MPI_BIN) $(DESTDIR)$(bindir)/mapscan-mpi
 	install -m 644 man/mapscan-mpi.1 $(DESTDIR)$(mandir)/man1/mapscan-mpi.1
-	if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null; then ldconfig; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(bindir)/mapscan $(DESTDIR)$(bindir)/mapscan-mpi $(DESTDIR)$(libdir)/libmapscan.a $(DESTDIR)$(includedir)/mapscan.h \

@@ -70,18 +70,31 @@ class GenOptions(ctypes.Structure):
     ]
 
 
+def _installed():
+    """Where make install put the library (it writes _where.py beside this file)."""
+    try:
+        from . import _where
+        return _where.LIBRARY
+    except ImportError:
+        return None
+
+
 def _load():
     explicit = os.environ.get("MAPSCAN_LIBRARY")
     if explicit:
         return ctypes.CDLL(explicit), explicit
-    if os.path.exists(_CHECKOUT_LIBRARY):
-        path = os.path.normpath(_CHECKOUT_LIBRARY)
-        return ctypes.CDLL(path), path
+    tried = []
+    for path in (_installed(), os.path.normpath(_CHECKOUT_LIBRARY)):
+        if path and os.path.exists(path):
+            return ctypes.CDLL(path), path
+        if path:
+            tried.append(path)
     try:
         return ctypes.CDLL("libmapscan.so.1"), "libmapscan.so.1"
     except OSError as e:
-        raise ImportError("mapscan: cannot load libmapscan.so.1 (run make, set MAPSCAN_LIBRARY, or make install): "
-                          f"{e}") from None
+        tried.append(f"libmapscan.so.1 on the loader's path ({e})")
+        raise ImportError("mapscan: cannot load the C library; looked at " + "; ".join(tried) +
+                          ". Build it (make) or point MAPSCAN_LIBRARY at libmapscan.so.1") from None
 
 
 lib, LIBRARY_PATH = _load()
