@@ -148,11 +148,16 @@ typedef struct mapscan_options {
     uint64_t record_size;           /* raw: 0, or records of this many bytes, of which */
     uint64_t field_offset;          /* the element at this offset in each is scanned */
     /* Added in 0.3: the direct backend's reads in flight per worker (0: 8,
-     * at most 64) and bytes per read (0: 1 MiB, at most 64 MiB); defaults
-     * shrink so that all workers' buffers stay within 48 MiB. */
+     * at most MAPSCAN_MAX_IO_DEPTH) and bytes per read (0: 1 MiB, else
+     * MAPSCAN_MIN_IO_SIZE to MAPSCAN_MAX_IO_SIZE); defaults shrink so that
+     * all workers' buffers stay within 48 MiB. */
     unsigned io_depth;
     uint64_t io_size;
 } mapscan_options;
+
+#define MAPSCAN_MAX_IO_DEPTH 64u
+#define MAPSCAN_MIN_IO_SIZE ((uint64_t)4096)
+#define MAPSCAN_MAX_IO_SIZE ((uint64_t)64 << 20)
 
 /* The defaults, and struct_size: call it through the macro, which passes
  * the size this header gives the structure. */

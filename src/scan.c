@@ -135,9 +135,10 @@ static const ms_kernel *begin(const mapscan_options *o, mapscan_result *result, 
     if (o->io_depth > MS_DIRECT_MAX_DEPTH)
         return ms_fail(error, MAPSCAN_E_INVALID, 0, "%u reads in flight: at most %u", o->io_depth,
                        MS_DIRECT_MAX_DEPTH), NULL;
-    if (o->io_size > MS_DIRECT_MAX_IO_SIZE)
-        return ms_fail(error, MAPSCAN_E_INVALID, 0, "reads of %llu bytes: at most %llu MiB",
-                       (unsigned long long)o->io_size, (unsigned long long)(MS_DIRECT_MAX_IO_SIZE >> 20)), NULL;
+    if (o->io_size && (o->io_size < MAPSCAN_MIN_IO_SIZE || o->io_size > MS_DIRECT_MAX_IO_SIZE))
+        return ms_fail(error, MAPSCAN_E_INVALID, 0, "reads of %llu bytes: %llu KiB to %llu MiB",
+                       (unsigned long long)o->io_size, (unsigned long long)(MAPSCAN_MIN_IO_SIZE >> 10),
+                       (unsigned long long)(MS_DIRECT_MAX_IO_SIZE >> 20)), NULL;
     const ms_kernel *kernel = find_kernel(o->kernel, error);
     if (kernel)
         result->kernel = kernel->name;

@@ -363,6 +363,25 @@ def bench_times_each_configuration_and_recommends_one():
     expect_error(run("bench", path("nope.bin")), 2, "nope.bin")
 
 
+@test
+def bench_takes_every_scan_option_through_the_scan_parser():
+    values = random_values("i32", 4000, 13)
+    records = b"".join(struct.pack("<hi", 7, v) + b"xx" for v in values)     # 8-byte records, the i32 at 2
+    f = path("bench.rec")
+    with open(f, "wb") as fh:
+        fh.write(b"HDR!" + records)
+    args = ["--record", "8", "--field-offset", "2", "-t", "<i4", "--offset", "4", "--kernel", "scalar",
+            "--io-depth", "2", "--io-size", "8K", "-r", "1", "-j", "1"]
+    objs = [json.loads(line) for line in run("bench", f, *args, "-b", "read,direct", "--json").stdout.decode()
+            .splitlines()]
+    assert [o["backend"] for o in objs] == ["read", "direct"] and all(o["bytes"] == 32000 for o in objs), objs
+    expect_error(run("bench", f, "--io-depth", "65"), 2, "--io-depth", "1 to 64")
+    expect_error(run("bench", f, "--io-size", "1K"), 2, "--io-size", "4K to 64M")
+    expect_error(run("bench", f, "--format", "npy"), 2, "not a .npy file")
+    expect_error(run("bench", f, "-q"), 2, "bench prints its own table")
+    expect_error(run("bench", f, f), 2, "exactly one FILE")
+
+
 def leftovers(directory):
     return [name for name in os.listdir(directory) if "mapscan-tmp" in name or name == "out.bin"]
 

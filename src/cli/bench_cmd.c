@@ -23,10 +23,12 @@ static const char bench_usage[] =
     "Usage: mapscan bench [OPTIONS] FILE\n"
     "Times the scan of FILE for each backend and thread count, and recommends one.\n"
     "\n"
-    "  -t, -e, --offset, --length, --allow-trailing   as for scan\n"
+    "  every scan option but -q and --progress, as for scan: -t, -e, --format, --field,\n"
+    "  --record, --field-offset, --offset, --length, --allow-trailing, --kernel,\n"
+    "  --io-depth, --io-size\n"
     "  -j, --threads LIST     thread counts, e.g. 1,2,4 (default 1,2,4,... up to the\n"
     "                         processing units, plus the default)\n"
-    "  -b, --backend LIST     from auto,mmap,read (default all three)\n"
+    "  -b, --backend LIST     from auto,mmap,read,direct (default auto,mmap,read)\n"
     "  -r, --repeat N         timed runs per configuration after one warm-up (default 3)\n"
     "      --cold             evict FILE from the page cache before every run\n"
     "      --json | --csv     one machine-readable row per configuration\n"
@@ -345,7 +347,7 @@ static bool build_configs(bench *b, const char *backends, const char *threads)
     for (char *name = strtok_r(copy, ",", &save); ok && name; name = strtok_r(NULL, ",", &save)) {
         mapscan_backend backend;
         if (!mapscan_backend_parse(name, &backend)) {
-            cli_error("--backend", "unknown backend '%s' (auto, mmap or read)", name);
+            cli_error("--backend", "unknown backend '%s' (auto, mmap, read or direct)", name);
             ok = false;
         }
         for (int i = 0; ok && i < ncounts; i++)
@@ -359,86 +361,84 @@ static bool build_configs(bench *b, const char *backends, const char *threads)
     return ok;
 }
 
-int cmd_bench(int argc, char **argv)
+/* bench's own options beside scan's: --repeat, --cold, --csv. */
+enum { OPT_REPEAT = 'r', OPT_COLD = 600, OPT_CSV };
+
+static bool take_bench_option(scan_cli *cli, int option, const char *value)
 {
-    enum { OPT_OFFSET = 256, OPT_LENGTH, OPT_TRAILING, OPT_COLD, OPT_JSON, OPT_CSV };
-    static const struct option longs[] = {
-        { "type", required_argument, NULL, 't' },
-        { "endian", required_argument, NULL, 'e' },
-        { "threads", required_argument, NULL, 'j' },
-        { "backend", required_argument, NULL, 'b' },
-        { "repeat", required_argument, NULL, 'r' },
-        { "offset", required_argument, NULL, OPT_OFFSET },
-        { "length", required_argument, NULL, OPT_LENGTH },
-        { "allow-trailing", no_argument, NULL, OPT_TRAILING },
+    bench *b = cli->extra;
+    uint64_t repeat;
+    switch (option) {
+    case OPT_REPEAT:
+        if (!cli_parse_u64("--repeat", value, &repeat))
+            return false;
+        if (repeat < 1 || repeat > MAX_REPEAT) {
+            cli_error("--repeat", "'%s' is out of range (1 to %d)", value, MAX_REPEAT);
+            return false;
+        }
+        b->repeat = (unsigned)repeat;
+        return true;
+    case OPT_COLD: b->cold = true; return true;
+    case OPT_CSV: b->csv = true; return true;
+    default: return false;
+    }
+}
+
+/* The scan's options through the scan's own parser (so that every scan
+ * option, and every limit the library sets, is bench's too), with -j and -b
+ * as lists; -1 to go on, or the exit status. */
+static int parse_bench(int argc, char **argv, bench *b, scan_cli *cli)
+{
+    static const struct option bench_longs[] = {
+        { "repeat", required_argument, NULL, OPT_REPEAT },
         { "cold", no_argument, NULL, OPT_COLD },
-        { "json", no_argument, NULL, OPT_JSON },
         { "csv", no_argument, NULL, OPT_CSV },
-        { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    bench *b = calloc(1, sizeof *b);
-    if (!b)
-        return EXIT_RUNTIME;
-    mapscan_options_init(&b->scan);
-    b->repeat = 3;
-    const char *backends = NULL, *threads = NULL;
-    cli_order order = { 0 };
-    uint64_t repeat;
-    int c, status = EXIT_USAGE;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "t:e:j:b:r:h", longs, NULL)) != -1) {
-        switch (c) {
-        case 't':
-            if (!cli_take_type(optarg, &b->scan.type, &order))
-                goto out;
-            break;
-        case 'e':
-            if (!cli_take_endian(optarg, &order))
-                goto out;
-            break;
-        case 'j': threads = optarg; break;
-        case 'b': backends = optarg; break;
-        case 'r':
-            if (!cli_parse_u64("--repeat", optarg, &repeat))
-                goto out;
-            if (repeat < 1 || repeat > MAX_REPEAT) {
-                cli_error("--repeat", "'%s' is out of range (1 to %d)", optarg, MAX_REPEAT);
-                goto out;
-            }
-            b->repeat = (unsigned)repeat;
-            break;
-        case OPT_OFFSET:
-            if (!cli_parse_size("--offset", optarg, &b->scan.offset))
-                goto out;
-            break;
-        case OPT_LENGTH:
-            if (!cli_parse_size("--length", optarg, &b->scan.length))
-                goto out;
-            break;
-        case OPT_TRAILING: b->scan.allow_trailing = true; break;
-        case OPT_COLD: b->cold = true; break;
-        case OPT_JSON: b->json = true; break;
-        case OPT_CSV: b->csv = true; break;
-        case 'h':
-            fputs(bench_usage, stdout);
-            status = EXIT_OK;
-            goto out;
-        default:
-            cli_bad_option("bench ", argv, optopt);
-            goto out;
-        }
+    cli_scan_init(cli);
+    cli->extra_options = bench_longs;
+    cli->extra_shorts = "r:";
+    cli->take_extra = take_bench_option;
+    cli->extra = b;
+    cli->usage = bench_usage;
+    cli->lists = true;
+    int early = cli_scan_parse(argc, argv, cli);
+    if (early >= 0)
+        return early;
+    if (cli->quiet || cli->progress != -1) {
+        cli_error("bench", "-q and --progress are the scan's: bench prints its own table");
+        return EXIT_USAGE;
     }
-    if (!cli_resolve_order(&order, &b->scan.endian))
-        goto out;
     if (optind != argc - 1) {
-        cli_error("bench", optind >= argc ? "no FILE given" : "give exactly one FILE");
-        goto out;
+        cli_error("bench", "give exactly one FILE");
+        return EXIT_USAGE;
     }
+    b->json = cli->json;
     if (b->json && b->csv) {
         cli_error("bench", "--json and --csv exclude each other");
+        return EXIT_USAGE;
+    }
+    b->scan = cli->options;
+    return -1;
+}
+
+int cmd_bench(int argc, char **argv)
+{
+    bench *b = calloc(1, sizeof *b);
+    scan_cli *cli = calloc(1, sizeof *cli);
+    int status = EXIT_USAGE;
+    if (!b || !cli) {
+        free(b);
+        free(cli);
+        return EXIT_RUNTIME;
+    }
+    b->repeat = 3;
+    int early = parse_bench(argc, argv, b, cli);
+    if (early >= 0) {
+        status = early;
         goto out;
     }
+    const char *backends = cli->backends_list, *threads = cli->threads_list;
     b->file = argv[optind];
     if (!build_configs(b, backends, threads))
         goto out;
@@ -459,6 +459,16 @@ int cmd_bench(int argc, char **argv)
         cli_error(b->file, "not a regular file (bench times regular files only)");
         goto out;
     }
+    /* Every check of the options against the file (its header, layout,
+     * offset), before a line is printed or a run is timed. */
+    mapscan_result described;
+    mapscan_extent extent;
+    mapscan_error error;
+    if (mapscan_extent_path(b->file, &b->scan, &described, &extent, &error) != MAPSCAN_OK) {
+        cli_report_failure(b->file, &error);
+        status = cli_exit_status(error.status);
+        goto out;
+    }
 
     if (!b->json && !b->csv) {
         char size[32];
@@ -467,7 +477,7 @@ int cmd_bench(int argc, char **argv)
         printf("file ");
         cli_put_text(stdout, b->file);
         printf(": %s, %s %s, %s kernel, %u cores, %u PUs, %u timed runs after a warm-up\n", size,
-               mapscan_type_name(b->scan.type), mapscan_endian_name(b->scan.endian), mapscan_kernel_default(),
+               mapscan_type_name(described.type), mapscan_endian_name(described.endian), described.kernel,
                mapscan_default_threads(), mapscan_processing_units(), b->repeat);
         if (b->cold)
             printf("state: cold (evicted with posix_fadvise before every run)\n");
@@ -491,5 +501,6 @@ int cmd_bench(int argc, char **argv)
     }
 out:
     free(b);
+    free(cli);
     return status;
 }

@@ -27,9 +27,13 @@ typedef struct scan_cli {
      * extra_options' values (>= 512) go to take_extra, which returns false
      * after printing an error. usage replaces the scan's --help text. */
     const struct option *extra_options;
+    const char *extra_shorts;   /* getopt letters of the front end's own ("r:"), also to take_extra */
     bool (*take_extra)(struct scan_cli *cli, int option, const char *value);
     void *extra;
     const char *usage;
+    /* bench: -j and -b take comma-separated lists, kept as written. */
+    bool lists;
+    const char *threads_list, *backends_list;
 } scan_cli;
 void cli_scan_init(scan_cli *cli);
 /* -1 to go on and scan argv[optind..]; otherwise the exit status (after

@@ -195,10 +195,13 @@ int cli_scan_parse(int argc, char **argv, scan_cli *cli)
     longs[n] = (struct option){ NULL, 0, NULL, 0 };
     mapscan_options *o = &cli->options;
     cli_order order = { 0 };
+    char shorts[32] = "t:e:j:b:qhV";
+    if (cli->extra_shorts)
+        strncat(shorts, cli->extra_shorts, sizeof shorts - strlen(shorts) - 1);
     int c;
     opterr = 0;
     optind = 0;     /* a full restart of getopt, so that the parser can run more than once */
-    while ((c = getopt_long(argc, argv, "t:e:j:b:qhV", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
         switch (c) {
         case 't':
             if (!cli_take_type(optarg, &o->type, &order))
@@ -228,8 +231,8 @@ int cli_scan_parse(int argc, char **argv, scan_cli *cli)
             uint64_t depth;
             if (!cli_parse_u64("--io-depth", optarg, &depth))
                 return EXIT_USAGE;
-            if (depth < 1 || depth > 64) {
-                cli_error("--io-depth", "%s reads in flight: 1 to 64", optarg);
+            if (depth < 1 || depth > MAPSCAN_MAX_IO_DEPTH) {
+                cli_error("--io-depth", "%s reads in flight: 1 to %u", optarg, MAPSCAN_MAX_IO_DEPTH);
                 return EXIT_USAGE;
             }
             o->io_depth = (unsigned)depth;
@@ -238,8 +241,9 @@ int cli_scan_parse(int argc, char **argv, scan_cli *cli)
         case OPT_IO_SIZE:
             if (!cli_parse_size("--io-size", optarg, &o->io_size))
                 return EXIT_USAGE;
-            if (o->io_size < 4096 || o->io_size > ((uint64_t)64 << 20)) {
-                cli_error("--io-size", "reads of %s bytes: 4K to 64M", optarg);
+            if (o->io_size < MAPSCAN_MIN_IO_SIZE || o->io_size > MAPSCAN_MAX_IO_SIZE) {
+                cli_error("--io-size", "reads of %s bytes: %lluK to %lluM", optarg,
+                          (unsigned long long)MAPSCAN_MIN_IO_SIZE >> 10, (unsigned long long)MAPSCAN_MAX_IO_SIZE >> 20);
                 return EXIT_USAGE;
             }
             break;
@@ -248,10 +252,18 @@ int cli_scan_parse(int argc, char **argv, scan_cli *cli)
                 return EXIT_USAGE;
             break;
         case 'j':
+            if (cli->lists) {
+                cli->threads_list = optarg;
+                break;
+            }
             if (!cli_parse_threads(optarg, &o->threads))
                 return EXIT_USAGE;
             break;
         case 'b':
+            if (cli->lists) {
+                cli->backends_list = optarg;
+                break;
+            }
             if (!mapscan_backend_parse(optarg, &o->backend)) {
                 cli_error("--backend", "unknown backend '%s' (auto, mmap, read or direct)", optarg);
                 return EXIT_USAGE;
@@ -284,7 +296,8 @@ int cli_scan_parse(int argc, char **argv, scan_cli *cli)
                 printf("%s %s\n", cli_program, MAPSCAN_VERSION);
             return EXIT_OK;
         default:
-            if (c >= 512 && cli->take_extra) {
+            if ((c >= 512 || (c > 0 && c < 256 && c != '?' && c != ':' && cli->extra_shorts &&
+                              strchr(cli->extra_shorts, c))) && cli->take_extra) {
                 if (!cli->take_extra(cli, c, optarg))
                     return EXIT_USAGE;
                 break;

@@ -79,13 +79,13 @@ int ms_ring_submit(ms_ring *ring);
 /* Waits for one completion: its tag and result (bytes, or -errno). */
 int ms_ring_complete(ms_ring *ring, uint64_t *tag, int *res);
 
-#define MS_DIRECT_MAX_DEPTH 64u
+#define MS_DIRECT_MAX_DEPTH MAPSCAN_MAX_IO_DEPTH
 #define MS_DIRECT_DEFAULT_DEPTH 8u
 #define MS_DIRECT_DEFAULT_IO_SIZE ((uint64_t)1 << 20)
 /* Defaults shrink (reads to 256 KiB, then depth to 2) until all workers'
  * buffers together fit this: the direct path's resident set. */
 #define MS_DIRECT_BUFFER_BUDGET ((uint64_t)48 << 20)
-#define MS_DIRECT_MAX_IO_SIZE ((uint64_t)64 << 20)
+#define MS_DIRECT_MAX_IO_SIZE MAPSCAN_MAX_IO_SIZE
 
 /* What a worker's pipeline reduces, and where it gets its ranges. */
 typedef struct ms_direct_work {
