@@ -411,109 +411,138 @@ static mapscan_status write_blocks(gen_job *j, unsigned threads, unsigned *ran, 
     return status;
 }
 
-static mapscan_status generate(const char *path, const mapscan_gen_options *o, mapscan_result *result,
-                               mapscan_error *error)
+/* The request checked: a known type and pattern, and a file size that fits
+ * 64 bits with its .npy header (written into header, *header_size bytes). */
+static mapscan_status check_request(const mapscan_gen_options *o, unsigned char header[MS_NPY_HEADER_ROOM],
+                                    size_t *header_size, mapscan_error *error)
 {
-    memset(result, 0, sizeof *result);
-    if (error)
-        memset(error, 0, sizeof *error);
     if ((unsigned)o->type >= MAPSCAN_TYPE_COUNT)
         return ms_fail(error, MAPSCAN_E_INVALID, 0, "unknown element type");
     if (o->pattern == MAPSCAN_PATTERN_MOD && o->modulus == 0)
         return ms_fail(error, MAPSCAN_E_INVALID, 0, "mod needs a modulus of at least 1");
     size_t size = mapscan_type_size(o->type);
-    if (o->count > UINT64_MAX / size)
-        return ms_fail(error, MAPSCAN_E_INVALID, 0, "%llu elements do not fit in a file",
-                       (unsigned long long)o->count);
-    unsigned char header[MS_NPY_HEADER_ROOM];
-    size_t header_size = 0;
+    *header_size = 0;
     if (o->format == MAPSCAN_FORMAT_NPY)
-        header_size = ms_npy_header_write(header, sizeof header, o->type, o->endian, o->count);
-    uint64_t bytes = o->count * size;
-    if (bytes > UINT64_MAX - header_size)
+        *header_size = ms_npy_header_write(header, MS_NPY_HEADER_ROOM, o->type, o->endian, o->count);
+    if (o->count > UINT64_MAX / size || o->count * size > UINT64_MAX - *header_size)
         return ms_fail(error, MAPSCAN_E_INVALID, 0, "%llu elements do not fit in a file",
                        (unsigned long long)o->count);
+    return MAPSCAN_OK;
+}
 
-    mapscan_status checked = check_target(path, o->force, error);
-    if (checked != MAPSCAN_OK)
-        return checked;
+/* The temporary beside path, created with the process's umask applied and
+ * total bytes reserved for it; *tmp is its name (the caller frees it). */
+static mapscan_status create_temporary(const char *path, uint64_t total, char **tmp, int *fd,
+                                       mapscan_error *error)
+{
     char *dir = dir_of(path);
     if (!dir)
         return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory");
     uint64_t room = free_bytes(dir);
-    char *tmp = temporary_name(path, dir);
+    *tmp = temporary_name(path, dir);
     free(dir);
-    if (!tmp)
+    if (!*tmp)
         return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory");
-    if (room < bytes + header_size) {
-        free(tmp);
+    if (room < total)
         return ms_fail(error, MAPSCAN_E_NOSPACE, ENOSPC, "needs %llu bytes but only %llu are free there",
-                       (unsigned long long)(bytes + header_size), (unsigned long long)room);
-    }
-    int fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0) {
-        mapscan_status s = ms_fail(error, ms_open_status(errno), errno,
-                                   "cannot create a temporary file beside it: %s", strerror(errno));
-        free(tmp);
-        return s;
-    }
-    fchmod(fd, 0666 & ~process_umask());
-    mapscan_status reserved = reserve_space(fd, bytes + header_size, room, error);
+                       (unsigned long long)total, (unsigned long long)room);
+    *fd = mkostemp(*tmp, O_CLOEXEC);
+    if (*fd < 0)
+        return ms_fail(error, ms_open_status(errno), errno, "cannot create a temporary file beside it: %s",
+                       strerror(errno));
+    fchmod(*fd, 0666 & ~process_umask());
+    mapscan_status reserved = reserve_space(*fd, total, room, error);
     if (reserved != MAPSCAN_OK) {
-        close(fd);
-        remove_temporary(tmp, error);
-        free(tmp);
-        return reserved;
+        close(*fd);
+        *fd = -1;
+        remove_temporary(*tmp, error);
     }
+    return reserved;
+}
 
+/* The header, then every block on the writers; the merged statistics of
+ * what they wrote into result. */
+static mapscan_status write_contents(int fd, const mapscan_gen_options *o, const unsigned char *header,
+                                     size_t header_size, mapscan_result *result, mapscan_error *error)
+{
+    size_t size = mapscan_type_size(o->type);
     unsigned threads = o->threads ? o->threads : mapscan_default_threads(), ran = 0;
     if (threads > ms_thread_cap())
         threads = ms_thread_cap();      /* each writer holds a block: 8 MiB for 64-bit types */
     gen_job *j = calloc(1, sizeof *j);
-    mapscan_status status = j ? MAPSCAN_OK : ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory");
-    double start = ms_now();
-    if (j) {
-        j->prod = (producer){ o, 8 * (unsigned)size, mapscan_type_is_signed(o->type),
-                              (ms_u128)(ms_from_int128(o->hi) - ms_from_int128(o->lo)) + 1 };
-        j->fd = fd;
-        j->data_offset = header_size;
-        j->size = size;
-        j->swap = mapscan_endian_resolve(o->endian) != mapscan_endian_resolve(MAPSCAN_NATIVE);
-        j->blocks = (o->count + BLOCK_ELEMENTS - 1) / BLOCK_ELEMENTS;
-        if (threads > j->blocks)
-            threads = j->blocks ? (unsigned)j->blocks : 1;
-        int err = 0;
-        if (header_size && !write_full(fd, header, header_size, 0, &err))
-            status = ms_fail(error, err == ENOSPC || err == EDQUOT ? MAPSCAN_E_NOSPACE : MAPSCAN_E_IO, err,
-                             "write failed at byte 0: %s", strerror(err));
-        if (status == MAPSCAN_OK)
-            status = write_blocks(j, threads, &ran, error);
-    }
-    if (status == MAPSCAN_OK && fsync(fd) != 0)
-        status = ms_fail(error, MAPSCAN_E_IO, errno, "cannot sync: %s", strerror(errno));
-    if (close(fd) != 0 && status == MAPSCAN_OK)
-        status = ms_fail(error, MAPSCAN_E_IO, errno, "cannot close: %s", strerror(errno));
-    /* The sync can take seconds: a cancel raised during it still wins. */
-    if (status == MAPSCAN_OK && o->cancel && *o->cancel)
-        status = ms_fail(error, MAPSCAN_E_CANCELLED, 0, "cancelled");
+    if (!j)
+        return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory");
+    j->prod = (producer){ o, 8 * (unsigned)size, mapscan_type_is_signed(o->type),
+                          (ms_u128)(ms_from_int128(o->hi) - ms_from_int128(o->lo)) + 1 };
+    j->fd = fd;
+    j->data_offset = header_size;
+    j->size = size;
+    j->swap = mapscan_endian_resolve(o->endian) != mapscan_endian_resolve(MAPSCAN_NATIVE);
+    j->blocks = (o->count + BLOCK_ELEMENTS - 1) / BLOCK_ELEMENTS;
+    if (threads > j->blocks)
+        threads = j->blocks ? (unsigned)j->blocks : 1;
+    int err = 0;
+    mapscan_status status = MAPSCAN_OK;
+    if (header_size && !write_full(fd, header, header_size, 0, &err))
+        status = ms_fail(error, err == ENOSPC || err == EDQUOT ? MAPSCAN_E_NOSPACE : MAPSCAN_E_IO, err,
+                         "write failed at byte 0: %s", strerror(err));
     if (status == MAPSCAN_OK)
-        status = place_file(tmp, path, o->force, error);
-    if (status != MAPSCAN_OK)
-        remove_temporary(tmp, error);
-
+        status = write_blocks(j, threads, &ran, error);
     if (status == MAPSCAN_OK) {
         ms_acc total;
         ms_acc_init(&total);
         for (unsigned i = 0; i < threads; i++)
             ms_acc_merge(&total, &j->workers[i].acc);
         ms_acc_to_stats(&total, &result->stats);
-        result->bytes = bytes;
+        result->bytes = o->count * size;
         result->threads = ran;
+    }
+    free(j->workers);
+    free(j);
+    return status;
+}
+
+/* Synced, closed, then renamed into place unless a cancel came first (the
+ * sync can take seconds: a cancel raised during it still wins). */
+static mapscan_status finish(int fd, const char *tmp, const char *path, const mapscan_gen_options *o,
+                             mapscan_status status, mapscan_error *error)
+{
+    if (status == MAPSCAN_OK && fsync(fd) != 0)
+        status = ms_fail(error, MAPSCAN_E_IO, errno, "cannot sync: %s", strerror(errno));
+    if (close(fd) != 0 && status == MAPSCAN_OK)
+        status = ms_fail(error, MAPSCAN_E_IO, errno, "cannot close: %s", strerror(errno));
+    if (status == MAPSCAN_OK && o->cancel && *o->cancel)
+        status = ms_fail(error, MAPSCAN_E_CANCELLED, 0, "cancelled");
+    if (status == MAPSCAN_OK)
+        status = place_file(tmp, path, o->force, error);
+    if (status != MAPSCAN_OK)
+        remove_temporary(tmp, error);
+    return status;
+}
+
+static mapscan_status generate(const char *path, const mapscan_gen_options *o, mapscan_result *result,
+                               mapscan_error *error)
+{
+    memset(result, 0, sizeof *result);
+    if (error)
+        memset(error, 0, sizeof *error);
+    unsigned char header[MS_NPY_HEADER_ROOM];
+    size_t header_size = 0;
+    mapscan_status status = check_request(o, header, &header_size, error);
+    if (status == MAPSCAN_OK)
+        status = check_target(path, o->force, error);
+    if (status != MAPSCAN_OK)
+        return status;
+    char *tmp = NULL;
+    int fd = -1;
+    status = create_temporary(path, o->count * mapscan_type_size(o->type) + header_size, &tmp, &fd, error);
+    if (status == MAPSCAN_OK) {
+        double start = ms_now();
+        status = finish(fd, tmp, path, o, write_contents(fd, o, header, header_size, result, error), error);
         result->seconds = ms_now() - start;
     }
-    if (j)
-        free(j->workers);
-    free(j);
+    if (status != MAPSCAN_OK)
+        memset(result, 0, sizeof *result);      /* nothing was written: no statistics of it */
     free(tmp);
     return status;
 }

@@ -61,11 +61,65 @@ static bool wait_for_data(const ms_stream *s, volatile sig_atomic_t *cancel)
     return false;
 }
 
+/* Reads and drops skip bytes. */
+static mapscan_status skip_bytes(ms_stream *in, unsigned char *buf, size_t room, uint64_t skip, mapscan_error *error)
+{
+    uint64_t skipped = 0;
+    while (skipped < skip) {
+        uint64_t want = skip - skipped;
+        ssize_t n = ms_stream_read(in, buf, want < room ? (size_t)want : room);
+        if (n < 0)
+            return ms_fail(error, MAPSCAN_E_IO, errno, "read failed: %s", strerror(errno));
+        if (n == 0)
+            return ms_fail(error, MAPSCAN_E_OFFSET, 0, "offset %llu is past the end of the input (%llu bytes)",
+                           (unsigned long long)skip, (unsigned long long)skipped);
+        skipped += (uint64_t)n;
+    }
+    return MAPSCAN_OK;
+}
+
+/* Reduces the whole units of at most limit bytes as they arrive, keeping a
+ * unit a read() cut in two for the next round; *seen gets the bytes read,
+ * *total those of whole units. */
+static mapscan_status reduce_stream(const ms_scan_request *req, ms_stream *in, unsigned char *buf, size_t room_bytes,
+                                    uint64_t limit, ms_acc *acc, uint64_t *seen, uint64_t *total,
+                                    mapscan_error *error)
+{
+    const mapscan_options *o = req->options;
+    size_t unit = req->unit, carried = 0;      /* bytes of a partial unit at the start of buf */
+    uint64_t left = limit, last_report = 0;
+    if (o->progress)
+        o->progress(0, 0, o->progress_arg);
+    while (left > 0) {
+        if (!wait_for_data(in, o->cancel))
+            return ms_fail(error, MAPSCAN_E_CANCELLED, 0, "cancelled");
+        size_t room = room_bytes - carried;
+        if (room > left)
+            room = (size_t)left;
+        ssize_t n = read_once(in, buf + carried, room);
+        if (n < 0)
+            return ms_fail(error, MAPSCAN_E_IO, errno, "read failed: %s", strerror(errno));
+        left -= (uint64_t)n;
+        *seen += (uint64_t)n;
+        size_t have = carried + (size_t)n, whole = have / unit;
+        ms_reduce(&req->reducer, buf + req->field_offset, whole, acc);
+        *total += whole * unit;
+        carried = have - whole * unit;
+        memmove(buf, buf + whole * unit, carried);
+        if (o->progress && *total - last_report >= ((uint64_t)256 << 20)) {
+            o->progress(*total, 0, o->progress_arg);
+            last_report = *total;
+        }
+        if (n == 0)
+            break;      /* end of input */
+    }
+    return MAPSCAN_OK;
+}
+
 mapscan_status ms_scan_stream(const ms_scan_request *req, ms_stream *in, uint64_t skip, uint64_t limit,
                               bool probe_rest, uint64_t *seen, bool *more, mapscan_result *result,
                               mapscan_error *error)
 {
-    const mapscan_options *o = req->options;
     size_t unit = req->unit;
     size_t room_bytes = STREAM_BUFFER_BYTES / unit * unit;
     if (room_bytes == 0)
@@ -73,76 +127,28 @@ mapscan_status ms_scan_stream(const ms_scan_request *req, ms_stream *in, uint64_
     unsigned char *buf = malloc(room_bytes);
     if (!buf)
         return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory");
-    mapscan_status status = MAPSCAN_OK;
     ms_acc acc;
     ms_acc_init(&acc);
     double start = ms_now();
+    uint64_t total = 0;
     *seen = 0;
     *more = false;
-
-    uint64_t skipped = 0;
-    while (skipped < skip) {
-        uint64_t want = skip - skipped;
-        ssize_t n = ms_stream_read(in, buf, want < room_bytes ? (size_t)want : room_bytes);
-        if (n < 0) {
-            status = ms_fail(error, MAPSCAN_E_IO, errno, "read failed: %s", strerror(errno));
-            goto out;
-        }
-        if (n == 0) {
-            status = ms_fail(error, MAPSCAN_E_OFFSET, 0, "offset %llu is past the end of the input (%llu bytes)",
-                             (unsigned long long)skip, (unsigned long long)skipped);
-            goto out;
-        }
-        skipped += (uint64_t)n;
-    }
-
-    uint64_t total = 0, left = limit;
-    size_t carried = 0;     /* bytes of a partial unit at the start of buf */
-    uint64_t last_report = 0;
-    if (o->progress)
-        o->progress(0, 0, o->progress_arg);
-    while (left > 0) {
-        if (!wait_for_data(in, o->cancel)) {
-            status = ms_fail(error, MAPSCAN_E_CANCELLED, 0, "cancelled");
-            goto out;
-        }
-        size_t room = room_bytes - carried;
-        if (room > left)
-            room = (size_t)left;
-        ssize_t n = read_once(in, buf + carried, room);
-        if (n < 0) {
-            status = ms_fail(error, MAPSCAN_E_IO, errno, "read failed: %s", strerror(errno));
-            goto out;
-        }
-        left -= (uint64_t)n;
-        *seen += (uint64_t)n;
-        size_t have = carried + (size_t)n;
-        size_t whole = have / unit;
-        ms_reduce(&req->reducer, buf + req->field_offset, whole, &acc);
-        total += whole * unit;
-        carried = have - whole * unit;
-        memmove(buf, buf + whole * unit, carried);
-        if (o->progress && total - last_report >= ((uint64_t)256 << 20)) {
-            o->progress(total, 0, o->progress_arg);
-            last_report = total;
-        }
-        if (n == 0)
-            break;      /* end of input */
-    }
-    if (left == 0 && probe_rest) {
+    mapscan_status status = skip_bytes(in, buf, room_bytes, skip, error);
+    if (status == MAPSCAN_OK)
+        status = reduce_stream(req, in, buf, room_bytes, limit, &acc, seen, &total, error);
+    if (status == MAPSCAN_OK && *seen == limit && probe_rest) {
         unsigned char byte;
         ssize_t n = ms_stream_read(in, &byte, 1);
-        if (n < 0) {
+        if (n < 0)
             status = ms_fail(error, MAPSCAN_E_IO, errno, "read failed: %s", strerror(errno));
-            goto out;
-        }
         *more = n > 0;
     }
-    result->bytes = total;
-    result->backends = MAPSCAN_USED_READ;
-    result->seconds = ms_now() - start;
-    ms_acc_to_stats(&acc, &result->stats);
-out:
+    if (status == MAPSCAN_OK) {
+        result->bytes = total;
+        result->backends = MAPSCAN_USED_READ;
+        result->seconds = ms_now() - start;
+        ms_acc_to_stats(&acc, &result->stats);
+    }
     free(buf);
     return status;
 }

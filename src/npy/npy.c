@@ -237,6 +237,92 @@ static bool use_field_names(header_parser *hp, used_names *used, const char *nam
 
 static bool parse_descr_list(header_parser *hp, const char *prefix, uint64_t base, uint64_t *size, int depth);
 
+/* A field being read: its name, type and shape as they come. */
+typedef struct field_parts {
+    char *name, *full, *descr;
+    size_t name_len;
+    field_title title;
+    bool nested;
+    ms_npy_dtype d;
+    uint64_t size, count;       /* bytes (all of a sub-array), elements */
+    bool subarray;              /* a shape other than () and 1 */
+    size_t first_nested;        /* its nested fields: h->fields[first_nested..] */
+} field_parts;
+
+/* The field's type: a nested list of fields (flattened under its name) or
+ * a type string. */
+static bool parse_field_type(header_parser *hp, field_parts *f, uint64_t at, int depth)
+{
+    ms_npy_text *t = &hp->t;
+    f->first_nested = hp->h->nfields;
+    f->nested = ms_npy_peek(t, '[');
+    if (f->nested) {
+        char *nested_prefix = malloc(strlen(f->full) + 2);
+        if (!nested_prefix)
+            return ms_npy_fail(t, "out of memory");
+        strcat(strcpy(nested_prefix, f->full), ".");
+        bool ok = parse_descr_list(hp, nested_prefix, at, &f->size, depth + 1);
+        free(nested_prefix);
+        return ok;
+    }
+    size_t descr_len;
+    const char *why;
+    if (!ms_npy_string(t, &f->descr, &descr_len))
+        return false;
+    if (!ms_npy_dtype_parse(f->descr, &f->d, &why)) {
+        char what[120];
+        snprintf(what, sizeof what, "'%.40s' is %s", f->descr, why);
+        return ms_npy_fail(t, what);
+    }
+    f->size = f->d.size;
+    return true;
+}
+
+/* An optional shape after the type, and the field's end. */
+static bool parse_field_shape(header_parser *hp, field_parts *f, char close)
+{
+    ms_npy_text *t = &hp->t;
+    f->count = 1;
+    if (ms_npy_take(t, ',') && !ms_npy_peek(t, close)) {
+        unsigned ndim;
+        uint64_t dims[MAPSCAN_NPY_MAX_DIMS];
+        if (!parse_shape(hp, false, &ndim, dims, &f->count))
+            return false;
+        f->subarray = ndim > 0;
+        if (f->count && f->size > UINT64_MAX / f->count)
+            return ms_npy_fail(t, "a sub-array too large");
+        f->size *= f->count;
+        ms_npy_take(t, ',');
+    }
+    if (!ms_npy_take(t, close))
+        return ms_npy_fail(t, "the end of a field expected (a field is (name, type) or (name, type, shape))");
+    return true;
+}
+
+/* The field read, entered as numpy would: padding dropped, names checked,
+ * the fields of a sub-array of structs counted as several per record. */
+static bool enter_field(header_parser *hp, used_names *used, field_parts *f, uint64_t at)
+{
+    /* numpy's padding: a plain name '' whose type is a void scalar or any
+     * sub-array (numpy.dtype((t, shape)) is a void type without names) */
+    bool padding = f->name_len == 0 && !f->title.tag && ((!f->nested && f->d.kind == 'V') || f->subarray);
+    if (padding)
+        drop_fields(hp->h, f->first_nested);
+    else if (!use_field_names(hp, used, f->name, f->name_len, &f->title))
+        return false;
+    for (size_t i = f->first_nested; i < hp->h->nfields; i++) {
+        mapscan_npy_field *inner = &hp->h->fields[i];
+        inner->count *= f->count;
+        inner->is_integer = inner->is_integer && inner->count == 1;
+    }
+    if (padding || f->nested)
+        return true;
+    if (!add_field(hp, f->full, at, f->size, f->count, f->descr, &f->d))
+        return false;
+    f->full = NULL;     /* the field owns it now */
+    return true;
+}
+
 /* One field: (name, descr[, shape]); a list in place of the tuple too. */
 static bool parse_field(header_parser *hp, used_names *used, const char *prefix, uint64_t base, uint64_t *offset,
                         int depth)
@@ -245,94 +331,21 @@ static bool parse_field(header_parser *hp, used_names *used, const char *prefix,
     char close = ms_npy_take(t, '(') ? ')' : ms_npy_take(t, '[') ? ']' : '\0';
     if (!close)
         return ms_npy_fail(t, "a field tuple expected");
-    char *name = NULL, *full = NULL, *descr = NULL;
-    size_t name_len = 0, descr_len = 0;
-    field_title title;
-    bool ok = false;
-    if (!parse_field_name(hp, &title, &name, &name_len))
-        goto out;
-    if (!ms_npy_take(t, ',')) {
-        ms_npy_fail(t, "',' expected after a field name");
-        goto out;
-    }
-    full = full_name(hp, prefix, name, name_len);
-    if (!full)
-        goto out;
-    uint64_t size = 0;
-    size_t first_nested = hp->h->nfields;
-    bool nested = ms_npy_peek(t, '[');
-    ms_npy_dtype d;
-    memset(&d, 0, sizeof d);
-    if (nested) {
-        char *nested_prefix = malloc(strlen(full) + 2);
-        if (!nested_prefix) {
-            ms_npy_fail(t, "out of memory");
-            goto out;
-        }
-        strcat(strcpy(nested_prefix, full), ".");
-        bool nested_ok = parse_descr_list(hp, nested_prefix, base + *offset, &size, depth + 1);
-        free(nested_prefix);
-        if (!nested_ok)
-            goto out;
-    } else {
-        const char *why;
-        if (!ms_npy_string(t, &descr, &descr_len))
-            goto out;
-        if (!ms_npy_dtype_parse(descr, &d, &why)) {
-            char what[120];
-            snprintf(what, sizeof what, "'%.40s' is %s", descr, why);
-            ms_npy_fail(t, what);
-            goto out;
-        }
-        size = d.size;
-    }
-    uint64_t count = 1;
-    bool count_shape = false;       /* a sub-array: a shape other than () and 1 */
-    if (ms_npy_take(t, ',') && !ms_npy_peek(t, close)) {
-        unsigned ndim;
-        uint64_t dims[MAPSCAN_NPY_MAX_DIMS];
-        if (!parse_shape(hp, false, &ndim, dims, &count))
-            goto out;
-        count_shape = ndim > 0;
-        if (count && size > UINT64_MAX / count) {
-            ms_npy_fail(t, "a sub-array too large");
-            goto out;
-        }
-        size *= count;
-        ms_npy_take(t, ',');
-    }
-    if (!ms_npy_take(t, close)) {
-        ms_npy_fail(t, "the end of a field expected (a field is (name, type) or (name, type, shape))");
-        goto out;
-    }
-    /* numpy's padding: a plain name '' whose type is a void scalar or any
-     * sub-array (numpy.dtype((t, shape)) is a void type without names) */
-    bool padding = name_len == 0 && !title.tag && ((!nested && d.kind == 'V') || count_shape);
-    if (padding)
-        drop_fields(hp->h, first_nested);
-    if (!padding && !use_field_names(hp, used, name, name_len, &title))
-        goto out;
-    for (size_t i = first_nested; i < hp->h->nfields; i++) {   /* inside a sub-array of structs */
-        mapscan_npy_field *f = &hp->h->fields[i];
-        f->count *= count;
-        f->is_integer = f->is_integer && f->count == 1;
-    }
-    if (!padding && !nested) {
-        if (!add_field(hp, full, base + *offset, size, count, descr, &d))
-            goto out;
-        full = NULL;
-    }
-    if (*offset > UINT64_MAX - size) {
-        ms_npy_fail(t, "a record too large");
-        goto out;
-    }
-    *offset += size;
-    ok = true;
-out:
-    free(title.text);
-    free(name);
-    free(full);
-    free(descr);
+    field_parts f;
+    memset(&f, 0, sizeof f);
+    bool ok = parse_field_name(hp, &f.title, &f.name, &f.name_len) &&
+              (ms_npy_take(t, ',') || ms_npy_fail(t, "',' expected after a field name")) &&
+              (f.full = full_name(hp, prefix, f.name, f.name_len)) != NULL &&
+              parse_field_type(hp, &f, base + *offset, depth) && parse_field_shape(hp, &f, close) &&
+              enter_field(hp, used, &f, base + *offset);
+    if (ok && *offset > UINT64_MAX - f.size)
+        ok = ms_npy_fail(t, "a record too large");
+    if (ok)
+        *offset += f.size;
+    free(f.title.text);
+    free(f.name);
+    free(f.full);
+    free(f.descr);
     return ok;
 }
 

@@ -58,6 +58,49 @@ static void *worker_main(void *p)
     return NULL;
 }
 
+/* Starts up to n workers with every asynchronous signal blocked (they
+ * inherit the mask), so that signals reach the caller's thread only.
+ * Called with the lock held, so that no worker reads `started` before it
+ * is final. */
+static void start_workers(pool *pl, pthread_t *threads, slot *slots, unsigned n)
+{
+    sigset_t async_only, caller_mask;
+    sigfillset(&async_only);
+    sigdelset(&async_only, SIGBUS);
+    sigdelset(&async_only, SIGSEGV);
+    sigdelset(&async_only, SIGFPE);
+    sigdelset(&async_only, SIGILL);
+    pthread_sigmask(SIG_BLOCK, &async_only, &caller_mask);
+    for (unsigned i = 0; i < n; i++) {
+        slots[i] = (slot){ pl, i };
+        if (pthread_create(&threads[i], NULL, worker_main, &slots[i]) != 0)
+            break;
+        pl->started++;
+    }
+    pthread_sigmask(SIG_SETMASK, &caller_mask, NULL);
+}
+
+/* Until every started worker is done: poll about every 100 ms, without
+ * the lock. Called and returns with the lock held. */
+static void wait_for_workers(pool *pl, ms_poll_fn poll, void *arg)
+{
+    while (pl->done < pl->started) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 100 * 1000 * 1000;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&pl->done_changed, &pl->lock, &until);
+        if (poll && pl->done < pl->started) {
+            pthread_mutex_unlock(&pl->lock);
+            poll(arg);
+            pthread_mutex_lock(&pl->lock);
+        }
+    }
+}
+
 unsigned ms_pool_run(unsigned n, bool bind, ms_work_fn work, ms_poll_fn poll, void *arg)
 {
     pool pl = { .total = n, .bind = bind, .work = work, .arg = arg };
@@ -71,58 +114,23 @@ unsigned ms_pool_run(unsigned n, bool bind, ms_work_fn work, ms_poll_fn poll, vo
     }
     pthread_mutex_init(&pl.lock, NULL);
     pthread_cond_init(&pl.done_changed, NULL);
-
-    sigset_t async_only, caller_mask;
-    sigfillset(&async_only);
-    sigdelset(&async_only, SIGBUS);
-    sigdelset(&async_only, SIGSEGV);
-    sigdelset(&async_only, SIGFPE);
-    sigdelset(&async_only, SIGILL);
-    pthread_sigmask(SIG_BLOCK, &async_only, &caller_mask);  /* inherited by the workers */
-
-    /* Hold the lock while starting, so that no worker reads `started`
-     * before it is final. */
     pthread_mutex_lock(&pl.lock);
-    for (unsigned i = 0; i < n; i++) {
-        slots[i] = (slot){ &pl, i };
-        if (pthread_create(&threads[i], NULL, worker_main, &slots[i]) != 0)
-            break;
-        pl.started++;
-    }
-    pthread_sigmask(SIG_SETMASK, &caller_mask, NULL);
+    start_workers(&pl, threads, slots, n);
     if (pl.started == 0) {
         /* No thread at all (ulimit -u, a container's pids limit): the
          * calling thread does the work, unbound and without polls. */
         pthread_mutex_unlock(&pl.lock);
         for (unsigned i = 0; i < n; i++)
             work(i, arg);
-        pthread_cond_destroy(&pl.done_changed);
-        pthread_mutex_destroy(&pl.lock);
-        free(threads);
-        free(slots);
-        return 1;
+    } else {
+        wait_for_workers(&pl, poll, arg);
+        pthread_mutex_unlock(&pl.lock);
+        for (unsigned i = 0; i < pl.started; i++)
+            pthread_join(threads[i], NULL);
     }
-    while (pl.done < pl.started) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 100 * 1000 * 1000;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&pl.done_changed, &pl.lock, &until);
-        if (poll && pl.done < pl.started) {
-            pthread_mutex_unlock(&pl.lock);
-            poll(arg);
-            pthread_mutex_lock(&pl.lock);
-        }
-    }
-    pthread_mutex_unlock(&pl.lock);
-    for (unsigned i = 0; i < pl.started; i++)
-        pthread_join(threads[i], NULL);
     pthread_cond_destroy(&pl.done_changed);
     pthread_mutex_destroy(&pl.lock);
     free(threads);
     free(slots);
-    return pl.started;
+    return pl.started ? pl.started : 1;
 }
