@@ -68,7 +68,7 @@ TEST_BIN := $(BUILD)/test/unit
 
 .PHONY: all deps demo test check check-abi check-unit check-cli check-python check-python-asan check-npy check-asan check-tsan \
         check-fuzz fuzz fuzz-build \
-        bench install install-mpi uninstall clean help mpi deps-mpi deps-fuzz check-mpi check-quick bench-mpi bench-direct
+        bench install install-mpi uninstall clean help mpi deps-mpi deps-fuzz check-mpi check-quick bench-mpi bench-direct bench-builds
 
 all: $(BIN) $(LIB) $(SHLIB)
 
@@ -88,6 +88,7 @@ help:
 	@echo "                STRESS_CASES=$(STRESS_CASES) interrupts of the Python calls under ASan"
 	@echo "make bench      the comparison suite (BENCH_SIZE=4G); results in bench/results/"
 	@echo "make bench-direct  cold reads: fio's ceiling, cat, mapscan's backends, a memory cgroup (bench/results/direct.txt)"
+	@echo "make bench-builds OLD=...  two builds on one file, cached and cold (bench/results/builds.txt)"
 	@echo "make bench-mpi  mapscan against mapscan-mpi with the same cores; results in bench/results/mpi.txt"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=...: mapscan (and mapscan-mpi when built: make install-mpi),"
 	@echo "                libraries, header, pkg-config file, man pages, the Python package (in $(pythondir))"
@@ -146,6 +147,11 @@ check-mpi: $(MPI_BIN) $(BIN)
 bench-direct: $(BIN) $(BUILD)/bench/peak_rss
 	@scripts/install-deps.sh --bench
 	@python3 bench/direct.py $(BIN)
+
+# Two builds on one file, alternating: OLD=path/to/an/older/mapscan
+bench-builds: $(BIN)
+	@test -n "$(OLD)" || { echo "make bench-builds OLD=path/to/another/mapscan" >&2; exit 2; }
+	@python3 bench/builds.py $(OLD) $(BIN)
 
 bench-mpi: $(MPI_BIN) $(BIN)
 	@scripts/install-deps.sh --bench
