@@ -142,7 +142,7 @@ $(SHLIB): $(LIB_OBJ)
 TEST_WRAPS := pread open fstat mmap madvise mincore posix_fadvise read pthread_create malloc calloc \
               aligned_alloc pwrite fsync renameat2 rename link unlink mkostemp \
               ms_ring_init ms_ring_read ms_ring_submit ms_ring_complete
-$(TEST_BIN): $(TEST_SRC:%.c=$(BUILD)/%.o) $(BUILD)/src/mpi/split.o $(LIB)
+$(TEST_BIN): $(TEST_SRC:%.c=$(BUILD)/%.o) $(BUILD)/src/mpi/split.o $(BUILD)/src/mpi/identity.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(TEST_WRAPS:%=-Wl,--wrap=%) $(filter %.o,$^) $(LIB) -lcriterion $(LDLIBS) -o $@
 

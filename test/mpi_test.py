@@ -6,8 +6,10 @@ each, with the status every rank agreed on, and never a hang.
 Run: MAPSCAN=build/mapscan MAPSCAN_MPI=build/mapscan-mpi python3 test/mpi_test.py [NAME-SUBSTRING]
 Ends with a line 'N passed, N failed'."""
 
+import concurrent.futures
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,10 +37,28 @@ def path(name):
     return os.path.join(WORK, name)
 
 
-def mpirun(k, *args, env=ENV):
+def mpirun_cmd(k, *args, env=ENV, program=None):
     forward = ["-x", "ASAN_OPTIONS"] if "ASAN_OPTIONS" in env else []     # check-asan's build
-    cmd = [MPIRUN, "-q", "--oversubscribe", "--bind-to", "none", *forward, "-np", str(k), MAPSCAN_MPI, *args]
-    return subprocess.run(cmd, capture_output=True, env=env, timeout=TIMEOUT)
+    return [MPIRUN, "-q", "--oversubscribe", "--bind-to", "none", *forward, "-np", str(k), program or MAPSCAN_MPI,
+            *args]
+
+
+def mpirun(k, *args, env=ENV, program=None, timeout=TIMEOUT):
+    """mpirun's result; on a timeout mpirun is sent SIGTERM, which ends its ranks too, and the
+    test fails."""
+    p = subprocess.Popen(mpirun_cmd(k, *args, env=env, program=program), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=env)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.terminate()
+        try:
+            p.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.communicate()
+        raise AssertionError(f"mapscan-mpi {' '.join(args)} with {k} ranks: no end after {timeout} s")
+    return subprocess.CompletedProcess(p.args, p.returncode, out, err)
 
 
 def mapscan(*args):
@@ -204,6 +224,109 @@ def threads_per_rank_share_the_node_and_j_overrides():
     times = o["rank_seconds"]
     # every rank's clock starts at the same barrier; leaving it takes each rank a few microseconds
     assert times["min"] <= times["median"] <= times["max"] <= o["seconds"] + 0.01, (times, o["seconds"])
+
+
+
+# ---- Ranks that disagree: each rank started in a directory of its own, so that the same
+# path names another file on one rank, as a stale node-local copy does on a cluster.
+
+def per_rank(name, k, place):
+    """Directories rk0 .. rk{k-1} under WORK/name, place(rank, directory) filling each, and a
+    wrapper that starts every rank in its own."""
+    base = path(name)
+    shutil.rmtree(base, ignore_errors=True)
+    for r in range(k):
+        os.makedirs(os.path.join(base, f"rk{r}"))
+        place(r, os.path.join(base, f"rk{r}"))
+    wrap = os.path.join(base, "wrap.sh")
+    with open(wrap, "w") as f:
+        f.write(f'#!/bin/sh\ncd "{base}/rk$OMPI_COMM_WORLD_RANK" && exec "{MAPSCAN_MPI}" "$@"\n')
+    os.chmod(wrap, 0o755)
+    return wrap
+
+
+def disagreeing_files():
+    """20 MiB of i32 (every K cuts it), another file of the same size, the same with the first's
+    time, and a shorter one."""
+    n = str(5 << 20)
+    good = gen("agreed.raw", "-t", "i32", "-n", n, "--seed", "1")
+    other = gen("other.raw", "-t", "i32", "-n", n, "--seed", "2")
+    same_time = gen("other-same-time.raw", "-t", "i32", "-n", n, "--seed", "3")
+    st = os.stat(good)
+    os.utime(same_time, ns=(st.st_atime_ns, st.st_mtime_ns))
+    shorter = gen("shorter.raw", "-t", "i32", "-n", str(4 << 20), "--seed", "1")
+    return good, other, same_time, shorter
+
+
+def odd_rank_cases():
+    """(case, the path to scan, place(rank, dir) with the last rank the odd one, the words of
+    its message). Rank 0 probes the file; the last rank reads a piece of it. Every case is a
+    real failure for root too: a path that does not exist, or names a directory, or runs
+    through a regular file."""
+    good, other, same_time, shorter = disagreeing_files()
+
+    def holding(odd_file):
+        return lambda k: lambda r, d: os.link(good if r < k - 1 else odd_file, os.path.join(d, "x.bin"))
+
+    def missing(k):
+        return lambda r, d: r < k - 1 and os.link(good, os.path.join(d, "x.bin"))
+
+    def a_directory(k):
+        return lambda r, d: os.link(good, os.path.join(d, "x.bin")) if r < k - 1 else os.mkdir(os.path.join(d, "x.bin"))
+
+    def through_a_file(k):
+        def place(r, d):
+            if r < k - 1:
+                os.mkdir(os.path.join(d, "sub"))
+                os.link(good, os.path.join(d, "sub", "x.bin"))
+            else:
+                os.link(good, os.path.join(d, "sub"))       # sub/x.bin: ENOTDIR
+        return place
+
+    return [
+        ("same size, another time", "x.bin", holding(other), "not the file rank 0 found at this path: modified "),
+        ("another size", "x.bin", holding(shorter), f"{4 << 22} bytes here, {5 << 22} there"),
+        ("same size and time, other bytes", "x.bin", holding(same_time), "same size and time, but bytes 0-4095 differ"),
+        ("missing", "x.bin", missing, "cannot open: No such file or directory, though rank 0 opened it"),
+        ("a directory", "x.bin", a_directory, "not a regular file here, though rank 0 found one"),
+        ("a path through a file", "sub/x.bin", through_a_file, "cannot open: Not a directory, though rank 0 opened it"),
+    ]
+
+
+@test
+def a_rank_with_another_file_or_none_fails_the_job_in_time():
+    """Status 1, one line naming the file, the reason and the odd rank, nothing on stdout, within
+    20 s: with --io mpiio a file missing on one rank used to hang MPI_File_open for ever, and
+    another file at the path went into the sum with status 0."""
+    def one(job):
+        (case, arg, place, words), k, io, wrap = job
+        r = mpirun(k, "--io", io, arg, program=wrap, timeout=20)
+        what_ran = f"{case}, K={k}, --io {io}"
+        msgs = failure_lines(r)
+        assert r.returncode == 1 and r.stdout == b"", (what_ran, r.returncode, r.stdout, msgs)
+        assert len(msgs) == 1 and msgs[0].startswith(f"mapscan-mpi: {arg}: ") and words in msgs[0] \
+            and f"(rank {k - 1} on " in msgs[0], (what_ran, msgs)
+
+    jobs = [(c, k, io) for c in odd_rank_cases() for k in (2, 3, 5) for io in ("posix", "mpiio")]
+    # Every directory made before any run: a new link to a file changes its ctime, which a scan
+    # running meanwhile would take for a change. Three runs at a time: a run mostly waits on
+    # MPI's start-up, not on the cores.
+    jobs = [(*j, per_rank(f"disagree{n}", j[1], j[0][2](j[1]))) for n, j in enumerate(jobs)]
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        list(pool.map(one, jobs))
+
+
+@test
+def ranks_with_copies_that_keep_size_and_time_agree():
+    """A copy made with cp -p (another inode, another ctime) is the same file."""
+    good = disagreeing_files()[0]
+    wrap = per_rank("copies", 3, lambda r, d: shutil.copy2(good, os.path.join(d, "x.bin")))
+    want = what(lines(mapscan("--json", good)))
+    for io in ("posix", "mpiio"):
+        r = mpirun(3, "--json", "--io", io, "x.bin", program=wrap)
+        assert r.returncode == 0 and r.stderr == b"", r.stderr.decode()
+        got = what(lines(r))
+        assert [{**o, "file": "?"} for o in got] == [{**o, "file": "?"} for o in want], (got, want)
 
 
 if __name__ == "__main__":

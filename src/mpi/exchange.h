@@ -3,6 +3,7 @@
 #ifndef MAPSCAN_MPI_EXCHANGE_H
 #define MAPSCAN_MPI_EXCHANGE_H
 
+#include "identity.h"
 #include "mapscan.h"
 
 #include <mpi.h>
@@ -22,6 +23,7 @@ typedef struct rank_failure {
 typedef struct file_probe {
     mapscan_result result;      /* layout fields and bytes; kernel is NULL */
     mapscan_extent extent;
+    file_identity identity;     /* what every rank that reads it checks */
     rank_failure failure;
 } file_probe;
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char mpi_usage[] =
     "Usage: mpirun -np K mapscan-mpi [OPTIONS] FILE...\n"
@@ -30,8 +31,10 @@ static const char mpi_usage[] =
     "  --io-hint KEY=VALUE   an MPI-IO hint (cb_buffer_size=16777216, striping_factor=8)\n"
     "  --verbose             each rank's time, bytes and host on stderr\n"
     "\n"
-    "Every node must see each FILE at the same path. Exit status as mapscan's, the\n"
-    "same on every rank: 0 success; 1 a failure while running; 2 bad usage or input.\n";
+    "Every node must see each FILE at the same path; each rank checks that its file\n"
+    "is the one rank i mod K found (size, time, 16 sampled pages). Exit status as\n"
+    "mapscan's, the same on every rank: 0 success; 1 a failure while running (also\n"
+    "a FILE missing or other on some rank); 2 bad usage or input.\n";
 
 typedef struct mpi_cli {
     bool mpiio, verbose;
@@ -100,13 +103,15 @@ static void fill_failure(rank_failure *f, const job *j, const mapscan_error *err
 }
 
 /* File i is probed by rank i mod K, so that each rank opens a K-th of
- * the files (a thousand small files are a thousand opens). */
+ * the files (a thousand small files are a thousand opens). The probe also
+ * describes the file (identity.c) for every rank that reads it to check. */
 static void probe_files(job *j)
 {
     for (size_t i = (size_t)j->rank; i < j->nfiles; i += (size_t)j->ranks) {
         file_probe *p = &j->probes[i];
         mapscan_error err;
-        if (mapscan_extent_path(j->files[i], &j->cli.options, &p->result, &p->extent, &err) != MAPSCAN_OK)
+        if (mapscan_extent_path(j->files[i], &j->cli.options, &p->result, &p->extent, &err) != MAPSCAN_OK ||
+            identity_take_path(j->files[i], &p->identity, &err) != MAPSCAN_OK)
             fill_failure(&p->failure, j, &err);
         p->result.kernel = NULL;    /* a pointer means nothing on another rank */
     }
@@ -131,18 +136,27 @@ static void as_changed(mapscan_error *err, int prober)
     }
 }
 
+/* The piece is scanned on the descriptor whose file was checked, and the
+ * library checks after the scan that it did not change meanwhile. */
 static void scan_posix(job *j, const split_piece *piece)
 {
     const file_probe *p = &j->probes[piece->file];
     file_part *part = &j->parts[piece->file];
+    int prober = (int)(piece->file % (size_t)j->ranks);
     mapscan_options o = j->cli.options;
     o.offset += piece->first * p->extent.unit;
     o.length = piece->count * p->extent.unit;
     o.threads = j->place.threads;
     mapscan_result r;
     mapscan_error *err = &j->errors[piece->file];
-    if (mapscan_scan_path(j->files[piece->file], &o, &r, err) != MAPSCAN_OK) {
-        as_changed(err, (int)(piece->file % (size_t)j->ranks));
+    int fd;
+    mapscan_status s = identity_check_path(j->files[piece->file], &p->identity, prober, &fd, err);
+    if (s == MAPSCAN_OK) {
+        s = mapscan_scan_fd(fd, &o, &r, err);
+        close(fd);
+    }
+    if (s != MAPSCAN_OK) {
+        as_changed(err, prober);
         part->failed_rank = j->rank;
         part->status = err->status;
         return;
@@ -176,8 +190,8 @@ static void scan_pieces(job *j)
                 if (sizes[i].units == 0)
                     continue;
                 const split_piece *mine = k < n && pieces[k].file == i ? &pieces[k++] : NULL;
-                mpiio_scan(j->files[i], &j->probes[i], mine, &j->cli.options, j->m.info, MPI_COMM_WORLD,
-                           &j->parts[i], &j->errors[i]);
+                mpiio_scan(j->files[i], &j->probes[i], (int)(i % (size_t)j->ranks), mine, &j->cli.options,
+                           j->m.info, MPI_COMM_WORLD, &j->parts[i], &j->errors[i]);
                 if (j->parts[i].failed_rank != NO_FAILURE)
                     j->parts[i].failed_rank = j->rank;
             }

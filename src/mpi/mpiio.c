@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Bytes per collective read: far below MPI's int count, large enough that
  * the agreement before each read costs nothing measurable. */
@@ -59,8 +60,9 @@ static mapscan_status reduce_round(const void *buf, uint64_t n, const file_probe
     return s;
 }
 
-void mpiio_scan(const char *path, const file_probe *probe, const split_piece *piece, const mapscan_options *options,
-                MPI_Info info, MPI_Comm comm, file_part *part, mapscan_error *error)
+void mpiio_scan(const char *path, const file_probe *probe, int prober, const split_piece *piece,
+                const mapscan_options *options, MPI_Info info, MPI_Comm comm, file_part *part,
+                mapscan_error *error)
 {
     char reason[MPI_MAX_ERROR_STRING];
     mapscan_status status = MAPSCAN_OK;
@@ -71,6 +73,14 @@ void mpiio_scan(const char *path, const file_probe *probe, const split_piece *pi
     uint64_t first = piece ? probe->extent.start + piece->first * unit : 0;
     uint64_t bytes = piece ? piece->count * unit : 0;
 
+    /* Every rank, a piece or none: with collective buffering a rank reads
+     * for others. MPI_File_open is collective and, with the file missing
+     * on one rank, waits forever on the others: it comes only once all
+     * agree. The descriptor stays open to check the file again after. */
+    int fd = -1;
+    status = identity_check_path(path, &probe->identity, prober, &fd, error);
+    if (exchange_any(status != MAPSCAN_OK, comm))
+        goto done;
     MPI_File fh;
     int rc = MPI_File_open(comm, path, MPI_MODE_RDONLY, info, &fh);
     if (rc != MPI_SUCCESS)
@@ -106,8 +116,13 @@ void mpiio_scan(const char *path, const file_probe *probe, const split_piece *pi
         done += n;
     }
     free(buf);
+    /* A file replaced after the check, or changed under the reads. */
+    if (status == MAPSCAN_OK)
+        status = identity_recheck(path, fd, &probe->identity, error);
     MPI_File_close(&fh);
 done:
+    if (fd >= 0)
+        close(fd);
     if (status != MAPSCAN_OK) {
         error->status = status;
         part->failed_rank = 0;      /* the caller puts its rank here */
