@@ -10,9 +10,11 @@ import concurrent.futures
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402  (test/harness.py)
@@ -327,6 +329,131 @@ def ranks_with_copies_that_keep_size_and_time_agree():
         assert r.returncode == 0 and r.stderr == b"", r.stderr.decode()
         got = what(lines(r))
         assert [{**o, "file": "?"} for o in got] == [{**o, "file": "?"} for o in want], (got, want)
+
+
+# ---- Interrupts, on a sparse file: long to scan, nothing to store.
+
+def sparse(name, size):
+    f = path(name)
+    if not os.path.exists(f):
+        with open(f, "wb") as out:
+            out.truncate(size)
+    return f
+
+
+def start_scanning(cmd, f, ranks, env=ENV):
+    """Starts cmd, a scan of f, and returns it once each of its `ranks` ranks has f open (its
+    signal handlers are in place by then)."""
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    deadline = time.monotonic() + 60
+    while True:
+        pids = ranks_of(p.pid)
+        reading = [q for q in pids if holds(q, f)]
+        if len(reading) == ranks:
+            return p, pids
+        if p.poll() is not None or time.monotonic() > deadline:
+            p.kill()
+            out, err = p.communicate()
+            raise AssertionError(f"the ranks never all had {f} open ({p.returncode}): {err!r}")
+        time.sleep(0.05)
+
+
+def holds(pid, f):
+    try:
+        return any(os.readlink(f"/proc/{pid}/fd/{fd}") == f for fd in os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return False
+
+
+def finish(p, seconds):
+    try:
+        out, err = p.communicate(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        raise AssertionError(f"still running {seconds} s after the signal")
+    return p.returncode, out, failure_lines(subprocess.CompletedProcess(p.args, p.returncode, out, err))
+
+
+def ranks_of(pid):
+    """The mapscan-mpi processes that are pid or under it (mpirun), by /proc."""
+    children = {}
+    for d in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                children.setdefault(int(f.read().rsplit(")", 1)[1].split()[1]), []).append(int(d))
+        except (OSError, ValueError, IndexError):
+            continue
+    found, todo = [], [pid]
+    if os.path.realpath(f"/proc/{pid}/exe") == os.path.realpath(MAPSCAN_MPI):
+        found.append(pid)
+    while todo:
+        for c in children.get(todo.pop(), []):
+            todo.append(c)
+            try:
+                if os.path.realpath(f"/proc/{c}/exe") == os.path.realpath(MAPSCAN_MPI):
+                    found.append(c)
+            except OSError:
+                pass
+    return found
+
+
+@test
+def an_interrupted_mpirun_says_it_once_and_prints_no_result():
+    """mpirun, sent SIGINT (Ctrl-C) or SIGTERM, sends its ranks SIGTERM a second later: they
+    stop, rank 0 says it once, nothing reaches stdout, and mpirun exits 1 (its own status for
+    a job it ended)."""
+    f = sparse("sparse-64g.raw", 64 << 30)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        p, _ = start_scanning(mpirun_cmd(2, "-j", "1", f), f, 2)
+        p.send_signal(sig)
+        status, out, others = finish(p, 15)
+        # mpirun's libevent, ending a job it killed, now and then warns of a descriptor it
+        # closed itself (open-mpi/ompi#2004): its words, not a rank's.
+        others = [x for x in others if not x.startswith("[warn] Epoll ")]
+        assert status == 1 and out == b"", (sig, status, out)
+        assert others == ["mapscan-mpi: interrupted by SIGTERM; no results"], (sig, others)
+
+
+@test
+def interrupted_ranks_each_exit_128_plus_the_signal():
+    """The signal sent to every rank, as srun and scancel do: every rank exits 130 for SIGINT,
+    143 for SIGTERM (a wrapper records each), the message comes once, and so does mpirun's
+    status (the ranks' own)."""
+    f = sparse("sparse-64g.raw", 64 << 30)
+    base = path("statuses")
+    os.makedirs(base, exist_ok=True)
+    wrap = os.path.join(base, "wrap.sh")
+    with open(wrap, "w") as out:      # a trap that runs a command leaves the rank the default action
+        out.write(f'#!/bin/bash\ntrap true INT TERM\n"{MAPSCAN_MPI}" "$@"\nrc=$?\n'
+                  f'echo $rc > "{base}/rc.$OMPI_COMM_WORLD_RANK"\nexit $rc\n')
+    os.chmod(wrap, 0o755)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        for old in os.listdir(base):
+            if old.startswith("rc."):
+                os.unlink(os.path.join(base, old))
+        p, ranks = start_scanning(mpirun_cmd(3, "-j", "1", f, program=wrap), f, 3)
+        for r in ranks:
+            os.kill(r, sig)
+        status, out, others = finish(p, 15)
+        name = signal.Signals(sig).name
+        assert status == 128 + sig and out == b"", (name, status, out)
+        assert others == [f"mapscan-mpi: interrupted by {name}; no results"], (name, others)
+        recorded = sorted(open(os.path.join(base, f"rc.{r}")).read().strip() for r in range(3))
+        assert recorded == [str(128 + sig)] * 3, (name, recorded)
+
+
+@test
+def a_rank_started_alone_exits_128_plus_the_signal():
+    f = sparse("sparse-64g.raw", 64 << 30)
+    env = {k: v for k, v in ENV.items() if not k.startswith(("SLURM_", "PMI_", "PMIX_", "OMPI_COMM_WORLD"))}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        p, _ = start_scanning([MAPSCAN_MPI, "-j", "1", f], f, 1, env=env)
+        p.send_signal(sig)
+        status, out, others = finish(p, 15)
+        name = signal.Signals(sig).name
+        assert status == 128 + sig and out == b"", (name, status, out)
+        assert others == [f"mapscan-mpi: interrupted by {name}; no results"], (name, others)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
  * whatever happened on it, so a failure is reported, never waited on. */
 #include "../cli/cli.h"
 #include "exchange.h"
+#include "interrupt.h"
 #include "mpiio.h"
 #include "placement.h"
 #include "split.h"
@@ -34,7 +35,8 @@ static const char mpi_usage[] =
     "Every node must see each FILE at the same path; each rank checks that its file\n"
     "is the one rank i mod K found (size, time, 16 sampled pages). Exit status as\n"
     "mapscan's, the same on every rank: 0 success; 1 a failure while running (also\n"
-    "a FILE missing or other on some rank); 2 bad usage or input.\n";
+    "a FILE missing or other on some rank); 2 bad usage or input; 128+N interrupted\n"
+    "by signal N (130 SIGINT, 143 SIGTERM).\n";
 
 typedef struct mpi_cli {
     bool mpiio, verbose;
@@ -147,6 +149,7 @@ static void scan_posix(job *j, const split_piece *piece)
     o.offset += piece->first * p->extent.unit;
     o.length = piece->count * p->extent.unit;
     o.threads = j->place.threads;
+    o.cancel = &interrupted;
     mapscan_result r;
     mapscan_error *err = &j->errors[piece->file];
     int fd;
@@ -404,6 +407,15 @@ static int run(job *j)
     collect_failures(j);
     timing t;
     gather_timing(j, mine, my_bytes, &t);
+    /* Results are shown only when no rank was interrupted before this
+     * point; the interrupt is said once, for the whole job, and every rank
+     * exits 128 + its number (mapscan's 130 for SIGINT, 143 for SIGTERM). */
+    int sig = interrupt_agree(MPI_COMM_WORLD);
+    if (sig) {
+        if (j->rank == 0)
+            fprintf(stderr, "%s: interrupted by SIG%s; no results\n", cli_program, sigabbrev_np(sig));
+        return 128 + sig;
+    }
     double elapsed = MPI_Wtime() - j->started;
     return print_results(j, &t, elapsed);
 }
@@ -417,6 +429,7 @@ int main(int argc, char **argv)
     /* One start for every rank's clock, so that per-rank times compare. */
     MPI_Barrier(MPI_COMM_WORLD);
     j.started = MPI_Wtime();
+    interrupt_catch();
     MPI_Comm_rank(MPI_COMM_WORLD, &j.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &j.ranks);
     int len = 0;
@@ -462,6 +475,8 @@ int main(int argc, char **argv)
     MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (j.m.info != MPI_INFO_NULL)
         MPI_Info_free(&j.m.info);
+    if (status > 128)
+        interrupt_exit_within(0.3, status);
     MPI_Finalize();
     return status;
 }

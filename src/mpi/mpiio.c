@@ -1,4 +1,5 @@
 #include "mpiio.h"
+#include "interrupt.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -97,7 +98,10 @@ void mpiio_scan(const char *path, const file_probe *probe, int prober, const spl
     MPI_Allreduce(&mine, &all, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, comm);
     part->backends |= MAPSCAN_USED_READ;
     for (uint64_t i = 0, done = 0; i < all; i++) {
-        if (exchange_any(status != MAPSCAN_OK, comm))
+        bool stop = status != MAPSCAN_OK || interrupted;
+        if (stop && status == MAPSCAN_OK)
+            status = fail(error, MAPSCAN_E_CANCELLED, "cancelled");
+        if (exchange_any(stop, comm))
             break;
         uint64_t n = bytes - done < round ? bytes - done : round;
         MPI_Status st;

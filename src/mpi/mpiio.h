@@ -10,7 +10,7 @@
  * piece NULL where it has none of the file. The collective open comes
  * only once every rank has found the file the probing rank (prober)
  * described, and each round of reads only once every rank has said it is
- * still well, so that a failure on one rank never
+ * still well (and not interrupted), so that a failure on one rank never
  * leaves the others waiting inside a collective call. Fills part and,
  * when this rank fails, error. */
 void mpiio_scan(const char *path, const file_probe *probe, int prober, const split_piece *piece,
