@@ -9,6 +9,7 @@ Ends with a line 'N passed, N failed'."""
 import concurrent.futures
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -331,7 +332,10 @@ def ranks_with_copies_that_keep_size_and_time_agree():
         assert [{**o, "file": "?"} for o in got] == [{**o, "file": "?"} for o in want], (got, want)
 
 
-# ---- Interrupts, on a sparse file: long to scan, nothing to store.
+# ---- Interrupts and --progress, on a sparse file: long to scan, nothing to store.
+
+PROGRESS_LINE = re.compile(r"^mapscan-mpi: [0-9.]+ [KMGT]?i?B of ([0-9.]+ [KMGT]?i?B) \(([0-9]+)%\), [0-9.]+ [MG]B/s$")
+
 
 def sparse(name, size):
     f = path(name)
@@ -454,6 +458,27 @@ def a_rank_started_alone_exits_128_plus_the_signal():
         name = signal.Signals(sig).name
         assert status == 128 + sig and out == b"", (name, status, out)
         assert others == [f"mapscan-mpi: interrupted by {name}; no results"], (name, others)
+
+
+@test
+def progress_shows_the_bytes_of_all_ranks():
+    """Rank 0's lines (stderr is not a terminal) count every rank's bytes: they rise to the
+    whole, at most two a second, and the result is the scan's."""
+    for k, io, size in ((3, "posix", 6 << 30), (2, "mpiio", 1 << 30)):
+        f = sparse(f"sparse-{size >> 30}g.raw", size)
+        started = time.monotonic()
+        r = mpirun(k, "--json", "--progress", "-j", "1", "--io", io, f)
+        took = time.monotonic() - started
+        assert r.returncode == 0, r.stderr.decode()
+        assert [o["count"] for o in lines(r)] == [size // 4], r.stdout
+        shown = [PROGRESS_LINE.match(x) for x in r.stderr.decode().splitlines()]
+        assert shown and all(shown), r.stderr.decode()
+        percents = [int(m.group(2)) for m in shown]
+        assert percents == sorted(percents) and percents[-1] <= 100, percents
+        assert all(m.group(1) == f"{size >> 30}.00 GiB" for m in shown), r.stderr.decode()
+        assert len(shown) <= 2 * took + 1, (len(shown), took)
+        if took > 3:        # a rank's share alone would stop at 1/k
+            assert percents[-1] > 100 // k + 10, (k, io, percents)
 
 
 if __name__ == "__main__":

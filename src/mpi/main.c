@@ -8,6 +8,7 @@
 #include "interrupt.h"
 #include "mpiio.h"
 #include "placement.h"
+#include "progress.h"
 #include "split.h"
 
 #include <getopt.h>
@@ -26,7 +27,9 @@ static const char mpi_usage[] =
     "--field-offset --offset --length --allow-trailing --io-depth --io-size --json\n"
     "--kernel -q -h -V;\n"
     "-j is threads per rank (default: the node's cores shared among its ranks, at\n"
-    "most the cores the rank is bound to). No progress bar; FILE cannot be -.\n"
+    "most the cores the rank is bound to). --progress: rank 0 shows the bytes done\n"
+    "over all ranks (a bar on a terminal, else a line every half second).\n"
+    "FILE cannot be -.\n"
     "  --io posix | mpiio    posix (default): each rank reads through the library;\n"
     "                        mpiio: collective MPI_File_read_at_all\n"
     "  --io-hint KEY=VALUE   an MPI-IO hint (cb_buffer_size=16777216, striping_factor=8)\n"
@@ -94,6 +97,9 @@ typedef struct job {
     file_probe *probes;
     file_part *parts;
     mapscan_error *errors;      /* this rank's own, per file */
+    job_progress progress;
+    bool show_progress;         /* the same on every rank */
+    uint64_t bytes_before;      /* this rank's bytes of the pieces already scanned */
 } job;
 
 static void fill_failure(rank_failure *f, const job *j, const mapscan_error *error)
@@ -138,6 +144,14 @@ static void as_changed(mapscan_error *err, int prober)
     }
 }
 
+/* The library's progress callback, on the scanning thread. */
+static void on_progress(uint64_t done, uint64_t total, void *arg)
+{
+    job *j = arg;
+    (void)total;
+    progress_update(&j->progress, j->bytes_before + done);
+}
+
 /* The piece is scanned on the descriptor whose file was checked, and the
  * library checks after the scan that it did not change meanwhile. */
 static void scan_posix(job *j, const split_piece *piece)
@@ -150,6 +164,10 @@ static void scan_posix(job *j, const split_piece *piece)
     o.length = piece->count * p->extent.unit;
     o.threads = j->place.threads;
     o.cancel = &interrupted;
+    if (j->show_progress) {
+        o.progress = on_progress;
+        o.progress_arg = j;
+    }
     mapscan_result r;
     mapscan_error *err = &j->errors[piece->file];
     int fd;
@@ -164,6 +182,8 @@ static void scan_posix(job *j, const split_piece *piece)
         part->status = err->status;
         return;
     }
+    j->bytes_before += r.bytes;
+    progress_update(&j->progress, j->bytes_before);
     mapscan_stats_merge(&part->stats, &r.stats);
     part->bytes += r.bytes;
     part->backends |= r.backends;
@@ -184,6 +204,13 @@ static void scan_pieces(job *j)
             sizes[i].units = j->probes[i].failure.failed ? 0 : j->probes[i].extent.units;
         }
         size_t n = split_pieces(sizes, j->nfiles, (unsigned)j->rank, (unsigned)j->ranks, pieces);
+        uint64_t total = 0;
+        for (size_t i = 0; i < j->nfiles; i++)
+            total += sizes[i].units * sizes[i].unit;
+        char label[32];
+        snprintf(label, sizeof label, "%zu files", j->nfiles);
+        progress_start(&j->progress, j->show_progress, total, j->nfiles == 1 ? j->files[0] : label,
+                       MPI_COMM_WORLD);
         if (!j->m.mpiio) {
             for (size_t k = 0; k < n; k++)
                 scan_posix(j, &pieces[k]);
@@ -194,11 +221,13 @@ static void scan_pieces(job *j)
                     continue;
                 const split_piece *mine = k < n && pieces[k].file == i ? &pieces[k++] : NULL;
                 mpiio_scan(j->files[i], &j->probes[i], (int)(i % (size_t)j->ranks), mine, &j->cli.options,
-                           j->m.info, MPI_COMM_WORLD, &j->parts[i], &j->errors[i]);
+                           j->m.info, MPI_COMM_WORLD, &j->progress, j->bytes_before, &j->parts[i], &j->errors[i]);
                 if (j->parts[i].failed_rank != NO_FAILURE)
                     j->parts[i].failed_rank = j->rank;
+                j->bytes_before += j->parts[i].bytes;
             }
         }
+        progress_finish(&j->progress);
     } else {
         /* Nothing was read anywhere: every file fails alike. */
         for (size_t i = 0; i < j->nfiles; i++) {
@@ -397,6 +426,10 @@ static int run(job *j)
     }
     for (size_t i = 0; i < j->nfiles; i++)
         j->parts[i].failed_rank = NO_FAILURE;
+    /* Rank 0's stderr decides (a terminal: a bar), and every rank must know. */
+    int show = j->rank == 0 && cli_progress_wanted(j->cli.progress, j->cli.quiet);
+    MPI_Bcast(&show, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    j->show_progress = show != 0;
     probe_files(j);
     scan_pieces(j);
     double mine = MPI_Wtime() - j->started;

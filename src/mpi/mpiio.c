@@ -62,8 +62,8 @@ static mapscan_status reduce_round(const void *buf, uint64_t n, const file_probe
 }
 
 void mpiio_scan(const char *path, const file_probe *probe, int prober, const split_piece *piece,
-                const mapscan_options *options, MPI_Info info, MPI_Comm comm, file_part *part,
-                mapscan_error *error)
+                const mapscan_options *options, MPI_Info info, MPI_Comm comm, job_progress *progress,
+                uint64_t before, file_part *part, mapscan_error *error)
 {
     char reason[MPI_MAX_ERROR_STRING];
     mapscan_status status = MAPSCAN_OK;
@@ -118,6 +118,7 @@ void mpiio_scan(const char *path, const file_probe *probe, int prober, const spl
         else if (n)
             status = reduce_round(buf, n, probe, options, part, error);
         done += n;
+        progress_update(progress, before + part->bytes);
     }
     free(buf);
     /* A file replaced after the check, or changed under the reads. */
