@@ -463,8 +463,10 @@ def a_rank_started_alone_exits_128_plus_the_signal():
 @test
 def progress_shows_the_bytes_of_all_ranks():
     """Rank 0's lines (stderr is not a terminal) count every rank's bytes: they rise to the
-    whole, at most two a second, and the result is the scan's."""
-    for k, io, size in ((3, "posix", 6 << 30), (2, "mpiio", 1 << 30)):
+    whole, at most two a second, and the result is the scan's. The first comes once the scan
+    has run 0.5 s: a run that took 2 s (mpirun's start-up included) must show some. (Holes
+    are read at up to 8 GB/s a core here, and MPI-IO far slower.)"""
+    for k, io, size in ((2, "posix", 32 << 30), (2, "mpiio", 1 << 30)):
         f = sparse(f"sparse-{size >> 30}g.raw", size)
         started = time.monotonic()
         r = mpirun(k, "--json", "--progress", "-j", "1", "--io", io, f)
@@ -472,9 +474,9 @@ def progress_shows_the_bytes_of_all_ranks():
         assert r.returncode == 0, r.stderr.decode()
         assert [o["count"] for o in lines(r)] == [size // 4], r.stdout
         shown = [PROGRESS_LINE.match(x) for x in r.stderr.decode().splitlines()]
-        assert shown and all(shown), r.stderr.decode()
+        assert all(shown) and (shown or took < 2), (took, r.stderr.decode())
         percents = [int(m.group(2)) for m in shown]
-        assert percents == sorted(percents) and percents[-1] <= 100, percents
+        assert percents == sorted(percents) and all(p <= 100 for p in percents), percents
         assert all(m.group(1) == f"{size >> 30}.00 GiB" for m in shown), r.stderr.decode()
         assert len(shown) <= 2 * took + 1, (len(shown), took)
         if took > 3:        # a rank's share alone would stop at 1/k
