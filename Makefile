@@ -168,14 +168,14 @@ $(SHLIB): $(LIB_OBJ)
 TEST_WRAPS := pread open fstat mmap madvise mincore posix_fadvise read pthread_create malloc calloc \
               aligned_alloc pwrite fsync renameat2 rename link unlink mkostemp \
               ms_ring_init ms_ring_read ms_ring_submit ms_ring_complete
-# The split of files over ranks is plain C: its unit tests need no MPI.
-$(BUILD)/test/split.o: src/mpi/split.c src/mpi/split.h | $(BUILD)/.libs-build
+# The split of files over ranks and the identity check are plain C: their unit tests need no MPI.
+$(BUILD)/test/mpi_%.o: src/mpi/%.c $(wildcard src/mpi/*.h) include/mapscan.h | $(BUILD)/.libs-build
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(TEST_SRC:%.c=$(BUILD)/%.o): | $(BUILD)/.libs-test
 
-$(TEST_BIN): $(TEST_SRC:%.c=$(BUILD)/%.o) $(BUILD)/test/split.o $(LIB)
+$(TEST_BIN): $(TEST_SRC:%.c=$(BUILD)/%.o) $(BUILD)/test/mpi_split.o $(BUILD)/test/mpi_identity.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(TEST_WRAPS:%=-Wl,--wrap=%) $(filter %.o,$^) $(LIB) -lcriterion $(LDLIBS) -o $@
 

@@ -6,11 +6,16 @@ each, with the status every rank agreed on, and never a hang.
 Run: MAPSCAN=build/mapscan MAPSCAN_MPI=build/mapscan-mpi python3 test/mpi_test.py [NAME-SUBSTRING]
 Ends with a line 'N passed, N failed'."""
 
+import concurrent.futures
 import json
 import os
+import re
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402  (test/harness.py)
@@ -35,10 +40,28 @@ def path(name):
     return os.path.join(WORK, name)
 
 
-def mpirun(k, *args, env=ENV):
+def mpirun_cmd(k, *args, env=ENV, program=None):
     forward = ["-x", "ASAN_OPTIONS"] if "ASAN_OPTIONS" in env else []     # check-asan's build
-    cmd = [MPIRUN, "-q", "--oversubscribe", "--bind-to", "none", *forward, "-np", str(k), MAPSCAN_MPI, *args]
-    return subprocess.run(cmd, capture_output=True, env=env, timeout=TIMEOUT)
+    return [MPIRUN, "-q", "--oversubscribe", "--bind-to", "none", *forward, "-np", str(k), program or MAPSCAN_MPI,
+            *args]
+
+
+def mpirun(k, *args, env=ENV, program=None, timeout=TIMEOUT):
+    """mpirun's result; on a timeout mpirun is sent SIGTERM, which ends its ranks too, and the
+    test fails."""
+    p = subprocess.Popen(mpirun_cmd(k, *args, env=env, program=program), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=env)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.terminate()
+        try:
+            p.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.communicate()
+        raise AssertionError(f"mapscan-mpi {' '.join(args)} with {k} ranks: no end after {timeout} s")
+    return subprocess.CompletedProcess(p.args, p.returncode, out, err)
 
 
 def mapscan(*args):
@@ -204,6 +227,261 @@ def threads_per_rank_share_the_node_and_j_overrides():
     times = o["rank_seconds"]
     # every rank's clock starts at the same barrier; leaving it takes each rank a few microseconds
     assert times["min"] <= times["median"] <= times["max"] <= o["seconds"] + 0.01, (times, o["seconds"])
+
+
+
+# ---- Ranks that disagree: each rank started in a directory of its own, so that the same
+# path names another file on one rank, as a stale node-local copy does on a cluster.
+
+def per_rank(name, k, place):
+    """Directories rk0 .. rk{k-1} under WORK/name, place(rank, directory) filling each, and a
+    wrapper that starts every rank in its own."""
+    base = path(name)
+    shutil.rmtree(base, ignore_errors=True)
+    for r in range(k):
+        os.makedirs(os.path.join(base, f"rk{r}"))
+        place(r, os.path.join(base, f"rk{r}"))
+    wrap = os.path.join(base, "wrap.sh")
+    with open(wrap, "w") as f:
+        f.write(f'#!/bin/sh\ncd "{base}/rk$OMPI_COMM_WORLD_RANK" && exec "{MAPSCAN_MPI}" "$@"\n')
+    os.chmod(wrap, 0o755)
+    return wrap
+
+
+def disagreeing_files():
+    """20 MiB of i32 (every K cuts it), another file of the same size, the same with the first's
+    time, and a shorter one."""
+    n = str(5 << 20)
+    good = gen("agreed.raw", "-t", "i32", "-n", n, "--seed", "1")
+    other = gen("other.raw", "-t", "i32", "-n", n, "--seed", "2")
+    same_time = gen("other-same-time.raw", "-t", "i32", "-n", n, "--seed", "3")
+    st = os.stat(good)
+    os.utime(same_time, ns=(st.st_atime_ns, st.st_mtime_ns))
+    shorter = gen("shorter.raw", "-t", "i32", "-n", str(4 << 20), "--seed", "1")
+    return good, other, same_time, shorter
+
+
+def odd_rank_cases():
+    """(case, the path to scan, place(rank, dir) with the last rank the odd one, the words of
+    its message). Rank 0 probes the file; the last rank reads a piece of it. Every case is a
+    real failure for root too: a path that does not exist, or names a directory, or runs
+    through a regular file."""
+    good, other, same_time, shorter = disagreeing_files()
+
+    def holding(odd_file):
+        return lambda k: lambda r, d: os.link(good if r < k - 1 else odd_file, os.path.join(d, "x.bin"))
+
+    def missing(k):
+        return lambda r, d: r < k - 1 and os.link(good, os.path.join(d, "x.bin"))
+
+    def a_directory(k):
+        return lambda r, d: os.link(good, os.path.join(d, "x.bin")) if r < k - 1 else os.mkdir(os.path.join(d, "x.bin"))
+
+    def through_a_file(k):
+        def place(r, d):
+            if r < k - 1:
+                os.mkdir(os.path.join(d, "sub"))
+                os.link(good, os.path.join(d, "sub", "x.bin"))
+            else:
+                os.link(good, os.path.join(d, "sub"))       # sub/x.bin: ENOTDIR
+        return place
+
+    return [
+        ("same size, another time", "x.bin", holding(other), "not the file rank 0 found at this path: modified "),
+        ("another size", "x.bin", holding(shorter), f"{4 << 22} bytes here, {5 << 22} there"),
+        ("same size and time, other bytes", "x.bin", holding(same_time), "same size and time, but bytes 0-4095 differ"),
+        ("missing", "x.bin", missing, "cannot open: No such file or directory, though rank 0 opened it"),
+        ("a directory", "x.bin", a_directory, "not a regular file here, though rank 0 found one"),
+        ("a path through a file", "sub/x.bin", through_a_file, "cannot open: Not a directory, though rank 0 opened it"),
+    ]
+
+
+@test
+def a_rank_with_another_file_or_none_fails_the_job_in_time():
+    """Status 1, one line naming the file, the reason and the odd rank, nothing on stdout, within
+    20 s: with --io mpiio a file missing on one rank used to hang MPI_File_open for ever, and
+    another file at the path went into the sum with status 0."""
+    def one(job):
+        (case, arg, place, words), k, io, wrap = job
+        r = mpirun(k, "--io", io, arg, program=wrap, timeout=20)
+        what_ran = f"{case}, K={k}, --io {io}"
+        msgs = failure_lines(r)
+        assert r.returncode == 1 and r.stdout == b"", (what_ran, r.returncode, r.stdout, msgs)
+        assert len(msgs) == 1 and msgs[0].startswith(f"mapscan-mpi: {arg}: ") and words in msgs[0] \
+            and f"(rank {k - 1} on " in msgs[0], (what_ran, msgs)
+
+    jobs = [(c, k, io) for c in odd_rank_cases() for k in (2, 3, 5) for io in ("posix", "mpiio")]
+    # Every directory made before any run: a new link to a file changes its ctime, which a scan
+    # running meanwhile would take for a change. Three runs at a time: a run mostly waits on
+    # MPI's start-up, not on the cores.
+    jobs = [(*j, per_rank(f"disagree{n}", j[1], j[0][2](j[1]))) for n, j in enumerate(jobs)]
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        list(pool.map(one, jobs))
+
+
+@test
+def ranks_with_copies_that_keep_size_and_time_agree():
+    """A copy made with cp -p (another inode, another ctime) is the same file."""
+    good = disagreeing_files()[0]
+    wrap = per_rank("copies", 3, lambda r, d: shutil.copy2(good, os.path.join(d, "x.bin")))
+    want = what(lines(mapscan("--json", good)))
+    for io in ("posix", "mpiio"):
+        r = mpirun(3, "--json", "--io", io, "x.bin", program=wrap)
+        assert r.returncode == 0 and r.stderr == b"", r.stderr.decode()
+        got = what(lines(r))
+        assert [{**o, "file": "?"} for o in got] == [{**o, "file": "?"} for o in want], (got, want)
+
+
+# ---- Interrupts and --progress, on a sparse file: long to scan, nothing to store.
+
+PROGRESS_LINE = re.compile(r"^mapscan-mpi: [0-9.]+ [KMGT]?i?B of ([0-9.]+ [KMGT]?i?B) \(([0-9]+)%\), [0-9.]+ [MG]B/s$")
+
+
+def sparse(name, size):
+    f = path(name)
+    if not os.path.exists(f):
+        with open(f, "wb") as out:
+            out.truncate(size)
+    return f
+
+
+def start_scanning(cmd, f, ranks, env=ENV):
+    """Starts cmd, a scan of f, and returns it once each of its `ranks` ranks has f open (its
+    signal handlers are in place by then)."""
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    deadline = time.monotonic() + 60
+    while True:
+        pids = ranks_of(p.pid)
+        reading = [q for q in pids if holds(q, f)]
+        if len(reading) == ranks:
+            return p, pids
+        if p.poll() is not None or time.monotonic() > deadline:
+            p.kill()
+            out, err = p.communicate()
+            raise AssertionError(f"the ranks never all had {f} open ({p.returncode}): {err!r}")
+        time.sleep(0.05)
+
+
+def holds(pid, f):
+    try:
+        return any(os.readlink(f"/proc/{pid}/fd/{fd}") == f for fd in os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return False
+
+
+def finish(p, seconds):
+    try:
+        out, err = p.communicate(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        raise AssertionError(f"still running {seconds} s after the signal")
+    return p.returncode, out, failure_lines(subprocess.CompletedProcess(p.args, p.returncode, out, err))
+
+
+def ranks_of(pid):
+    """The mapscan-mpi processes that are pid or under it (mpirun), by /proc."""
+    children = {}
+    for d in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                children.setdefault(int(f.read().rsplit(")", 1)[1].split()[1]), []).append(int(d))
+        except (OSError, ValueError, IndexError):
+            continue
+    found, todo = [], [pid]
+    if os.path.realpath(f"/proc/{pid}/exe") == os.path.realpath(MAPSCAN_MPI):
+        found.append(pid)
+    while todo:
+        for c in children.get(todo.pop(), []):
+            todo.append(c)
+            try:
+                if os.path.realpath(f"/proc/{c}/exe") == os.path.realpath(MAPSCAN_MPI):
+                    found.append(c)
+            except OSError:
+                pass
+    return found
+
+
+@test
+def an_interrupted_mpirun_says_it_once_and_prints_no_result():
+    """mpirun, sent SIGINT (Ctrl-C) or SIGTERM, sends its ranks SIGTERM a second later: they
+    stop, rank 0 says it once, nothing reaches stdout, and mpirun exits 1 (its own status for
+    a job it ended)."""
+    f = sparse("sparse-64g.raw", 64 << 30)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        p, _ = start_scanning(mpirun_cmd(2, "-j", "1", f), f, 2)
+        p.send_signal(sig)
+        status, out, others = finish(p, 15)
+        # mpirun's libevent, ending a job it killed, now and then warns of a descriptor it
+        # closed itself (open-mpi/ompi#2004): its words, not a rank's.
+        others = [x for x in others if not x.startswith("[warn] Epoll ")]
+        assert status == 1 and out == b"", (sig, status, out)
+        assert others == ["mapscan-mpi: interrupted by SIGTERM; no results"], (sig, others)
+
+
+@test
+def interrupted_ranks_each_exit_128_plus_the_signal():
+    """The signal sent to every rank, as srun and scancel do: every rank exits 130 for SIGINT,
+    143 for SIGTERM (a wrapper records each), the message comes once, and so does mpirun's
+    status (the ranks' own)."""
+    f = sparse("sparse-64g.raw", 64 << 30)
+    base = path("statuses")
+    os.makedirs(base, exist_ok=True)
+    wrap = os.path.join(base, "wrap.sh")
+    with open(wrap, "w") as out:      # a trap that runs a command leaves the rank the default action
+        out.write(f'#!/bin/bash\ntrap true INT TERM\n"{MAPSCAN_MPI}" "$@"\nrc=$?\n'
+                  f'echo $rc > "{base}/rc.$OMPI_COMM_WORLD_RANK"\nexit $rc\n')
+    os.chmod(wrap, 0o755)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        for old in os.listdir(base):
+            if old.startswith("rc."):
+                os.unlink(os.path.join(base, old))
+        p, ranks = start_scanning(mpirun_cmd(3, "-j", "1", f, program=wrap), f, 3)
+        for r in ranks:
+            os.kill(r, sig)
+        status, out, others = finish(p, 15)
+        name = signal.Signals(sig).name
+        assert status == 128 + sig and out == b"", (name, status, out)
+        assert others == [f"mapscan-mpi: interrupted by {name}; no results"], (name, others)
+        recorded = sorted(open(os.path.join(base, f"rc.{r}")).read().strip() for r in range(3))
+        assert recorded == [str(128 + sig)] * 3, (name, recorded)
+
+
+@test
+def a_rank_started_alone_exits_128_plus_the_signal():
+    f = sparse("sparse-64g.raw", 64 << 30)
+    env = {k: v for k, v in ENV.items() if not k.startswith(("SLURM_", "PMI_", "PMIX_", "OMPI_COMM_WORLD"))}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        p, _ = start_scanning([MAPSCAN_MPI, "-j", "1", f], f, 1, env=env)
+        p.send_signal(sig)
+        status, out, others = finish(p, 15)
+        name = signal.Signals(sig).name
+        assert status == 128 + sig and out == b"", (name, status, out)
+        assert others == [f"mapscan-mpi: interrupted by {name}; no results"], (name, others)
+
+
+@test
+def progress_shows_the_bytes_of_all_ranks():
+    """Rank 0's lines (stderr is not a terminal) count every rank's bytes: they rise to the
+    whole, at most two a second, and the result is the scan's. The first comes once the scan
+    has run 0.5 s: a run that took 2 s (mpirun's start-up included) must show some. (Holes
+    are read at up to 8 GB/s a core here, under ASan a tenth of that, and MPI-IO far slower.)"""
+    holes = 4 << 30 if "ASAN_OPTIONS" in os.environ else 32 << 30       # check-asan's build
+    for k, io, size in ((2, "posix", holes), (2, "mpiio", 1 << 30)):
+        f = sparse(f"sparse-{size >> 30}g.raw", size)
+        started = time.monotonic()
+        r = mpirun(k, "--json", "--progress", "-j", "1", "--io", io, f)
+        took = time.monotonic() - started
+        assert r.returncode == 0, r.stderr.decode()
+        assert [o["count"] for o in lines(r)] == [size // 4], r.stdout
+        shown = [PROGRESS_LINE.match(x) for x in r.stderr.decode().splitlines()]
+        assert all(shown) and (shown or took < 2), (took, r.stderr.decode())
+        percents = [int(m.group(2)) for m in shown]
+        assert percents == sorted(percents) and all(p <= 100 for p in percents), percents
+        assert all(m.group(1) == f"{size >> 30}.00 GiB" for m in shown), r.stderr.decode()
+        assert len(shown) <= 2 * took + 1, (len(shown), took)
+        if took > 3:        # a rank's share alone would stop at 1/k
+            assert percents[-1] > 100 // k + 10, (k, io, percents)
 
 
 if __name__ == "__main__":

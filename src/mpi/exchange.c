@@ -28,6 +28,26 @@ int exchange_failures(rank_failure *failures, size_t n, MPI_Comm comm)
     return or_bytes(failures, n * sizeof *failures, comm);
 }
 
+static void part_to_result(const file_part *part, mapscan_result *r)
+{
+    memset(r, 0, sizeof *r);
+    r->stats = part->stats;
+    r->bytes = part->bytes;
+    r->backends = part->backends;
+    r->threads = part->threads;
+}
+
+void part_merge(file_part *part, const mapscan_result *r)
+{
+    mapscan_result merged;
+    part_to_result(part, &merged);
+    mapscan_result_merge(&merged, r);
+    part->stats = merged.stats;
+    part->bytes = merged.bytes;
+    part->backends = merged.backends;
+    part->threads = merged.threads;
+}
+
 /* The merge is exact (128-bit sums, count-weighted) and commutative, so any
  * order MPI reduces in gives the same answer. */
 static void merge_parts(void *in, void *inout, int *len, MPI_Datatype *type)
@@ -36,11 +56,9 @@ static void merge_parts(void *in, void *inout, int *len, MPI_Datatype *type)
     const file_part *a = in;
     file_part *b = inout;
     for (int i = 0; i < *len; i++) {
-        mapscan_stats_merge(&b[i].stats, &a[i].stats);
-        b[i].bytes += a[i].bytes;
-        b[i].backends |= a[i].backends;
-        if (a[i].threads > b[i].threads)
-            b[i].threads = a[i].threads;
+        mapscan_result r;
+        part_to_result(&a[i], &r);
+        part_merge(&b[i], &r);
         if (a[i].failed_rank < b[i].failed_rank) {
             b[i].failed_rank = a[i].failed_rank;
             b[i].status = a[i].status;

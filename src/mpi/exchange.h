@@ -3,6 +3,7 @@
 #ifndef MAPSCAN_MPI_EXCHANGE_H
 #define MAPSCAN_MPI_EXCHANGE_H
 
+#include "identity.h"
 #include "mapscan.h"
 
 #include <mpi.h>
@@ -22,6 +23,7 @@ typedef struct rank_failure {
 typedef struct file_probe {
     mapscan_result result;      /* layout fields and bytes; kernel is NULL */
     mapscan_extent extent;
+    file_identity identity;     /* what every rank that reads it checks */
     rank_failure failure;
 } file_probe;
 
@@ -36,6 +38,10 @@ typedef struct file_part {
 } file_part;
 
 #define NO_FAILURE INT32_MAX
+
+/* Folds a scan's result into a part through the library's one merge
+ * (mapscan_result_merge); the reduction over ranks uses it too. */
+void part_merge(file_part *part, const mapscan_result *r);
 
 /* Each probe[i] is filled on one rank and zero on the others: afterwards
  * every rank has all of them. */

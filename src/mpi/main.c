@@ -5,14 +5,17 @@
  * whatever happened on it, so a failure is reported, never waited on. */
 #include "../cli/cli.h"
 #include "exchange.h"
+#include "interrupt.h"
 #include "mpiio.h"
 #include "placement.h"
+#include "progress.h"
 #include "split.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char mpi_usage[] =
     "Usage: mpirun -np K mapscan-mpi [OPTIONS] FILE...\n"
@@ -24,14 +27,19 @@ static const char mpi_usage[] =
     "--field-offset --offset --length --allow-trailing --io-depth --io-size --json\n"
     "--kernel -q -h -V;\n"
     "-j is threads per rank (default: the node's cores shared among its ranks, at\n"
-    "most the cores the rank is bound to). No progress bar; FILE cannot be -.\n"
+    "most the cores the rank is bound to). --progress: rank 0 shows the bytes done\n"
+    "over all ranks (a bar on a terminal, else a line every half second).\n"
+    "FILE cannot be -.\n"
     "  --io posix | mpiio    posix (default): each rank reads through the library;\n"
     "                        mpiio: collective MPI_File_read_at_all\n"
     "  --io-hint KEY=VALUE   an MPI-IO hint (cb_buffer_size=16777216, striping_factor=8)\n"
     "  --verbose             each rank's time, bytes and host on stderr\n"
     "\n"
-    "Every node must see each FILE at the same path. Exit status as mapscan's, the\n"
-    "same on every rank: 0 success; 1 a failure while running; 2 bad usage or input.\n";
+    "Every node must see each FILE at the same path; each rank checks that its file\n"
+    "is the one rank i mod K found (size, time, 16 sampled pages). Exit status as\n"
+    "mapscan's, the same on every rank: 0 success; 1 a failure while running (also\n"
+    "a FILE missing or other on some rank); 2 bad usage or input; 128+N interrupted\n"
+    "by signal N (130 SIGINT, 143 SIGTERM).\n";
 
 typedef struct mpi_cli {
     bool mpiio, verbose;
@@ -89,6 +97,9 @@ typedef struct job {
     file_probe *probes;
     file_part *parts;
     mapscan_error *errors;      /* this rank's own, per file */
+    job_progress progress;
+    bool show_progress;         /* the same on every rank */
+    uint64_t bytes_before;      /* this rank's bytes of the pieces already scanned */
 } job;
 
 static void fill_failure(rank_failure *f, const job *j, const mapscan_error *error)
@@ -100,13 +111,15 @@ static void fill_failure(rank_failure *f, const job *j, const mapscan_error *err
 }
 
 /* File i is probed by rank i mod K, so that each rank opens a K-th of
- * the files (a thousand small files are a thousand opens). */
+ * the files (a thousand small files are a thousand opens). The probe also
+ * describes the file (identity.c) for every rank that reads it to check. */
 static void probe_files(job *j)
 {
     for (size_t i = (size_t)j->rank; i < j->nfiles; i += (size_t)j->ranks) {
         file_probe *p = &j->probes[i];
         mapscan_error err;
-        if (mapscan_extent_path(j->files[i], &j->cli.options, &p->result, &p->extent, &err) != MAPSCAN_OK)
+        if (mapscan_extent_path(j->files[i], &j->cli.options, &p->result, &p->extent, &err) != MAPSCAN_OK ||
+            identity_take_path(j->files[i], &p->identity, &err) != MAPSCAN_OK)
             fill_failure(&p->failure, j, &err);
         p->result.kernel = NULL;    /* a pointer means nothing on another rank */
     }
@@ -131,27 +144,47 @@ static void as_changed(mapscan_error *err, int prober)
     }
 }
 
+/* The library's progress callback, on the scanning thread. */
+static void on_progress(uint64_t done, uint64_t total, void *arg)
+{
+    job *j = arg;
+    (void)total;
+    progress_update(&j->progress, j->bytes_before + done);
+}
+
+/* The piece is scanned on the descriptor whose file was checked, and the
+ * library checks after the scan that it did not change meanwhile. */
 static void scan_posix(job *j, const split_piece *piece)
 {
     const file_probe *p = &j->probes[piece->file];
     file_part *part = &j->parts[piece->file];
+    int prober = (int)(piece->file % (size_t)j->ranks);
     mapscan_options o = j->cli.options;
     o.offset += piece->first * p->extent.unit;
     o.length = piece->count * p->extent.unit;
     o.threads = j->place.threads;
+    o.cancel = &interrupted;
+    if (j->show_progress) {
+        o.progress = on_progress;
+        o.progress_arg = j;
+    }
     mapscan_result r;
     mapscan_error *err = &j->errors[piece->file];
-    if (mapscan_scan_path(j->files[piece->file], &o, &r, err) != MAPSCAN_OK) {
-        as_changed(err, (int)(piece->file % (size_t)j->ranks));
+    int fd;
+    mapscan_status s = identity_check_path(j->files[piece->file], &p->identity, prober, &fd, err);
+    if (s == MAPSCAN_OK) {
+        s = mapscan_scan_fd(fd, &o, &r, err);
+        close(fd);
+    }
+    if (s != MAPSCAN_OK) {
+        as_changed(err, prober);
         part->failed_rank = j->rank;
         part->status = err->status;
         return;
     }
-    mapscan_stats_merge(&part->stats, &r.stats);
-    part->bytes += r.bytes;
-    part->backends |= r.backends;
-    if (r.threads > part->threads)
-        part->threads = r.threads;
+    j->bytes_before += r.bytes;
+    progress_update(&j->progress, j->bytes_before);
+    part_merge(part, &r);
 }
 
 /* This rank's pieces; with MPI-IO every rank also joins the collective
@@ -167,6 +200,13 @@ static void scan_pieces(job *j)
             sizes[i].units = j->probes[i].failure.failed ? 0 : j->probes[i].extent.units;
         }
         size_t n = split_pieces(sizes, j->nfiles, (unsigned)j->rank, (unsigned)j->ranks, pieces);
+        uint64_t total = 0;
+        for (size_t i = 0; i < j->nfiles; i++)
+            total += sizes[i].units * sizes[i].unit;
+        char label[32];
+        snprintf(label, sizeof label, "%zu files", j->nfiles);
+        progress_start(&j->progress, j->show_progress, total, j->nfiles == 1 ? j->files[0] : label,
+                       MPI_COMM_WORLD);
         if (!j->m.mpiio) {
             for (size_t k = 0; k < n; k++)
                 scan_posix(j, &pieces[k]);
@@ -176,12 +216,14 @@ static void scan_pieces(job *j)
                 if (sizes[i].units == 0)
                     continue;
                 const split_piece *mine = k < n && pieces[k].file == i ? &pieces[k++] : NULL;
-                mpiio_scan(j->files[i], &j->probes[i], mine, &j->cli.options, j->m.info, MPI_COMM_WORLD,
-                           &j->parts[i], &j->errors[i]);
+                mpiio_scan(j->files[i], &j->probes[i], (int)(i % (size_t)j->ranks), mine, &j->cli.options,
+                           j->m.info, MPI_COMM_WORLD, &j->progress, j->bytes_before, &j->parts[i], &j->errors[i]);
                 if (j->parts[i].failed_rank != NO_FAILURE)
                     j->parts[i].failed_rank = j->rank;
+                j->bytes_before += j->parts[i].bytes;
             }
         }
+        progress_finish(&j->progress);
     } else {
         /* Nothing was read anywhere: every file fails alike. */
         for (size_t i = 0; i < j->nfiles; i++) {
@@ -380,6 +422,10 @@ static int run(job *j)
     }
     for (size_t i = 0; i < j->nfiles; i++)
         j->parts[i].failed_rank = NO_FAILURE;
+    /* Rank 0's stderr decides (a terminal: a bar), and every rank must know. */
+    int show = j->rank == 0 && cli_progress_wanted(j->cli.progress, j->cli.quiet);
+    MPI_Bcast(&show, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    j->show_progress = show != 0;
     probe_files(j);
     scan_pieces(j);
     double mine = MPI_Wtime() - j->started;
@@ -390,6 +436,15 @@ static int run(job *j)
     collect_failures(j);
     timing t;
     gather_timing(j, mine, my_bytes, &t);
+    /* Results are shown only when no rank was interrupted before this
+     * point; the interrupt is said once, for the whole job, and every rank
+     * exits 128 + its number (mapscan's 130 for SIGINT, 143 for SIGTERM). */
+    int sig = interrupt_agree(MPI_COMM_WORLD);
+    if (sig) {
+        if (j->rank == 0)
+            fprintf(stderr, "%s: interrupted by SIG%s; no results\n", cli_program, sigabbrev_np(sig));
+        return 128 + sig;
+    }
     double elapsed = MPI_Wtime() - j->started;
     return print_results(j, &t, elapsed);
 }
@@ -403,6 +458,7 @@ int main(int argc, char **argv)
     /* One start for every rank's clock, so that per-rank times compare. */
     MPI_Barrier(MPI_COMM_WORLD);
     j.started = MPI_Wtime();
+    interrupt_catch();
     MPI_Comm_rank(MPI_COMM_WORLD, &j.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &j.ranks);
     int len = 0;
@@ -448,6 +504,8 @@ int main(int argc, char **argv)
     MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (j.m.info != MPI_INFO_NULL)
         MPI_Info_free(&j.m.info);
+    if (status > 128)
+        interrupt_exit_within(0.3, status);
     MPI_Finalize();
     return status;
 }

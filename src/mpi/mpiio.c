@@ -1,9 +1,11 @@
 #include "mpiio.h"
+#include "interrupt.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Bytes per collective read: far below MPI's int count, large enough that
  * the agreement before each read costs nothing measurable. */
@@ -51,16 +53,15 @@ static mapscan_status reduce_round(const void *buf, uint64_t n, const file_probe
     mapscan_result r;
     mapscan_status s = mapscan_scan_memory(buf, (size_t)n, &o, &r, error);
     if (s == MAPSCAN_OK) {
-        mapscan_stats_merge(&part->stats, &r.stats);
-        part->bytes += r.bytes;
-        if (r.threads > part->threads)
-            part->threads = r.threads;
+        r.backends = 0;     /* what MPI-IO read, reduced in memory: the part says read */
+        part_merge(part, &r);
     }
     return s;
 }
 
-void mpiio_scan(const char *path, const file_probe *probe, const split_piece *piece, const mapscan_options *options,
-                MPI_Info info, MPI_Comm comm, file_part *part, mapscan_error *error)
+void mpiio_scan(const char *path, const file_probe *probe, int prober, const split_piece *piece,
+                const mapscan_options *options, MPI_Info info, MPI_Comm comm, job_progress *progress,
+                uint64_t before, file_part *part, mapscan_error *error)
 {
     char reason[MPI_MAX_ERROR_STRING];
     mapscan_status status = MAPSCAN_OK;
@@ -71,6 +72,14 @@ void mpiio_scan(const char *path, const file_probe *probe, const split_piece *pi
     uint64_t first = piece ? probe->extent.start + piece->first * unit : 0;
     uint64_t bytes = piece ? piece->count * unit : 0;
 
+    /* Every rank, a piece or none: with collective buffering a rank reads
+     * for others. MPI_File_open is collective and, with the file missing
+     * on one rank, waits forever on the others: it comes only once all
+     * agree. The descriptor stays open to check the file again after. */
+    int fd = -1;
+    status = identity_check_path(path, &probe->identity, prober, &fd, error);
+    if (exchange_any(status != MAPSCAN_OK, comm))
+        goto done;
     MPI_File fh;
     int rc = MPI_File_open(comm, path, MPI_MODE_RDONLY, info, &fh);
     if (rc != MPI_SUCCESS)
@@ -87,7 +96,10 @@ void mpiio_scan(const char *path, const file_probe *probe, const split_piece *pi
     MPI_Allreduce(&mine, &all, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, comm);
     part->backends |= MAPSCAN_USED_READ;
     for (uint64_t i = 0, done = 0; i < all; i++) {
-        if (exchange_any(status != MAPSCAN_OK, comm))
+        bool stop = status != MAPSCAN_OK || interrupted;
+        if (stop && status == MAPSCAN_OK)
+            status = fail(error, MAPSCAN_E_CANCELLED, "cancelled");
+        if (exchange_any(stop, comm))
             break;
         uint64_t n = bytes - done < round ? bytes - done : round;
         MPI_Status st;
@@ -104,10 +116,16 @@ void mpiio_scan(const char *path, const file_probe *probe, const split_piece *pi
         else if (n)
             status = reduce_round(buf, n, probe, options, part, error);
         done += n;
+        progress_update(progress, before + part->bytes);
     }
     free(buf);
+    /* A file replaced after the check, or changed under the reads. */
+    if (status == MAPSCAN_OK)
+        status = identity_recheck(path, fd, &probe->identity, error);
     MPI_File_close(&fh);
 done:
+    if (fd >= 0)
+        close(fd);
     if (status != MAPSCAN_OK) {
         error->status = status;
         part->failed_rank = 0;      /* the caller puts its rank here */

@@ -4,14 +4,19 @@
 #define MAPSCAN_MPI_MPIIO_H
 
 #include "exchange.h"
+#include "progress.h"
 #include "split.h"
 
 /* Collective: every rank calls it for the same files in the same order,
- * piece NULL where it has none of the file. Each round of reads starts
- * only once every rank has said it is still well, so that a failure on
- * one rank never leaves the others waiting inside a collective read.
- * Fills part and, when this rank fails, failure->error. */
-void mpiio_scan(const char *path, const file_probe *probe, const split_piece *piece, const mapscan_options *options,
-                MPI_Info info, MPI_Comm comm, file_part *part, mapscan_error *error);
+ * piece NULL where it has none of the file. The collective open comes
+ * only once every rank has found the file the probing rank (prober)
+ * described, and each round of reads only once every rank has said it is
+ * still well (and not interrupted), so that a failure on one rank never
+ * leaves the others waiting inside a collective call. Fills part and,
+ * when this rank fails, error; tells progress this rank's bytes, counting
+ * from before. */
+void mpiio_scan(const char *path, const file_probe *probe, int prober, const split_piece *piece,
+                const mapscan_options *options, MPI_Info info, MPI_Comm comm, job_progress *progress,
+                uint64_t before, file_part *part, mapscan_error *error);
 
 #endif
