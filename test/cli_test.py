@@ -9,6 +9,7 @@ import csv
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import struct
@@ -380,6 +381,57 @@ def bench_takes_every_scan_option_through_the_scan_parser():
     expect_error(run("bench", f, "--format", "npy"), 2, "not a .npy file")
     expect_error(run("bench", f, "-q"), 2, "bench prints its own table")
     expect_error(run("bench", f, f), 2, "exactly one FILE")
+
+
+OPTION = re.compile(r"(?<![\w-])(--[a-z][a-z0-9-]*|-[a-zA-Z0-9])(?![\w-])")
+MAN_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "man")
+
+
+def help_options(*command):
+    """The options --help lists: those at the start of its option lines."""
+    text = run(*command, "--help").stdout.decode()
+    found = set()
+    for line in text.splitlines():
+        if line.startswith("  ") and line.strip().startswith("-"):
+            for part in re.split(r"\s{3,}", line.strip()):     # option columns, not their prose
+                if part.startswith("-"):
+                    found.update(OPTION.findall(part))
+    return found
+
+
+def man_text(page):
+    with open(os.path.join(MAN_DIR, page)) as fh:
+        return fh.read().replace("\\-", "-")
+
+
+def man_options(page, section):
+    """The options a man page's section sets in its own lines (.B, .BR, .BI)."""
+    text = man_text(page)
+    start = text.index(".SH " + section)
+    end = text.find("\n.SH ", start + 1)
+    body = text[start:end if end > 0 else len(text)]
+    return {o for line in body.splitlines() if line.startswith(".B") for o in OPTION.findall(line)}
+
+
+@test
+def help_and_man_page_name_the_same_options():
+    """Every option --help lists is in the man page, and every option the man page's SCAN OPTIONS
+    section sets is in scan's --help (gen's and bench's are in their own sections)."""
+    page = man_text("mapscan.1")
+    for command in (("scan",), ("gen",), ("bench",)):
+        listed = help_options(*command)
+        assert len(listed) >= 8, (command, listed)
+        missing = sorted(o for o in listed if not re.search(r"(?<![\w-])" + re.escape(o) + r"(?![\w-])", page))
+        assert not missing, (command, "in --help, not in man/mapscan.1", missing)
+    undocumented = sorted(man_options("mapscan.1", "SCAN OPTIONS") - help_options("scan"))
+    assert not undocumented, ("in man/mapscan.1's SCAN OPTIONS, not in scan --help", undocumented)
+    gen_only = man_options("mapscan.1", "GEN") - help_options("gen")
+    assert not gen_only, ("in man/mapscan.1's GEN, not in gen --help", sorted(gen_only))
+    bench_only = man_options("mapscan.1", "BENCH") - help_options("bench") - help_options("scan")
+    assert not bench_only, ("in man/mapscan.1's BENCH, not in bench --help", sorted(bench_only))
+    gen_elsewhere = help_options("gen") - man_options("mapscan.1", "GEN") - help_options("scan")
+    assert not gen_elsewhere, ("gen --help options the GEN section does not set", sorted(gen_elsewhere))
+    assert not man_options("mapscan.1", "EXIT STATUS"), "options set under EXIT STATUS"
 
 
 def leftovers(directory):
