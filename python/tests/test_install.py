@@ -27,6 +27,11 @@ def clean_env(**extra):
     return env
 
 
+def sanitizer_env():
+    """What a library built with ASan (make check-python-asan) needs in a child that loads it."""
+    return {k: os.environ[k] for k in ("LD_PRELOAD", "ASAN_OPTIONS") if k in os.environ}
+
+
 def run(args, **kwargs):
     p = subprocess.run(args, capture_output=True, text=True, timeout=300, **kwargs)
     assert p.returncode == 0, (args, p.stdout[-3000:], p.stderr[-3000:])
@@ -73,8 +78,7 @@ def copy_package(where):
 def load_from(where, env=None):
     code = "import mapscan; print(mapscan._lib.LIBRARY_PATH)"
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=where,
-                          env=clean_env(PYTHONPATH=str(where), LD_PRELOAD=os.environ.get("LD_PRELOAD", ""),
-                                        **(env or {})))
+                          env=clean_env(PYTHONPATH=str(where), **sanitizer_env(), **(env or {})))
 
 
 def test_the_library_beside_the_package_wins_then_make_install_s_then_the_loader_s(tmp_path):
@@ -123,5 +127,5 @@ def test_make_install_under_a_prefix_gives_a_package_that_finds_its_library(tmp_
     (tmp_path / "i.bin").write_bytes(bytes(range(200)))
     code = "import sys, mapscan; print(mapscan._lib.LIBRARY_PATH, mapscan.scan(sys.argv[1], dtype='u1').sum)"
     out = run([SYSTEM_PYTHON, "-c", code, str(tmp_path / "i.bin")], cwd=tmp_path,
-              env=clean_env(PYTHONPATH=str(site), LD_PRELOAD=os.environ.get("LD_PRELOAD", ""))).stdout.split()
+              env=clean_env(PYTHONPATH=str(site), **sanitizer_env())).stdout.split()
     assert out == [str(prefix / "lib" / "libmapscan.so.1"), str(sum(range(200)))], out
