@@ -113,7 +113,7 @@ def test_scan_of_a_memmap_keeps_memory_flat_where_scan_buffer_faults_it_in(tmp_p
         grown[how], count = map(int, out.stdout.split())
         assert count == size // 4
     print({k: f"{v / 2**20:.1f} MiB" for k, v in grown.items()})
-    assert grown["scan"] < size // 8, grown                # peak resident growth: a few chunks at most
+    assert grown["scan"] < size // 4, grown        # peak growth: a few chunks (18 MiB; 32 under ASan), not the file
     assert grown["scan_buffer"] > size // 2, grown         # the measure sees a faulted-in array
 
 
