@@ -7,8 +7,10 @@ set -euo pipefail
 
 # liburing-dev: the direct backend's io_uring. python3-numpy, python3-pytest: the tests
 # check .npy files against numpy itself and run the Python package's pytest suite, with
-# Debian's /usr/bin/python3
-packages=(build-essential pkg-config libhwloc-dev libcriterion-dev liburing-dev python3 python3-numpy python3-pytest)
+# Debian's /usr/bin/python3; python3-venv, python3-pip: the test that builds the wheel and
+# installs it in a fresh virtual environment
+packages=(build-essential pkg-config libhwloc-dev libcriterion-dev liburing-dev python3 python3-numpy python3-pytest
+          python3-venv python3-pip)
 for what in "$@"; do
     case "$what" in
         --bench) packages+=(gnuplot-nox hyperfine coreutils fio) ;;

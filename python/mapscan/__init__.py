@@ -3,6 +3,8 @@
     >>> import mapscan
     >>> r = mapscan.scan("data.bin", dtype="<i4")
     >>> r.count, r.min, r.max, r.sum, r.mean
+    >>> mapscan.scan(np.load("big.npy", mmap_mode="r"))     # through its file: no page faulted in
+    >>> mapscan.scan(["a.bin", "b.bin"]).total              # per-file Results and their exact total
 
 A thin layer over the C library (libmapscan.so.1): the scan runs on every
 core with the GIL released, its memory stays at a few MiB whatever the size
@@ -14,203 +16,114 @@ Errors: a file that cannot be opened raises the matching OSError subclass
 InputError (a ValueError); a failure while running raises ScanError (an
 OSError); all derive from mapscan.Error. Ctrl-C stops a scan within a
 fraction of a second and raises KeyboardInterrupt; wherever it lands, the
-scan's thread is gone by then and the buffer it read is still held."""
+scan's thread is gone by then and the buffer it read is still held.
+
+Types for annotations: Backend and Format (the strings backend= and
+format= take), Progress (a progress callback), Source (what scan takes).
+docs/python.md in the repository is the guide."""
 
 import ctypes
-import errno as _errno
-import operator
 import os
 import sys
-from typing import Any, Callable, Dict, Optional, Tuple, Union
+from typing import Any, Callable, List, Literal, Optional, Tuple, Union, overload
 
-from . import _dtype, _lib, _worker
+from . import _call, _dtype, _lib, _memmap, _options, _progress
+from ._errors import Error, InputError, ScanError, raise_status
+from ._result import Result, Results, merge
 
-__all__ = ["scan", "scan_buffer", "generate", "Result", "Error", "InputError", "ScanError", "__version__"]
-__version__ = _lib.VERSION
+__all__ = ["scan", "scan_buffer", "generate", "merge", "Result", "Results", "Error", "InputError", "ScanError",
+           "Backend", "Format", "Progress", "Source", "__version__"]
+__version__: str = _lib.VERSION
 
 Progress = Callable[[int, int], Any]
-PathLike = Union[str, bytes, "os.PathLike[str]"]
+PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
+Source = Union[PathLike, Any]        # a path, or a numpy.memmap
+Backend = Literal["auto", "mmap", "read", "direct"]
+Format = Literal["auto", "raw", "npy"]
+GenFormat = Literal["raw", "npy"]
 
 
-class Error(Exception):
-    """Every error mapscan raises."""
+def _scan_one(source, dtype, offset, length, threads, backend, allow_trailing, field, record, field_offset,
+              progress, format, io_depth, io_size) -> Result:
+    at = _memmap.view(source, field)
+    if at is not None:
+        given = {"offset": offset != 0, "length": length is not None, "record": record is not None,
+                 "field_offset": field_offset != 0, "format": format not in ("auto", "raw"),
+                 "dtype": dtype is not None and _dtype.parse(dtype) != _dtype.parse(at.dtype)}
+        if any(given.values()):
+            raise InputError(f"{at.filename}: a memmap brings its own offset, length, dtype and layout; "
+                             f"{', '.join(k for k, v in given.items() if v)} cannot change them")
+        source, dtype, offset, length, record, field_offset, format, field = \
+            at.filename, at.dtype, at.offset, at.length, at.record, at.field_offset, "raw", None
+    o = _options.scan_options(dtype, offset, length, threads, backend, allow_trailing, field, record, field_offset,
+                              format, io_depth, io_size)
+    r, e = _lib.Result(), _lib.Error()
+    name = _options.path_bytes(source)
+    status = _call.run(lambda: _lib.lib.mapscan_scan_path(name, ctypes.byref(o), ctypes.byref(r), ctypes.byref(e)),
+                       o, progress)
+    if status != _lib.OK:
+        raise_status(e, status, os.fsdecode(name))
+    if progress is not None:
+        progress(r.bytes, r.bytes)      # the finish, also of a scan too short for a call on the way
+    return Result._from_c(os.fsdecode(name), r)
 
 
-class InputError(Error, ValueError):
-    """Bad input: a bad dtype or option value, trailing bytes, a bad .npy header."""
-
-
-class ScanError(Error, OSError):
-    """A failure while running: an I/O error, the file changed during the scan."""
-
-
-class _OpenError(Error, OSError):
-    pass
-
-
-def _open_error_class(base):
-    return type(base.__name__, (Error, base), {"__module__": __name__,
-                                               "__doc__": f"{base.__name__}, raised by mapscan"})
-
-
-_OPEN_ERRORS = {
-    _errno.ENOENT: _open_error_class(FileNotFoundError),
-    _errno.EACCES: _open_error_class(PermissionError),
-    _errno.EPERM: _open_error_class(PermissionError),
-    _errno.EISDIR: _open_error_class(IsADirectoryError),
-    _errno.ENOTDIR: _open_error_class(NotADirectoryError),
-}
-
-
-class Result:
-    """What a scan (or generate) found: exact Python ints, and how it ran."""
-
-    __slots__ = ("file", "count", "min", "max", "sum", "bytes", "seconds", "backend", "kernel", "threads", "type",
-                 "endian", "format", "shape")
-
-    def __init__(self, file, r: "_lib.Result"):
-        self.file = file
-        self.count: int = r.stats.count
-        self.min: Optional[int] = r.stats.min.value() if self.count else None
-        self.max: Optional[int] = r.stats.max.value() if self.count else None
-        self.sum: int = r.stats.sum.value()
-        self.bytes: int = r.bytes
-        self.seconds: float = r.seconds
-        self.backend: str = _lib.lib.mapscan_backends_name(r.backends).decode()
-        self.kernel: Optional[str] = r.kernel.decode() if r.kernel else None
-        self.threads: int = r.threads
-        self.type: str = _lib.TYPE_NAMES[r.type]
-        self.endian: str = "big" if r.endian == _lib.BIG or (r.endian == _lib.NATIVE and
-                                                             os.sys.byteorder == "big") else "little"
-        self.format: str = "npy" if r.format == _lib.FORMATS["npy"] else "raw"
-        self.shape: Optional[Tuple[int, ...]] = tuple(r.shape[:r.ndim]) if self.format == "npy" else None
-
-    @property
-    def mean(self) -> Optional[float]:
-        """sum / count, correctly rounded; None when empty."""
-        return self.sum / self.count if self.count else None
-
-    def as_dict(self) -> Dict[str, Any]:
-        """The keys of the command's --json output."""
-        d = {"file": self.file, "format": self.format}
-        if self.shape is not None:
-            d["shape"] = list(self.shape)
-        d.update(type=self.type, endian=self.endian, backend=self.backend, kernel=self.kernel, threads=self.threads,
-                 bytes=self.bytes, count=self.count, min=self.min, max=self.max, sum=self.sum, mean=self.mean,
-                 seconds=self.seconds)
-        return d
-
-    def __repr__(self):
-        return (f"mapscan.Result(count={self.count}, min={self.min}, max={self.max}, sum={self.sum}, "
-                f"type={self.type!r}, endian={self.endian!r}, bytes={self.bytes})")
-
-
-def _raise(error: "_lib.Error", status: int, filename):
-    message = error.message.decode(errors="replace")
-    if status == _lib.E_OPEN:
-        cls = _OPEN_ERRORS.get(error.sys_errno, _OpenError)
-        raise cls(error.sys_errno or _errno.EIO, message, filename)
-    if _lib.lib.mapscan_status_is_input_error(status):
-        raise InputError(f"{filename}: {message}" if filename is not None else message)
-    raise ScanError(error.sys_errno or _errno.EIO, message, filename)
-
-
-def _run(call, options, progress: Optional[Progress]):
-    """call() (the library's) on a thread of its own (see _worker for the protocol that never leaves it
-    behind), while this thread passes progress on and answers Ctrl-C: the library polls the cancel flag
-    about ten times a second and stops."""
-    cancel = ctypes.c_int(0)
-    seen = [None]
-
-    def on_progress(done_bytes, total, _arg):
-        seen[0] = (done_bytes, total)
-
-    options.progress = _lib.PROGRESS(on_progress)
-    options.cancel = ctypes.pointer(cancel)
-
-    def on_tick():
-        if progress is not None and seen[0] is not None:
-            progress(*seen[0])
-
+def _size(source) -> int:
+    """A file's size before its scan (0 when unknown): the list's progress total until each file is scanned."""
     try:
-        return _worker.run(call, cancel, on_tick)
-    except _worker.StartError as e:
-        raise ScanError(e.errno, f"{e.strerror}: {os.strerror(e.errno)}") from None
-
-
-def _path_bytes(path) -> bytes:
-    name = os.fsencode(path)
-    if b"\0" in name:
-        # as os.open says: the C library would see only the part before it
-        raise InputError(f"{path!r}: embedded null byte in a path")
-    return name
-
-
-def _text_bytes(what, text) -> bytes:
-    if not isinstance(text, str):
-        raise InputError(f"{what} {text!r}: a string")
-    if "\0" in text:
-        raise InputError(f"{what} {text!r}: embedded null byte")
-    return text.encode()
-
-
-_U64_MAX = 2**64 - 1
-_THREADS_MAX = 65536        # as the command's --threads
-
-
-def _whole(name, value, low=0, high=_U64_MAX):
-    """value as an int from low to high, or InputError. Python ints and numpy integers are whole numbers;
-    bools (True is 1 to Python) and floats are not. ctypes would cut a larger value modulo 2**64 or 2**32
-    without a word, so every integer passes here before it reaches a structure."""
-    numpy = sys.modules.get("numpy")
-    if isinstance(value, bool) or (numpy is not None and isinstance(value, numpy.bool_)):
-        raise InputError(f"{name} {value!r}: a whole number from {low} to {high}, not a bool")
+        at = _memmap.view(source, None)
+    except InputError:
+        at = None
+    if at is not None:
+        return at.length
     try:
-        number = operator.index(value)
-    except TypeError:
-        raise InputError(f"{name} {value!r}: a whole number from {low} to {high}") from None
-    if not low <= number <= high:
-        raise InputError(f"{name} {value!r}: a whole number from {low} to {high}")
-    return number
+        return os.stat(source).st_size
+    except (OSError, TypeError, ValueError):
+        return 0
 
 
-def _scan_options(dtype, offset, length, threads, backend, allow_trailing, field, record, field_offset, format,
-                  io_depth=None, io_size=None):
-    o = _lib.Options()
-    _lib.lib.mapscan_options_init_sized(ctypes.byref(o), ctypes.sizeof(o))
-    if dtype is not None:
-        try:
-            o.type, order, explicit = _dtype.parse(dtype)
-        except ValueError as e:
-            raise InputError(str(e)) from None
-        o.endian = {"little": _lib.LITTLE, "big": _lib.BIG, "native": _lib.NATIVE}[order]
-        o.type_set = True
-        o.endian_set = explicit
-    if backend not in _lib.BACKENDS:
-        raise InputError(f"backend {backend!r}: auto, mmap, read or direct")
-    if format not in _lib.FORMATS:
-        raise InputError(f"format {format!r}: auto, raw or npy")
-    o.backend = _lib.BACKENDS[backend]
-    o.format = _lib.FORMATS[format]
-    o.offset = _whole("offset", offset)
-    if length is not None:
-        o.length = _whole("length", length)
-    o.threads = 0 if threads is None else _whole("threads", threads, 1, _THREADS_MAX)
-    o.allow_trailing = bool(allow_trailing)
-    o.field = _text_bytes("field", field) if field is not None else None
-    o.record_size = 0 if record is None else _whole("record", record)
-    o.field_offset = _whole("field_offset", field_offset)
-    o.io_depth = 0 if io_depth is None else _whole("io_depth (reads in flight per thread)", io_depth, 1, 64)
-    o.io_size = 0 if io_size is None else _whole("io_size (bytes per read)", io_size, 4096, 64 << 20)
-    return o
+def _scan_many(sources, progress, kwargs) -> Results:
+    if not sources:
+        raise InputError("an empty list of files: nothing to scan")
+    sizes = [_size(s) for s in sources]
+    results: List[Result] = []
+    done = 0
+    with _progress.reporter(progress, f"{len(sources)} files") as report:
+        for i, source in enumerate(sources):
+            if isinstance(source, (list, tuple)):
+                raise InputError(f"{source!r}: a list inside the list of files")
+            on = None
+            if report is not None:
+                def on(d, t, before=done, rest=sum(sizes[i + 1:])):
+                    report(before + d, before + t + rest)
+            results.append(_scan_one(source, progress=on, **kwargs))
+            done += results[-1].bytes
+        if report is not None:
+            report(done, done)
+    return Results(results)
 
 
-def scan(path: PathLike, dtype=None, offset: int = 0, length: Optional[int] = None, threads: Optional[int] = None,
-         backend: str = "auto", allow_trailing: bool = False, field: Optional[str] = None,
-         record: Optional[int] = None, field_offset: int = 0, progress: Optional[Progress] = None,
-         format: str = "auto", io_depth: Optional[int] = None, io_size: Optional[int] = None) -> Result:
-    """Scans the file at path ('-' is standard input) and returns its exact statistics.
+@overload
+def scan(source: Union[List[Source], Tuple[Source, ...]], dtype: Any = ..., offset: int = ...,
+         length: Optional[int] = ..., threads: Optional[int] = ..., backend: Backend = ...,
+         allow_trailing: bool = ..., field: Optional[str] = ..., record: Optional[int] = ..., field_offset: int = ...,
+         progress: Union[bool, Progress, None] = ..., format: Format = ..., io_depth: Optional[int] = ...,
+         io_size: Optional[int] = ...) -> Results: ...
+@overload
+def scan(source: Source, dtype: Any = ..., offset: int = ..., length: Optional[int] = ...,
+         threads: Optional[int] = ..., backend: Backend = ..., allow_trailing: bool = ..., field: Optional[str] = ...,
+         record: Optional[int] = ..., field_offset: int = ..., progress: Union[bool, Progress, None] = ...,
+         format: Format = ..., io_depth: Optional[int] = ..., io_size: Optional[int] = ...) -> Result: ...
 
+
+def scan(source, dtype=None, offset=0, length=None, threads=None, backend="auto", allow_trailing=False, field=None,
+         record=None, field_offset=0, progress=None, format="auto", io_depth=None, io_size=None):
+    """Scans a file and returns its exact statistics (a Result); a list of files gives a Results.
+
+    source: a path (str, bytes, pathlib.Path; '-' is standard input); a numpy.memmap, such as
+        np.load(f, mmap_mode='r') returns, scanned through its file (its offset, length and dtype are the
+        array's; no page of it is faulted into the process); or a list (tuple) of these, scanned one after
+        the other with the same options: a Results, the per-file Results in order with .total, all merged.
     dtype: numpy's meaning ('<i4', '>u2', 'int64', 'i8' is int64, numpy.int16, numpy.dtype('>u8')); default
         int32 little-endian for raw files. A .npy file needs none: its header gives it (a contradicting dtype
         is an InputError).
@@ -218,42 +131,34 @@ def scan(path: PathLike, dtype=None, offset: int = 0, length: Optional[int] = No
     threads: worker threads (default one per core). backend: 'auto', 'mmap', 'read' or 'direct' (O_DIRECT,
         past the page cache).
     allow_trailing: ignore a final partial element (record) instead of raising InputError.
-    field: a .npy file's structured dtype: the integer field to scan ('outer.inner' when nested).
+    field: a .npy file's (or structured memmap's) integer field to scan ('outer.inner' when nested); one per
+        scan (a list is an InputError for now).
     record, field_offset: a raw file of record-byte records; the dtype element at field_offset of each is scanned.
-    progress: called as progress(done_bytes, total_bytes) on this thread about ten times a second, and once
-        at the end with done == total (for a pipe, whose size was not known, both are the bytes read); an
-        exception it raises stops the scan and reaches the caller.
+    progress: True draws a bar on stderr (tqdm's when installed); a callable is called as
+        progress(done_bytes, total_bytes) on this thread about ten times a second, and once at the end with
+        done == total (for a pipe, whose size was not known, both are the bytes read; for a list, the bytes
+        of all files, the total known exactly once each file is reached); an exception it raises stops the
+        scan and reaches the caller.
     format: 'auto' (a .npy file when it starts with numpy's magic string), 'raw' or 'npy'.
     io_depth, io_size: the direct backend's reads in flight per thread (1-64, default 8) and bytes per read
         (4096 to 64 MiB, default 1 MiB); Result.backend says 'direct-pread' where io_uring is not available.
+    Integers may be Python ints or numpy integers.
     """
-    o = _scan_options(dtype, offset, length, threads, backend, allow_trailing, field, record, field_offset, format,
-                      io_depth, io_size)
-    r, e = _lib.Result(), _lib.Error()
-    name = _path_bytes(path)
-    status = _run(lambda: _lib.lib.mapscan_scan_path(name, ctypes.byref(o), ctypes.byref(r), ctypes.byref(e)), o,
-                  progress)
-    if status != _lib.OK:
-        _raise(e, status, os.fsdecode(name))
-    if progress is not None:
-        progress(r.bytes, r.bytes)      # the finish, also of a scan too short for a call on the way
-    return Result(os.fsdecode(name), r)
+    kwargs = dict(dtype=dtype, offset=offset, length=length, threads=threads, backend=backend,
+                  allow_trailing=allow_trailing, field=field, record=record, field_offset=field_offset,
+                  format=format, io_depth=io_depth, io_size=io_size)
+    if isinstance(source, (list, tuple)):
+        return _scan_many(source, progress, kwargs)
+    with _progress.reporter(progress, _label(source)) as report:
+        return _scan_one(source, progress=report, **kwargs)
 
 
-class _PyBuffer(ctypes.Structure):
-    _fields_ = [("buf", ctypes.c_void_p), ("obj", ctypes.c_void_p), ("len", ctypes.c_ssize_t),
-                ("itemsize", ctypes.c_ssize_t), ("readonly", ctypes.c_int), ("ndim", ctypes.c_int),
-                ("format", ctypes.c_char_p), ("shape", ctypes.c_void_p), ("strides", ctypes.c_void_p),
-                ("suboffsets", ctypes.c_void_p), ("internal", ctypes.c_void_p)]
-
-
-_PyBUF_SIMPLE = 0
-_get_buffer = ctypes.pythonapi.PyObject_GetBuffer
-_get_buffer.argtypes = [ctypes.py_object, ctypes.POINTER(_PyBuffer), ctypes.c_int]
-_get_buffer.restype = ctypes.c_int
-_release_buffer = ctypes.pythonapi.PyBuffer_Release
-_release_buffer.argtypes = [ctypes.POINTER(_PyBuffer)]
-_release_buffer.restype = None
+def _label(source) -> str:
+    name = getattr(source, "filename", None) or source
+    try:
+        return os.path.basename(os.fsdecode(name))
+    except TypeError:
+        return "mapscan"
 
 
 def scan_buffer(obj, dtype=None, threads: Optional[int] = None) -> Result:
@@ -261,7 +166,8 @@ def scan_buffer(obj, dtype=None, threads: Optional[int] = None) -> Result:
     same parallel kernels, exactly: an int64 array of 1000 x 2**62 sums to 1000 * 2**62.
 
     dtype defaults to the buffer's own element type (bytes: uint8). The buffer must be C-contiguous: a
-    non-contiguous one raises InputError, it is never copied or read with the wrong strides."""
+    non-contiguous one raises InputError, it is never copied or read with the wrong strides. A numpy.memmap
+    is read through its mapping, every page brought in: scan(memmap) reads its file instead."""
     try:
         view = memoryview(obj)
     except TypeError as e:
@@ -270,32 +176,20 @@ def scan_buffer(obj, dtype=None, threads: Optional[int] = None) -> Result:
         if not view.c_contiguous:
             raise InputError(f"{type(obj).__name__}: not C-contiguous (a C-contiguous buffer is needed; "
                              "numpy.ascontiguousarray makes one)")
-        o = _scan_options(view.format if dtype is None else dtype, 0, None, threads, "auto", False, None, None,
-                          0, "raw")
+        o = _options.scan_options(view.format if dtype is None else dtype, 0, None, threads, "auto", False, None,
+                                  None, 0, "raw")
         r, e = _lib.Result(), _lib.Error()
-
-        def call():
-            # On the worker, which holds view (so obj) and an export of it until the library has returned:
-            # an exported buffer cannot be resized, closed or freed, whatever the caller does meanwhile.
-            exported = _PyBuffer()
-            _get_buffer(view, ctypes.byref(exported), _PyBUF_SIMPLE)
-            try:
-                return _lib.lib.mapscan_scan_memory(exported.buf, exported.len, ctypes.byref(o), ctypes.byref(r),
-                                                    ctypes.byref(e))
-            finally:
-                _release_buffer(ctypes.byref(exported))
-
-        status = _run(call, o, None)
+        status = _call.run(_call.scan_memory(view, o, r, e), o, None)
     finally:
         view.release()      # only once the worker is gone: it would refuse while exported (BufferError)
     if status != _lib.OK:
-        _raise(e, status, None)
-    return Result(None, r)
+        raise_status(e, status, None)
+    return Result._from_c(None, r)
 
 
-def generate(path: PathLike, dtype="<i4", count: Optional[int] = None, size: Optional[int] = None,
-             pattern: str = "random", seed: int = 0, force: bool = False, format: str = "raw",
-             threads: Optional[int] = None, progress: Optional[Progress] = None) -> Result:
+def generate(path: PathLike, dtype: Any = "<i4", count: Optional[int] = None, size: Optional[int] = None,
+             pattern: str = "random", seed: int = 0, force: bool = False, format: GenFormat = "raw",
+             threads: Optional[int] = None, progress: Union[bool, Progress, None] = None) -> Result:
     """Writes a reproducible file (as `mapscan gen`) and returns what it wrote: the exact statistics,
     computed from the values as they were produced (an oracle for any scan of the file).
 
@@ -313,28 +207,28 @@ def generate(path: PathLike, dtype="<i4", count: Optional[int] = None, size: Opt
     if (count is None) == (size is None):
         raise InputError("give either count or size")
     if size is not None:
-        size = _whole("size", size)
+        size = _options.whole("size", size)
         if size % elem:
             raise InputError(f"size {size} is not a multiple of the {elem}-byte element")
-    n = _whole("count", count) if count is not None else size // elem
+    n = _options.whole("count", count) if count is not None else size // elem
     if format not in ("raw", "npy"):
         raise InputError(f"format {format!r}: raw or npy")
-    g.count, g.seed, g.force = n, _whole("seed", seed), bool(force)
-    g.threads = 0 if threads is None else _whole("threads", threads, 1, _THREADS_MAX)
+    g.count, g.seed, g.force = n, _options.whole("seed", seed), bool(force)
+    g.threads = _options.threads(threads)
     g.format = _lib.FORMATS[format]
     e = _lib.Error()
-    if _lib.lib.mapscan_pattern_parse(_text_bytes("pattern", pattern), ctypes.byref(g), ctypes.byref(e)) != _lib.OK:
+    if _lib.lib.mapscan_pattern_parse(_options.text_bytes("pattern", pattern), ctypes.byref(g),
+                                      ctypes.byref(e)) != _lib.OK:
         raise InputError(e.message.decode(errors="replace"))
     r = _lib.Result()
-    name = _path_bytes(path)
-    status = _run(lambda: _lib.lib.mapscan_generate(name, ctypes.byref(g), ctypes.byref(r), ctypes.byref(e)), g,
-                  progress)
-    if status != _lib.OK:
-        _raise(e, status, os.fsdecode(name))
-    if progress is not None:
-        progress(r.bytes, r.bytes)      # the finish: the file is complete
-    result = Result(os.fsdecode(name), r)
-    result.type, result.format = _lib.TYPE_NAMES[g.type], format
-    result.endian = "big" if g.endian == _lib.BIG or (g.endian == _lib.NATIVE and os.sys.byteorder == "big") \
-        else "little"
-    return result
+    name = _options.path_bytes(path)
+    with _progress.reporter(progress, _label(path)) as report:
+        status = _call.run(lambda: _lib.lib.mapscan_generate(name, ctypes.byref(g), ctypes.byref(r),
+                                                             ctypes.byref(e)), g, report)
+        if status != _lib.OK:
+            raise_status(e, status, os.fsdecode(name))
+        if report is not None:
+            report(r.bytes, r.bytes)      # the finish: the file is complete
+    big = g.endian == _lib.BIG or (g.endian == _lib.NATIVE and sys.byteorder == "big")
+    return Result._from_c(os.fsdecode(name), r, type=_lib.TYPE_NAMES[g.type], format=format,
+                          endian="big" if big else "little")

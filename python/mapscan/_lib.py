@@ -1,17 +1,13 @@
-"""The shared library, found and described to ctypes.
+"""The shared library, loaded (_find says from where) and described to ctypes.
 
-Where it comes from: MAPSCAN_LIBRARY if set; else, when this package runs
-from a checkout, the checkout's build/libmapscan.so.1; else the installed
-libmapscan.so.1. The structures below mirror include/mapscan.h; at load,
+The structures below mirror include/mapscan.h; at load,
 their sizes are compared with the library's own (mapscan_struct_size), so
 that a package and a library of different versions fail at import with a
 clear message instead of corrupting memory."""
 
 import ctypes
-import os
 
-_HERE = os.path.dirname(os.path.abspath(__file__))
-_CHECKOUT_LIBRARY = os.path.join(_HERE, "..", "..", "build", "libmapscan.so.1")
+from . import _find
 
 (OK, E_INVALID, E_OPEN, E_OFFSET, E_TRAILING, E_UNMAPPABLE, E_EXISTS, E_IO, E_CHANGED, E_NOSPACE, E_NOMEM,
  E_CANCELLED, E_FORMAT) = range(13)
@@ -29,6 +25,11 @@ class Int128(ctypes.Structure):
 
     def value(self):
         return (self.hi << 64) | self.lo
+
+    @classmethod
+    def of(cls, value):
+        """The two's-complement halves of a Python int from -2**127 to 2**127 - 1."""
+        return cls(value & (2**64 - 1), value >> 64)
 
 
 class Stats(ctypes.Structure):
@@ -70,34 +71,7 @@ class GenOptions(ctypes.Structure):
     ]
 
 
-def _installed():
-    """Where make install put the library (it writes _where.py beside this file)."""
-    try:
-        from . import _where
-        return _where.LIBRARY
-    except ImportError:
-        return None
-
-
-def _load():
-    explicit = os.environ.get("MAPSCAN_LIBRARY")
-    if explicit:
-        return ctypes.CDLL(explicit), explicit
-    tried = []
-    for path in (_installed(), os.path.normpath(_CHECKOUT_LIBRARY)):
-        if path and os.path.exists(path):
-            return ctypes.CDLL(path), path
-        if path:
-            tried.append(path)
-    try:
-        return ctypes.CDLL("libmapscan.so.1"), "libmapscan.so.1"
-    except OSError as e:
-        tried.append(f"libmapscan.so.1 on the loader's path ({e})")
-        raise ImportError("mapscan: cannot load the C library; looked at " + "; ".join(tried) +
-                          ". Build it (make) or point MAPSCAN_LIBRARY at libmapscan.so.1") from None
-
-
-lib, LIBRARY_PATH = _load()
+lib, LIBRARY_PATH = _find.load()
 
 _SIGNATURES = {
     "mapscan_version": (ctypes.c_char_p, []),
@@ -111,6 +85,7 @@ _SIGNATURES = {
     "mapscan_generate": (ctypes.c_int, [ctypes.c_char_p, ctypes.POINTER(GenOptions), ctypes.POINTER(Result),
                                         ctypes.POINTER(Error)]),
     "mapscan_pattern_parse": (ctypes.c_int, [ctypes.c_char_p, ctypes.POINTER(GenOptions), ctypes.POINTER(Error)]),
+    "mapscan_result_merge": (None, [ctypes.POINTER(Result), ctypes.POINTER(Result)]),
     "mapscan_backends_name": (ctypes.c_char_p, [ctypes.c_uint]),
     "mapscan_status_is_input_error": (ctypes.c_bool, [ctypes.c_int]),
     "mapscan_kernel_available": (ctypes.c_bool, [ctypes.c_char_p]),

@@ -1,0 +1,64 @@
+"""One library call run on the worker thread (see _worker for why it never
+leaves it behind), with progress passed on and Ctrl-C answered on the
+calling thread; and the buffer export that keeps scan_buffer's memory alive
+for as long as the library reads it."""
+
+import ctypes
+import os
+from typing import Callable, Optional
+
+from . import _lib, _worker
+from ._errors import ScanError
+
+
+def run(call, options, progress: Optional[Callable[[int, int], object]]):
+    """call() (the library's) on a thread of its own, while this thread passes progress on and answers
+    Ctrl-C: the library polls the cancel flag about ten times a second and stops."""
+    cancel = ctypes.c_int(0)
+    seen = [None]
+
+    def on_progress(done_bytes, total, _arg):
+        seen[0] = (done_bytes, total)
+
+    options.progress = _lib.PROGRESS(on_progress)
+    options.cancel = ctypes.pointer(cancel)
+
+    def on_tick():
+        if progress is not None and seen[0] is not None:
+            progress(*seen[0])
+
+    try:
+        return _worker.run(call, cancel, on_tick)
+    except _worker.StartError as e:
+        raise ScanError(e.errno, f"{e.strerror}: {os.strerror(e.errno)}") from None
+
+
+class _PyBuffer(ctypes.Structure):
+    _fields_ = [("buf", ctypes.c_void_p), ("obj", ctypes.c_void_p), ("len", ctypes.c_ssize_t),
+                ("itemsize", ctypes.c_ssize_t), ("readonly", ctypes.c_int), ("ndim", ctypes.c_int),
+                ("format", ctypes.c_char_p), ("shape", ctypes.c_void_p), ("strides", ctypes.c_void_p),
+                ("suboffsets", ctypes.c_void_p), ("internal", ctypes.c_void_p)]
+
+
+_PyBUF_SIMPLE = 0
+_get_buffer = ctypes.pythonapi.PyObject_GetBuffer
+_get_buffer.argtypes = [ctypes.py_object, ctypes.POINTER(_PyBuffer), ctypes.c_int]
+_get_buffer.restype = ctypes.c_int
+_release_buffer = ctypes.pythonapi.PyBuffer_Release
+_release_buffer.argtypes = [ctypes.POINTER(_PyBuffer)]
+_release_buffer.restype = None
+
+
+def scan_memory(view: memoryview, options, result, error) -> Callable[[], int]:
+    """The call that scans view's memory. On the worker, it holds view (so the object) and an export of it
+    until the library has returned: an exported buffer cannot be resized, closed or freed, whatever the
+    caller does meanwhile."""
+    def call():
+        exported = _PyBuffer()
+        _get_buffer(view, ctypes.byref(exported), _PyBUF_SIMPLE)
+        try:
+            return _lib.lib.mapscan_scan_memory(exported.buf, exported.len, ctypes.byref(options),
+                                                ctypes.byref(result), ctypes.byref(error))
+        finally:
+            _release_buffer(ctypes.byref(exported))
+    return call
