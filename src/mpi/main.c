@@ -19,27 +19,35 @@
 
 static const char mpi_usage[] =
     "Usage: mpirun -np K mapscan-mpi [OPTIONS] FILE...\n"
-    "       srun mapscan-mpi [OPTIONS] FILE...\n"
+    "       srun --mpi=pmix mapscan-mpi [OPTIONS] FILE...\n"
+    "       ... mapscan-mpi [OPTIONS] [FILE...] --files-from LIST\n"
     "mapscan's exact count, min, max, sum and mean, with the bytes of all FILEs cut into\n"
     "one range per rank; each rank scans its range with its threads, rank 0 prints.\n"
     "\n"
     "Options as mapscan's (mapscan --help): -t -e -j -b --format --field --record\n"
     "--field-offset --offset --length --allow-trailing --io-depth --io-size --json\n"
-    "--kernel -q -h -V;\n"
+    "--kernel --files-from -0 -q -h -V;\n"
     "-j is threads per rank (default: the node's cores shared among its ranks, at\n"
     "most the cores the rank is bound to). --progress: rank 0 shows the bytes done\n"
     "over all ranks (a bar on a terminal, else a line every half second).\n"
-    "FILE cannot be -.\n"
+    "--files-from LIST (- for standard input): rank 0 alone reads it and shares it.\n"
+    "FILE cannot be -. In JSON, a file's seconds are the slowest rank's on it.\n"
     "  --io posix | mpiio    posix (default): each rank reads through the library;\n"
-    "                        mpiio: collective MPI_File_read_at_all\n"
-    "  --io-hint KEY=VALUE   an MPI-IO hint (cb_buffer_size=16777216, striping_factor=8)\n"
+    "                        mpiio: collective MPI_File_read_at_all (-b, --io-depth\n"
+    "                        and --io-size then do nothing, and say so)\n"
+    "  --io-hint KEY=VALUE   an MPI-IO hint (cb_buffer_size=16777216, striping_factor=8);\n"
+    "                        with --io mpiio only\n"
+    "  --require-ranks N     fail (status 2) unless the job has N ranks: a task started\n"
+    "                        alone, or by srun without the PMI this MPI speaks\n"
+    "                        (srun --mpi=pmix), is a job of one rank\n"
     "  --verbose             each rank's time, bytes and host on stderr\n"
     "\n"
     "Every node must see each FILE at the same path; each rank checks that its file\n"
     "is the one rank i mod K found (size, time, 16 sampled pages). Exit status as\n"
     "mapscan's, the same on every rank: 0 success; 1 a failure while running (also\n"
-    "a FILE missing or other on some rank); 2 bad usage or input; 128+N interrupted\n"
-    "by signal N (130 SIGINT, 143 SIGTERM).\n";
+    "a FILE missing or other on some rank); 2 bad usage or input (also another\n"
+    "number of ranks than --require-ranks); 128+N interrupted by signal N (130\n"
+    "SIGINT, 143 SIGTERM). More: man mapscan-mpi, docs/clusters.md.\n";
 
 typedef struct mpi_cli {
     bool mpiio, verbose, hints;
