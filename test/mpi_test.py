@@ -31,7 +31,8 @@ TIMEOUT = 120
 # -q keeps mpirun's own notice about a non-zero exit off stderr.
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
 # Keys that say how the scan ran, not what it found.
-HOW = {"backend", "kernel", "threads", "seconds", "ranks", "io", "rank_seconds", "slowest_rank", "slowest_host"}
+HOW = {"backend", "kernel", "threads", "seconds", "ranks", "io", "rank_seconds", "slowest_rank", "slowest_host",
+       "job_seconds"}
 SUITE = harness.Suite()
 test = SUITE.test
 
@@ -226,8 +227,77 @@ def threads_per_rank_share_the_node_and_j_overrides():
     o = lines(mpirun(2, "--json", "--verbose", f))[0]
     times = o["rank_seconds"]
     # every rank's clock starts at the same barrier; leaving it takes each rank a few microseconds
-    assert times["min"] <= times["median"] <= times["max"] <= o["seconds"] + 0.01, (times, o["seconds"])
+    assert times["min"] <= times["median"] <= times["max"] <= o["job_seconds"] + 0.01, (times, o["job_seconds"])
 
+
+
+def mpirun_input(k, data, *args):
+    """mpirun with data on its standard input, which it forwards to rank 0."""
+    p = subprocess.run(mpirun_cmd(k, *args), input=data, capture_output=True, env=ENV, timeout=TIMEOUT)
+    return p
+
+
+@test
+def files_from_a_list_or_standard_input_gives_mapscans_answers():
+    big = gen("list-big.raw", "-t", "i32", "-n", str(5_000_003), "--seed", "41")     # over 16 MiB: cut
+    small = [gen(f"list{i}.raw", "-t", "i32", "-n", str(1000 + i), "--seed", str(i)) for i in range(4)]
+    listed = [small[0], big, small[1], small[2]]
+    with open(path("list.txt"), "w") as f:
+        f.write("\n".join(listed) + "\n")
+    want = mapscan("--json", small[3], *listed)
+    assert want.returncode == 0, want.stderr.decode()
+    nul = "".join(x + "\0" for x in listed).encode()
+    for k in (2, 3):
+        for r in (mpirun(k, "--json", small[3], "--files-from", path("list.txt")),
+                  mpirun_input(k, nul, "--json", "-0", "--files-from", "-", small[3]),
+                  mpirun_input(k, "\n".join(listed).encode(), "--json", small[3], "--files-from", "-")):
+            assert r.returncode == 0 and r.stderr == b"", (k, r.returncode, r.stderr.decode())
+            objs = lines(r)
+            assert what(objs) == what(lines(want)), (k, what(objs))
+            # each file's seconds: the slowest rank's on it, within that rank's whole time
+            for o in objs[:-1]:
+                assert 0 < o["seconds"] <= o["rank_seconds"]["max"] + 1e-3, o
+            assert objs[-1]["seconds"] == objs[-1]["job_seconds"], objs[-1]
+    r = mpirun_input(3, f"{big}\n\n".encode(), "--files-from", "-")
+    assert r.returncode == 2 and r.stdout == b"", r.returncode
+    assert failure_lines(r) == ["mapscan-mpi: --files-from -: line 2 is empty (one path a line)"], r.stderr.decode()
+    r = mpirun(2, "--files-from", path("no-such-list"))
+    assert r.returncode == 2 and len(failure_lines(r)) == 1 and "cannot read the list" in r.stderr.decode()
+
+
+@test
+def require_ranks_fails_a_job_of_another_size():
+    f = gen("require.raw", "-t", "i32", "-n", "1000")
+    r = mpirun(2, "-q", "--require-ranks", "2", f)
+    assert r.returncode == 0 and r.stderr == b"" and r.stdout.decode().startswith(f + "\t1000\t"), r
+    r = mpirun(3, "-q", "--require-ranks", "2", f)
+    assert r.returncode == 2 and r.stdout == b"", r.returncode
+    assert failure_lines(r) == ["mapscan-mpi: --require-ranks: the job has 3 ranks, not 2 (check srun -n/--ntasks "
+                                "or mpirun -np; under srun, --mpi=pmix)"], r.stderr.decode()
+    env = {k: v for k, v in ENV.items() if not k.startswith(("SLURM_", "PMI_", "PMIX_", "OMPI_COMM_WORLD"))}
+    for extra, words in (({}, "started without a launcher"), ({"SLURM_NTASKS": "4"}, "SLURM_NTASKS=4 says a launcher")):
+        r = subprocess.run([MAPSCAN_MPI, "--require-ranks", "4", f], capture_output=True, timeout=TIMEOUT,
+                           env=dict(env, **extra))
+        msgs = failure_lines(r)
+        assert r.returncode == 2 and r.stdout == b"" and len(msgs) == 1, (r.returncode, msgs)
+        assert "the job has 1 rank, not 4" in msgs[0] and words in msgs[0] and "srun --mpi=pmix" in msgs[0], msgs
+    r = mpirun(2, "--require-ranks", "0", f)
+    assert r.returncode == 2 and "1 or more" in r.stderr.decode(), r.stderr.decode()
+
+
+@test
+def options_that_do_nothing_warn_once():
+    f = gen("noop.raw", "-t", "i32", "-n", "1000")
+    for args, words in ((["--io-hint", "cb_buffer_size=1048576"], "--io-hint does nothing without --io mpiio"),
+                        (["--io", "mpiio", "-b", "direct"], "-b direct does nothing with --io mpiio"),
+                        (["--io", "mpiio", "-b", "mmap"], "-b mmap does nothing with --io mpiio"),
+                        (["--io", "mpiio", "--io-size", "4M"], "--io-depth and --io-size do nothing")):
+        r = mpirun(3, "-q", *args, f)
+        assert r.returncode == 0 and r.stdout.decode().startswith(f + "\t1000\t"), (args, r)
+        msgs = failure_lines(r)
+        assert len(msgs) == 1 and msgs[0].startswith("mapscan-mpi: warning: ") and words in msgs[0], (args, msgs)
+    r = mpirun(2, "-q", "--io", "mpiio", "--io-hint", "cb_buffer_size=1048576", "-b", "read", f)
+    assert r.returncode == 0 and r.stderr == b"", r.stderr.decode()
 
 
 # ---- Ranks that disagree: each rank started in a directory of its own, so that the same

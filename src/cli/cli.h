@@ -34,6 +34,11 @@ typedef struct scan_cli {
     /* bench: -j and -b take comma-separated lists, kept as written. */
     bool lists;
     const char *threads_list, *backends_list;
+    /* --files-from FILE (- for standard input) and -0/--null, taken only
+     * when the front end sets file_lists (scan and mapscan-mpi, not bench). */
+    bool file_lists;
+    const char *files_from;
+    bool null_list;
 } scan_cli;
 void cli_scan_init(scan_cli *cli);
 /* -1 to go on and scan argv[optind..]; otherwise the exit status (after
@@ -46,6 +51,27 @@ void cli_print_result(const scan_cli *cli, const char *file, const mapscan_resul
                       const char *json_extra, const char *text_extra);
 /* Adds a file's result to the total line's. */
 void cli_total_add(mapscan_result *total, const mapscan_result *r);
+
+/* The files to scan: those on the command line, then --files-from's. */
+typedef struct cli_files {
+    char **paths;
+    size_t n;
+    char *text;     /* the list's bytes, which its paths point into */
+} cli_files;
+/* Reads a --files-from list (a path, or - for standard input) whole into
+ * *text (malloc'd, NUL-terminated past len); false after a message. */
+bool cli_list_read(const char *name, char **text, size_t *len);
+/* given[0..ngiven) then text's entries, one a line (nul: each ended by a
+ * NUL byte; the last terminator may be missing), split in place; files
+ * owns text afterwards, whatever the outcome. -1, or the exit status after
+ * a message naming the list: an empty entry (its number), a NUL byte in a
+ * line, no entry, - in a list read from standard input. */
+int cli_files_join(char **given, size_t ngiven, const char *name, char *text, size_t len, bool nul,
+                   cli_files *files);
+/* Both for one process: argv[optind..] and cli->files_from's list. -1 or the exit status. */
+int cli_files_take(const scan_cli *cli, int argc, char **argv, cli_files *files);
+void cli_files_free(cli_files *files);
+
 int cmd_gen(int argc, char **argv);
 
 /* The gen command's options, parsed apart from running them. */

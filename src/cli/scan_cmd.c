@@ -7,6 +7,7 @@
 
 static const char scan_usage[] =
     "Usage: mapscan [scan] [OPTIONS] FILE...     (FILE may be - for standard input)\n"
+    "       mapscan [scan] [OPTIONS] [FILE...] --files-from LIST\n"
     "Exact count, min, max, sum and mean of a binary file of integers, on all cores.\n"
     "\n"
     "  -t, --type TYPE       i8 u8 i16 u16 i32 u32 i64 u64, or numpy's int32, <i4, >u2, |i1\n"
@@ -33,6 +34,9 @@ static const char scan_usage[] =
     "      --progress | --no-progress   (default: a bar on stderr when it is a terminal)\n"
     "      --kernel NAME     scalar | avx2 | avx512 (default: the best this CPU runs;\n"
     "                        also settable with MAPSCAN_KERNEL)\n"
+    "      --files-from LIST the files named in LIST too, one a line (- reads the list\n"
+    "                        from standard input), after those given as arguments\n"
+    "  -0, --null            LIST's paths each end with a NUL byte (find -print0)\n"
     "  -q, --quiet           results only: one tab-separated line per file\n"
     "  -h, --help            -V, --version\n"
     "\n"
@@ -162,7 +166,7 @@ void cli_total_add(mapscan_result *total, const mapscan_result *r)
 int cli_scan_parse(int argc, char **argv, scan_cli *cli)
 {
     enum { OPT_OFFSET = 256, OPT_LENGTH, OPT_TRAILING, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_KERNEL,
-           OPT_FORMAT, OPT_FIELD, OPT_RECORD, OPT_FIELD_OFFSET, OPT_IO_DEPTH, OPT_IO_SIZE };
+           OPT_FORMAT, OPT_FIELD, OPT_RECORD, OPT_FIELD_OFFSET, OPT_IO_DEPTH, OPT_IO_SIZE, OPT_FILES_FROM };
     static const struct option scan_longs[] = {
         { "type", required_argument, NULL, 't' },
         { "endian", required_argument, NULL, 'e' },
@@ -190,12 +194,18 @@ int cli_scan_parse(int argc, char **argv, scan_cli *cli)
     size_t n = 0;
     for (size_t i = 0; i < sizeof scan_longs / sizeof scan_longs[0]; i++)
         longs[n++] = scan_longs[i];
+    if (cli->file_lists) {
+        longs[n++] = (struct option){ "files-from", required_argument, NULL, OPT_FILES_FROM };
+        longs[n++] = (struct option){ "null", no_argument, NULL, '0' };
+    }
     for (const struct option *x = cli->extra_options; x && x->name && n + 1 < ROOM; x++)
         longs[n++] = *x;
     longs[n] = (struct option){ NULL, 0, NULL, 0 };
     mapscan_options *o = &cli->options;
     cli_order order = { 0 };
     char shorts[32] = "t:e:j:b:qhV";
+    if (cli->file_lists)
+        strcat(shorts, "0");
     if (cli->extra_shorts)
         strncat(shorts, cli->extra_shorts, sizeof shorts - strlen(shorts) - 1);
     int c;
@@ -278,6 +288,8 @@ int cli_scan_parse(int argc, char **argv, scan_cli *cli)
                 return EXIT_USAGE;
             break;
         case OPT_TRAILING: o->allow_trailing = true; break;
+        case OPT_FILES_FROM: cli->files_from = optarg; break;
+        case '0': cli->null_list = true; break;
         case OPT_JSON: cli->json = true; break;
         case OPT_PROGRESS: cli->progress = 1; break;
         case OPT_NO_PROGRESS: cli->progress = 0; break;
@@ -312,7 +324,11 @@ int cli_scan_parse(int argc, char **argv, scan_cli *cli)
         cli_error("--field-offset", "needs --record");
         return EXIT_USAGE;
     }
-    if (optind >= argc) {
+    if (cli->null_list && !cli->files_from) {
+        cli_error("--null", "needs --files-from");
+        return EXIT_USAGE;
+    }
+    if (optind >= argc && !cli->files_from) {
         cli_error("scan", "no FILE given (try '%s --help')", cli_program);
         return EXIT_USAGE;
     }
@@ -333,7 +349,12 @@ int cmd_scan(int argc, char **argv)
 {
     scan_cli cli;
     cli_scan_init(&cli);
+    cli.file_lists = true;
     int early = cli_scan_parse(argc, argv, &cli);
+    if (early >= 0)
+        return early;
+    cli_files files;
+    early = cli_files_take(&cli, argc, argv, &files);
     if (early >= 0)
         return early;
 
@@ -341,9 +362,9 @@ int cmd_scan(int argc, char **argv)
     int status = EXIT_OK;
     mapscan_result total;
     memset(&total, 0, sizeof total);
-    int scanned = 0, files = argc - optind;
-    for (int i = optind; i < argc; i++) {
-        const char *file = argv[i];
+    size_t scanned = 0;
+    for (size_t i = 0; i < files.n; i++) {
+        const char *file = files.paths[i];
         cli_progress_state bar = { file, cli_now(), false };
         cli.options.progress = show_progress ? cli_progress : NULL;
         cli.options.progress_arg = &bar;
@@ -363,7 +384,8 @@ int cmd_scan(int argc, char **argv)
         scanned++;
     }
     /* A total over only some of the files would pass for the whole. */
-    if (files >= 2 && scanned == files)
+    if (files.n >= 2 && scanned == files.n)
         cli_print_result(&cli, NULL, &total, false, NULL, NULL);
+    cli_files_free(&files);
     return status;
 }

@@ -49,7 +49,8 @@ void part_merge(file_part *part, const mapscan_result *r)
 }
 
 /* The merge is exact (128-bit sums, count-weighted) and commutative, so any
- * order MPI reduces in gives the same answer. */
+ * order MPI reduces in gives the same answer; a file's seconds are the
+ * slowest rank's (MPI_MAX's work, done here in the same pass). */
 static void merge_parts(void *in, void *inout, int *len, MPI_Datatype *type)
 {
     (void)type;
@@ -59,6 +60,8 @@ static void merge_parts(void *in, void *inout, int *len, MPI_Datatype *type)
         mapscan_result r;
         part_to_result(&a[i], &r);
         part_merge(&b[i], &r);
+        if (a[i].seconds > b[i].seconds)
+            b[i].seconds = a[i].seconds;
         if (a[i].failed_rank < b[i].failed_rank) {
             b[i].failed_rank = a[i].failed_rank;
             b[i].status = a[i].status;
@@ -83,6 +86,20 @@ int exchange_parts(file_part *parts, size_t n, MPI_Comm comm)
     MPI_Op_free(&op);
     MPI_Type_free(&type);
     return rc;
+}
+
+int exchange_broadcast(void *data, size_t bytes, int root, MPI_Comm comm)
+{
+    unsigned char *p = data;
+    while (bytes) {
+        int n = bytes > (1u << 30) ? 1 << 30 : (int)bytes;
+        int rc = MPI_Bcast(p, n, MPI_BYTE, root, comm);
+        if (rc != MPI_SUCCESS)
+            return rc;
+        p += n;
+        bytes -= (size_t)n;
+    }
+    return MPI_SUCCESS;
 }
 
 bool exchange_any(bool mine, MPI_Comm comm)

@@ -35,6 +35,10 @@ typedef struct file_part {
     uint32_t backends, threads;
     int32_t failed_rank;        /* NO_FAILURE, or the lowest rank that failed */
     int32_t status;             /* that rank's mapscan_status */
+    /* This rank's wall time on the file (its probe, check and scan); over
+     * the ranks the slowest's: the reduction takes the maximum, and
+     * part_merge, which adds a scan's result, leaves it alone. */
+    double seconds;
 } file_part;
 
 #define NO_FAILURE INT32_MAX
@@ -51,6 +55,8 @@ int exchange_parts(file_part *parts, size_t n, MPI_Comm comm);
 /* failures[i] is filled on the rank named by parts[i].failed_rank (each
  * file given once, n of them): afterwards every rank has them. */
 int exchange_failures(rank_failure *failures, size_t n, MPI_Comm comm);
+/* Rank root's bytes to every rank, in pieces that fit MPI's int counts. */
+int exchange_broadcast(void *data, size_t bytes, int root, MPI_Comm comm);
 /* True on every rank when mine is true on any; false when the collective
  * itself fails (which MPI reports and aborts on by default). */
 bool exchange_any(bool mine, MPI_Comm comm);

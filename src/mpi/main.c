@@ -19,34 +19,43 @@
 
 static const char mpi_usage[] =
     "Usage: mpirun -np K mapscan-mpi [OPTIONS] FILE...\n"
-    "       srun mapscan-mpi [OPTIONS] FILE...\n"
+    "       srun --mpi=pmix mapscan-mpi [OPTIONS] FILE...\n"
+    "       ... mapscan-mpi [OPTIONS] [FILE...] --files-from LIST\n"
     "mapscan's exact count, min, max, sum and mean, with the bytes of all FILEs cut into\n"
     "one range per rank; each rank scans its range with its threads, rank 0 prints.\n"
     "\n"
     "Options as mapscan's (mapscan --help): -t -e -j -b --format --field --record\n"
     "--field-offset --offset --length --allow-trailing --io-depth --io-size --json\n"
-    "--kernel -q -h -V;\n"
+    "--kernel --files-from -0 -q -h -V;\n"
     "-j is threads per rank (default: the node's cores shared among its ranks, at\n"
     "most the cores the rank is bound to). --progress: rank 0 shows the bytes done\n"
     "over all ranks (a bar on a terminal, else a line every half second).\n"
-    "FILE cannot be -.\n"
+    "--files-from LIST (- for standard input): rank 0 alone reads it and shares it.\n"
+    "FILE cannot be -. In JSON, a file's seconds are the slowest rank's on it.\n"
     "  --io posix | mpiio    posix (default): each rank reads through the library;\n"
-    "                        mpiio: collective MPI_File_read_at_all\n"
-    "  --io-hint KEY=VALUE   an MPI-IO hint (cb_buffer_size=16777216, striping_factor=8)\n"
+    "                        mpiio: collective MPI_File_read_at_all (-b, --io-depth\n"
+    "                        and --io-size then do nothing, and say so)\n"
+    "  --io-hint KEY=VALUE   an MPI-IO hint (cb_buffer_size=16777216, striping_factor=8);\n"
+    "                        with --io mpiio only\n"
+    "  --require-ranks N     fail (status 2) unless the job has N ranks: a task started\n"
+    "                        alone, or by srun without the PMI this MPI speaks\n"
+    "                        (srun --mpi=pmix), is a job of one rank\n"
     "  --verbose             each rank's time, bytes and host on stderr\n"
     "\n"
     "Every node must see each FILE at the same path; each rank checks that its file\n"
     "is the one rank i mod K found (size, time, 16 sampled pages). Exit status as\n"
     "mapscan's, the same on every rank: 0 success; 1 a failure while running (also\n"
-    "a FILE missing or other on some rank); 2 bad usage or input; 128+N interrupted\n"
-    "by signal N (130 SIGINT, 143 SIGTERM).\n";
+    "a FILE missing or other on some rank); 2 bad usage or input (also another\n"
+    "number of ranks than --require-ranks); 128+N interrupted by signal N (130\n"
+    "SIGINT, 143 SIGTERM). More: man mapscan-mpi, docs/clusters.md.\n";
 
 typedef struct mpi_cli {
-    bool mpiio, verbose;
+    bool mpiio, verbose, hints;
     MPI_Info info;
+    uint64_t require_ranks;     /* 0: any number */
 } mpi_cli;
 
-enum { OPT_IO = 512, OPT_IO_HINT, OPT_VERBOSE };
+enum { OPT_IO = 512, OPT_IO_HINT, OPT_VERBOSE, OPT_REQUIRE_RANKS };
 
 static bool take_option(scan_cli *cli, int option, const char *value)
 {
@@ -71,9 +80,18 @@ static bool take_option(scan_cli *cli, int option, const char *value)
         if (m->info == MPI_INFO_NULL)
             MPI_Info_create(&m->info);
         MPI_Info_set(m->info, key, eq + 1);
+        m->hints = true;
         return true;
     }
     case OPT_VERBOSE: m->verbose = true; return true;
+    case OPT_REQUIRE_RANKS:
+        if (!cli_parse_u64("--require-ranks", value, &m->require_ranks))
+            return false;
+        if (m->require_ranks < 1 || m->require_ranks > INT32_MAX) {
+            cli_error("--require-ranks", "%s ranks: 1 or more", value);
+            return false;
+        }
+        return true;
     default: return false;
     }
 }
@@ -94,6 +112,7 @@ typedef struct job {
     double started;
     char **files;
     size_t nfiles;
+    cli_files list;             /* with --files-from: the files, the list's text */
     file_probe *probes;
     file_part *parts;
     mapscan_error *errors;      /* this rank's own, per file */
@@ -117,11 +136,13 @@ static void probe_files(job *j)
 {
     for (size_t i = (size_t)j->rank; i < j->nfiles; i += (size_t)j->ranks) {
         file_probe *p = &j->probes[i];
+        double started = MPI_Wtime();
         mapscan_error err;
         if (mapscan_extent_path(j->files[i], &j->cli.options, &p->result, &p->extent, &err) != MAPSCAN_OK ||
             identity_take_path(j->files[i], &p->identity, &err) != MAPSCAN_OK)
             fill_failure(&p->failure, j, &err);
         p->result.kernel = NULL;    /* a pointer means nothing on another rank */
+        j->parts[i].seconds += MPI_Wtime() - started;
     }
     exchange_probes(j->probes, j->nfiles, MPI_COMM_WORLD);
 }
@@ -159,6 +180,7 @@ static void scan_posix(job *j, const split_piece *piece)
     const file_probe *p = &j->probes[piece->file];
     file_part *part = &j->parts[piece->file];
     int prober = (int)(piece->file % (size_t)j->ranks);
+    double started = MPI_Wtime();
     mapscan_options o = j->cli.options;
     o.offset += piece->first * p->extent.unit;
     o.length = piece->count * p->extent.unit;
@@ -176,6 +198,7 @@ static void scan_posix(job *j, const split_piece *piece)
         s = mapscan_scan_fd(fd, &o, &r, err);
         close(fd);
     }
+    part->seconds += MPI_Wtime() - started;
     if (s != MAPSCAN_OK) {
         as_changed(err, prober);
         part->failed_rank = j->rank;
@@ -216,8 +239,10 @@ static void scan_pieces(job *j)
                 if (sizes[i].units == 0)
                     continue;
                 const split_piece *mine = k < n && pieces[k].file == i ? &pieces[k++] : NULL;
+                double started = MPI_Wtime();
                 mpiio_scan(j->files[i], &j->probes[i], (int)(i % (size_t)j->ranks), mine, &j->cli.options,
                            j->m.info, MPI_COMM_WORLD, &j->progress, j->bytes_before, &j->parts[i], &j->errors[i]);
+                j->parts[i].seconds += MPI_Wtime() - started;
                 if (j->parts[i].failed_rank != NO_FAILURE)
                     j->parts[i].failed_rank = j->rank;
                 j->bytes_before += j->parts[i].bytes;
@@ -337,11 +362,12 @@ static int print_results(const job *j, const timing *t, double elapsed)
     host[hl] = '\0';
     snprintf(json, sizeof json,
              "\"ranks\":%d,\"io\":\"%s\",\"rank_seconds\":{\"min\":%.6f,\"median\":%.6f,\"max\":%.6f},"
-             "\"slowest_rank\":%d,\"slowest_host\":\"%s\"",
-             j->ranks, j->m.mpiio ? "mpiio" : "posix", t->min, t->median, t->max, t->slowest, host);
-    snprintf(text, sizeof text, "%-8s %d x %u thread%s, io %s; per rank %.3f-%.3f s (median %.3f), slowest %d on %s\n",
+             "\"slowest_rank\":%d,\"slowest_host\":\"%s\",\"job_seconds\":%.6f",
+             j->ranks, j->m.mpiio ? "mpiio" : "posix", t->min, t->median, t->max, t->slowest, host, elapsed);
+    snprintf(text, sizeof text,
+             "%-8s %d x %u thread%s, io %s; per rank %.3f-%.3f s (median %.3f), slowest %d on %s; job %.3f s\n",
              "ranks", j->ranks, j->place.threads, j->place.threads == 1 ? "" : "s", j->m.mpiio ? "mpiio" : "posix",
-             t->min, t->max, t->median, t->slowest, host);
+             t->min, t->max, t->median, t->slowest, host, elapsed);
     int status = EXIT_OK;
     size_t scanned = 0;
     mapscan_result total;
@@ -371,7 +397,7 @@ static int print_results(const job *j, const timing *t, double elapsed)
         r.kernel = mapscan_kernel_default();
         if (j->cli.options.kernel)
             r.kernel = j->cli.options.kernel;
-        r.seconds = elapsed;
+        r.seconds = part->seconds;      /* the slowest rank's on this file, as mapscan's is the file's */
         if (j->rank == 0)
             cli_print_result(&j->cli, j->files[i], &r, scanned == 0, json, text);
         cli_total_add(&total, &r);
@@ -383,21 +409,102 @@ static int print_results(const job *j, const timing *t, double elapsed)
     return status;
 }
 
-/* srun started with a PMI this MPI does not speak makes every task a job of
- * one: each would scan everything and print. */
-static void warn_if_alone(const job *j)
+/* The launcher's variable that says the job has more than one task, or
+ * NULL: srun started with a PMI this MPI does not speak makes every task
+ * a job of one rank, which would scan everything and print. */
+static const char *launcher_size(const char **value)
 {
     static const char *const names[] = { "SLURM_NTASKS", "OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE" };
-    if (j->ranks != 1)
-        return;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         const char *v = getenv(names[i]);
         if (v && atol(v) > 1) {
-            fprintf(stderr, "%s: warning: one rank, but %s=%s: the launcher and this MPI library do not talk "
-                    "(srun --mpi=pmix, or mpirun), so each task scans alone\n", cli_program, names[i], v);
-            return;
+            *value = v;
+            return names[i];
         }
     }
+    return NULL;
+}
+
+static void warn_if_alone(const job *j)
+{
+    const char *value, *name = j->ranks == 1 ? launcher_size(&value) : NULL;
+    if (name)
+        fprintf(stderr, "%s: warning: one rank, but %s=%s: the launcher and this MPI library do not talk "
+                "(srun --mpi=pmix, or mpirun), so each task scans alone (--require-ranks makes it an error)\n",
+                cli_program, name, value);
+}
+
+/* --require-ranks N: any other number of ranks is bad usage, said in one
+ * line by rank 0 (each task's rank 0, when the tasks are jobs of one). */
+static int check_ranks(const job *j)
+{
+    uint64_t want = j->m.require_ranks;
+    if (want == 0 || (uint64_t)j->ranks == want)
+        return -1;
+    const char *value, *name = j->ranks == 1 ? launcher_size(&value) : NULL;
+    if (name)
+        cli_error("--require-ranks", "the job has 1 rank, not %llu: %s=%s says a launcher started more, but it and "
+                  "this MPI library do not talk, so each task is a job of its own (check srun --mpi=pmix; "
+                  "srun --mpi=list shows what the site offers)", (unsigned long long)want, name, value);
+    else if (j->ranks == 1)
+        cli_error("--require-ranks", "the job has 1 rank, not %llu: started without a launcher (run it under "
+                  "srun --mpi=pmix, or mpirun -np %llu)", (unsigned long long)want, (unsigned long long)want);
+    else
+        cli_error("--require-ranks", "the job has %d ranks, not %llu (check srun -n/--ntasks or mpirun -np; under "
+                  "srun, --mpi=pmix)", j->ranks, (unsigned long long)want);
+    return EXIT_USAGE;
+}
+
+/* Options that do nothing in this combination: said once, by rank 0. */
+static void warn_if_idle_options(const job *j)
+{
+    const mapscan_options *o = &j->cli.options;
+    if (j->rank != 0)
+        return;
+    if (j->m.hints && !j->m.mpiio)
+        fprintf(stderr, "%s: warning: --io-hint does nothing without --io mpiio (MPI-IO's hints; the default "
+                "--io posix reads through mapscan's library)\n", cli_program);
+    if (j->m.mpiio && (o->backend == MAPSCAN_BACKEND_MMAP || o->backend == MAPSCAN_BACKEND_DIRECT))
+        fprintf(stderr, "%s: warning: -b %s does nothing with --io mpiio (MPI-IO reads the bytes; -b is for "
+                "--io posix)\n", cli_program, o->backend == MAPSCAN_BACKEND_MMAP ? "mmap" : "direct");
+    if (j->m.mpiio && (o->io_depth || o->io_size))
+        fprintf(stderr, "%s: warning: --io-depth and --io-size do nothing with --io mpiio (they size -b direct's "
+                "reads)\n", cli_program);
+}
+
+/* --files-from is read by rank 0 alone (the others never touch standard
+ * input): its bytes go to every rank, and all split them alike, so that
+ * every rank has the same files, or the same status after rank 0's word. */
+static int take_files(job *j, int argc, char **argv)
+{
+    char **given = argv + optind;
+    size_t ngiven = (size_t)(argc - optind), len = 0;
+    if (!j->cli.files_from) {
+        j->files = given;
+        j->nfiles = ngiven;
+        return -1;
+    }
+    char *text = NULL;
+    int ok = j->rank != 0 || cli_list_read(j->cli.files_from, &text, &len);
+    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (!ok)
+        return EXIT_USAGE;
+    unsigned long long shared = len;
+    MPI_Bcast(&shared, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
+    len = (size_t)shared;
+    if (j->rank != 0)
+        text = malloc(len + 1);
+    if (exchange_any(!text, MPI_COMM_WORLD)) {
+        cli_error("--files-from", "out of memory for a list of %zu bytes", len);
+        free(text);
+        return EXIT_RUNTIME;
+    }
+    exchange_broadcast(text, len, 0, MPI_COMM_WORLD);
+    text[len] = '\0';
+    int status = cli_files_join(given, ngiven, j->cli.files_from, text, len, j->cli.null_list, &j->list);
+    j->files = j->list.paths;
+    j->nfiles = j->list.n;
+    return status;
 }
 
 static void warn_if_idle(const job *j, bool threads_given)
@@ -474,6 +581,7 @@ int main(int argc, char **argv)
         { "io", required_argument, NULL, OPT_IO },
         { "io-hint", required_argument, NULL, OPT_IO_HINT },
         { "verbose", no_argument, NULL, OPT_VERBOSE },
+        { "require-ranks", required_argument, NULL, OPT_REQUIRE_RANKS },
         { NULL, 0, NULL, 0 },
     };
     cli_scan_init(&j.cli);
@@ -482,9 +590,14 @@ int main(int argc, char **argv)
     j.cli.take_extra = take_option;
     j.cli.extra = &j.m;
     j.cli.usage = mpi_usage;
+    j.cli.file_lists = true;
     int status = cli_scan_parse(argc, argv, &j.cli);
-    for (int i = optind; status < 0 && i < argc; i++)
-        if (strcmp(argv[i], "-") == 0) {
+    if (status < 0)
+        status = check_ranks(&j);
+    if (status < 0)
+        status = take_files(&j, argc, argv);
+    for (size_t i = 0; status < 0 && i < j.nfiles; i++)
+        if (strcmp(j.files[i], "-") == 0) {
             cli_error("-", "standard input cannot be split across ranks (give a file)");
             status = EXIT_USAGE;
         }
@@ -494,10 +607,10 @@ int main(int argc, char **argv)
         if (j.rank == 0)
             warn_if_alone(&j);
         warn_if_idle(&j, threads_given);
-        j.files = argv + optind;
-        j.nfiles = (size_t)(argc - optind);
+        warn_if_idle_options(&j);
         status = run(&j);
     }
+    cli_files_free(&j.list);
     /* Rank 0 alone writes: a failed write there is everyone's status. */
     if (j.rank == 0)
         status = cli_finish_stdout(status);
