@@ -202,6 +202,25 @@ def version():
     return mapscan("--version").stdout.decode().split()[-1]
 
 
+OPTION = re.compile(r"(?<![\w-])(--[a-z][a-z0-9-]*|-[a-zA-Z0-9])(?![\w-])")
+
+
+@test
+def help_and_man_page_name_the_same_options():
+    """Every option mapscan-mpi --help names is in man/mapscan-mpi.1, and every option its
+    OPTIONS section sets is in mapscan-mpi's or mapscan's --help."""
+    helped = set(OPTION.findall(mpirun(1, "--help").stdout.decode().split("Exit status")[0]))
+    helped -= {"-np", "-n"}                                   # mpirun's, in the usage line
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "man", "mapscan-mpi.1")) as fh:
+        page = fh.read().replace("\\-", "-")
+    in_page = set(OPTION.findall(page))
+    assert len(helped) >= 15 and not helped - in_page, sorted(helped - in_page)
+    section = page[page.index(".SH OPTIONS"):page.index("\n.SH ", page.index(".SH OPTIONS") + 1)]
+    set_there = {o for line in section.splitlines() if line.startswith(".B") for o in OPTION.findall(line)}
+    known = helped | set(OPTION.findall(mapscan("--help").stdout.decode()))
+    assert not set_there - known, sorted(set_there - known)
+
+
 @test
 def singleton_scans_alone_and_warns_when_a_launcher_meant_more():
     f = gen("single.raw", "-t", "i64", "-n", str(1_000_003))
