@@ -4,6 +4,7 @@ contains the argument and ends with a line 'N passed, N failed'."""
 
 import shutil
 import sys
+import time
 import traceback
 
 
@@ -23,13 +24,14 @@ class Suite:
             for fn in self.tests:
                 if only not in fn.__name__:
                     continue
+                start = time.monotonic()
                 try:
                     fn()
                     passed += 1
-                    print(f"[PASS] {fn.__name__}", flush=True)
+                    print(f"[PASS] {fn.__name__} ({time.monotonic() - start:.1f} s)", flush=True)
                 except Exception:
                     failed += 1
-                    print(f"[FAIL] {fn.__name__}", flush=True)
+                    print(f"[FAIL] {fn.__name__} ({time.monotonic() - start:.1f} s)", flush=True)
                     traceback.print_exc()
         finally:
             shutil.rmtree(work, ignore_errors=True)
