@@ -192,7 +192,7 @@ void *__wrap_aligned_alloc(size_t align, size_t n)
     return hit("malloc", &err) ? (errno = ENOMEM, NULL) : __real_aligned_alloc(align, n);
 }
 
-/* ---- the direct backend's io_uring layer (src/uring.c) ----
+/* ---- the direct backend's io_uring layer (src/io/uring.c) ----
  * "ms_ring_init" fails the ring's set-up with -err (ENOSYS: no io_uring);
  * "ms_ring_complete" turns a completion into -err (EIO, EAGAIN);
  * "ms_ring_complete-short" halves it (to a whole number of 4 KiB blocks);
