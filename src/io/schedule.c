@@ -180,40 +180,43 @@ static bool auto_goes_direct(const ms_job *job)
     return true;
 }
 
+/* auto, for a range that cannot stay cached: the direct reader instead of
+ * the mapping, when it can be had (*alone then). */
+static mapscan_status replace_mapping_with_direct(ms_job *job, bool *alone, mapscan_error *error)
+{
+    mapscan_status s = add_slot(job, &ms_reader_direct, alone, error);
+    if (s != MAPSCAN_OK || !*alone)
+        return s;
+    ms_slot direct = job->slots[1];
+    job->slots[0].reader->close(job, job->slots[0].state);
+    job->slots[0] = (ms_slot){ direct.reader, direct.state, 0 };
+    job->nslots = 1;
+    return MAPSCAN_OK;
+}
+
+/* The readers for the backend; pread wherever another cannot serve, and
+ * beside the mapping for auto. */
 static mapscan_status choose_readers(ms_job *job, mapscan_error *error)
 {
     const ms_scan_request *req = job->req;
+    mapscan_backend backend = req->options->backend;
     bool served = false;
     mapscan_status s = MAPSCAN_OK;
     if (req->memory)
         return add_slot(job, &ms_reader_memory, &served, error);
-    switch (req->options->backend) {
-    case MAPSCAN_BACKEND_DIRECT:
+    if (backend == MAPSCAN_BACKEND_DIRECT)
         s = add_slot(job, &ms_reader_direct, &served, error);
-        break;
-    case MAPSCAN_BACKEND_MMAP:
-    case MAPSCAN_BACKEND_AUTO:
+    else if (backend == MAPSCAN_BACKEND_MMAP || backend == MAPSCAN_BACKEND_AUTO)
         s = add_slot(job, &ms_reader_mapped, &served, error);
-        if (s == MAPSCAN_OK && served && req->options->backend == MAPSCAN_BACKEND_AUTO && auto_goes_direct(job)) {
-            s = add_slot(job, &ms_reader_direct, &served, error);
-            if (s == MAPSCAN_OK && served) {    /* direct alone */
-                ms_slot direct = job->slots[1];
-                job->slots[0].reader->close(job, job->slots[0].state);
-                job->slots[0] = (ms_slot){ direct.reader, direct.state, 0 };
-                job->nslots = 1;
-                return MAPSCAN_OK;
-            }
-            served = true;      /* the mapping stays */
-        }
-        if (s == MAPSCAN_OK && served && req->options->backend == MAPSCAN_BACKEND_AUTO)
-            served = false;     /* auto: pread beside the mapping */
-        break;
-    default:
-        break;
+    if (s != MAPSCAN_OK || (served && backend != MAPSCAN_BACKEND_AUTO))
+        return s;
+    if (served && auto_goes_direct(job)) {
+        bool alone;
+        s = replace_mapping_with_direct(job, &alone, error);
+        if (s != MAPSCAN_OK || alone)
+            return s;
     }
-    if (s == MAPSCAN_OK && !served)
-        s = add_slot(job, &ms_reader_pread, &served, error);
-    return s;
+    return add_slot(job, &ms_reader_pread, &served, error);
 }
 
 static mapscan_status open_workers(ms_job *job, mapscan_error *error)
