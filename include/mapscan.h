@@ -249,6 +249,14 @@ MAPSCAN_API size_t mapscan_struct_size(const char *name);
  * gets its value. Messages escape what is not valid UTF-8 by it; front
  * ends that escape names can use the same rule. */
 MAPSCAN_API size_t mapscan_utf8_sequence(const char *s, uint32_t *code_point);
+/* The text rule messages and names are written by: in_len bytes of in
+ * (in[in_len] readable; NULs inside are bytes like others) into out as one
+ * line of valid UTF-8 — \t \n \r, \xHH for each byte of another control
+ * character, DEL, C1 control or byte that is not valid UTF-8, and a
+ * backslash before each ASCII character in also (may be NULL; "\\" doubles
+ * backslashes) — cut between characters to fit room with its NUL. Returns
+ * the bytes written. One character never needs more than 17 bytes. */
+MAPSCAN_API size_t mapscan_text_escape(char *out, size_t room, const char *in, size_t in_len, const char *also);
 
 /* ---- types ---- */
 

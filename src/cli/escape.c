@@ -17,47 +17,28 @@
 #include <stdint.h>
 #include <string.h>
 
-static void put_hex_bytes(FILE *out, const unsigned char *p, size_t n)
+/* One character at a time through the library's rule, so that messages,
+ * names and field spellings are written alike, without a buffer to size. */
+static void put_escaped(FILE *out, const char *s, const char *also)
 {
-    for (size_t i = 0; i < n; i++)
-        fprintf(out, "\\x%02x", p[i]);
-}
-
-static void put_escaped(FILE *out, const char *s, bool double_backslash)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
+    while (*s) {
         uint32_t cp;
-        size_t len = mapscan_utf8_sequence((const char *)p, &cp);
-        if (len == 0) {
-            put_hex_bytes(out, p, 1);
-            p++;
-            continue;
-        }
-        if (cp == '\\' && double_backslash)
-            fputs("\\\\", out);
-        else if (cp == '\t')
-            fputs("\\t", out);
-        else if (cp == '\n')
-            fputs("\\n", out);
-        else if (cp == '\r')
-            fputs("\\r", out);
-        else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
-            put_hex_bytes(out, p, len);
-        else
-            fwrite(p, 1, len, out);
-        p += len;
+        size_t len = mapscan_utf8_sequence(s, &cp);
+        char buf[18];
+        mapscan_text_escape(buf, sizeof buf, s, len ? len : 1, also);
+        fputs(buf, out);
+        s += len ? len : 1;
     }
 }
 
 void cli_put_text(FILE *out, const char *s)
 {
-    put_escaped(out, s, true);
+    put_escaped(out, s, "\\");
 }
 
 void cli_put_message(FILE *out, const char *s)
 {
-    put_escaped(out, s, false);
+    put_escaped(out, s, NULL);
 }
 
 void cli_json_string(FILE *out, const char *s)

@@ -33,12 +33,7 @@ mapscan_status ms_open_status(int err);
 
 /* ---- text.c ---- */
 
-/* in_len bytes of in (in[in_len] readable and NUL; NULs inside are bytes
- * like others) into out as one line of valid UTF-8: \t \n \r, \xHH for
- * each byte of another control, DEL, C1 control or invalid UTF-8, and a
- * backslash before each ASCII character in also (may be NULL); cut between
- * characters to fit room (with its NUL). Returns the bytes written. */
-size_t ms_text_escape(char *out, size_t room, const char *in, size_t in_len, const char *also);
+/* mapscan_text_escape (mapscan.h) writes the text rule. */
 
 /* ---- posix.c ---- */
 

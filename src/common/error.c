@@ -16,7 +16,7 @@ mapscan_status ms_fail(mapscan_error *error, mapscan_status status, int sys_errn
          * field's name): escaped, the promise of one line of valid UTF-8
          * holds whatever that text holds. */
         size_t len = n < 0 ? 0 : (size_t)n < sizeof raw ? (size_t)n : sizeof raw - 1;
-        ms_text_escape(error->message, sizeof error->message, raw, len, NULL);
+        mapscan_text_escape(error->message, sizeof error->message, raw, len, NULL);
         error->status = status;
         error->sys_errno = sys_errno;
     }

@@ -63,7 +63,7 @@ static size_t escape_of(const unsigned char *p, size_t len, uint32_t cp, const c
     return n;
 }
 
-size_t ms_text_escape(char *out, size_t room, const char *in, size_t in_len, const char *also)
+size_t mapscan_text_escape(char *out, size_t room, const char *in, size_t in_len, const char *also)
 {
     const unsigned char *p = (const unsigned char *)in, *end = p + in_len;
     size_t n = 0;

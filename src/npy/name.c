@@ -25,7 +25,7 @@ char *ms_npy_spell(const char *name, size_t len)
     size_t room = 4 * len + 1;          /* \xHH is the longest escape of a byte */
     char *out = malloc(room);
     if (out)
-        ms_text_escape(out, room, name, len, "\\.");
+        mapscan_text_escape(out, room, name, len, "\\.");
     return out;
 }
 
@@ -103,7 +103,7 @@ static char *canonical(const char *s)
             continue;
         }
         name[n] = '\0';
-        used += ms_text_escape(out + used, room - used, name, n, "\\.");
+        used += mapscan_text_escape(out + used, room - used, name, n, "\\.");
         n = 0;
         if (*s == '\0')
             break;
