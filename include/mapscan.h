@@ -1,6 +1,7 @@
 /*
- * mapscan: exact count, min, max, sum and mean of a binary file of integers,
- * scanned in parallel through a memory mapping or through pread().
+ * mapscan: exact count, min, max, sum and mean of a binary file of integers
+ * or floating-point numbers, scanned in parallel through a memory mapping
+ * or through pread().
  *
  * The whole public API is this header. The library never prints, never
  * exits and never installs a handler other than the one SIGBUS handler it
@@ -33,24 +34,31 @@ extern "C" {
  * built against an older mapscan.h would be served wrongly by this library
  * (a function removed or changed, a field moved or given another meaning);
  * 1 since 0.4.0, after 0.3.0 grew mapscan_options under soname 0.
+ * 0.5.0 added the float types, mapscan_result's floats and
+ * mapscan_options' result_size under the same soname.
  *
  * Structures grow only at their end. The ones a caller fills
  * (mapscan_options, mapscan_gen_options) start with struct_size, the size
  * the caller's header gave them, stamped by their _init macro: the library
  * reads no more of them than that, takes the defaults for what an older
  * caller lacks, and writes no more of a mapscan_result than that caller's
- * header had. A struct_size it does not know (a newer header, or a
+ * header had (mapscan_options.result_size, stamped by the same macro, says
+ * how large the caller's mapscan_result is). A struct_size it does not know (a newer header, or a
  * structure that was never set up by its _init) is refused with
  * MAPSCAN_E_INVALID and a message; nothing is written to the result then.
  * mapscan_stats, mapscan_int128, mapscan_error and mapscan_extent never
  * change: new statistics join the end of mapscan_result.
  */
-#define MAPSCAN_VERSION "0.4.0"
+#define MAPSCAN_VERSION "0.5.0"
 #define MAPSCAN_SONAME_MAJOR 1
 
 typedef enum mapscan_type {
     MAPSCAN_I8, MAPSCAN_U8, MAPSCAN_I16, MAPSCAN_U16,
     MAPSCAN_I32, MAPSCAN_U32, MAPSCAN_I64, MAPSCAN_U64,
+    /* Added in 0.5: IEEE 754 binary16, bfloat16 (the upper half of a
+     * binary32), binary32 and binary64; their statistics are in
+     * mapscan_result.floats. */
+    MAPSCAN_F16, MAPSCAN_BF16, MAPSCAN_F32, MAPSCAN_F64,
     MAPSCAN_TYPE_COUNT
 } mapscan_type;
 
@@ -121,6 +129,39 @@ MAPSCAN_API long double mapscan_stats_mean(const mapscan_stats *stats);
 /* Folds b into a; the result is the stats of both inputs together. */
 MAPSCAN_API void mapscan_stats_merge(mapscan_stats *a, const mapscan_stats *b);
 
+/* The exact sum of binary floating-point values: every finite value is an
+ * integer multiple of 2^-1074 (binary64's smallest step), so their sum is
+ * one too, held here as a two's-complement integer of 34 64-bit words,
+ * least significant first — room for 2^64 values of binary64's largest
+ * magnitude. Infinities are kept apart, as flags. */
+#define MAPSCAN_EXACT_SUM_WORDS 34
+typedef struct mapscan_exact_sum {
+    uint64_t word[MAPSCAN_EXACT_SUM_WORDS];    /* the finite values' sum, in units of 2^-1074 */
+    bool pos_inf, neg_inf;                      /* +inf, -inf were among the values */
+} mapscan_exact_sum;
+
+/* Folds b into a (exactly). */
+MAPSCAN_API void mapscan_exact_sum_add(mapscan_exact_sum *a, const mapscan_exact_sum *b);
+/* Adds one binary64 value (NaN is ignored). */
+MAPSCAN_API void mapscan_exact_sum_add_double(mapscan_exact_sum *a, double value);
+/* The sum rounded once to the nearest binary64, ties to even: +inf and
+ * -inf both present give NaN, one of them that infinity; a finite sum past
+ * binary64's range rounds to an infinity as IEEE does; zero is +0. */
+MAPSCAN_API double mapscan_exact_sum_round(const mapscan_exact_sum *sum);
+/* The sum divided by n (> 0), the quotient rounded once as above. */
+MAPSCAN_API double mapscan_exact_sum_divide(const mapscan_exact_sum *sum, uint64_t n);
+
+/* The statistics of a floating-point scan. NaN (any payload) is counted
+ * apart and left out of the rest; -0 orders below +0. */
+typedef struct mapscan_float_stats {
+    uint64_t nan;           /* elements that are NaN (mapscan_stats.count counts them too) */
+    double min, max;        /* over the values that are not NaN, infinities included; 0 when there is none */
+    double sum;             /* the exact sum of the values that are not NaN, rounded once; -0 only when every
+                             * one of them is -0 */
+    double mean;            /* the exact sum / (count - nan), rounded once; 0 when count == nan */
+    mapscan_exact_sum exact;
+} mapscan_float_stats;
+
 /* Called on the thread that started the scan or generation, at start
  * (done == 0), about ten times a second, and never after it returns. */
 typedef void (*mapscan_progress_fn)(uint64_t done_bytes, uint64_t total_bytes, void *arg);
@@ -153,6 +194,9 @@ typedef struct mapscan_options {
      * all workers' buffers stay within 48 MiB. */
     unsigned io_depth;
     uint64_t io_size;
+    /* Added in 0.5: sizeof(mapscan_result) as the caller's header has it,
+     * stamped by mapscan_options_init. */
+    size_t result_size;
 } mapscan_options;
 
 #define MAPSCAN_MAX_IO_DEPTH 64u
@@ -162,7 +206,8 @@ typedef struct mapscan_options {
 /* The defaults, and struct_size: call it through the macro, which passes
  * the size this header gives the structure. */
 MAPSCAN_API void mapscan_options_init_sized(mapscan_options *options, size_t struct_size);
-#define mapscan_options_init(options) mapscan_options_init_sized((options), sizeof *(options))
+#define mapscan_options_init(options) \
+    (mapscan_options_init_sized((options), sizeof *(options)), (void)((options)->result_size = sizeof(mapscan_result)))
 
 typedef struct mapscan_result {
     mapscan_stats stats;
@@ -179,6 +224,10 @@ typedef struct mapscan_result {
     uint64_t field_offset;  /* of the element in each record */
     unsigned ndim;          /* .npy: the shape */
     uint64_t shape[64];
+    /* Added in 0.5: a float type's statistics; stats then holds only the
+     * count (NaN included), its min, max and sum are 0. A program built
+     * against an older header is refused float data (MAPSCAN_E_FORMAT). */
+    mapscan_float_stats floats;
 } mapscan_result;
 
 /* Folds b into a, as if one scan had read both: the statistics merged
@@ -261,15 +310,20 @@ MAPSCAN_API size_t mapscan_text_escape(char *out, size_t room, const char *in, s
 /* ---- types ---- */
 
 MAPSCAN_API size_t mapscan_type_size(mapscan_type type);
-MAPSCAN_API bool mapscan_type_is_signed(mapscan_type type);
-MAPSCAN_API const char *mapscan_type_name(mapscan_type type);   /* "i32" */
+MAPSCAN_API bool mapscan_type_is_signed(mapscan_type type);   /* true for the float types too */
+MAPSCAN_API bool mapscan_type_is_float(mapscan_type type);
+MAPSCAN_API const char *mapscan_type_name(mapscan_type type);   /* "i32", "f32", "bf16" */
+/* An integer type's range (0 for the float types). */
 MAPSCAN_API mapscan_int128 mapscan_type_min(mapscan_type type);
 MAPSCAN_API mapscan_int128 mapscan_type_max(mapscan_type type);
-/* Parses "i32", "int32", "<i4", ">u2", "|i1", "=u8"... A leading byte-order
+/* Parses "i32", "int32", "<i4", ">u2", "|i1", "=u8", "f32", "float32",
+ * "<f4", "e", "bfloat16"... A leading byte-order
  * character sets *endian and *endian_given for types wider than a byte;
  * otherwise they are untouched.
  * Bare "i8"/"u8" are mapscan's 8-bit names (numpy's 8-byte codes need a
- * byte-order character: "<i8"). Returns false for an unknown name. */
+ * byte-order character: "<i8"), and bare "f16" is binary16 ("<f16" is
+ * numpy's 16-byte long double, which mapscan does not scan). Returns false
+ * for an unknown name. */
 MAPSCAN_API bool mapscan_type_parse(const char *text, mapscan_type *type,
                                     mapscan_endian *endian, bool *endian_given);
 MAPSCAN_API bool mapscan_endian_parse(const char *text, mapscan_endian *endian);
@@ -328,6 +382,12 @@ typedef struct mapscan_gen_options {
     volatile sig_atomic_t *cancel;
     /* Added in 0.2. */
     mapscan_format format;      /* RAW (default; AUTO means raw too) or NPY: a .npy header first */
+    /* Added in 0.5, for the float types: RANGE is uniform in [float_lo,
+     * float_hi], CONST is float_lo, RANDOM is every finite bit pattern
+     * alike; then each element is NaN with chance nan_rate, else an
+     * infinity (either sign) with chance inf_rate. */
+    double float_lo, float_hi;
+    double nan_rate, inf_rate;
 } mapscan_gen_options;
 
 MAPSCAN_API void mapscan_gen_options_init_sized(mapscan_gen_options *options, size_t struct_size);
@@ -367,8 +427,9 @@ typedef struct mapscan_npy_field {
     uint64_t count;             /* elements per record: 1 for a scalar; a sub-array's, times those of the
                                  * sub-arrays of structs it lies in */
     char descr[24];             /* numpy's type string, "<i4" (cut to fit) */
-    bool is_integer;            /* an i1..u8 field with one element per record: one mapscan can scan */
-    mapscan_type type;          /* when is_integer */
+    bool is_integer;            /* an i1..u8 field with one element per record */
+    mapscan_type type;          /* of one element, when it is a type mapscan scans (i1..u8, f2 f4 f8; since
+                                 * 0.5 floats too), else MAPSCAN_TYPE_COUNT */
     mapscan_endian endian;
 } mapscan_npy_field;
 
@@ -382,8 +443,9 @@ typedef struct mapscan_npy_header {
     uint64_t itemsize;          /* bytes per element or record */
     bool structured;            /* descr is a list of fields */
     char descr[24];             /* a plain dtype's type string */
-    bool is_integer;            /* a plain i1..u8 dtype, with its type and byte order: */
-    mapscan_type type;
+    bool is_integer;            /* a plain i1..u8 dtype */
+    mapscan_type type;          /* a plain dtype's type when mapscan scans it (i1..u8, and since 0.5 f2 f4
+                                 * f8), else MAPSCAN_TYPE_COUNT; and its byte order */
     mapscan_endian endian;
     size_t nfields;             /* a structured dtype's fields */
     mapscan_npy_field *fields;

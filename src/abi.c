@@ -9,10 +9,17 @@
  * Each generation of the header since the soname became 1 is a line of the
  * table: the sizes its structures had. A struct_size found in no line is a
  * header newer than this library, or a structure never set up by its
- * _init macro: refused, with nothing written to the result.
+ * _init macro: refused, with nothing written to the result. Since 0.5 the
+ * options also carry the size of the caller's result (result_size), so
+ * that the result can grow without the options growing.
+ *
+ * A caller whose result has no room for what a scan found (float data, for
+ * a header older than 0.5) gets an error instead of a result it would
+ * misread.
  */
 #include "stages.h"
 
+#include <stddef.h>
 #include <string.h>
 
 typedef struct generation {
@@ -20,9 +27,18 @@ typedef struct generation {
     size_t options, gen_options, result;
 } generation;
 
+/* Each older size is where the next release's first new field starts. */
+#define OPTIONS_0_4 offsetof(mapscan_options, result_size)
+#define GEN_OPTIONS_0_4 offsetof(mapscan_gen_options, float_lo)
+#define RESULT_0_4 offsetof(mapscan_result, floats)
+
 static const generation generations[] = {
-    { "0.4", sizeof(mapscan_options), sizeof(mapscan_gen_options), sizeof(mapscan_result) },
+    { "0.4", OPTIONS_0_4, GEN_OPTIONS_0_4, RESULT_0_4 },
+    { "0.5", sizeof(mapscan_options), sizeof(mapscan_gen_options), sizeof(mapscan_result) },
 };
+
+_Static_assert(OPTIONS_0_4 == 128 && GEN_OPTIONS_0_4 == 120 && RESULT_0_4 == 640,
+               "0.4's structures, as its header laid them out on x86-64");
 
 static const generation *find(size_t size, bool gen)
 {
@@ -52,11 +68,26 @@ bool ms_abi_enter(const mapscan_options *caller, ms_abi_call *call, mapscan_erro
     call->options.struct_size = sizeof call->options;
     memset(&call->result, 0, sizeof call->result);
     call->result_size = g->result;
+    if (g->options > OPTIONS_0_4) {
+        size_t size = caller->result_size;
+        bool known = false;
+        for (size_t i = 0; i < sizeof generations / sizeof generations[0]; i++)
+            known |= generations[i].result == size && size <= g->result;
+        if (!known)
+            return refuse(size, "mapscan_result (mapscan_options.result_size)", error);
+        call->result_size = size;
+    }
     return true;
 }
 
-mapscan_status ms_abi_leave(const ms_abi_call *call, mapscan_status status, mapscan_result *caller)
+mapscan_status ms_abi_leave(ms_abi_call *call, mapscan_status status, mapscan_result *caller, mapscan_error *error)
 {
+    if (status == MAPSCAN_OK && mapscan_type_is_float(call->result.type) && call->result_size < sizeof(mapscan_result)) {
+        status = ms_fail(error, MAPSCAN_E_FORMAT, 0, "the data is floating point (%s): this program was built "
+                         "against a mapscan.h older than 0.5, whose result cannot hold it",
+                         mapscan_type_name(call->result.type));
+        memset(&call->result, 0, sizeof call->result);
+    }
     memcpy(caller, &call->result, call->result_size);
     return status;
 }

@@ -120,7 +120,7 @@ static void produce(const producer *p, uint64_t first, size_t n, uint64_t *out)
 static void fold_batch(const producer *p, const uint64_t *raw, size_t n, ms_acc *acc)
 {
     unsigned shift = 64 - p->bits;
-    ms_acc part = { n, 0, 0, 0 };
+    struct { ms_i128 min, max, sum; } part = { 0, 0, 0 };
     if (p->is_signed) {
         int64_t lo = INT64_MAX, hi = INT64_MIN;
         for (size_t i = 0; i < n; i++) {
@@ -142,7 +142,7 @@ static void fold_batch(const producer *p, const uint64_t *raw, size_t n, ms_acc 
         part.min = lo;
         part.max = hi;
     }
-    ms_acc_merge(acc, &part);
+    ms_acc_fold_ints(acc, n, part.min, part.max, part.sum);
 }
 
 #define ENCODE(T, SWAP)                                         \
@@ -493,7 +493,7 @@ static mapscan_status write_contents(int fd, const mapscan_gen_options *o, const
         ms_acc_init(&total);
         for (unsigned i = 0; i < threads; i++)
             ms_acc_merge(&total, &j->workers[i].acc);
-        ms_acc_to_stats(&total, &result->stats);
+        ms_acc_finish(&total, o->type, result);
         result->bytes = o->count * size;
         result->threads = ran;
     }

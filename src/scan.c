@@ -21,6 +21,7 @@ void mapscan_options_init_sized(mapscan_options *options, size_t struct_size)
     options->endian = MAPSCAN_LITTLE;
     options->backend = MAPSCAN_BACKEND_AUTO;
     options->length = UINT64_MAX;
+    options->result_size = sizeof(mapscan_result);
 }
 
 static void describe(const ms_layout *l, mapscan_result *result)
@@ -123,7 +124,7 @@ static const ms_kernel *begin(const mapscan_options *o, mapscan_result *result, 
     memset(result, 0, sizeof *result);
     ms_acc empty;
     ms_acc_init(&empty);
-    ms_acc_to_stats(&empty, &result->stats);
+    ms_acc_finish(&empty, MAPSCAN_I32, result);
     if (error)
         memset(error, 0, sizeof *error);
     if ((unsigned)o->type >= MAPSCAN_TYPE_COUNT)
@@ -271,7 +272,7 @@ mapscan_status mapscan_scan_fd(int fd, const mapscan_options *options, mapscan_r
     ms_abi_call c;
     if (!ms_abi_enter(options, &c, error))
         return MAPSCAN_E_INVALID;
-    return ms_abi_leave(&c, scan_fd(fd, &c.options, &c.result, error), result);
+    return ms_abi_leave(&c, scan_fd(fd, &c.options, &c.result, error), result, error);
 }
 
 mapscan_status mapscan_scan_path(const char *path, const mapscan_options *options, mapscan_result *result,
@@ -280,7 +281,7 @@ mapscan_status mapscan_scan_path(const char *path, const mapscan_options *option
     ms_abi_call c;
     if (!ms_abi_enter(options, &c, error))
         return MAPSCAN_E_INVALID;
-    return ms_abi_leave(&c, scan_path(path, &c.options, &c.result, error), result);
+    return ms_abi_leave(&c, scan_path(path, &c.options, &c.result, error), result, error);
 }
 
 mapscan_status mapscan_scan_memory(const void *data, size_t len, const mapscan_options *options,
@@ -289,7 +290,7 @@ mapscan_status mapscan_scan_memory(const void *data, size_t len, const mapscan_o
     ms_abi_call c;
     if (!ms_abi_enter(options, &c, error))
         return MAPSCAN_E_INVALID;
-    return ms_abi_leave(&c, scan_memory(data, len, &c.options, &c.result, error), result);
+    return ms_abi_leave(&c, scan_memory(data, len, &c.options, &c.result, error), result, error);
 }
 
 mapscan_status mapscan_extent_fd(int fd, const mapscan_options *options, mapscan_result *result,
@@ -298,7 +299,7 @@ mapscan_status mapscan_extent_fd(int fd, const mapscan_options *options, mapscan
     ms_abi_call c;
     if (!ms_abi_enter(options, &c, error))
         return MAPSCAN_E_INVALID;
-    return ms_abi_leave(&c, extent_fd(fd, &c.options, &c.result, extent, error), result);
+    return ms_abi_leave(&c, extent_fd(fd, &c.options, &c.result, extent, error), result, error);
 }
 
 mapscan_status mapscan_extent_path(const char *path, const mapscan_options *options, mapscan_result *result,
@@ -307,5 +308,5 @@ mapscan_status mapscan_extent_path(const char *path, const mapscan_options *opti
     ms_abi_call c;
     if (!ms_abi_enter(options, &c, error))
         return MAPSCAN_E_INVALID;
-    return ms_abi_leave(&c, extent_path(path, &c.options, &c.result, extent, error), result);
+    return ms_abi_leave(&c, extent_path(path, &c.options, &c.result, extent, error), result, error);
 }

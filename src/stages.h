@@ -53,7 +53,7 @@ typedef struct ms_abi_call {
 /* False (error set) for a struct_size of no known header. */
 bool ms_abi_enter(const mapscan_options *caller, ms_abi_call *call, mapscan_error *error);
 /* Copies the result out, as much as the caller has; returns status. */
-mapscan_status ms_abi_leave(const ms_abi_call *call, mapscan_status status, mapscan_result *caller);
+mapscan_status ms_abi_leave(ms_abi_call *call, mapscan_status status, mapscan_result *caller, mapscan_error *error);
 bool ms_abi_gen_options(const mapscan_gen_options *caller, mapscan_gen_options *full, size_t *result_size,
                         mapscan_error *error);
 /* full back into the caller's structure, as much as it has. */

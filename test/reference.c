@@ -23,6 +23,17 @@ void write_temp_file(char *path, size_t path_len, const void *data, size_t len)
     close(fd);
 }
 
+ms_acc acc_of_stats(const mapscan_stats *stats)
+{
+    ms_acc acc;
+    ms_acc_init(&acc);
+    acc.count = stats->count;
+    acc.min = ms_from_int128(stats->min);
+    acc.max = ms_from_int128(stats->max);
+    acc.sum = ms_from_int128(stats->sum);
+    return acc;
+}
+
 void assert_acc_equal(const ms_acc *got, const ms_acc *want, const char *what)
 {
     char a[41], b[41];

@@ -33,7 +33,7 @@ Test(abi, options_stamped_by_init_are_served)
 
 Test(abi, sizes_of_no_known_header_are_refused_and_the_result_is_untouched)
 {
-    const size_t sizes[] = { 0, sizeof(mapscan_options) - 8, sizeof(mapscan_options) + 8, 4 };
+    const size_t sizes[] = { 0, sizeof(mapscan_options) - 4, sizeof(mapscan_options) + 8, 4, 120 };
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         mapscan_result r;
         memset(&r, 0xab, sizeof r);

@@ -78,8 +78,7 @@ static void expect_reference(const file *f, const mapscan_options *o, unsigned u
     uint64_t avail = f->bytes - o->offset;
     if (avail > o->length)
         avail = o->length;
-    ms_acc want, got = { r.stats.count, ms_from_int128(r.stats.min), ms_from_int128(r.stats.max),
-                         ms_from_int128(r.stats.sum) };
+    ms_acc want, got = acc_of_stats(&r.stats);
     ms_acc_init(&want);
     bool big = mapscan_endian_resolve(o->endian) == MAPSCAN_BIG;
     for (uint64_t at = o->offset; at + unit <= o->offset + avail; at += unit)
@@ -95,7 +94,7 @@ Test(direct, depths_read_sizes_offsets_and_records_match_the_reference)
     static const unsigned depths[] = { 1, 3, 64 };
     static const uint64_t sizes[] = { 4096, 12288, 1 << 20 };
     static const uint64_t offsets[] = { 0, 1, 4095, 4097 };
-    for (int t = 0; t < MAPSCAN_TYPE_COUNT; t++)
+    for (int t = 0; t < INTEGER_TYPE_COUNT; t++)
         for (size_t d = 0; d < 3; d++)
             for (size_t s = 0; s < 3; s++) {
                 mapscan_options o = direct_options((mapscan_type)t, 1 + (unsigned)(t + d) % 3, depths[d], sizes[s]);

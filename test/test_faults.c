@@ -136,8 +136,7 @@ static void check_outcome(const fault_case *c, unsigned n, bool fired, mapscan_s
         cr_assert_eq(r->stats.count, 3u << 20);
         return;
     }
-    ms_acc want, got = { r->stats.count, ms_from_int128(r->stats.min), ms_from_int128(r->stats.max),
-                         ms_from_int128(r->stats.sum) };
+    ms_acc want, got = acc_of_stats(&r->stats);
     ms_acc_init(&want);
     reference_reduce(sample_data, SAMPLE_ELEMENTS, MAPSCAN_I32, false, &want);
     assert_acc_equal(&got, &want, what);

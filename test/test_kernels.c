@@ -52,7 +52,7 @@ static void check_kernel(const char *name)
     if (!k)
         cr_skip_test("kernel %s is not available on this CPU", name);
     uint64_t state = 12345;
-    for (int t = 0; t < MAPSCAN_TYPE_COUNT; t++)
+    for (int t = 0; t < INTEGER_TYPE_COUNT; t++)
         for (int big = 0; big < 2; big++) {
             for (size_t n = 0; n <= 300; n++)
                 check_one(k, (mapscan_type)t, big, n, n % 8, FILL_RANDOM, &state);
@@ -111,7 +111,7 @@ static void check_strided(const char *name)
     static const size_t record_sizes[] = { 1, 2, 3, 5, 8, 12, 16, 19, 24, 64 };
     static const size_t counts[] = { 0, 1, 7, 1023, 4096 + 5 };
     uint64_t state = 777;
-    for (int t = 0; t < MAPSCAN_TYPE_COUNT; t++)
+    for (int t = 0; t < INTEGER_TYPE_COUNT; t++)
         for (int big = 0; big < 2; big++)
             for (size_t r = 0; r < sizeof record_sizes / sizeof record_sizes[0]; r++) {
                 size_t record = record_sizes[r], elem = mapscan_type_size((mapscan_type)t);

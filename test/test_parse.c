@@ -59,7 +59,7 @@ Test(parse, types_in_mapscan_and_numpy_spellings)
 
 Test(parse, types_reject_unknown_names)
 {
-    static const char *bad[] = { "", "i3", "float32", "<f8", "|i4", "int128", "<", "u" };
+    static const char *bad[] = { "", "i3", "float128", "<f16", "f1", "|f4", "|i4", "int128", "<", "u", "c8", "g" };
     mapscan_type t;
     mapscan_endian e;
     bool given;

@@ -82,8 +82,7 @@ static void expect_scan(const sample *s, const mapscan_options *o, const char *w
     uint64_t avail = s->bytes - o->offset;
     if (avail > o->length)
         avail = o->length;
-    ms_acc want, got = { r.stats.count, ms_from_int128(r.stats.min), ms_from_int128(r.stats.max),
-                         ms_from_int128(r.stats.sum) };
+    ms_acc want, got = acc_of_stats(&r.stats);
     ms_acc_init(&want);
     reference_reduce(s->data + o->offset, avail / size, o->type, mapscan_endian_resolve(o->endian) == MAPSCAN_BIG,
                      &want);
@@ -98,7 +97,7 @@ Test(scan, every_backend_and_thread_count_matches_the_reference)
     static const mapscan_backend backends[] = { MAPSCAN_BACKEND_AUTO, MAPSCAN_BACKEND_MMAP, MAPSCAN_BACKEND_READ,
                                                 MAPSCAN_BACKEND_DIRECT };
     static const unsigned threads[] = { 1, 2, 3, 64 };
-    for (int t = 0; t < MAPSCAN_TYPE_COUNT; t++) {
+    for (int t = 0; t < INTEGER_TYPE_COUNT; t++) {
         sample s;
         make_sample(&s, (mapscan_type)t, 300001, 0, 100 + (uint64_t)t);
         for (int big = 0; big < 2; big++)
@@ -280,8 +279,7 @@ Test(scan, pipes_are_streamed_and_cannot_be_mapped)
             continue;
         }
         cr_assert_eq(st, MAPSCAN_OK, "%s", e.message);
-        ms_acc want, got = { r.stats.count, ms_from_int128(r.stats.min), ms_from_int128(r.stats.max),
-                             ms_from_int128(r.stats.sum) };
+        ms_acc want, got = acc_of_stats(&r.stats);
         ms_acc_init(&want);
         reference_reduce(s.data + 16, 100001 - 2, MAPSCAN_U64, false, &want);
         assert_acc_equal(&got, &want, "pipe");
@@ -420,7 +418,7 @@ Test(scan, direct_reads_any_size_and_offset_and_leaves_the_page_cache_alone)
 {
     static const size_t counts[] = { 1, 7, 511, 1025, 4095, 4097, 8193, 1 << 20 };
     static const uint64_t offsets[] = { 0, 1, 3, 511, 4095, 4097 };
-    for (int t = 0; t < MAPSCAN_TYPE_COUNT; t += 3)
+    for (int t = 0; t < INTEGER_TYPE_COUNT; t += 3)
         for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
             sample s;
             make_sample(&s, (mapscan_type)t, counts[c], 5, 40 + c);
@@ -459,8 +457,7 @@ Test(scan, direct_reads_any_size_and_offset_and_leaves_the_page_cache_alone)
     size_t after = resident_pages(fd, s.bytes);
     cr_assert(after <= before, "%zu pages in the page cache before the direct scan, %zu after", before, after);
     close(fd);
-    ms_acc want, got = { r.stats.count, ms_from_int128(r.stats.min), ms_from_int128(r.stats.max),
-                         ms_from_int128(r.stats.sum) };
+    ms_acc want, got = acc_of_stats(&r.stats);
     ms_acc_init(&want);
     for (size_t i = 0; i + 13 <= s.bytes; i += 13)
         reference_reduce(s.data + i + 5, 1, MAPSCAN_U8, false, &want);

@@ -147,7 +147,17 @@ void cli_flush_stdout(void);
 int cli_finish_stdout(int status);
 
 /* JSON output pieces. */
-void cli_json_stats(FILE *out, const mapscan_stats *stats);
+/* A result's statistics: JSON members ("count":...,"mean":...), the text
+ * table's rows (count to mean), the tab-separated columns of -q (count,
+ * min, max, sum, mean, and for floats nan) with a newline. Floats are
+ * written as cli_format_double has them; in JSON the non-finite ones are
+ * the strings "inf", "-inf", "nan". */
+void cli_json_stats(FILE *out, const mapscan_result *r);
+void cli_text_stats(FILE *out, const mapscan_result *r);
+void cli_quiet_stats(FILE *out, const mapscan_result *r);
+/* The shortest decimal that reads back as the same binary64 ("0.1",
+ * "1e+300", "-0", "inf", "-inf", "nan"). */
+void cli_format_double(double v, char buf[static 32]);
 double cli_now(void);
 
 #endif

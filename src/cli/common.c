@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,10 +213,111 @@ void cli_progress_clear(cli_progress_state *s)
     s->shown = false;
 }
 
-void cli_json_stats(FILE *out, const mapscan_stats *st)
+void cli_format_double(double v, char buf[static 32])
 {
-    char a[41], b[41], c[41];
+    if (isnan(v)) {
+        snprintf(buf, 32, "nan");       /* whatever its sign and payload */
+        return;
+    }
+    /* The fewest digits that read back as the same binary64 (17 always do). */
+    for (int digits = 1; digits <= 17; digits++) {
+        snprintf(buf, 32, "%.*g", digits, v);
+        if (strtod(buf, NULL) == v && signbit(strtod(buf, NULL)) == signbit(v))
+            return;
+    }
+}
+
+/* Number or null; the non-finite ones as strings, so the line stays JSON.
+ * A number always has a point or an exponent ("1.0", "-0.0"), so that
+ * readers that make integers of "1" (Python's json) keep it a float and
+ * keep the sign of -0. */
+static void json_double(FILE *out, double v, bool present)
+{
+    char text[32];
+    if (!present) {
+        fputs("null", out);
+        return;
+    }
+    cli_format_double(v, text);
+    if (!isfinite(v))
+        fprintf(out, "\"%s\"", text);
+    else
+        fprintf(out, "%s%s", text, strpbrk(text, ".e") ? "" : ".0");
+}
+
+/* The statistics as the text forms: min, max, sum, mean ("-" for none). */
+typedef struct stat_texts {
+    char min[41], max[41], sum[41], mean[48];
+} stat_texts;
+
+static void stat_texts_of(const mapscan_result *r, stat_texts *t)
+{
+    const mapscan_stats *st = &r->stats;
+    if (mapscan_type_is_float(r->type)) {
+        const mapscan_float_stats *f = &r->floats;
+        bool any = st->count > f->nan;
+        cli_format_double(f->sum, t->sum);
+        if (!any) {
+            snprintf(t->min, sizeof t->min, "-");
+            snprintf(t->max, sizeof t->max, "-");
+            snprintf(t->mean, sizeof t->mean, "-");
+            return;
+        }
+        cli_format_double(f->min, t->min);
+        cli_format_double(f->max, t->max);
+        cli_format_double(f->mean, t->mean);
+        return;
+    }
+    mapscan_int128_format(st->sum, t->sum);
+    if (!st->count) {
+        snprintf(t->min, sizeof t->min, "-");
+        snprintf(t->max, sizeof t->max, "-");
+        snprintf(t->mean, sizeof t->mean, "-");
+        return;
+    }
+    mapscan_int128_format(st->min, t->min);
+    mapscan_int128_format(st->max, t->max);
+    snprintf(t->mean, sizeof t->mean, "%.6Lf", mapscan_stats_mean(st));
+}
+
+void cli_text_stats(FILE *out, const mapscan_result *r)
+{
+    stat_texts t;
+    stat_texts_of(r, &t);
+    fprintf(out, "%-8s %llu\n", "count", (unsigned long long)r->stats.count);
+    if (mapscan_type_is_float(r->type))
+        fprintf(out, "%-8s %llu\n", "nan", (unsigned long long)r->floats.nan);
+    fprintf(out, "%-8s %s\n%-8s %s\n%-8s %s\n%-8s %s\n", "min", t.min, "max", t.max, "sum", t.sum, "mean", t.mean);
+}
+
+void cli_quiet_stats(FILE *out, const mapscan_result *r)
+{
+    stat_texts t;
+    stat_texts_of(r, &t);
+    fprintf(out, "\t%llu\t%s\t%s\t%s\t%s", (unsigned long long)r->stats.count, t.min, t.max, t.sum, t.mean);
+    if (mapscan_type_is_float(r->type))
+        fprintf(out, "\t%llu", (unsigned long long)r->floats.nan);
+    fputc('\n', out);
+}
+
+void cli_json_stats(FILE *out, const mapscan_result *r)
+{
+    const mapscan_stats *st = &r->stats;
     fprintf(out, "\"count\":%llu,", (unsigned long long)st->count);
+    if (mapscan_type_is_float(r->type)) {
+        const mapscan_float_stats *f = &r->floats;
+        bool any = st->count > f->nan;
+        fprintf(out, "\"nan\":%llu,\"min\":", (unsigned long long)f->nan);
+        json_double(out, f->min, any);
+        fputs(",\"max\":", out);
+        json_double(out, f->max, any);
+        fputs(",\"sum\":", out);
+        json_double(out, f->sum, true);
+        fputs(",\"mean\":", out);
+        json_double(out, f->mean, any);
+        return;
+    }
+    char a[41], b[41], c[41];
     if (st->count == 0) {
         fprintf(out, "\"min\":null,\"max\":null,\"sum\":0,\"mean\":null");
         return;

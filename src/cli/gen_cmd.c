@@ -90,13 +90,13 @@ static void print_json(const char *file, const mapscan_gen_options *o, const map
            o->format == MAPSCAN_FORMAT_NPY ? "npy" : "raw", mapscan_type_name(o->type), mapscan_endian_name(o->endian),
            pattern, (unsigned long long)o->seed,
            r->threads, (unsigned long long)r->bytes);
-    cli_json_stats(stdout, &r->stats);
+    cli_json_stats(stdout, r);
     printf(",\"seconds\":%.6f}\n", r->seconds);
 }
 
 static void print_table(const char *file, const mapscan_gen_options *o, const mapscan_result *r)
 {
-    char pattern[100], size[32], rate[32], a[41], b[41], c[41];
+    char pattern[100], size[32], rate[32];
     pattern_text(o, pattern, sizeof pattern);
     cli_human_bytes(r->bytes, size, sizeof size);
     cli_human_rate(r->seconds > 0 ? (double)r->bytes / r->seconds : 0, rate, sizeof rate);
@@ -106,13 +106,7 @@ static void print_table(const char *file, const mapscan_gen_options *o, const ma
     printf("%-8s %s %s, %s, seed %llu\n", "type", mapscan_type_name(o->type), mapscan_endian_name(o->endian),
            pattern, (unsigned long long)o->seed);
     printf("%-8s %s (%llu bytes)\n", "size", size, (unsigned long long)r->bytes);
-    printf("%-8s %llu\n", "count", (unsigned long long)r->stats.count);
-    if (r->stats.count) {
-        printf("%-8s %s\n", "min", mapscan_int128_format(r->stats.min, a));
-        printf("%-8s %s\n", "max", mapscan_int128_format(r->stats.max, b));
-        printf("%-8s %s\n", "sum", mapscan_int128_format(r->stats.sum, c));
-        printf("%-8s %.6Lf\n", "mean", mapscan_stats_mean(&r->stats));
-    }
+    cli_text_stats(stdout, r);
     printf("%-8s %.3f s, %s with %u thread%s (synced)\n", "time", r->seconds, rate, r->threads,
            r->threads == 1 ? "" : "s");
 }

@@ -69,8 +69,7 @@ static void print_layout(const mapscan_options *o, const mapscan_result *r)
 
 static void print_table(const char *file, const mapscan_options *o, const mapscan_result *r, const char *extra)
 {
-    char size[32], rate[32], a[41], b[41], c[41];
-    const mapscan_stats *st = &r->stats;
+    char size[32], rate[32];
     cli_human_bytes(r->bytes, size, sizeof size);
     cli_human_rate(r->seconds > 0 ? (double)r->bytes / r->seconds : 0, rate, sizeof rate);
     printf("%-8s ", "file");
@@ -86,28 +85,14 @@ static void print_table(const char *file, const mapscan_options *o, const mapsca
     if (extra)
         fputs(extra, stdout);
     printf("%-8s %s (%llu bytes)\n", "scanned", size, (unsigned long long)r->bytes);
-    printf("%-8s %llu\n", "count", (unsigned long long)st->count);
-    if (st->count) {
-        printf("%-8s %s\n", "min", mapscan_int128_format(st->min, a));
-        printf("%-8s %s\n", "max", mapscan_int128_format(st->max, b));
-        printf("%-8s %s\n", "sum", mapscan_int128_format(st->sum, c));
-        printf("%-8s %.6Lf\n", "mean", mapscan_stats_mean(st));
-    } else {
-        printf("%-8s -\n%-8s -\n%-8s 0\n%-8s -\n", "min", "max", "sum", "mean");
-    }
+    cli_text_stats(stdout, r);
     printf("%-8s %.3f s, %s\n", "time", r->seconds, rate);
 }
 
 static void print_quiet(const char *file, const mapscan_result *r)
 {
-    char a[41], b[41], c[41];
-    const mapscan_stats *st = &r->stats;
     cli_put_text(stdout, file ? file : "total");
-    if (st->count)
-        printf("\t%llu\t%s\t%s\t%s\t%.6Lf\n", (unsigned long long)st->count, mapscan_int128_format(st->min, a),
-               mapscan_int128_format(st->max, b), mapscan_int128_format(st->sum, c), mapscan_stats_mean(st));
-    else
-        printf("\t0\t-\t-\t0\t-\n");
+    cli_quiet_stats(stdout, r);
 }
 
 static void print_json(const char *file, const mapscan_options *o, const mapscan_result *r, const char *extra)
@@ -136,7 +121,7 @@ static void print_json(const char *file, const mapscan_options *o, const mapscan
            "\"bytes\":%llu,",
            mapscan_type_name(r->type), mapscan_endian_name(r->endian), mapscan_backends_name(r->backends),
            r->kernel ? r->kernel : "", r->threads, (unsigned long long)r->bytes);
-    cli_json_stats(stdout, &r->stats);
+    cli_json_stats(stdout, r);
     printf(",\"seconds\":%.6f%s%s}\n", r->seconds, extra ? "," : "", extra ? extra : "");
 }
 
@@ -157,6 +142,8 @@ void cli_print_result(const scan_cli *cli, const char *file, const mapscan_resul
 
 void cli_total_add(mapscan_result *total, const mapscan_result *r)
 {
+    if (total->stats.count == 0 && total->bytes == 0)
+        total->type = r->type;      /* the merge reads the type: float statistics or integer ones */
     mapscan_result_merge(total, r);
     total->kernel = r->kernel;
     total->type = r->type;
@@ -363,6 +350,7 @@ int cmd_scan(int argc, char **argv)
     mapscan_result total;
     memset(&total, 0, sizeof total);
     size_t scanned = 0;
+    bool mixed = false;
     for (size_t i = 0; i < files.n; i++) {
         const char *file = files.paths[i];
         cli_progress_state bar = { file, cli_now(), false };
@@ -380,11 +368,16 @@ int cmd_scan(int argc, char **argv)
             continue;
         }
         cli_print_result(&cli, file, &r, scanned == 0, NULL, NULL);
+        if (scanned && mapscan_type_is_float(r.type) != mapscan_type_is_float(total.type))
+            mixed = true;
         cli_total_add(&total, &r);
         scanned++;
     }
-    /* A total over only some of the files would pass for the whole. */
-    if (files.n >= 2 && scanned == files.n)
+    /* A total over only some of the files would pass for the whole; one of
+     * integers and floats together would be neither. */
+    if (files.n >= 2 && scanned == files.n && mixed)
+        cli_error("total", "none: the files mix integer and floating-point data");
+    else if (files.n >= 2 && scanned == files.n)
         cli_print_result(&cli, NULL, &total, false, NULL, NULL);
     cli_files_free(&files);
     return status;

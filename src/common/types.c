@@ -8,7 +8,7 @@ static const struct {
     const char *name;
     const char *numpy;
     size_t size;
-    bool is_signed;
+    bool is_signed, is_float;
 } type_info[MAPSCAN_TYPE_COUNT] = {
     [MAPSCAN_I8] = { "i8", "int8", 1, true },
     [MAPSCAN_U8] = { "u8", "uint8", 1, false },
@@ -18,21 +18,28 @@ static const struct {
     [MAPSCAN_U32] = { "u32", "uint32", 4, false },
     [MAPSCAN_I64] = { "i64", "int64", 8, true },
     [MAPSCAN_U64] = { "u64", "uint64", 8, false },
+    [MAPSCAN_F16] = { "f16", "float16", 2, true, true },
+    [MAPSCAN_BF16] = { "bf16", "bfloat16", 2, true, true },
+    [MAPSCAN_F32] = { "f32", "float32", 4, true, true },
+    [MAPSCAN_F64] = { "f64", "float64", 8, true, true },
 };
 
 size_t mapscan_type_size(mapscan_type type) { return type_info[type].size; }
 bool mapscan_type_is_signed(mapscan_type type) { return type_info[type].is_signed; }
+bool mapscan_type_is_float(mapscan_type type) { return (unsigned)type < MAPSCAN_TYPE_COUNT && type_info[type].is_float; }
 const char *mapscan_type_name(mapscan_type type) { return type_info[type].name; }
 
 mapscan_int128 mapscan_type_min(mapscan_type type)
 {
-    if (!type_info[type].is_signed)
+    if (!type_info[type].is_signed || type_info[type].is_float)
         return ms_to_int128(0);
     return ms_to_int128(-((ms_i128)1 << (8 * type_info[type].size - 1)));
 }
 
 mapscan_int128 mapscan_type_max(mapscan_type type)
 {
+    if (type_info[type].is_float)
+        return ms_to_int128(0);
     unsigned bits = 8 * (unsigned)type_info[type].size - (type_info[type].is_signed ? 1 : 0);
     return ms_to_int128(((ms_i128)1 << bits) - 1);
 }
@@ -40,7 +47,10 @@ mapscan_int128 mapscan_type_max(mapscan_type type)
 static bool find_by_kind_and_size(char kind, size_t size, mapscan_type *type)
 {
     for (int t = 0; t < MAPSCAN_TYPE_COUNT; t++) {
-        if (type_info[t].size == size && type_info[t].is_signed == (kind == 'i')) {
+        bool is_float = kind == 'f';
+        if (t == MAPSCAN_BF16 || type_info[t].size != size || type_info[t].is_float != is_float)
+            continue;
+        if (is_float || type_info[t].is_signed == (kind == 'i')) {
             *type = (mapscan_type)t;
             return true;
         }
@@ -67,9 +77,15 @@ bool mapscan_type_parse(const char *text, mapscan_type *type, mapscan_endian *en
         if (ours || strcasecmp(name, type_info[t].numpy) == 0)
             found = (mapscan_type)t;
     }
-    /* numpy's kind-and-byte-count codes: i1 i2 i4 i8 u1 u2 u4 u8. Without a
-     * byte-order character "i8"/"u8" were taken above as 8-bit names. */
-    if (found == MAPSCAN_TYPE_COUNT && strlen(name) == 2 && strchr("iuIU", name[0]) &&
+    /* numpy's one-letter codes for its floats: e f d. */
+    static const char float_codes[] = "efd";
+    if (found == MAPSCAN_TYPE_COUNT && strlen(name) == 1 && strchr(float_codes, name[0]) && name[0])
+        found = name[0] == 'e' ? MAPSCAN_F16 : name[0] == 'f' ? MAPSCAN_F32 : MAPSCAN_F64;
+    /* numpy's kind-and-byte-count codes: i1 i2 i4 i8 u1 u2 u4 u8 f2 f4 f8.
+     * Without a byte-order character "i8"/"u8" were taken above as 8-bit
+     * names and "f16" as binary16 (with one, numpy's "f16" is a long
+     * double: not known here). */
+    if (found == MAPSCAN_TYPE_COUNT && strlen(name) == 2 && strchr("iuIUf", name[0]) &&
         strchr("1248", name[1])) {
         char kind = (char)tolower((unsigned char)name[0]);
         if (!find_by_kind_and_size(kind, (size_t)(name[1] - '0'), &found))

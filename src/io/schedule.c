@@ -267,7 +267,7 @@ static mapscan_status run(ms_job *job, mapscan_result *result, mapscan_error *er
         ms_acc_merge(&total, &job->workers[i].acc);
         result->backends |= job->workers[i].used;
     }
-    ms_acc_to_stats(&total, &result->stats);
+    ms_acc_finish(&total, result->type, result);
     return MAPSCAN_OK;
 }
 

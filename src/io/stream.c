@@ -147,7 +147,7 @@ mapscan_status ms_scan_stream(const ms_scan_request *req, ms_stream *in, uint64_
         result->bytes = total;
         result->backends = MAPSCAN_USED_READ;
         result->seconds = ms_now() - start;
-        ms_acc_to_stats(&acc, &result->stats);
+        ms_acc_finish(&acc, result->type, result);
     }
     free(buf);
     return status;

@@ -15,7 +15,9 @@
  * shuffles that cost a third of the speed on AVX-512.
  */
 #include "kernels.h"
+#include "../stats/exact_sum.h"
 
+#include <math.h>
 #include <string.h>
 
 #define BSWAP8(x) (x)
@@ -26,10 +28,7 @@
 
 static inline void fold(ms_acc *acc, uint64_t n, ms_i128 min, ms_i128 max, ms_i128 sum)
 {
-    if (n == 0)
-        return;
-    ms_acc part = { n, min, max, sum };
-    ms_acc_merge(acc, &part);
+    ms_acc_fold_ints(acc, n, min, max, sum);
 }
 
 /* 8-, 16- and 32-bit elements: T is the element type, U the unsigned type
@@ -142,6 +141,8 @@ DEFINE_GATHER(g16, uint16_t)
 DEFINE_GATHER(g32, uint32_t)
 DEFINE_GATHER(g64, uint64_t)
 
+#include "float_impl.h"
+
 const ms_kernel KERNEL_TABLE = {
     KERNEL_NAME,
     {
@@ -153,6 +154,10 @@ const ms_kernel KERNEL_TABLE = {
         [MAPSCAN_U32] = { r_u32, r_u32s },
         [MAPSCAN_I64] = { r_i64, r_i64s },
         [MAPSCAN_U64] = { r_u64, r_u64s },
+        [MAPSCAN_F16] = { r_f16, r_f16s },
+        [MAPSCAN_BF16] = { r_bf16, r_bf16s },
+        [MAPSCAN_F32] = { r_f32, r_f32s },
+        [MAPSCAN_F64] = { r_f64, r_f64s },
     },
     { g8, g16, g32, g64 },
 };

@@ -149,9 +149,12 @@ bool ms_npy_dtype_parse(const char *s, ms_npy_dtype *d, const char **why)
         { [1] = MAPSCAN_I8, [2] = MAPSCAN_I16, [4] = MAPSCAN_I32, [8] = MAPSCAN_I64 },
         { [1] = MAPSCAN_U8, [2] = MAPSCAN_U16, [4] = MAPSCAN_U32, [8] = MAPSCAN_U64 },
     };
+    d->type = MAPSCAN_TYPE_COUNT;
     if (d->kind == 'i' || d->kind == 'u') {
         d->is_integer = true;
         d->type = by_size[d->kind == 'u'][d->size];
+    } else if (d->kind == 'f' && d->size <= 8) {     /* f16, numpy's long double, is not scanned */
+        d->type = d->size == 2 ? MAPSCAN_F16 : d->size == 4 ? MAPSCAN_F32 : MAPSCAN_F64;
     }
     return true;
 }

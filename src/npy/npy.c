@@ -530,8 +530,11 @@ size_t ms_npy_header_write(unsigned char *buf, size_t room, mapscan_type type, m
 {
     char dict[160];
     char order = mapscan_type_size(type) == 1 ? '|' : mapscan_endian_resolve(endian) == MAPSCAN_BIG ? '>' : '<';
+    char kind = mapscan_type_is_float(type) ? 'f' : mapscan_type_is_signed(type) ? 'i' : 'u';
+    if (type == MAPSCAN_BF16)
+        return 0;                   /* numpy has no code for it */
     int n = snprintf(dict, sizeof dict, "{'descr': '%c%c%zu', 'fortran_order': False, 'shape': (%llu,), }", order,
-                     mapscan_type_is_signed(type) ? 'i' : 'u', mapscan_type_size(type), (unsigned long long)count);
+                     kind, mapscan_type_size(type), (unsigned long long)count);
     /* As numpy pads: magic, version, length, dict, spaces and a newline
      * make a multiple of 64 bytes. Version 1.0: the dict is short. */
     size_t total = (10 + (size_t)n + 1 + 63) / 64 * 64;

@@ -42,8 +42,8 @@ bool ms_npy_uint(ms_npy_text *t, uint64_t *v);
 typedef struct ms_npy_dtype {
     uint64_t size;          /* bytes */
     char kind;              /* numpy's kind: b i u f c S U V M m */
-    bool is_integer;        /* i1..u8, with: */
-    mapscan_type type;
+    bool is_integer;        /* i1..u8 */
+    mapscan_type type;      /* i1..u8, f2 f4 f8; else MAPSCAN_TYPE_COUNT */
     mapscan_endian endian;
 } ms_npy_dtype;
 

@@ -8,13 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A field mapscan scans: one integer or float element per record. */
+static bool scannable(const mapscan_npy_field *f)
+{
+    return f->count == 1 && (f->is_integer || mapscan_type_is_float(f->type));
+}
+
 /* "a, b.c, d" into buf, or "none". */
-static void integer_fields(const mapscan_npy_header *h, char *buf, size_t room)
+static void numeric_fields(const mapscan_npy_header *h, char *buf, size_t room)
 {
     size_t used = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < h->nfields && used + 1 < room; i++)
-        if (h->fields[i].is_integer)
+        if (scannable(&h->fields[i]))
             used += (size_t)snprintf(buf + used, room - used, "%s%s", used ? ", " : "", h->fields[i].name);
     if (!used)
         snprintf(buf, room, "none");
@@ -56,23 +62,23 @@ static mapscan_status resolve_npy(const mapscan_options *o, const mapscan_npy_he
     memcpy(l->shape, h->shape, sizeof l->shape);
     char names[160];
     if (h->structured) {
-        integer_fields(h, names, sizeof names);
+        numeric_fields(h, names, sizeof names);
         if (!o->field)
-            return ms_fail(error, MAPSCAN_E_INVALID, 0, "a structured dtype: choose a field (integer fields: %s)",
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "a structured dtype: choose a field (numeric fields: %s)",
                            names);
         const mapscan_npy_field *f, *second;
         size_t others;
         ms_npy_lookup(h, o->field, &f, &second, &others);
         if (!f)
-            return ms_fail(error, MAPSCAN_E_INVALID, 0, "no field '%s' (integer fields: %s)", o->field, names);
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "no field '%s' (numeric fields: %s)", o->field, names);
         if (others)
             return ambiguous_field(error, o->field, f, second);
-        if (!f->is_integer && f->count != 1)
+        if (f->count != 1)
             return ms_fail(error, MAPSCAN_E_INVALID, 0, "field '%s' holds %llu '%s' per record (a sub-array): "
-                           "mapscan scans one element per record (integer fields: %s)", f->name,
+                           "mapscan scans one element per record (numeric fields: %s)", f->name,
                            (unsigned long long)f->count, f->descr, names);
-        if (!f->is_integer)
-            return ms_fail(error, MAPSCAN_E_INVALID, 0, "field '%s' is '%s', not an integer (integer fields: %s)",
+        if (!scannable(f))
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "field '%s' is '%s', not a number mapscan scans (numeric fields: %s)",
                            f->name, f->descr, names);
         if (h->itemsize > MAX_RECORD_BYTES)
             return record_too_large(error, h->itemsize);
@@ -84,9 +90,9 @@ static mapscan_status resolve_npy(const mapscan_options *o, const mapscan_npy_he
         if (o->field)
             return ms_fail(error, MAPSCAN_E_INVALID, 0, "field '%s' given, but the dtype '%s' has no fields",
                            o->field, h->descr);
-        if (!h->is_integer)
-            return ms_fail(error, MAPSCAN_E_FORMAT, 0,
-                           "dtype '%s' is not an integer type (mapscan scans i1 i2 i4 i8 u1 u2 u4 u8)", h->descr);
+        if (!h->is_integer && !mapscan_type_is_float(h->type))
+            return ms_fail(error, MAPSCAN_E_FORMAT, 0, "dtype '%s' is not a type mapscan scans (i1 i2 i4 i8 u1 u2 u4 "
+                           "u8 f2 f4 f8)", h->descr);
         l->type = h->type;
         l->endian = h->endian;
         l->unit = mapscan_type_size(h->type);

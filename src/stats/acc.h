@@ -4,15 +4,37 @@
 
 #include "../common/common.h"
 
-/* Running statistics of one worker or one call; min and max are only
- * meaningful when count > 0. */
+/* A float scan's running state. min_key and max_key are binary64 bit
+ * patterns turned into integers that order as the values do, -0 below +0
+ * (ms_float_key); INT64_MAX and INT64_MIN while no value other than NaN
+ * was seen. */
+typedef struct ms_float_acc {
+    uint64_t nan;
+    int64_t min_key, max_key;
+    mapscan_exact_sum sum;
+} ms_float_acc;
+
+/* Running statistics of one worker or one call. count counts every
+ * element; for integers, min and max are only meaningful when count > 0;
+ * for floats, fl holds the rest (and min, max, sum stay 0). */
 typedef struct ms_acc {
     uint64_t count;
     ms_i128 min, max, sum;
+    ms_float_acc fl;
 } ms_acc;
 
 void ms_acc_init(ms_acc *acc);
+/* Folds an integer kernel's partial result (n elements) into acc. */
+void ms_acc_fold_ints(ms_acc *acc, uint64_t n, ms_i128 min, ms_i128 max, ms_i128 sum);
 void ms_acc_merge(ms_acc *into, const ms_acc *from);
-void ms_acc_to_stats(const ms_acc *acc, mapscan_stats *stats);
+/* The statistics of the data acc has seen, of this element type. */
+void ms_acc_finish(const ms_acc *acc, mapscan_type type, mapscan_result *result);
+
+/* The order-preserving integer of a binary64's bits (its own inverse). */
+static inline int64_t ms_float_key(uint64_t bits)
+{
+    int64_t i = (int64_t)bits;
+    return i ^ (int64_t)((uint64_t)(i >> 63) >> 1);
+}
 
 #endif

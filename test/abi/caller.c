@@ -1,10 +1,13 @@
 /* A program as a user builds it: the installed header only, linked with
  * the shared library. It checks that its own structures are served, and
  * that a caller whose header had smaller ones (stamped with a smaller
- * struct_size) is refused with a message, its result untouched. Prints
- * 'N passed, N failed'. */
+ * struct_size no release had) is refused with a message, its result
+ * untouched, while one built against 0.4's header (options without
+ * result_size, a result without floats) is served as much as it has and
+ * refused float data. Prints 'N passed, N failed'. */
 #include <mapscan.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,7 +33,26 @@ int main(void)
     check(r.stats.count == 5 && r.stats.sum.lo == 65545 && r.stats.max.lo == 65535, "its answer");
     check(strcmp(mapscan_version(), MAPSCAN_VERSION) == 0, "the library is this header's release");
 
-    o.struct_size = sizeof o - sizeof(uint64_t);      /* an older, smaller header */
+    /* 0.4's header: options ended before result_size, the result before floats. */
+    mapscan_options old;
+    mapscan_options_init(&old);
+    old.type = MAPSCAN_U16;
+    old.struct_size = offsetof(mapscan_options, result_size);
+    memset(&r, 0x5a, sizeof r);
+    check(mapscan_scan_memory(data, sizeof data, &old, &r, &e) == MAPSCAN_OK, "0.4's options served");
+    check(r.stats.count == 5 && r.stats.sum.lo == 65545, "with the answer");
+    int beyond = 1;
+    for (size_t i = offsetof(mapscan_result, floats); i < sizeof r; i++)
+        beyond &= ((const unsigned char *)&r)[i] == 0x5a;
+    check(beyond, "nothing written past 0.4's result");
+    static const float floats[2] = { 1.5f, -2.0f };
+    old.type = MAPSCAN_F32;
+    check(mapscan_scan_memory(floats, sizeof floats, &old, &r, &e) == MAPSCAN_E_FORMAT, "0.4's caller refused floats");
+    check(strstr(e.message, "floating point") != NULL, "saying why");
+    o.type = MAPSCAN_F32;
+    check(mapscan_scan_memory(floats, sizeof floats, &o, &r, &e) == MAPSCAN_OK && r.floats.sum == -0.5, "this header's floats");
+
+    o.struct_size = sizeof o - 4;      /* no release's size */
     memset(&r, 0x5a, sizeof r);
     check(mapscan_scan_memory(data, sizeof data, &o, &r, &e) == MAPSCAN_E_INVALID, "smaller options refused");
     check(strstr(e.message, "does not know") != NULL, "with a message");

@@ -1,0 +1,12 @@
+/* The exact sum of binary floating-point values (see exact_sum.c). */
+#ifndef MAPSCAN_EXACT_SUM_H
+#define MAPSCAN_EXACT_SUM_H
+
+#include "../common/common.h"
+
+/* Adds the binary64 value with these bits (NaN ignored). */
+void ms_exact_add_bits(mapscan_exact_sum *sum, uint64_t bits);
+/* Whether the finite part is zero. */
+bool ms_exact_is_zero(const mapscan_exact_sum *sum);
+
+#endif
