@@ -76,11 +76,15 @@ static inline double bf16_value(uint16_t b) { return f32_value((uint32_t)b << 16
 static inline double f16_value(uint16_t b)
 {
     uint64_t sign = (uint64_t)(b >> 15) << 63;
-    uint32_t exponent = (b >> 10) & 0x1fu, fraction = b & 0x3ffu;
-    double small = (double)fraction * 0x1p-24;          /* a subnormal or zero: exact */
-    uint64_t biased = exponent == 0x1f ? 0x7ff : exponent + 1008;     /* infinities and NaN stay so */
-    double normal = double_of_bits(sign | (biased << 52) | ((uint64_t)fraction << 42));
-    return exponent ? normal : (sign ? -small : small);
+    uint64_t exponent = (b >> 10) & 0x1fu, fraction = b & 0x3ffu;
+    /* A subnormal or zero is fraction * 2^-24 (exact); a normal number,
+     * an infinity or NaN is rebuilt field by field (exponent 31 -> 0x7ff).
+     * Masks rather than branches, so that the loop around it vectorizes. */
+    uint64_t small = bits_of_double((double)fraction * 0x1p-24) | sign;
+    uint64_t biased = exponent + 1008 + (uint64_t)(exponent == 0x1f) * (0x7ff - 0x1f - 1008);
+    uint64_t normal = sign | (biased << 52) | (fraction << 42);
+    uint64_t is_normal = 0u - (uint64_t)(exponent != 0);
+    return double_of_bits((normal & is_normal) | (small & ~is_normal));
 }
 
 /* Sums n values of x (n a multiple of FLANES) exactly into sum; amax_bits
@@ -123,32 +127,35 @@ static void extract_sum(double *x, size_t n, uint64_t amax_bits, mapscan_exact_s
 
 /* The convert step for one type: U its bits, K the signed integer of the
  * same size, SIGN, INF its sign bit and +inf's bits, VALUE its binary64.
- * Returns the bits of the largest finite magnitude as a binary64. */
+ * Returns the bits of the largest finite magnitude as a binary64. n is at
+ * most FBLOCK, so counts fit U. The selects are masks (all ones or zero)
+ * because GCC 12 does not vectorize a conditional that feeds a min or max
+ * reduction. */
 #define DEFINE_CONVERT(FN, U, K, SWAP, SIGN, INF, VALUE)                       \
     static uint64_t FN(const unsigned char *p, size_t n, double *x, ms_float_acc *f) \
     {                                                                          \
         const K none_low = (K)(SIGN - 1), none_high = (K)SIGN;                 \
         K lo = none_low, hi = none_high;                                       \
-        U amax = 0;                                                            \
-        size_t nans = 0, pos_inf = 0, neg_inf = 0;                             \
+        U amax = 0, nans = 0, pos_inf = 0, neg_inf = 0;                        \
         for (size_t i = 0; i < n; i++) {                                       \
             U b;                                                               \
             memcpy(&b, p + i * sizeof(U), sizeof(U));                          \
             b = (U)SWAP(b);                                                    \
             U magnitude = (U)(b & (U)(SIGN - 1));                              \
-            bool finite = magnitude < (U)(INF);                                \
-            bool nan = magnitude > (U)(INF);                                   \
+            U nan = (U)(0u - (U)(magnitude > (U)(INF)));        /* all ones */ \
+            U finite = (U)(0u - (U)(magnitude < (U)(INF)));                    \
             K key = (K)(b ^ (U)((U)((K)b < 0 ? (U)(SIGN - 1) : 0)));           \
-            K key_lo = nan ? none_low : key, key_hi = nan ? none_high : key;   \
+            K key_lo = (K)(((U)key & (U)~nan) | ((U)none_low & nan));          \
+            K key_hi = (K)(((U)key & (U)~nan) | ((U)none_high & nan));         \
             lo = key_lo < lo ? key_lo : lo;                                    \
             hi = key_hi > hi ? key_hi : hi;                                    \
-            nans += nan;                                                       \
+            nans += nan & 1u;                                                  \
             pos_inf += b == (U)(INF);                                          \
             neg_inf += b == (U)((INF) | (SIGN));                               \
-            U finite_magnitude = finite ? magnitude : 0;                       \
+            U finite_magnitude = (U)(magnitude & finite);                      \
             amax = finite_magnitude > amax ? finite_magnitude : amax;          \
-            double v = VALUE(b);                                               \
-            x[i] = finite ? v : 0.0;                                           \
+            uint64_t keep = 0u - (uint64_t)(finite & 1u);                      \
+            x[i] = double_of_bits(bits_of_double(VALUE(b)) & keep);            \
         }                                                                      \
         f->nan += nans;                                                        \
         f->sum.pos_inf |= pos_inf != 0;                                        \
