@@ -37,8 +37,8 @@ LIB_SRC  += src/kernels/reduce_avx2.c src/kernels/reduce_avx512.c
 CPPFLAGS += -DMAPSCAN_HAVE_X86_KERNELS
 endif
 KERNEL_FLAGS_scalar := -O3 -fno-tree-vectorize -fno-tree-slp-vectorize
-KERNEL_FLAGS_avx2   := -O3 -mavx2 -mbmi2
-KERNEL_FLAGS_avx512 := -O3 -mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx2 -mbmi2
+KERNEL_FLAGS_avx2   := -O3 -mavx2 -mbmi2 -mf16c
+KERNEL_FLAGS_avx512 := -O3 -mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx2 -mbmi2 -mf16c
 
 # mapscan-mpi: Open MPI from Debian, found through its pkg-config file (the
 # library itself never sees MPI).

@@ -17,7 +17,7 @@ static void detect(void)
 {
 #if defined(MAPSCAN_HAVE_X86_KERNELS)
     __builtin_cpu_init();
-    avx2_ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2");
+    avx2_ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("f16c");
     avx512_ok = avx2_ok && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                 __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
 #endif

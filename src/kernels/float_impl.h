@@ -42,9 +42,13 @@
  * splitting (the Makefile's flags never include -ffast-math).
  */
 
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
+
 #define FBLOCK 1024
 #define FBLOCK_LOG2 10
-#define FLANES 16
+#define FLANES 32
 #define FLEVELS 3
 
 static inline double double_of_bits(uint64_t bits)
@@ -71,26 +75,119 @@ static inline double f32_value(uint32_t b)
     return (double)f;
 }
 
-static inline double bf16_value(uint16_t b) { return f32_value((uint32_t)b << 16); }
-
-static inline double f16_value(uint16_t b)
+/* binary16 as binary32 bits: exact (every binary16 value is a binary32
+ * one). Masks rather than branches, so that the loop around it
+ * vectorizes: a subnormal or zero is fraction * 2^-24, computed in binary32
+ * (exact); a normal number, an infinity or NaN is rebuilt field by field. */
+static inline uint32_t f16_as_f32_bits(uint16_t b)
 {
-    uint64_t sign = (uint64_t)(b >> 15) << 63;
-    uint64_t exponent = (b >> 10) & 0x1fu, fraction = b & 0x3ffu;
-    /* A subnormal or zero is fraction * 2^-24 (exact); a normal number,
-     * an infinity or NaN is rebuilt field by field (exponent 31 -> 0x7ff).
-     * Masks rather than branches, so that the loop around it vectorizes. */
-    uint64_t small = bits_of_double((double)fraction * 0x1p-24) | sign;
-    uint64_t biased = exponent + 1008 + (uint64_t)(exponent == 0x1f) * (0x7ff - 0x1f - 1008);
-    uint64_t normal = sign | (biased << 52) | (fraction << 42);
-    uint64_t is_normal = 0u - (uint64_t)(exponent != 0);
-    return double_of_bits((normal & is_normal) | (small & ~is_normal));
+    uint32_t sign = (uint32_t)(b >> 15) << 31;
+    uint32_t exponent = (b >> 10) & 0x1fu, fraction = b & 0x3ffu;
+    float small_value = (float)fraction * 0x1p-24f;
+    uint32_t small;
+    memcpy(&small, &small_value, sizeof small);
+    uint32_t biased = exponent + 112 + (uint32_t)(exponent == 0x1f) * (0xff - 0x1f - 112);
+    uint32_t normal = (biased << 23) | (fraction << 13);
+    uint32_t is_normal = 0u - (uint32_t)(exponent != 0);
+    return sign | (normal & is_normal) | (small & ~is_normal);
+}
+
+/* n (<= FBLOCK) binary16 or bfloat16 elements as binary32 bits in out:
+ * the narrow types then take the binary32 road. F16C converts eight
+ * binary16 at once where the ISA's flags include it. */
+static void widen_f16(const unsigned char *p, size_t n, bool swap, uint32_t *out)
+{
+    size_t i = 0;
+#if defined(__F16C__)
+    for (; i + 8 <= n; i += 8) {
+        uint16_t h[8];
+        memcpy(h, p + 2 * i, sizeof h);
+        for (int j = 0; j < 8; j++)
+            h[j] = swap ? __builtin_bswap16(h[j]) : h[j];
+        __m128i halves;
+        memcpy(&halves, h, sizeof halves);
+        __m256 singles = _mm256_cvtph_ps(halves);
+        memcpy(out + i, &singles, sizeof singles);
+    }
+#endif
+    for (; i < n; i++) {
+        uint16_t b;
+        memcpy(&b, p + 2 * i, sizeof b);
+        out[i] = f16_as_f32_bits(swap ? __builtin_bswap16(b) : b);
+    }
+}
+
+static void widen_bf16(const unsigned char *p, size_t n, bool swap, uint32_t *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint16_t b;
+        memcpy(&b, p + 2 * i, sizeof b);
+        out[i] = (uint32_t)(swap ? __builtin_bswap16(b) : b) << 16;
+    }
+}
+
+/* The splitting needs IEEE round-to-nearest with subnormals kept: a
+ * program that set another rounding mode, or flush-to-zero and
+ * denormals-are-zero (as code built with -ffast-math does when it is
+ * loaded), would make it inexact. On x86 each float kernel call sets MXCSR
+ * as it needs and puts it back. */
+#if defined(__SSE2__)
+#define MXCSR_NEEDED_CLEAR (0x8040u | 0x6000u)      /* FTZ, DAZ, rounding control */
+static inline unsigned fenv_for_extraction(void)
+{
+    unsigned saved = _mm_getcsr();
+    if (saved & MXCSR_NEEDED_CLEAR)
+        _mm_setcsr(saved & ~MXCSR_NEEDED_CLEAR);
+    return saved;
+}
+static inline void fenv_restore(unsigned saved)
+{
+    if (saved & MXCSR_NEEDED_CLEAR)
+        _mm_setcsr(saved);
+}
+#else
+static inline unsigned fenv_for_extraction(void) { return 0; }
+static inline void fenv_restore(unsigned saved) { (void)saved; }
+#endif
+
+/* The extraction's lanes: GCC's vector extension at the width of the
+ * ISA's registers (FLOAT_VECTOR_BYTES, set by the reduce_*.c file: 64 for
+ * AVX-512, 32 for AVX2, 8 — one double — for the scalar kernel), FUNROLL
+ * of them side by side to hide the adds' latency. Written out because the
+ * vectorizer, left to a loop over lane arrays, vectorizes the outer loop
+ * and transposes. */
+typedef double lanes __attribute__((vector_size(FLOAT_VECTOR_BYTES)));
+typedef int64_t lane_bits __attribute__((vector_size(FLOAT_VECTOR_BYTES)));
+#define FVEC ((size_t)FLOAT_VECTOR_BYTES / sizeof(double))
+#define FUNROLL 4
+_Static_assert(FLANES % (FLOAT_VECTOR_BYTES / 8 * FUNROLL) == 0, "a block pads to whole steps");
+
+/* A block whose values are all multiples of the first level's step (2^(k-53),
+ * as below) would split into q = v and r = 0: its plain sum, in the same
+ * lanes, is already exact. Typical binary32 data takes this road. */
+static double direct_sum(const double *x, size_t n)
+{
+    lanes sums[FUNROLL];
+    memset(sums, 0, sizeof sums);
+    for (size_t i = 0; i < n; i += FVEC * FUNROLL)
+        for (size_t u = 0; u < FUNROLL; u++) {
+            lanes v;
+            memcpy(&v, x + i + u * FVEC, sizeof v);
+            sums[u] += v;
+        }
+    double total = 0;
+    for (size_t u = 0; u < FUNROLL; u++)
+        for (size_t j = 0; j < FVEC; j++)
+            total += sums[u][j];
+    return total;
 }
 
 /* Sums n values of x (n a multiple of FLANES) exactly into sum; amax_bits
- * are the bits of their largest magnitude. x is overwritten. */
-static void extract_sum(double *x, size_t n, uint64_t amax_bits, mapscan_exact_sum *sum)
+ * are the bits of their largest magnitude, and no value has a bit below
+ * 2^low_bit. x is overwritten. */
+static void extract_sum(double *x, size_t n, uint64_t amax_bits, int low_bit, mapscan_exact_sum *sum)
 {
+    const lane_bits magnitude = (lane_bits){ 0 } + INT64_MAX;
     for (int level = 0; amax_bits && level < FLEVELS; level++) {
         /* |values| < 2^top */
         int biased = (int)(amax_bits >> 52);
@@ -98,25 +195,35 @@ static void extract_sum(double *x, size_t n, uint64_t amax_bits, mapscan_exact_s
         int k = top + FBLOCK_LOG2 + 1;
         if (k > 1022)
             break;                      /* 2 * sigma would overflow: the rest one by one */
-        double sigma = ldexp(1.0, k);
-        double lane_sum[FLANES] = { 0 };
-        uint64_t lane_max[FLANES] = { 0 };
-        for (size_t i = 0; i < n; i += FLANES)
-            for (size_t j = 0; j < FLANES; j++) {
-                double v = x[i + j];
-                double q = (v + sigma) - sigma;
-                double r = v - q;
-                lane_sum[j] += q;
-                x[i + j] = r;
-                uint64_t magnitude = bits_of_double(r) & ~((uint64_t)1 << 63);
-                lane_max[j] = magnitude > lane_max[j] ? magnitude : lane_max[j];
+        if (level == 0 && k - 53 <= low_bit) {
+            ms_exact_add_bits(sum, bits_of_double(direct_sum(x, n)));
+            return;
+        }
+        const lanes sigma = (lanes){ 0 } + ldexp(1.0, k);
+        lanes sums[FUNROLL];
+        lane_bits rests[FUNROLL];
+        memset(sums, 0, sizeof sums);
+        memset(rests, 0, sizeof rests);
+        for (size_t i = 0; i < n; i += FVEC * FUNROLL)
+            for (size_t u = 0; u < FUNROLL; u++) {
+                lanes v;
+                memcpy(&v, x + i + u * FVEC, sizeof v);
+                lanes q = (v + sigma) - sigma;
+                lanes r = v - q;
+                sums[u] += q;
+                memcpy(x + i + u * FVEC, &r, sizeof r);
+                lane_bits m = (lane_bits)r & magnitude;
+                lane_bits larger = m > rests[u];       /* all ones where larger */
+                rests[u] = (m & larger) | (rests[u] & ~larger);
             }
         double total = 0;
         amax_bits = 0;
-        for (size_t j = 0; j < FLANES; j++) {
-            total += lane_sum[j];       /* exact: a partial sum of the q */
-            amax_bits = lane_max[j] > amax_bits ? lane_max[j] : amax_bits;
-        }
+        for (size_t u = 0; u < FUNROLL; u++)
+            for (size_t j = 0; j < FVEC; j++) {
+                total += sums[u][j];    /* exact: each is a partial sum of the q */
+                uint64_t r = (uint64_t)rests[u][j];
+                amax_bits = r > amax_bits ? r : amax_bits;
+            }
         ms_exact_add_bits(sum, bits_of_double(total));
     }
     if (amax_bits)
@@ -130,37 +237,56 @@ static void extract_sum(double *x, size_t n, uint64_t amax_bits, mapscan_exact_s
  * Returns the bits of the largest finite magnitude as a binary64. n is at
  * most FBLOCK, so counts fit U. The selects are masks (all ones or zero)
  * because GCC 12 does not vectorize a conditional that feeds a min or max
- * reduction. */
-#define DEFINE_CONVERT(FN, U, K, SWAP, SIGN, INF, VALUE)                       \
-    static uint64_t FN(const unsigned char *p, size_t n, double *x, ms_float_acc *f) \
+ * reduction. min and max are taken over every element's key first; only
+ * a block that holds NaN (whose keys lie beyond the infinities') has them
+ * taken again with NaN left out. An infinity is there when it is an
+ * extreme. */
+#define DEFINE_CONVERT(FN, U, K, SWAP, SIGN, INF, FRACTION_BITS, VALUE)        \
+    static inline K FN##_key(U b)                                              \
+    {                                                                          \
+        return (K)(b ^ (U)((U)((K)b >> (8 * sizeof(U) - 1)) & (U)(SIGN - 1))); \
+    }                                                                          \
+    static uint64_t FN(const unsigned char *p, size_t n, double *x, int *low_bit, ms_float_acc *f) \
     {                                                                          \
         const K none_low = (K)(SIGN - 1), none_high = (K)SIGN;                 \
+        const U exponent_ones = (U)((INF) >> (FRACTION_BITS));                 \
         K lo = none_low, hi = none_high;                                       \
-        U amax = 0, nans = 0, pos_inf = 0, neg_inf = 0;                        \
+        U amax = 0, nans = 0, least_exponent = exponent_ones;                  \
         for (size_t i = 0; i < n; i++) {                                       \
             U b;                                                               \
             memcpy(&b, p + i * sizeof(U), sizeof(U));                          \
             b = (U)SWAP(b);                                                    \
             U magnitude = (U)(b & (U)(SIGN - 1));                              \
-            U nan = (U)(0u - (U)(magnitude > (U)(INF)));        /* all ones */ \
-            U finite = (U)(0u - (U)(magnitude < (U)(INF)));                    \
-            K key = (K)(b ^ (U)((U)((K)b < 0 ? (U)(SIGN - 1) : 0)));           \
-            K key_lo = (K)(((U)key & (U)~nan) | ((U)none_low & nan));          \
-            K key_hi = (K)(((U)key & (U)~nan) | ((U)none_high & nan));         \
-            lo = key_lo < lo ? key_lo : lo;                                    \
-            hi = key_hi > hi ? key_hi : hi;                                    \
-            nans += nan & 1u;                                                  \
-            pos_inf += b == (U)(INF);                                          \
-            neg_inf += b == (U)((INF) | (SIGN));                               \
+            U finite = (U)(0u - (U)(magnitude < (U)(INF)));     /* all ones */ \
+            K key = FN##_key(b);                                               \
+            lo = key < lo ? key : lo;                                          \
+            hi = key > hi ? key : hi;                                          \
+            nans += magnitude > (U)(INF);                                      \
             U finite_magnitude = (U)(magnitude & finite);                      \
             amax = finite_magnitude > amax ? finite_magnitude : amax;          \
+            U counted = (U)(finite & (U)(0u - (U)(magnitude != 0)));           \
+            U exponent = (U)((magnitude >> (FRACTION_BITS)) | (exponent_ones & (U)~counted)); \
+            least_exponent = exponent < least_exponent ? exponent : least_exponent; \
             uint64_t keep = 0u - (uint64_t)(finite & 1u);                      \
             x[i] = double_of_bits(bits_of_double(VALUE(b)) & keep);            \
         }                                                                      \
+        if (nans) {                                                            \
+            lo = none_low, hi = none_high;                                     \
+            for (size_t i = 0; i < n; i++) {                                   \
+                U b;                                                           \
+                memcpy(&b, p + i * sizeof(U), sizeof(U));                      \
+                b = (U)SWAP(b);                                                \
+                if ((U)(b & (U)(SIGN - 1)) > (U)(INF))                         \
+                    continue;                                                  \
+                K key = FN##_key(b);                                           \
+                lo = key < lo ? key : lo;                                      \
+                hi = key > hi ? key : hi;                                      \
+            }                                                                  \
+        }                                                                      \
         f->nan += nans;                                                        \
-        f->sum.pos_inf |= pos_inf != 0;                                        \
-        f->sum.neg_inf |= neg_inf != 0;                                        \
         if (lo != none_low) {                                                  \
+            f->sum.pos_inf |= hi == FN##_key((U)(INF));                        \
+            f->sum.neg_inf |= lo == FN##_key((U)((INF) | (SIGN)));             \
             U lo_bits = (U)((U)lo ^ (U)(lo < 0 ? (U)(SIGN - 1) : 0));          \
             U hi_bits = (U)((U)hi ^ (U)(hi < 0 ? (U)(SIGN - 1) : 0));          \
             int64_t lo_key = ms_float_key(bits_of_double(VALUE(lo_bits)));    \
@@ -168,6 +294,9 @@ static void extract_sum(double *x, size_t n, uint64_t amax_bits, mapscan_exact_s
             f->min_key = lo_key < f->min_key ? lo_key : f->min_key;            \
             f->max_key = hi_key > f->max_key ? hi_key : f->max_key;            \
         }                                                                      \
+        /* The lowest bit any finite value other than zero can have. */        \
+        int least = least_exponent ? (int)least_exponent : 1;                  \
+        *low_bit = least - (int)(exponent_ones >> 1) - (FRACTION_BITS);        \
         return bits_of_double(VALUE(amax));                                    \
     }
 
@@ -175,34 +304,46 @@ static void extract_sum(double *x, size_t n, uint64_t amax_bits, mapscan_exact_s
     static void FN(const unsigned char *p, size_t n, ms_acc *acc)              \
     {                                                                          \
         _Alignas(64) double x[FBLOCK];                                         \
+        unsigned saved = fenv_for_extraction();                                \
         for (size_t start = 0; start < n; start += FBLOCK) {                   \
             size_t m = n - start < FBLOCK ? n - start : FBLOCK;                \
-            uint64_t amax = CONVERT(p + start * sizeof(U), m, x, &acc->fl);    \
+            int low_bit;                                                       \
+            uint64_t amax = CONVERT(p + start * sizeof(U), m, x, &low_bit, &acc->fl); \
             size_t padded = (m + FLANES - 1) / FLANES * FLANES;                \
             for (size_t i = m; i < padded; i++)                                \
                 x[i] = 0;                                                      \
-            extract_sum(x, padded, amax, &acc->fl.sum);                        \
+            extract_sum(x, padded, amax, low_bit, &acc->fl.sum);               \
         }                                                                      \
+        fenv_restore(saved);                                                   \
         acc->count += n;                                                       \
     }
 
 #define SIGN16 ((uint16_t)0x8000u)
 #define SIGN32 ((uint32_t)0x80000000u)
 
-DEFINE_CONVERT(c_f16, uint16_t, int16_t, NOSWAP, SIGN16, 0x7c00u, f16_value)
-DEFINE_CONVERT(c_f16s, uint16_t, int16_t, BSWAP16, SIGN16, 0x7c00u, f16_value)
-DEFINE_CONVERT(c_bf16, uint16_t, int16_t, NOSWAP, SIGN16, 0x7f80u, bf16_value)
-DEFINE_CONVERT(c_bf16s, uint16_t, int16_t, BSWAP16, SIGN16, 0x7f80u, bf16_value)
-DEFINE_CONVERT(c_f32, uint32_t, int32_t, NOSWAP, SIGN32, 0x7f800000u, f32_value)
-DEFINE_CONVERT(c_f32s, uint32_t, int32_t, BSWAP32, SIGN32, 0x7f800000u, f32_value)
-DEFINE_CONVERT(c_f64, uint64_t, int64_t, NOSWAP, SIGN64, 0x7ff0000000000000u, f64_value)
-DEFINE_CONVERT(c_f64s, uint64_t, int64_t, BSWAP64, SIGN64, 0x7ff0000000000000u, f64_value)
+DEFINE_CONVERT(c_f32, uint32_t, int32_t, NOSWAP, SIGN32, 0x7f800000u, 23, f32_value)
+DEFINE_CONVERT(c_f32s, uint32_t, int32_t, BSWAP32, SIGN32, 0x7f800000u, 23, f32_value)
+DEFINE_CONVERT(c_f64, uint64_t, int64_t, NOSWAP, SIGN64, 0x7ff0000000000000u, 52, f64_value)
+DEFINE_CONVERT(c_f64s, uint64_t, int64_t, BSWAP64, SIGN64, 0x7ff0000000000000u, 52, f64_value)
 
-DEFINE_FLOAT(r_f16, uint16_t, c_f16)
-DEFINE_FLOAT(r_f16s, uint16_t, c_f16s)
-DEFINE_FLOAT(r_bf16, uint16_t, c_bf16)
-DEFINE_FLOAT(r_bf16s, uint16_t, c_bf16s)
 DEFINE_FLOAT(r_f32, uint32_t, c_f32)
 DEFINE_FLOAT(r_f32s, uint32_t, c_f32s)
 DEFINE_FLOAT(r_f64, uint64_t, c_f64)
 DEFINE_FLOAT(r_f64s, uint64_t, c_f64s)
+
+/* binary16 and bfloat16: a block widened to binary32, then r_f32. */
+#define DEFINE_WIDENED(FN, WIDEN, SWAP)                                        \
+    static void FN(const unsigned char *p, size_t n, ms_acc *acc)              \
+    {                                                                          \
+        _Alignas(64) uint32_t wide[FBLOCK];                                    \
+        for (size_t start = 0; start < n; start += FBLOCK) {                   \
+            size_t m = n - start < FBLOCK ? n - start : FBLOCK;                \
+            WIDEN(p + 2 * start, m, SWAP, wide);                               \
+            r_f32((const unsigned char *)wide, m, acc);                        \
+        }                                                                      \
+    }
+
+DEFINE_WIDENED(r_f16, widen_f16, false)
+DEFINE_WIDENED(r_f16s, widen_f16, true)
+DEFINE_WIDENED(r_bf16, widen_bf16, false)
+DEFINE_WIDENED(r_bf16s, widen_bf16, true)
