@@ -33,9 +33,10 @@
  * bfloat16 and binary32 need a second only for a block whose values spread
  * over more than about 2^17 (bfloat16: 2^33); binary64 takes two as a rule.
  * After FLEVELS levels, or when sigma would pass binary64's range (values
- * above 2^1010), what remains is added to the exact accumulator one value
- * at a time: exact, only slower, and met in hostile data (random bit
- * patterns spread over every exponent), not in measurements.
+ * above 2^1010), what remains goes into integer bins by exponent one value
+ * at a time (bins_add), as does a block spread over more bits than the
+ * levels would finish: exact, only slower, and met in hostile data (random
+ * bit patterns over every exponent), not in ordinary measurements.
  *
  * The loops are plain C that the compiler vectorizes; -std=c11 keeps it
  * from contracting or reassociating the additions, which would break the
@@ -182,10 +183,48 @@ static double direct_sum(const double *x, size_t n)
     return total;
 }
 
+/* What the levels leave, and blocks spread too wide for them, one value at
+ * a time: each value's signed 53-bit mantissa goes into a 128-bit integer
+ * bin of its exponent (2^74 of them fit), and the bins go into the exact
+ * sum once, at the end of the kernel's call. A few instructions a value,
+ * where adding each to the 34-word sum would take tens. */
+typedef struct exponent_bins {
+    bool ready;                 /* set up (zeroed) on first use in a call */
+    ms_i128 bin[2048];
+} exponent_bins;
+
+static void bins_add(exponent_bins *b, const double *x, size_t n)
+{
+    if (!b->ready) {
+        memset(b->bin, 0, sizeof b->bin);
+        b->ready = true;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t bits = bits_of_double(x[i]);
+        unsigned exponent = (unsigned)(bits >> 52) & 0x7ffu;
+        int64_t mantissa = (int64_t)((bits & (((uint64_t)1 << 52) - 1)) | ((uint64_t)(exponent != 0) << 52));
+        b->bin[exponent] += bits >> 63 ? -mantissa : mantissa;
+    }
+}
+
+static void bins_flush(const exponent_bins *b, mapscan_exact_sum *sum)
+{
+    if (!b->ready)
+        return;
+    for (unsigned exponent = 0; exponent < 2048; exponent++)
+        if (b->bin[exponent])
+            ms_exact_add_wide(sum, b->bin[exponent], exponent ? exponent - 1 : 0);
+}
+
+/* Past this spread of bits in a block (top to lowest), the levels would
+ * not finish it: it goes to the bins whole. */
+#define FSPREAD_FOR_LEVELS 160
+
 /* Sums n values of x (n a multiple of FLANES) exactly into sum; amax_bits
  * are the bits of their largest magnitude, and no value has a bit below
  * 2^low_bit. x is overwritten. */
-static void extract_sum(double *x, size_t n, uint64_t amax_bits, int low_bit, mapscan_exact_sum *sum)
+static void extract_sum(double *x, size_t n, uint64_t amax_bits, int low_bit, exponent_bins *bins,
+                        mapscan_exact_sum *sum)
 {
     const lane_bits magnitude = (lane_bits){ 0 } + INT64_MAX;
     for (int level = 0; amax_bits && level < FLEVELS; level++) {
@@ -193,8 +232,8 @@ static void extract_sum(double *x, size_t n, uint64_t amax_bits, int low_bit, ma
         int biased = (int)(amax_bits >> 52);
         int top = biased ? biased - 1022 : (63 - __builtin_clzll(amax_bits)) - 1073;
         int k = top + FBLOCK_LOG2 + 1;
-        if (k > 1022)
-            break;                      /* 2 * sigma would overflow: the rest one by one */
+        if (k > 1022 || (level == 0 && top - low_bit > FSPREAD_FOR_LEVELS))
+            break;                      /* 2 * sigma would overflow, or too wide: one by one */
         if (level == 0 && k - 53 <= low_bit) {
             ms_exact_add_bits(sum, bits_of_double(direct_sum(x, n)));
             return;
@@ -227,9 +266,7 @@ static void extract_sum(double *x, size_t n, uint64_t amax_bits, int low_bit, ma
         ms_exact_add_bits(sum, bits_of_double(total));
     }
     if (amax_bits)
-        for (size_t i = 0; i < n; i++)
-            if (x[i] != 0)
-                ms_exact_add_bits(sum, bits_of_double(x[i]));
+        bins_add(bins, x, n);
 }
 
 /* The convert step for one type: U its bits, K the signed integer of the
@@ -304,6 +341,8 @@ static void extract_sum(double *x, size_t n, uint64_t amax_bits, int low_bit, ma
     static void FN(const unsigned char *p, size_t n, ms_acc *acc)              \
     {                                                                          \
         _Alignas(64) double x[FBLOCK];                                         \
+        exponent_bins bins;                                                    \
+        bins.ready = false;                                                    \
         unsigned saved = fenv_for_extraction();                                \
         for (size_t start = 0; start < n; start += FBLOCK) {                   \
             size_t m = n - start < FBLOCK ? n - start : FBLOCK;                \
@@ -312,8 +351,9 @@ static void extract_sum(double *x, size_t n, uint64_t amax_bits, int low_bit, ma
             size_t padded = (m + FLANES - 1) / FLANES * FLANES;                \
             for (size_t i = m; i < padded; i++)                                \
                 x[i] = 0;                                                      \
-            extract_sum(x, padded, amax, low_bit, &acc->fl.sum);               \
+            extract_sum(x, padded, amax, low_bit, &bins, &acc->fl.sum);        \
         }                                                                      \
+        bins_flush(&bins, &acc->fl.sum);                                       \
         fenv_restore(saved);                                                   \
         acc->count += n;                                                       \
     }

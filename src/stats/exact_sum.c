@@ -93,6 +93,20 @@ void ms_exact_add_bits(mapscan_exact_sum *sum, uint64_t bits)
     add_at(sum->word, shift / 64, lo, hi, negative);
 }
 
+void ms_exact_add_wide(mapscan_exact_sum *sum, ms_i128 value, unsigned shift)
+{
+    if (value == 0)
+        return;
+    ms_u128 magnitude = value < 0 ? -(ms_u128)value : (ms_u128)value;
+    unsigned bit = shift % 64, w = shift / 64;
+    uint64_t parts[3] = { (uint64_t)magnitude << bit,
+                          bit ? (uint64_t)(magnitude >> (64 - bit)) : (uint64_t)(magnitude >> 64),
+                          bit ? (uint64_t)(magnitude >> (128 - bit)) : 0 };
+    add_at(sum->word, w, parts[0], parts[1], value < 0);
+    if (parts[2] && w + 2 < WORDS)
+        add_at(sum->word, w + 2, parts[2], 0, value < 0);
+}
+
 void mapscan_exact_sum_add_double(mapscan_exact_sum *sum, double value)
 {
     uint64_t bits;
