@@ -2,43 +2,43 @@
  * The float kernels: count, NaN count, min, max and the exact sum of
  * binary16, bfloat16, binary32 and binary64 elements, written once and
  * compiled once per instruction set with reduce_impl.h (which includes this
- * file at its end).
+ * file at its end). docs/design.md has the same account at more length.
  *
  * How the sum stays exact at the speed of a plain sum. The data goes by
- * blocks of FBLOCK = 1024 elements, each in two steps over a buffer in L1:
+ * blocks of FBLOCK = 1024 elements (binary16 and bfloat16 are widened to
+ * binary32 first, exactly), each in two steps over a buffer in L1:
  *
  * 1. Convert. Each element becomes a binary64 (exact for every type),
- *    NaN and the infinities become 0 — NaN is counted, an infinity raises
- *    a flag — and the loop keeps min and max (as order-preserving integers
- *    of the bits, so that -0 < +0 and NaN can be left out with a select)
- *    and the largest magnitude, amax.
+ *    NaN and the infinities become 0 — NaN is counted — and the loop keeps
+ *    min and max (as order-preserving integers of the bits, so that
+ *    -0 < +0; an infinity is there when it is an extreme), the largest
+ *    magnitude amax and the lowest bit any value has.
  *
  * 2. Extract. With sigma = 2^k a power of two at least 2^11 times amax
  *    (2 * FBLOCK), each value v is split as q = (v + sigma) - sigma and
  *    r = v - q. For |v| <= sigma, in round-to-nearest binary64, q is v
  *    rounded to a multiple of 2^(k-53), r is exactly v - q, and |r| is at
- *    most 2^(k-53) (Rump, Ogita and Oishi's ExtractScalar; see
- *    docs/design.md). Every q, and every partial sum of up to FBLOCK of
- *    them, is a multiple of 2^(k-53) below 2^k = 2^53 such steps: binary64
- *    holds each one exactly, so the q are summed in plain binary64 adds, in
- *    FLANES independent lanes that the compiler turns into vector adds, in
- *    any order, with no error at all. Their total goes into the exact
+ *    most 2^(k-53) (Rump, Ogita and Oishi's ExtractScalar). Every q, and
+ *    every partial sum of up to FBLOCK of them, is a multiple of 2^(k-53)
+ *    below 2^k = 2^53 such steps: binary64 holds each one exactly, so the q
+ *    are summed in plain binary64 adds, in independent vector lanes, in any
+ *    order, with no error at all. Their total goes into the exact
  *    accumulator (stats/exact_sum.c) once per block. The remainders r,
  *    written back over the block, are what that level could not hold:
  *    values more than about 2^41 times smaller than amax, or the low bits
  *    of binary64 values. If any is not zero, the next level does the same
- *    to them with a sigma fitted to their own largest magnitude.
+ *    to them with a sigma fitted to their own largest magnitude. A block
+ *    whose values all lie on the first level's step has r = 0 throughout:
+ *    it is summed directly (direct_sum), the usual case for binary32.
  *
- * binary16 values always fit one level (their whole range spans 2^40);
- * bfloat16 and binary32 need a second only for a block whose values spread
- * over more than about 2^17 (bfloat16: 2^33); binary64 takes two as a rule.
- * After FLEVELS levels, or when sigma would pass binary64's range (values
- * above 2^1010), what remains goes into integer bins by exponent one value
- * at a time (bins_add), as does a block spread over more bits than the
- * levels would finish: exact, only slower, and met in hostile data (random
- * bit patterns over every exponent), not in ordinary measurements.
+ * binary64 takes two levels as a rule. After FLEVELS levels, or when sigma
+ * would pass binary64's range (values above 2^1010), what remains goes into
+ * integer bins by exponent one value at a time (bins_add), as does a block
+ * spread over more bits than the levels would finish: exact, only slower,
+ * and met in hostile data (random bit patterns over every exponent).
  *
- * The loops are plain C that the compiler vectorizes; -std=c11 keeps it
+ * The loops are plain C that the compiler vectorizes, and GCC vector
+ * extensions where it would not do so well; -std=c11 keeps the compiler
  * from contracting or reassociating the additions, which would break the
  * splitting (the Makefile's flags never include -ffast-math).
  */
