@@ -196,7 +196,8 @@ def generate(path: PathLike, dtype: Any = "<i4", count: Optional[int] = None, si
     """Writes a reproducible file (as `mapscan gen`) and returns what it wrote: the exact statistics,
     computed from the values as they were produced (an oracle for any scan of the file).
 
-    Give count (elements) or size (bytes). pattern: 'random', 'range:LO:HI', 'mod:M', 'seq' or 'const:V'.
+    dtype: an integer type (a float one is an InputError: the library's generator has no float patterns
+    yet). Give count (elements) or size (bytes). pattern: 'random', 'range:LO:HI', 'mod:M', 'seq' or 'const:V'.
     format: 'raw' or 'npy' (a .npy file numpy.load reads back). The file appears only when complete; it is
     never replaced unless force. progress: as scan's, with the bytes of values written (no .npy header)."""
     g = _lib.GenOptions()
