@@ -83,6 +83,16 @@ def what(objs):
     return [{k: v for k, v in o.items() if k not in HOW} for o in objs]
 
 
+STAT = re.compile(r'"(count|nan|min|max|sum|mean)":("[^"]*"|[^,}]*)')
+
+
+def stat_texts(r):
+    """The statistics of each JSON line as the program wrote them: the shortest text that reads back
+    as the same binary64, so equal texts are equal bits (-0.0 apart from 0.0, which JSON's readers
+    take as equal)."""
+    return [STAT.findall(x.split(',"seconds":')[0]) for x in r.stdout.decode().splitlines()]    # not rank_seconds
+
+
 def same_as_mapscan(args, ranks=RANKS, extra=()):
     """mapscan-mpi with K ranks prints what mapscan prints, for every K."""
     want = mapscan("--json", *args)
@@ -93,6 +103,7 @@ def same_as_mapscan(args, ranks=RANKS, extra=()):
         assert got.stderr == b"", f"K={k}: {got.stderr.decode()}"
         objs = lines(got)
         assert what(objs) == what(lines(want)), f"K={k}:\n{what(objs)}\n!=\n{what(lines(want))}"
+        assert stat_texts(got) == stat_texts(want), f"K={k}:\n{stat_texts(got)}\n!=\n{stat_texts(want)}"
         assert all(o["ranks"] == k for o in objs), f"K={k}: ranks {[o['ranks'] for o in objs]}"
 
 
@@ -143,6 +154,129 @@ np.save({path('struct.npy')!r}, a)
     assert r.returncode == 0, r.stderr.decode()
     same_as_mapscan(["--field", "b", path("struct.npy")], ranks=(1, 3, 8))
     same_as_mapscan(["--field", "a", path("struct.npy")], ranks=(2, 5), extra=("--io", "mpiio"))
+
+
+FLOAT_WRITER = r"""
+import json, math, sys
+import numpy as np
+work, big, small = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])     # bytes
+sums = {}
+
+
+def values(code, seed, size, span=30):
+    # moderate values, the type's subnormals, NaN and -0.0 spread through, and its greatest finite value
+    # at one end, 1.0 in the middle and its negative at the other: ranks apart, cancelling exactly
+    t = np.dtype(code).newbyteorder("=")
+    info, rng, count = np.finfo(t), np.random.default_rng(seed), size // t.itemsize
+    a = (rng.standard_normal(count) * np.exp2(rng.integers(-span, span, count))).astype(t)
+    where = rng.choice(count, 96, replace=False)
+    a[where[:32]] = np.nan
+    a[where[32:64]] = -0.0
+    a[where[64:]] = (np.arange(1, 33) * info.smallest_subnormal).astype(t)
+    a[0], a[count // 2], a[-1] = info.max, 1.0, -info.max
+    return a
+
+
+def save(name, a, order, fsum=True):
+    a = a.astype(a.dtype.newbyteorder(order))
+    if name.endswith(".npy"):
+        np.save(f"{work}/{name}", a)
+    else:
+        a.tofile(f"{work}/{name}")
+    if fsum:                    # correctly rounded: an oracle
+        sums[name] = math.fsum(a[~np.isnan(a)].astype(np.float64).tolist())
+
+
+def bf16(a):                    # bfloat16: the top half of a float32's bits
+    return (a.astype("<f4").view("<u4") >> 16).astype("<u2")
+
+
+save("f64-little.npy", values("f8", 1, big), "<")
+b = values("f8", 2, small)
+b[3], b[-3] = np.inf, -np.inf          # both infinities: NaN
+save("f64-big.npy", b, ">", fsum=False)
+save("f32-little.npy", values("f4", 3, small), "<")
+c = values("f4", 4, big)
+c[c.size // 3] = np.inf
+save("f32-big.npy", c, ">", fsum=False)
+save("f16-little.npy", values("f2", 5, big, 6), "<")
+save("f16-big.npy", values("f2", 6, small, 6), ">")
+for name, size, order in (("bf16-little.raw", small, "<"), ("bf16-big.raw", big, ">")):
+    top = bf16(values("f4", 7, 2 * size))
+    top.astype(top.dtype.newbyteorder(order)).tofile(f"{work}/{name}")
+    f = (top.astype("<u4") << 16).view("<f4")
+    sums[name] = math.fsum(f[~np.isnan(f)].astype(np.float64).tolist())
+save("negzero.npy", np.full(small // 4, -0.0, dtype="<f4"), "<")     # -0.0 through every merge
+z = np.full(big // 4, -0.0, dtype="<f4")
+z[-1] = 0.0
+save("negzero-then-zero.npy", z, "<")               # one +0.0, on the last rank: the sum is +0.0
+save("all-nan.npy", np.full(small // 8, np.nan, dtype="<f8"), "<", fsum=False)
+save("tiny.npy", np.array([-1e-45, np.nan, 3.5], dtype=">f4"), ">")
+save("empty.npy", np.zeros(0, dtype="<f8"), "<")
+print(json.dumps(sums))
+"""
+FLOATS = {}
+
+
+def float_files():
+    """.npy files of f16, f32 and f64 in both byte orders, with NaN, infinities, -0.0, subnormals and
+    giants that cancel: one of each type over 16 MiB, so that ranks cut it and the giants fall to
+    different ranks, the others small, each whole on one rank; all -0.0 (and -0.0 but for a last
+    +0.0, cut), all NaN, tiny and empty ones; and raw bf16 files in both orders. Written once by
+    numpy; FLOATS gets fsum's correctly rounded sum of each file without infinities."""
+    if not FLOATS:
+        big, small = (16 << 20) + 8 * (2 * 3 * 5 * 7 + 1), 1 << 20
+        r = subprocess.run([NUMPY_PYTHON, "-c", FLOAT_WRITER, WORK, str(big), str(small)], capture_output=True,
+                           timeout=TIMEOUT)
+        assert r.returncode == 0, r.stderr.decode()
+        FLOATS.update(json.loads(r.stdout))
+    return [path(name) for name in ("f64-little.npy", "f64-big.npy", "f32-little.npy", "f32-big.npy",
+                                    "f16-little.npy", "f16-big.npy", "negzero.npy", "negzero-then-zero.npy",
+                                    "all-nan.npy", "tiny.npy", "empty.npy")]
+
+
+@test
+def floats_of_every_type_and_order_are_the_same_bits_for_every_k_and_io():
+    files = float_files()
+    # Under check-asan's build the same code runs with fewer K: the matrix is the normal build's.
+    asan = "ASAN_OPTIONS" in os.environ
+    same_as_mapscan(files, ranks=(3,) if asan else (1, 2, 3), extra=("--io", "posix"))
+    same_as_mapscan(files, ranks=(2,) if asan else (2, 3), extra=("--io", "mpiio"))
+    for order in ("little", "big"):
+        same_as_mapscan(["-t", "bf16", "-e", order, path(f"bf16-{order}.raw")], ranks=(3,) if asan else (1, 3))
+    same_as_mapscan(["-t", "bf16", "-e", "big", path("bf16-big.raw")], ranks=(2,), extra=("--io", "mpiio"))
+    # and those answers (mapscan's, so every K's) are the exact ones: fsum's rounding, NaN counted apart,
+    # -0.0 kept apart
+    r = mapscan("--json", *files)
+    got = {os.path.basename(o["file"] or "total"): (o, dict(t)) for o, t in zip(lines(r), stat_texts(r))}
+    for order in ("little", "big"):
+        r = mapscan("--json", "-t", "bf16", "-e", order, path(f"bf16-{order}.raw"))
+        got[f"bf16-{order}.raw"] = (lines(r)[0], dict(stat_texts(r)[0]))
+    assert set(FLOATS) <= set(got), set(FLOATS) - set(got)
+    for name, fsum in FLOATS.items():
+        assert float(got[name][0]["sum"]) == fsum, (name, got[name][0]["sum"], fsum)
+    assert all(got[name][0]["nan"] == 32 for name in ("f64-little.npy", "f32-big.npy", "f16-little.npy"))
+    assert [got["f64-big.npy"][1][key] for key in ("min", "max", "sum", "mean")] == ['"-inf"', '"inf"', '"nan"',
+                                                                                    '"nan"']
+    assert [got["f32-big.npy"][1][key] for key in ("max", "sum", "mean")] == ['"inf"'] * 3
+    assert [got["negzero.npy"][1][key] for key in ("min", "max", "sum", "mean")] == ["-0.0"] * 4
+    assert [got["negzero-then-zero.npy"][1][key] for key in ("min", "max", "sum", "mean")] == \
+        ["-0.0", "0.0", "0.0", "0.0"]
+    assert [got["all-nan.npy"][1][key] for key in ("min", "max", "sum", "mean")] == ["null", "null", "0.0", "null"]
+    assert got["all-nan.npy"][0]["nan"] == got["all-nan.npy"][0]["count"] > 0
+
+
+@test
+def integer_and_float_files_make_no_total():
+    ints = gen("mixed-int.npy", "--format", "npy", "-t", "i32", "-n", "1000")
+    floats = float_files()[9]
+    want = mapscan("--json", ints, floats)
+    for k in (1, 2):
+        r = mpirun(k, "--json", ints, floats)
+        assert r.returncode == want.returncode == 0 and what(lines(r)) == what(lines(want))
+        assert len(lines(r)) == 2 and stat_texts(r) == stat_texts(want)
+        assert failure_lines(r) == ["mapscan-mpi: total: none: the files mix integer and floating-point data"], \
+            r.stderr.decode()
 
 
 @test

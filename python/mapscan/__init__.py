@@ -1,4 +1,4 @@
-"""mapscan: exact count, min, max, sum and mean of binary files of integers.
+"""mapscan: exact count, min, max, sum and mean of binary files of integers or floats.
 
     >>> import mapscan
     >>> r = mapscan.scan("data.bin", dtype="<i4")
@@ -9,7 +9,9 @@
 A thin layer over the C library (libmapscan.so.1): the scan runs on every
 core with the GIL released, its memory stays at a few MiB whatever the size
 of the file, and sums are exact Python ints (128-bit in the library), where
-numpy's int64 sums wrap around. numpy is optional.
+numpy's int64 sums wrap around. Floats (float16, bfloat16, float32, float64)
+get their NaN count and an exact sum (a fractions.Fraction), rounded once for
+sum and mean. numpy is optional.
 
 Errors: a file that cannot be opened raises the matching OSError subclass
 (FileNotFoundError, PermissionError, IsADirectoryError...); bad input raises
@@ -124,14 +126,15 @@ def scan(source, dtype=None, offset=0, length=None, threads=None, backend="auto"
         np.load(f, mmap_mode='r') returns, scanned through its file (its offset, length and dtype are the
         array's; no page of it is faulted into the process); or a list (tuple) of these, scanned one after
         the other with the same options: a Results, the per-file Results in order with .total, all merged.
-    dtype: numpy's meaning ('<i4', '>u2', 'int64', 'i8' is int64, numpy.int16, numpy.dtype('>u8')); default
-        int32 little-endian for raw files. A .npy file needs none: its header gives it (a contradicting dtype
+    dtype: numpy's meaning ('<i4', '>u2', 'int64', 'i8' is int64, numpy.int16, numpy.dtype('>u8'), '<f4',
+        'float64', numpy.float16, '>f8'), and 'bf16' or 'bfloat16' for bfloat16; bare 'f16' is binary16 (as
+        'f2'; numpy's '<f16' long double is not scanned); default int32 little-endian for raw files. A .npy file needs none: its header gives it (a contradicting dtype
         is an InputError).
     offset, length: bytes to skip, and at most this many to scan (for .npy, counted from the start of the data).
     threads: worker threads (default one per core). backend: 'auto', 'mmap', 'read' or 'direct' (O_DIRECT,
         past the page cache).
     allow_trailing: ignore a final partial element (record) instead of raising InputError.
-    field: a .npy file's (or structured memmap's) integer field to scan ('outer.inner' when nested); one per
+    field: a .npy file's (or structured memmap's) numeric field to scan ('outer.inner' when nested); one per
         scan (a list is an InputError for now).
     record, field_offset: a raw file of record-byte records; the dtype element at field_offset of each is scanned.
     progress: True draws a bar on stderr (tqdm's when installed); a callable is called as
@@ -193,7 +196,8 @@ def generate(path: PathLike, dtype: Any = "<i4", count: Optional[int] = None, si
     """Writes a reproducible file (as `mapscan gen`) and returns what it wrote: the exact statistics,
     computed from the values as they were produced (an oracle for any scan of the file).
 
-    Give count (elements) or size (bytes). pattern: 'random', 'range:LO:HI', 'mod:M', 'seq' or 'const:V'.
+    dtype: an integer type (a float one is an InputError: the library's generator has no float patterns
+    yet). Give count (elements) or size (bytes). pattern: 'random', 'range:LO:HI', 'mod:M', 'seq' or 'const:V'.
     format: 'raw' or 'npy' (a .npy file numpy.load reads back). The file appears only when complete; it is
     never replaced unless force. progress: as scan's, with the bytes of values written (no .npy header)."""
     g = _lib.GenOptions()
@@ -202,8 +206,11 @@ def generate(path: PathLike, dtype: Any = "<i4", count: Optional[int] = None, si
         g.type, order, _ = _dtype.parse(dtype)
     except ValueError as e:
         raise InputError(str(e)) from None
+    if _dtype.is_float(g.type):
+        raise InputError(f"dtype {dtype!r}: generate writes integer types only (the library's generator has no "
+                         "float patterns yet)")
     g.endian = {"little": _lib.LITTLE, "big": _lib.BIG, "native": _lib.NATIVE}[order]
-    elem = 1 << (g.type // 2)
+    elem = _lib.TYPE_SIZES[g.type]
     if (count is None) == (size is None):
         raise InputError("give either count or size")
     if size is not None:

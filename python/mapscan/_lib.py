@@ -11,7 +11,11 @@ from . import _find
 
 (OK, E_INVALID, E_OPEN, E_OFFSET, E_TRAILING, E_UNMAPPABLE, E_EXISTS, E_IO, E_CHANGED, E_NOSPACE, E_NOMEM,
  E_CANCELLED, E_FORMAT) = range(13)
-TYPE_NAMES = ("i8", "u8", "i16", "u16", "i32", "u32", "i64", "u64")
+TYPE_NAMES = ("i8", "u8", "i16", "u16", "i32", "u32", "i64", "u64", "f16", "bf16", "f32", "f64")
+TYPE_SIZES = (1, 1, 2, 2, 4, 4, 8, 8, 2, 2, 4, 8)
+FLOAT_TYPES = frozenset(range(8, 12))      # MAPSCAN_F16 ... MAPSCAN_F64
+F64 = 11
+EXACT_SUM_WORDS = 34
 LITTLE, BIG, NATIVE = range(3)
 BACKENDS = {"auto": 0, "mmap": 1, "read": 2, "direct": 3}
 FORMATS = {"auto": 0, "raw": 1, "npy": 2}
@@ -36,6 +40,34 @@ class Stats(ctypes.Structure):
     _fields_ = [("count", ctypes.c_uint64), ("min", Int128), ("max", Int128), ("sum", Int128)]
 
 
+class ExactSum(ctypes.Structure):
+    """mapscan_exact_sum: the finite values' sum in units of 2**-1074 (two's complement, least significant
+    word first), and the infinities apart."""
+    _fields_ = [("word", ctypes.c_uint64 * EXACT_SUM_WORDS), ("pos_inf", ctypes.c_bool), ("neg_inf", ctypes.c_bool)]
+
+    def units(self):
+        """The finite part as a Python int, in units of 2**-1074."""
+        n = 0
+        for i in reversed(range(EXACT_SUM_WORDS)):
+            n = (n << 64) | self.word[i]
+        return n - (1 << 64 * EXACT_SUM_WORDS) if n >> (64 * EXACT_SUM_WORDS - 1) else n
+
+    def set_units(self, n):
+        """Lays a Python int (in units of 2**-1074) into the words; False when it does not fit them."""
+        bits = 64 * EXACT_SUM_WORDS
+        if not -(1 << bits - 1) <= n < 1 << bits - 1:
+            return False
+        n &= (1 << bits) - 1
+        for i in range(EXACT_SUM_WORDS):
+            self.word[i] = (n >> 64 * i) & (2**64 - 1)
+        return True
+
+
+class FloatStats(ctypes.Structure):
+    _fields_ = [("nan", ctypes.c_uint64), ("min", ctypes.c_double), ("max", ctypes.c_double),
+                ("sum", ctypes.c_double), ("mean", ctypes.c_double), ("exact", ExactSum)]
+
+
 class Error(ctypes.Structure):
     _fields_ = [("status", ctypes.c_int), ("sys_errno", ctypes.c_int), ("message", ctypes.c_char * 256)]
 
@@ -49,6 +81,7 @@ class Options(ctypes.Structure):
         ("cancel", ctypes.POINTER(ctypes.c_int)), ("format", ctypes.c_int), ("type_set", ctypes.c_bool),
         ("endian_set", ctypes.c_bool), ("field", ctypes.c_char_p), ("record_size", ctypes.c_uint64),
         ("field_offset", ctypes.c_uint64), ("io_depth", ctypes.c_uint), ("io_size", ctypes.c_uint64),
+        ("result_size", ctypes.c_size_t),      # 0.5: sizeof(Result), set by options_init below
     ]
 
 
@@ -58,6 +91,7 @@ class Result(ctypes.Structure):
         ("backends", ctypes.c_uint), ("kernel", ctypes.c_char_p), ("format", ctypes.c_int), ("type", ctypes.c_int),
         ("endian", ctypes.c_int), ("record_size", ctypes.c_uint64), ("field_offset", ctypes.c_uint64),
         ("ndim", ctypes.c_uint), ("shape", ctypes.c_uint64 * 64),
+        ("floats", FloatStats),                 # 0.5: a float type's statistics
     ]
 
 
@@ -68,6 +102,8 @@ class GenOptions(ctypes.Structure):
         ("lo", Int128), ("hi", Int128), ("modulus", ctypes.c_uint64), ("seed", ctypes.c_uint64),
         ("threads", ctypes.c_uint), ("force", ctypes.c_bool), ("progress", PROGRESS),
         ("progress_arg", ctypes.c_void_p), ("cancel", ctypes.POINTER(ctypes.c_int)), ("format", ctypes.c_int),
+        ("float_lo", ctypes.c_double), ("float_hi", ctypes.c_double), ("nan_rate", ctypes.c_double),
+        ("inf_rate", ctypes.c_double),
     ]
 
 
@@ -89,6 +125,7 @@ _SIGNATURES = {
     "mapscan_backends_name": (ctypes.c_char_p, [ctypes.c_uint]),
     "mapscan_status_is_input_error": (ctypes.c_bool, [ctypes.c_int]),
     "mapscan_kernel_available": (ctypes.c_bool, [ctypes.c_char_p]),
+    "mapscan_type_is_float": (ctypes.c_bool, [ctypes.c_int]),
 }
 for _name, (_restype, _argtypes) in _SIGNATURES.items():
     try:
@@ -106,3 +143,12 @@ for _struct, _c_name in ((Options, b"options"), (Result, b"result"), (GenOptions
                           "the library and the package are of different versions")
 
 VERSION = lib.mapscan_version().decode()
+
+
+def options_init():
+    """A mapscan_options with the library's defaults, as mapscan_options_init does it in C: struct_size and
+    result_size are this package's sizes (the library then writes a whole Result, floats included)."""
+    o = Options()
+    lib.mapscan_options_init_sized(ctypes.byref(o), ctypes.sizeof(o))
+    o.result_size = ctypes.sizeof(Result)
+    return o

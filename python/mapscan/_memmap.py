@@ -46,7 +46,7 @@ def _field(dtype, field):
         current, at = current.fields[part][:2]
         offset += at
     if current.subdtype is not None or current.fields is not None:
-        raise InputError(f"field {field!r}: {current}, not one integer per record")
+        raise InputError(f"field {field!r}: {current}, not one number per record")
     return current, offset
 
 
@@ -73,7 +73,7 @@ def view(a, field) -> Optional[FileView]:
     dtype, record, field_offset = a.dtype, None, 0
     if dtype.fields is not None:
         if field is None:
-            raise InputError(f"{a.filename}: a structured array ({dtype}): field= names the integer field to scan")
+            raise InputError(f"{a.filename}: a structured array ({dtype}): field= names the numeric field to scan")
         field_bytes(field)          # a str without NUL (a list's message)
         dtype, field_offset = _field(a.dtype, field)
         record = a.dtype.itemsize

@@ -3,7 +3,6 @@ the library's option structures. Every value is checked here, before ctypes
 sees it: ctypes would cut a larger integer modulo 2**64 or 2**32 without a
 word, and a string with a NUL byte short."""
 
-import ctypes
 import operator
 import os
 import sys
@@ -68,8 +67,7 @@ def threads(value):
 def scan_options(dtype, offset, length, threads_, backend, allow_trailing, field, record, field_offset, format,
                  io_depth=None, io_size=None) -> "_lib.Options":
     """scan's arguments as a mapscan_options."""
-    o = _lib.Options()
-    _lib.lib.mapscan_options_init_sized(ctypes.byref(o), ctypes.sizeof(o))
+    o = _lib.options_init()
     if dtype is not None:
         try:
             o.type, order, explicit = _dtype.parse(dtype)

@@ -31,7 +31,9 @@ int exchange_failures(rank_failure *failures, size_t n, MPI_Comm comm)
 static void part_to_result(const file_part *part, mapscan_result *r)
 {
     memset(r, 0, sizeof *r);
+    r->type = (mapscan_type)part->type;     /* first: the merge reads it (float statistics or integer ones) */
     r->stats = part->stats;
+    r->floats = part->floats;
     r->bytes = part->bytes;
     r->backends = part->backends;
     r->threads = part->threads;
@@ -43,14 +45,17 @@ void part_merge(file_part *part, const mapscan_result *r)
     part_to_result(part, &merged);
     mapscan_result_merge(&merged, r);
     part->stats = merged.stats;
+    part->floats = merged.floats;
     part->bytes = merged.bytes;
     part->backends = merged.backends;
     part->threads = merged.threads;
 }
 
-/* The merge is exact (128-bit sums, count-weighted) and commutative, so any
- * order MPI reduces in gives the same answer; a file's seconds are the
- * slowest rank's (MPI_MAX's work, done here in the same pass). */
+/* The merge is exact (128-bit sums, count-weighted; a float file's exact
+ * sums, NaN counts and extremes ordered with -0 below +0, its rounded sum
+ * and mean made again from the exact total) and commutative, so any order
+ * MPI reduces in gives the same bits; a file's seconds are the slowest
+ * rank's (MPI_MAX's work, done here in the same pass). */
 static void merge_parts(void *in, void *inout, int *len, MPI_Datatype *type)
 {
     (void)type;

@@ -31,6 +31,11 @@ typedef struct file_probe {
  * and keeps the lowest failing rank's status. */
 typedef struct file_part {
     mapscan_stats stats;
+    /* A float file's statistics (its exact sum, NaN count, extremes); the
+     * merge reads type to know them there, so every rank sets it from the
+     * file's probe before the part takes a scan or goes to the reduction. */
+    mapscan_float_stats floats;
+    int32_t type;               /* mapscan_type */
     uint64_t bytes;
     uint32_t backends, threads;
     int32_t failed_rank;        /* NO_FAILURE, or the lowest rank that failed */

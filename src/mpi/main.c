@@ -370,6 +370,7 @@ static int print_results(const job *j, const timing *t, double elapsed)
              t->min, t->max, t->median, t->slowest, host, elapsed);
     int status = EXIT_OK;
     size_t scanned = 0;
+    bool mixed = false;
     mapscan_result total;
     memset(&total, 0, sizeof total);
     for (size_t i = 0; i < j->nfiles; i++) {
@@ -391,6 +392,7 @@ static int print_results(const job *j, const timing *t, double elapsed)
         }
         mapscan_result r = p->result;
         r.stats = part->stats;
+        r.floats = part->floats;
         r.bytes = part->bytes;
         r.backends = part->backends;
         r.threads = part->threads ? part->threads : j->place.threads;
@@ -400,11 +402,17 @@ static int print_results(const job *j, const timing *t, double elapsed)
         r.seconds = part->seconds;      /* the slowest rank's on this file, as mapscan's is the file's */
         if (j->rank == 0)
             cli_print_result(&j->cli, j->files[i], &r, scanned == 0, json, text);
+        if (scanned && mapscan_type_is_float(r.type) != mapscan_type_is_float(total.type))
+            mixed = true;
         cli_total_add(&total, &r);
         scanned++;
     }
     total.seconds = elapsed;
-    if (j->rank == 0 && j->nfiles >= 2 && scanned == j->nfiles)
+    /* As mapscan's: no total over only some of the files, nor over integers
+     * and floats together. */
+    if (j->rank == 0 && j->nfiles >= 2 && scanned == j->nfiles && mixed)
+        cli_error("total", "none: the files mix integer and floating-point data");
+    else if (j->rank == 0 && j->nfiles >= 2 && scanned == j->nfiles)
         cli_print_result(&j->cli, NULL, &total, false, json, text);
     return status;
 }
@@ -534,6 +542,8 @@ static int run(job *j)
     MPI_Bcast(&show, 1, MPI_INT, 0, MPI_COMM_WORLD);
     j->show_progress = show != 0;
     probe_files(j);
+    for (size_t i = 0; i < j->nfiles; i++)
+        j->parts[i].type = (int32_t)j->probes[i].result.type;      /* before any merge into the part */
     scan_pieces(j);
     double mine = MPI_Wtime() - j->started;
     uint64_t my_bytes = 0;
