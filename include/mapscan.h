@@ -383,9 +383,13 @@ typedef struct mapscan_gen_options {
     /* Added in 0.2. */
     mapscan_format format;      /* RAW (default; AUTO means raw too) or NPY: a .npy header first */
     /* Added in 0.5, for the float types: RANGE is uniform in [float_lo,
-     * float_hi], CONST is float_lo, RANDOM is every finite bit pattern
-     * alike; then each element is NaN with chance nan_rate, else an
-     * infinity (either sign) with chance inf_rate. */
+     * float_hi] (finite; each bound rounded to the type first), CONST is
+     * float_lo (any value, infinities and NaN too), RANDOM is every finite
+     * bit pattern alike, MOD and SEQ are i mod m and i as binary64; every
+     * value is rounded to the nearest of the type, ties to even. Then each
+     * element is NaN with chance nan_rate, else an infinity (either sign
+     * alike) with chance inf_rate: 0 to 1 each, and both 0 for the integer
+     * types, which refuse them. docs/generator.md has the details. */
     double float_lo, float_hi;
     double nan_rate, inf_rate;
 } mapscan_gen_options;
@@ -394,7 +398,11 @@ MAPSCAN_API void mapscan_gen_options_init_sized(mapscan_gen_options *options, si
 #define mapscan_gen_options_init(options) mapscan_gen_options_init_sized((options), sizeof *(options))
 
 /* Parses "random", "range:LO:HI", "mod:M", "seq", "const:V" for the type
- * in options, checking that every value fits it. */
+ * in options, checking that every value fits it. For a float type, LO, HI
+ * and V are numbers as strtod reads them in the C locale ("uniform:LO:HI"
+ * is range's other name; V may be inf, -inf, nan, -0) and go into
+ * float_lo and float_hi; a finite one that rounds past the type's largest
+ * finite value is refused. */
 MAPSCAN_API mapscan_status mapscan_pattern_parse(const char *text, mapscan_gen_options *options,
                                                  mapscan_error *error);
 MAPSCAN_API const char *mapscan_pattern_name(mapscan_pattern pattern);

@@ -8,6 +8,13 @@
  * i8 and u64 files of one seed are the same bytes. "range" uses one word
  * per element, scaled into [lo, hi] by a 64x64->128-bit multiply.
  *
+ * The float types (docs/generator.md): "random" takes the same stream
+ * bits and draws a non-finite pattern again from a side stream of (seed,
+ * index); "uniform" (range) maps 53 bits of one word to u in [0, 1) and
+ * lo + u * (hi - lo) in binary64 to the type; mod and seq round i mod m
+ * and i. NaN and infinities replace elements chosen by two more side
+ * streams. Rounding to the narrower types is narrow()'s, in integers.
+ *
  * Workers take blocks from an atomic counter; each produces a block's
  * values in small batches, folds them into its own stats (plain loops, not
  * the scan kernels: these stats are the oracle a scan is checked against),
@@ -19,12 +26,16 @@
  */
 #include "npy/npy.h"
 #include "stats/acc.h"
+#include "stats/exact_sum.h"
 #include "sys/sys.h"
 #include "stages.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <libgen.h>
+#include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,30 +78,275 @@ static uint64_t stream_word(uint64_t seed, uint64_t k)
     return splitmix64(seed * 0xd1342543de82ef95u + (k + 1) * 0x9e3779b97f4a7c15u);
 }
 
+/* The side streams of the float types, each a function of (seed, tag,
+ * element index) that shares nothing with the value stream: tag 1 decides
+ * NaN, tag 2 infinity, tags 16 on redraw a non-finite random pattern. */
+enum { TAG_NAN = 1, TAG_INF = 2, TAG_REDRAW = 16 };
+
+static uint64_t side_key(uint64_t seed, uint64_t tag)
+{
+    return splitmix64(seed ^ (tag * 0x9e3779b97f4a7c15u));
+}
+
+static uint64_t side_word(uint64_t key, uint64_t k)
+{
+    return splitmix64(key + (k + 1) * 0xd1342543de82ef95u);
+}
+
+/* ---- the float types' encodings ---- */
+
+/* An IEEE 754 binary interchange format: exponent and fraction bits. */
+typedef struct float_format {
+    unsigned ebits, mbits;
+} float_format;
+
+static float_format format_of(mapscan_type type)
+{
+    switch (type) {
+    case MAPSCAN_F16: return (float_format){ 5, 10 };
+    case MAPSCAN_BF16: return (float_format){ 8, 7 };
+    case MAPSCAN_F32: return (float_format){ 8, 23 };
+    default: return (float_format){ 11, 52 };
+    }
+}
+
+static uint64_t inf_bits_of(float_format f)
+{
+    return (((uint64_t)1 << f.ebits) - 1) << f.mbits;
+}
+
+static uint64_t double_bits(double v)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    return bits;
+}
+
+static double bits_double(uint64_t bits)
+{
+    double v;
+    memcpy(&v, &bits, sizeof v);
+    return v;
+}
+
+/* A value of the format (its bits) as the bits of the same binary64: exact
+ * for every value; NaN stays NaN (its payload shifted up with it). */
+static uint64_t widen(float_format f, uint64_t b)
+{
+    if (f.mbits == 52)
+        return b;
+    unsigned m = f.mbits;
+    int bias = (1 << (f.ebits - 1)) - 1;
+    uint64_t top = (b >> (m + f.ebits) & 1) << 63;
+    uint64_t exponent = b >> m & (((uint64_t)1 << f.ebits) - 1);
+    uint64_t fraction = b & (((uint64_t)1 << m) - 1);
+    if (exponent == ((uint64_t)1 << f.ebits) - 1)
+        return top | (uint64_t)0x7ff << 52 | fraction << (52 - m);
+    if (exponent == 0) {
+        if (fraction == 0)
+            return top;
+        /* A subnormal, fraction * 2^(1 - bias - m): normal in binary64. */
+        unsigned h = 63 - (unsigned)__builtin_clzll(fraction);
+        int64_t e = (int64_t)h + 1 - bias - (int64_t)m;
+        return top | (uint64_t)(e + 1023) << 52 | (fraction ^ (uint64_t)1 << h) << (52 - h);
+    }
+    return top | (exponent - (uint64_t)bias + 1023) << 52 | fraction << (52 - m);
+}
+
+/* The binary64 with bits d rounded to the nearest value of the format,
+ * ties to even, as IEEE 754 rounds: past the largest finite value by half
+ * a step or more is an infinity; NaN is the format's quiet NaN (sign kept,
+ * payload dropped). */
+static uint64_t narrow(float_format f, uint64_t d)
+{
+    if (f.mbits == 52)
+        return d;
+    unsigned m = f.mbits;
+    int bias = (1 << (f.ebits - 1)) - 1, emin = 1 - bias;
+    uint64_t sign = (d >> 63) << (m + f.ebits), inf = inf_bits_of(f);
+    unsigned dexp = (unsigned)(d >> 52) & 0x7ffu;
+    uint64_t dfrac = d & (((uint64_t)1 << 52) - 1);
+    if (dexp == 0x7ff)
+        return sign | inf | (dfrac ? (uint64_t)1 << (m - 1) : 0);
+    if (dexp == 0)
+        return sign;    /* binary64's subnormals are below half the narrower formats' smallest step */
+    int x = (int)dexp - 1023;
+    if (x > bias)
+        return sign | inf;
+    /* The value is sig * 2^(x - 52); the format's step there is 2^(k - m). */
+    uint64_t sig = dfrac | (uint64_t)1 << 52;
+    int k = x > emin ? x : emin;
+    unsigned shift = (unsigned)(52 - (int)m + (k - x));
+    if (shift > 53)
+        return sign;    /* below half the smallest step */
+    uint64_t r = sig >> shift, rest = sig & (((uint64_t)1 << shift) - 1), half = (uint64_t)1 << (shift - 1);
+    if (rest > half || (rest == half && (r & 1)))
+        r++;
+    /* r may carry into the exponent field, up to the infinity: as it should. */
+    return sign | (((uint64_t)(k - emin) << m) + r);
+}
+
+uint64_t ms_gen_float_bits(mapscan_type type, double value)
+{
+    return narrow(format_of(type), double_bits(value));
+}
+
+double ms_gen_float_value(mapscan_type type, uint64_t bits)
+{
+    return bits_double(widen(format_of(type), bits));
+}
+
+/* Whether v (not NaN) rounds to a finite value of the format. */
+static bool float_fits(float_format f, double v)
+{
+    return (narrow(f, double_bits(v)) & ~((uint64_t)1 << (f.ebits + f.mbits))) != inf_bits_of(f);
+}
+
+static double float_largest(float_format f)
+{
+    return bits_double(widen(f, inf_bits_of(f) - 1));
+}
+
+/* The first element count seq cannot reach without an infinity: the
+ * largest finite value plus half its step (UINT64_MAX when past 64 bits). */
+static uint64_t float_seq_limit(float_format f)
+{
+    int bias = (1 << (f.ebits - 1)) - 1;
+    double limit = float_largest(f) + ldexp(1.0, bias - (int)f.mbits - 1);
+    return limit < 0x1p64 ? (uint64_t)limit : UINT64_MAX;
+}
+
 typedef struct producer {
     const mapscan_gen_options *o;
     unsigned bits;
     bool is_signed;
     ms_u128 span;       /* range: hi - lo + 1 */
+    /* The float types. */
+    bool is_float;
+    float_format fmt;
+    uint64_t mask, sign_bit, inf_bits, nan_bits;
+    double lo, hi, width;   /* uniform: the bounds rounded to the type, and hi - lo (infinite: by halves) */
+    uint64_t const_bits;
+    double nan_cut, inf_cut;    /* a rate times 2^53: a 53-bit draw below it picks the element */
+    uint64_t nan_key, inf_key;
 } producer;
+
+static void setup_float(producer *p)
+{
+    const mapscan_gen_options *o = p->o;
+    float_format f = p->fmt = format_of(o->type);
+    p->is_float = true;
+    p->mask = p->bits == 64 ? UINT64_MAX : ((uint64_t)1 << p->bits) - 1;
+    p->sign_bit = (uint64_t)1 << (p->bits - 1);
+    p->inf_bits = inf_bits_of(f);
+    p->nan_bits = p->inf_bits | (uint64_t)1 << (f.mbits - 1);
+    p->lo = bits_double(widen(f, narrow(f, double_bits(o->float_lo))));
+    p->hi = bits_double(widen(f, narrow(f, double_bits(o->float_hi))));
+    p->width = p->hi - p->lo;
+    p->const_bits = narrow(f, double_bits(o->float_lo));
+    p->nan_cut = o->nan_rate * 0x1p53;
+    p->inf_cut = o->inf_rate * 0x1p53;
+    p->nan_key = side_key(o->seed, TAG_NAN);
+    p->inf_key = side_key(o->seed, TAG_INF);
+}
+
+/* Every finite pattern alike: a non-finite one is drawn again from its
+ * own side stream, as often as it takes (a chance of 1/32 for f16, 1/256
+ * for bf16 and f32, 1/2048 for f64 each time). */
+static uint64_t redraw(const producer *p, uint64_t index)
+{
+    for (uint64_t attempt = 0;; attempt++) {
+        uint64_t bits = side_word(side_key(p->o->seed, TAG_REDRAW + attempt), index) & p->mask;
+        if ((bits & ~p->sign_bit) < p->inf_bits)
+            return bits;
+    }
+}
+
+/* The element from a binary64: rounded to the type (binary32 by the
+ * hardware's conversion, which rounds as narrow does). */
+static uint64_t float_of(const producer *p, double v)
+{
+    if (p->o->type == MAPSCAN_F64)
+        return double_bits(v);
+    if (p->o->type == MAPSCAN_F32) {
+        float f = (float)v;
+        uint32_t bits;
+        memcpy(&bits, &f, sizeof bits);
+        return bits;
+    }
+    return narrow(p->fmt, double_bits(v));
+}
+
+/* The random pattern's bits: an element of s bytes takes s bytes of the
+ * stream, low bytes first. Batches start on word boundaries (BATCH and
+ * blocks are multiples of 8). */
+static void random_bits(const producer *p, uint64_t first, size_t n, uint64_t *out)
+{
+    unsigned per_word = 64 / p->bits;
+    uint64_t mask = p->bits == 64 ? UINT64_MAX : ((uint64_t)1 << p->bits) - 1;
+    uint64_t k0 = first / per_word;
+    for (size_t w = 0; w * per_word < n; w++) {
+        uint64_t word = stream_word(p->o->seed, k0 + w);
+        for (unsigned b = 0; b < per_word && w * per_word + b < n; b++)
+            out[w * per_word + b] = (word >> (p->bits * b)) & mask;
+    }
+}
+
+static void produce_float(const producer *p, uint64_t first, size_t n, uint64_t *out)
+{
+    const mapscan_gen_options *o = p->o;
+    switch (o->pattern) {
+    case MAPSCAN_PATTERN_RANDOM:
+        random_bits(p, first, n, out);
+        for (size_t i = 0; i < n; i++)
+            if ((out[i] & ~p->sign_bit) >= p->inf_bits)
+                out[i] = redraw(p, first + i);
+        break;
+    case MAPSCAN_PATTERN_RANGE:
+        for (size_t i = 0; i < n; i++) {
+            double u = (double)(stream_word(o->seed, first + i) >> 11) * 0x1p-53;      /* in [0, 1) */
+            double v = p->width == 0 ? p->lo
+                     : isinf(p->width) ? 2 * (p->lo / 2 + u * (p->hi / 2 - p->lo / 2)) : p->lo + u * p->width;
+            out[i] = float_of(p, v < p->lo ? p->lo : v > p->hi ? p->hi : v);
+        }
+        break;
+    case MAPSCAN_PATTERN_MOD:
+        for (size_t i = 0; i < n; i++)
+            out[i] = float_of(p, (double)((first + i) % o->modulus));
+        break;
+    case MAPSCAN_PATTERN_SEQ:
+        for (size_t i = 0; i < n; i++)
+            out[i] = float_of(p, (double)(first + i));
+        break;
+    case MAPSCAN_PATTERN_CONST:
+        for (size_t i = 0; i < n; i++)
+            out[i] = p->const_bits;
+        break;
+    }
+    if (p->nan_cut > 0 || p->inf_cut > 0)
+        for (size_t i = 0; i < n; i++) {
+            if (p->nan_cut > 0 && (double)(side_word(p->nan_key, first + i) >> 11) < p->nan_cut) {
+                out[i] = p->nan_bits;
+                continue;
+            }
+            uint64_t word = p->inf_cut > 0 ? side_word(p->inf_key, first + i) : 0;
+            if (p->inf_cut > 0 && (double)(word >> 11) < p->inf_cut)
+                out[i] = p->inf_bits | (word & 1 ? p->sign_bit : 0);
+        }
+}
 
 /* Raw bits of elements [first, first + n), n <= BATCH. */
 static void produce(const producer *p, uint64_t first, size_t n, uint64_t *out)
 {
     const mapscan_gen_options *o = p->o;
-    switch (o->pattern) {
-    case MAPSCAN_PATTERN_RANDOM: {
-        /* Batches start on word boundaries (BATCH and blocks are multiples of 8). */
-        unsigned per_word = 64 / p->bits;
-        uint64_t mask = p->bits == 64 ? UINT64_MAX : ((uint64_t)1 << p->bits) - 1;
-        uint64_t k0 = first / per_word;
-        for (size_t w = 0; w * per_word < n; w++) {
-            uint64_t word = stream_word(o->seed, k0 + w);
-            for (unsigned b = 0; b < per_word && w * per_word + b < n; b++)
-                out[w * per_word + b] = (word >> (p->bits * b)) & mask;
-        }
-        break;
+    if (p->is_float) {
+        produce_float(p, first, n, out);
+        return;
     }
+    switch (o->pattern) {
+    case MAPSCAN_PATTERN_RANDOM:
+        random_bits(p, first, n, out);
+        break;
     case MAPSCAN_PATTERN_RANGE: {
         ms_i128 lo = ms_from_int128(o->lo);
         for (size_t i = 0; i < n; i++) {
@@ -113,6 +369,76 @@ static void produce(const producer *p, uint64_t first, size_t n, uint64_t *out)
             out[i] = o->lo.lo;
         break;
     }
+}
+
+/* A float batch's statistics, one element at a time from its bits (plain
+ * loops, not the scan's kernels): NaN counted; the rest ordered by keys
+ * that order as the values do, -0 below +0, and summed exactly.
+ *
+ * binary64 values go into the exact sum (stats/exact_sum.c, the
+ * accumulator every scan uses too) one by one. The narrower types' values
+ * are sig * 2^(e - bias - m) with sig their significand (m + 1 bits at
+ * most) and e their exponent field (1 for subnormals): the batch's
+ * significands are summed in one int64 per exponent, exactly (4096 of
+ * them stay under 2^36), and each exponent's total, exact in binary64, is
+ * added to the exact sum once per batch. The extremes are found on the
+ * type's own bits and widened once per batch. */
+static void fold_float_batch(const producer *p, const uint64_t *raw, size_t n, ms_acc *acc)
+{
+    ms_float_acc *f = &acc->fl;
+    acc->count += n;
+    if (p->fmt.mbits == 52) {
+        int64_t lo = f->min_key, hi = f->max_key;
+        for (size_t i = 0; i < n; i++) {
+            if ((raw[i] & ~p->sign_bit) > p->inf_bits) {
+                f->nan++;
+                continue;
+            }
+            int64_t key = ms_float_key(raw[i]);
+            lo = key < lo ? key : lo;
+            hi = key > hi ? key : hi;
+            ms_exact_add_bits(&f->sum, raw[i]);
+        }
+        f->min_key = lo;
+        f->max_key = hi;
+        return;
+    }
+    unsigned m = p->fmt.mbits, shift = 64 - p->bits;
+    uint64_t fraction_mask = ((uint64_t)1 << m) - 1, top = (uint64_t)1 << m, keep = p->mask >> 1;
+    int64_t by_exponent[256] = { 0 };
+    int64_t lo = INT64_MAX, hi = INT64_MIN;      /* keys of the type's bits: sign-extended, negatives' magnitude flipped */
+    uint64_t nan = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t b = raw[i], magnitude = b & ~p->sign_bit;
+        if (magnitude > p->inf_bits) {
+            nan++;
+            continue;
+        }
+        int64_t s = (int64_t)(b << shift) >> shift;
+        int64_t key = s ^ (int64_t)((uint64_t)(s >> 63) & keep);
+        lo = key < lo ? key : lo;
+        hi = key > hi ? key : hi;
+        if (magnitude == p->inf_bits) {
+            ms_exact_add_bits(&f->sum, widen(p->fmt, b));       /* an infinity: its flag */
+            continue;
+        }
+        unsigned e = (unsigned)(magnitude >> m);
+        int64_t sig = (int64_t)((b & fraction_mask) | (e ? top : 0));
+        by_exponent[e ? e : 1] += b & p->sign_bit ? -sig : sig;
+    }
+    f->nan += nan;
+    int bias = (1 << (p->fmt.ebits - 1)) - 1;
+    for (unsigned e = 1; e < ((unsigned)1 << p->fmt.ebits) - 1; e++)
+        if (by_exponent[e])
+            ms_exact_add_bits(&f->sum, double_bits(ldexp((double)by_exponent[e], (int)e - bias - (int)m)));
+    if (nan == n)
+        return;
+    /* The extremes back to the type's bits (the key is its own inverse once
+     * cut to the type's width), then to binary64's keys. */
+    int64_t lo_key = ms_float_key(widen(p->fmt, (uint64_t)(lo ^ (int64_t)((uint64_t)(lo >> 63) & keep)) & p->mask));
+    int64_t hi_key = ms_float_key(widen(p->fmt, (uint64_t)(hi ^ (int64_t)((uint64_t)(hi >> 63) & keep)) & p->mask));
+    f->min_key = lo_key < f->min_key ? lo_key : f->min_key;
+    f->max_key = hi_key > f->max_key ? hi_key : f->max_key;
 }
 
 /* Min, max and sum of a batch, from the raw bits read as the element type
@@ -225,7 +551,10 @@ static void gen_blocks(unsigned index, void *arg)
         for (uint64_t done = 0; done < n; done += BATCH) {
             size_t batch = n - done < BATCH ? (size_t)(n - done) : BATCH;
             produce(&j->prod, first + done, batch, raw);
-            fold_batch(&j->prod, raw, batch, &w->acc);
+            if (j->prod.is_float)
+                fold_float_batch(&j->prod, raw, batch, &w->acc);
+            else
+                fold_batch(&j->prod, raw, batch, &w->acc);
             encode_batch(raw, batch, j->size, j->swap, w->buffer + done * j->size);
         }
         int err = 0;
@@ -411,6 +740,52 @@ static mapscan_status write_blocks(gen_job *j, unsigned threads, unsigned *ran, 
     return status;
 }
 
+/* The float types' fields, however they were set (mapscan_pattern_parse
+ * or the caller): rates from 0 to 1, and only for the float types; bounds
+ * and values that round to finite values of the type. */
+static mapscan_status check_floats(const mapscan_gen_options *o, mapscan_error *error)
+{
+    const char *tname = mapscan_type_name(o->type);
+    if (!mapscan_type_is_float(o->type)) {
+        if (o->nan_rate != 0 || o->inf_rate != 0)
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "NaN and infinity rates are for the float types "
+                           "(f16, bf16, f32, f64), not %s", tname);
+        return MAPSCAN_OK;
+    }
+    if (!(o->nan_rate >= 0 && o->nan_rate <= 1) || !(o->inf_rate >= 0 && o->inf_rate <= 1))
+        return ms_fail(error, MAPSCAN_E_INVALID, 0, "a NaN or infinity rate outside 0 to 1");
+    float_format f = format_of(o->type);
+    double largest = float_largest(f);
+    switch (o->pattern) {
+    case MAPSCAN_PATTERN_RANGE:
+        if (!isfinite(o->float_lo) || !isfinite(o->float_hi) || !(o->float_lo <= o->float_hi))
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "uniform needs finite bounds with LO <= HI");
+        if (!float_fits(f, o->float_lo) || !float_fits(f, o->float_hi))
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "uniform has a bound past %s's largest finite value, %.9g",
+                           tname, largest);
+        break;
+    case MAPSCAN_PATTERN_CONST:
+        if (isfinite(o->float_lo) && !float_fits(f, o->float_lo))
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "const %.17g is past %s's largest finite value, %.9g",
+                           o->float_lo, tname, largest);
+        break;
+    case MAPSCAN_PATTERN_MOD:
+        if (!float_fits(f, (double)(o->modulus - 1)))
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "mod:%llu makes values past %s's largest finite value, %.9g",
+                           (unsigned long long)o->modulus, tname, largest);
+        break;
+    case MAPSCAN_PATTERN_SEQ:
+        if (o->count > float_seq_limit(f))
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "seq passes %s's largest finite value, %.9g, after %llu "
+                           "elements: ask for at most that many", tname, largest,
+                           (unsigned long long)float_seq_limit(f));
+        break;
+    default:
+        break;
+    }
+    return MAPSCAN_OK;
+}
+
 /* The request checked: a known type and pattern, and a file size that fits
  * 64 bits with its .npy header (written into header, *header_size bytes). */
 static mapscan_status check_request(const mapscan_gen_options *o, unsigned char header[MS_NPY_HEADER_ROOM],
@@ -420,10 +795,17 @@ static mapscan_status check_request(const mapscan_gen_options *o, unsigned char 
         return ms_fail(error, MAPSCAN_E_INVALID, 0, "unknown element type");
     if (o->pattern == MAPSCAN_PATTERN_MOD && o->modulus == 0)
         return ms_fail(error, MAPSCAN_E_INVALID, 0, "mod needs a modulus of at least 1");
+    mapscan_status floats = check_floats(o, error);
+    if (floats != MAPSCAN_OK)
+        return floats;
     size_t size = mapscan_type_size(o->type);
     *header_size = 0;
-    if (o->format == MAPSCAN_FORMAT_NPY)
+    if (o->format == MAPSCAN_FORMAT_NPY) {
         *header_size = ms_npy_header_write(header, MS_NPY_HEADER_ROOM, o->type, o->endian, o->count);
+        if (*header_size == 0)
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "numpy has no dtype for %s, so it cannot be written as .npy "
+                           "(write it raw)", mapscan_type_name(o->type));
+    }
     if (o->count > UINT64_MAX / size || o->count * size > UINT64_MAX - *header_size)
         return ms_fail(error, MAPSCAN_E_INVALID, 0, "%llu elements do not fit in a file",
                        (unsigned long long)o->count);
@@ -472,8 +854,10 @@ static mapscan_status write_contents(int fd, const mapscan_gen_options *o, const
     gen_job *j = calloc(1, sizeof *j);
     if (!j)
         return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory");
-    j->prod = (producer){ o, 8 * (unsigned)size, mapscan_type_is_signed(o->type),
-                          (ms_u128)(ms_from_int128(o->hi) - ms_from_int128(o->lo)) + 1 };
+    j->prod = (producer){ .o = o, .bits = 8 * (unsigned)size, .is_signed = mapscan_type_is_signed(o->type),
+                          .span = (ms_u128)(ms_from_int128(o->hi) - ms_from_int128(o->lo)) + 1 };
+    if (mapscan_type_is_float(o->type))
+        setup_float(&j->prod);
     j->fd = fd;
     j->data_offset = header_size;
     j->size = size;
@@ -494,6 +878,13 @@ static mapscan_status write_contents(int fd, const mapscan_gen_options *o, const
         for (unsigned i = 0; i < threads; i++)
             ms_acc_merge(&total, &j->workers[i].acc);
         ms_acc_finish(&total, o->type, result);
+        result->format = o->format == MAPSCAN_FORMAT_NPY ? MAPSCAN_FORMAT_NPY : MAPSCAN_FORMAT_RAW;
+        result->type = o->type;
+        result->endian = o->endian;
+        if (o->format == MAPSCAN_FORMAT_NPY) {
+            result->ndim = 1;
+            result->shape[0] = o->count;
+        }
         result->bytes = o->count * size;
         result->threads = ran;
     }
@@ -574,8 +965,82 @@ static bool fits(mapscan_type type, ms_i128 v)
     return v >= ms_from_int128(mapscan_type_min(type)) && v <= ms_from_int128(mapscan_type_max(type));
 }
 
+/* A number as strtod reads it in the C locale whatever the caller's (a
+ * decimal point; also inf, nan, hexadecimal), into *v; false when s does
+ * not start with one. *overflow: a finite literal past binary64's range. */
+static bool parse_double(const char *s, const char **end, double *v, bool *overflow)
+{
+    if (*s == '\0' || isspace((unsigned char)*s))
+        return false;
+    locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    char *e;
+    errno = 0;
+    *v = c ? strtod_l(s, &e, c) : strtod(s, &e);
+    *overflow = errno == ERANGE && isinf(*v);
+    if (c)
+        freelocale(c);
+    *end = e;
+    return e != s;
+}
+
+/* The float types' patterns: the values as binary64 in float_lo, float_hi
+ * (rounded to the type when the file is written), checked to round to
+ * finite values of the type. */
+static mapscan_status float_pattern_parse(const char *text, mapscan_gen_options *o, mapscan_error *error)
+{
+    const char *tname = mapscan_type_name(o->type);
+    float_format f = format_of(o->type);
+    double largest = float_largest(f), a, b;
+    bool over_a = false, over_b = false;
+    const char *p;
+    ms_i128 m;
+    if (strcmp(text, "random") == 0) {
+        o->pattern = MAPSCAN_PATTERN_RANDOM;
+    } else if (strcmp(text, "seq") == 0) {
+        o->pattern = MAPSCAN_PATTERN_SEQ;
+    } else if (strncmp(text, "uniform:", 8) == 0 || strncmp(text, "range:", 6) == 0) {
+        const char *s = strchr(text, ':') + 1;
+        if (!parse_double(s, &p, &a, &over_a) || *p != ':' || !parse_double(p + 1, &p, &b, &over_b) || *p)
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "'%s' is not uniform:LO:HI with two numbers", text);
+        if (isnan(a) || isnan(b) || (isinf(a) && !over_a) || (isinf(b) && !over_b))
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "'%s' needs finite bounds", text);
+        if (over_a || over_b || !float_fits(f, a) || !float_fits(f, b))
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "'%s' has a bound past %s's largest finite value, %.9g",
+                           text, tname, largest);
+        if (a > b)
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "'%s' has LO greater than HI", text);
+        o->pattern = MAPSCAN_PATTERN_RANGE;
+        o->float_lo = a;
+        o->float_hi = b;
+    } else if (strncmp(text, "mod:", 4) == 0) {
+        if (!parse_integer(text + 4, &p, &m) || *p || m < 1 || m > (ms_i128)UINT64_MAX)
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "'%s' is not mod:M with M a whole number of at least 1", text);
+        if (!float_fits(f, (double)(uint64_t)(m - 1)))
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "'%s' makes values past %s's largest finite value, %.9g",
+                           text, tname, largest);
+        o->pattern = MAPSCAN_PATTERN_MOD;
+        o->modulus = (uint64_t)m;
+    } else if (strncmp(text, "const:", 6) == 0) {
+        if (!parse_double(text + 6, &p, &a, &over_a) || *p)
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "'%s' is not const:V with a number (or inf, -inf, nan)", text);
+        if (over_a || (isfinite(a) && !float_fits(f, a)))
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "'%s' is past %s's largest finite value, %.9g", text, tname,
+                           largest);
+        o->pattern = MAPSCAN_PATTERN_CONST;
+        o->float_lo = o->float_hi = a;
+    } else {
+        return ms_fail(error, MAPSCAN_E_INVALID, 0,
+                       "unknown pattern '%s' (random, uniform:LO:HI, mod:M, seq, const:V)", text);
+    }
+    return MAPSCAN_OK;
+}
+
 static mapscan_status pattern_parse(const char *text, mapscan_gen_options *o, mapscan_error *error)
 {
+    if ((unsigned)o->type >= MAPSCAN_TYPE_COUNT)
+        return ms_fail(error, MAPSCAN_E_INVALID, 0, "unknown element type");
+    if (mapscan_type_is_float(o->type))
+        return float_pattern_parse(text, o, error);
     const char *tname = mapscan_type_name(o->type);
     const char *p;
     ms_i128 a, b;

@@ -41,6 +41,15 @@ void ms_plan_reducer(ms_scan_request *req, const ms_layout *l);
 /* Chunks and workers for count units from start; result's threads and bytes. */
 void ms_plan_range(ms_scan_request *req, uint64_t start, uint64_t count, mapscan_result *result);
 
+/* ---- gen.c: the float types' encodings (exposed for the tests) ---- */
+
+/* value rounded to the nearest value of a float type, ties to even (an
+ * infinity past its largest finite value by half a step or more; NaN its
+ * quiet NaN): the type's bits. */
+uint64_t ms_gen_float_bits(mapscan_type type, double value);
+/* The value of a float type's bits, exactly, as binary64. */
+double ms_gen_float_value(mapscan_type type, uint64_t bits);
+
 /* ---- abi.c: callers built against older headers ---- */
 
 /* A call in this library's own structures. */

@@ -1122,5 +1122,169 @@ def gen_npy_is_read_back_by_numpy():
         assert npy.endswith(raw) and (len(npy) - len(raw)) % 64 == 0, (len(npy), len(raw))
 
 
+
+FLOAT_EXPECT = """
+import math
+from fractions import Fraction
+
+def load(name, t, big):
+    o = ">" if big else "<"
+    if t == "bf16":         # numpy has no bfloat16: binary32's top half
+        return (np.fromfile(name, dtype=o + "u2").astype("<u4") << 16).view("<f4").astype(np.float64)
+    return np.fromfile(name, dtype=o + {"f16": "f2", "f32": "f4", "f64": "f8"}[t]).astype(np.float64)
+
+def rounded(units, n):
+    # units * 2^-1074 / n, rounded once (Python's int division is correctly rounded)
+    try:
+        return units / (n << 1074)
+    except OverflowError:
+        return math.inf if units > 0 else -math.inf
+
+def expect(a):
+    v = a[~np.isnan(a)]
+    out = {"count": len(a), "nan": int(np.isnan(a).sum())}
+    if len(v) == 0:
+        return dict(out, min=None, max=None, sum=(0.0).hex(), mean=None)
+    zeros = v[v == 0]
+    lo, hi = float(v.min()), float(v.max())
+    if lo == 0:
+        lo = -0.0 if np.signbit(zeros).any() else 0.0
+    if hi == 0:
+        hi = 0.0 if (~np.signbit(zeros)).any() else -0.0
+    pos, neg = bool(np.isposinf(v).any()), bool(np.isneginf(v).any())
+    finite = v[np.isfinite(v)].tolist()
+    units = 0
+    for x in finite:
+        p, q = x.as_integer_ratio()     # q a power of two, at most 2^1074
+        units += p * ((1 << 1074) // q)
+    if pos or neg:
+        s = m = math.nan if pos and neg else math.inf if pos else -math.inf
+    else:
+        s, m = rounded(units, 1), rounded(units, len(v))
+        if units == 0 and len(zeros) == len(v) and np.signbit(zeros).all():
+            s = m = -0.0
+        if s == 0 or math.isfinite(s) and abs(s) < 1e300:
+            assert math.fsum(finite) == s, (math.fsum(finite), s)     # a second exact sum agrees
+        assert Fraction(units, 1 << 1074) == sum(map(Fraction, finite))
+    return dict(out, min=lo.hex(), max=hi.hex(), sum=s.hex(), mean=m.hex())
+"""
+
+
+def float_hex(value):
+    """A JSON statistic as float.hex() ('inf', '-inf', 'nan' arrive as strings), or None."""
+    return None if value is None else float(value).hex()
+
+
+def strict_json(result):
+    """One line of JSON with no NaN or Infinity literals (those are not JSON)."""
+    assert result.returncode == 0, (result.returncode, result.stderr)
+    lines = result.stdout.decode().splitlines()
+    assert len(lines) == 1, lines
+
+    def refuse(name):
+        raise ValueError("not JSON: " + name)
+    return json.loads(lines[0], parse_constant=refuse)
+
+
+@test
+def gen_floats_are_what_numpy_reads():
+    """gen's statistics of every float type and byte order against numpy's reading of the file, an exact
+    sum of Python integers and math.fsum; and the scan's JSON says the same."""
+    cases = [("random",), ("uniform:-1:1", "--nan", "0.1", "--inf", "0.01"), ("const:-0",),
+             ("mod:1000", "--inf", "0.001"), ("range:-1e-3:5e4", "--nan", "1"), ("seq",)]
+    runs = []
+    for t in ("f16", "bf16", "f32", "f64"):
+        for big in (False, True):
+            for case in cases:
+                name = path(f"f{len(runs)}.bin")
+                args = ["-t", t, "-e", "big" if big else "little", "-n", "20011", "--seed", "9", "-p", *case]
+                g = strict_json(run("gen", "-f", "--json", *args, name))
+                rate = float(case[case.index("--nan") + 1]) if "--nan" in case else 0
+                kind = case[0].split(":")[0]
+                assert g["type"] == t and g["nan_rate"] == rate, (args, g)
+                assert g["pattern"].split(":")[0] == {"range": "uniform"}.get(kind, kind), (args, g)
+                s = strict_json(run(name, "--json", "-t", t, "-e", "big" if big else "little"))
+                for key in ("count", "nan", "min", "max", "sum", "mean", "bytes"):
+                    assert float_hex(s[key]) == float_hex(g[key]), (args, key, s[key], g[key])
+                runs.append((args, name, t, big, g))
+    wants = numpy_run(FLOAT_EXPECT + f"""
+print(json.dumps([expect(load(name, t, big)) for name, t, big in {[(r[1], r[2], r[3]) for r in runs]!r}]))""")
+    for (args, _, _, _, g), want in zip(runs, wants):
+        got = {k: (g[k] if k in ("count", "nan") else float_hex(g[k])) for k in want}
+        assert got == want, (args, got, want)
+
+
+@test
+def gen_float_json_and_tables_spell_infinity_nan_and_negative_zero():
+    g = strict_json(run("gen", "-f", "--json", "-t", "f32", "-n", "100", "-p", "const:-0", path("z.bin")))
+    assert float_hex(g["sum"]) == "-0x0.0p+0" and float_hex(g["min"]) == "-0x0.0p+0" and g["pattern"] == "const:-0", g
+    r = run("gen", "-f", "--json", "-t", "f64", "-n", "1000", "--inf", "1", "--seed", "4", path("i.bin"))
+    assert b'"sum":"nan"' in r.stdout and b'"min":"-inf"' in r.stdout and b'"max":"inf"' in r.stdout, r.stdout
+    g = strict_json(r)
+    assert g["inf_rate"] == 1 and g["nan"] == 0, g
+    g = strict_json(run("gen", "-f", "--json", "-t", "bf16", "-n", "1000", "--nan", "1", path("n.bin")))
+    assert g["nan"] == 1000 and g["min"] is None and g["mean"] is None and g["sum"] == 0, g
+    g = strict_json(run("gen", "-f", "--json", "-t", "f16", "-n", "10", "-p", "const:inf", path("c.bin")))
+    assert g["sum"] == "inf" and g["pattern"] == "const:inf", g
+    g = strict_json(run("gen", "-f", "--json", "-t", "f16", "-n", "10", "-p", "uniform:0.1:0.2", path("u.bin")))
+    assert g["pattern"] == "uniform:0.1:0.2", g      # the bounds as given; the values are rounded to f16
+    table = run("gen", "-f", "-t", "f32", "-n", "1000", "--nan", "0.5", "-p", "uniform:-2:2", path("t.bin"))
+    out = table.stdout.decode()
+    assert table.returncode == 0 and "uniform:-2:2" in out and "--nan 0.5 --inf 0" in out, out
+    assert re.search(r"^nan +\d+$", out, re.M) and re.search(r"^min +-1\.9", out, re.M), out
+    assert run("gen", "-f", "-q", "-t", "f32", "-n", "10", path("q.bin")).stdout == b""
+
+
+@test
+def gen_float_npy_files_are_read_back_by_numpy():
+    for t, descr in (("f16", "<f2"), (">f4", ">f4"), ("float64", "<f8")):
+        g = strict_json(run("gen", "-f", "--json", "--format", "npy", "-t", t, "-n", "3001", "--nan", "0.01",
+                            "-p", "uniform:-5:5", path("g.npy")))
+        back = numpy_run(FLOAT_EXPECT + f"""
+a = np.load("{path('g.npy')}")
+print(json.dumps(dict(expect(a.astype(np.float64)), dtype=a.dtype.str)))""")
+        assert back.pop("dtype") == descr, (t, descr)
+        assert back == {k: (g[k] if k in ("count", "nan") else float_hex(g[k])) for k in back}, (t, back, g)
+        s = strict_json(run(path("g.npy"), "--json"))
+        assert s["type"] == g["type"] and s["sum"] == g["sum"] and s["nan"] == g["nan"], (s, g)
+
+
+@test
+def gen_float_options_and_patterns_are_refused_with_one_line():
+    target = path("never.bin")
+    for args, status, fragments in (
+            (["-t", "i32", "--nan", "0.1"], 2, ["--nan", "float types", "i32"]),
+            (["-t", "u8", "--inf", "0"], 2, ["--inf", "float types"]),
+            (["-t", "f32", "--nan", "1.5"], 2, ["--nan", "'1.5'", "0 to 1"]),
+            (["-t", "f32", "--inf", "-0.1"], 2, ["--inf", "0 to 1"]),
+            (["-t", "f32", "--nan", "abc"], 2, ["--nan", "0 to 1"]),
+            (["-t", "f32", "--nan", ""], 2, ["--nan"]),
+            (["-t", "f32", "--nan", "nan"], 2, ["--nan"]),
+            (["-t", "f32", "-p", "uniform:1:0"], 2, ["--pattern", "LO greater than HI"]),
+            (["-t", "f64", "-p", "uniform:0:inf"], 2, ["--pattern", "finite"]),
+            (["-t", "f16", "-p", "uniform:0:70000"], 2, ["--pattern", "f16", "65504"]),
+            (["-t", "f32", "-p", "uniform:1"], 2, ["--pattern", "uniform:LO:HI"]),
+            (["-t", "f32", "-p", "const:1e39"], 2, ["--pattern", "f32"]),
+            (["-t", "f16", "-p", "mod:70000"], 2, ["--pattern", "f16"]),
+            (["-t", "f16", "-p", "seq", "-n", "70000"], 2, ["seq", "65520"]),
+            (["-t", "bf16", "--format", "npy"], 2, ["bf16", ".npy"]),
+    ):
+        cmd = ["gen", *args, target] + ([] if "-n" in args else ["-n", "10"])
+        expect_error(run(*cmd), status, *fragments)
+        assert not os.path.exists(target), cmd
+        assert not [n for n in os.listdir(WORK) if "mapscan-tmp" in n], cmd
+
+
+@test
+def gen_floats_are_the_same_bytes_for_any_thread_count():
+    digests = set()
+    for threads in ("1", "2", "3"):
+        one_json(run("gen", "-f", "--json", "-t", "f16", "-n", "3M", "--nan", "0.01", "--inf", "0.01", "-j", threads,
+                     path("j.bin")))
+        with open(path("j.bin"), "rb") as fh:
+            digests.add(hash(fh.read()))
+    assert len(digests) == 1, digests
+
+
 if __name__ == "__main__":
     sys.exit(SUITE.main(WORK))

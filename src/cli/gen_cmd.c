@@ -1,29 +1,43 @@
 /* mapscan gen: write a reproducible test file and report its statistics. */
 #include "cli.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char gen_usage[] =
     "Usage: mapscan gen [OPTIONS] FILE\n"
-    "Writes a reproducible file of integers and prints its statistics, computed as it\n"
+    "Writes a reproducible file of numbers and prints its statistics, computed as it\n"
     "was written, so that any scan of it can be checked.\n"
     "\n"
-    "  -t, --type TYPE        as for scan (numpy spellings too; default i32)\n"
+    "  -t, --type TYPE        as for scan: i8 ... u64, f16 bf16 f32 f64 (numpy spellings\n"
+    "                         too; default i32)\n"
     "  -e, --endian ORDER     little | big | native (default little)\n"
     "  -n, --count N          number of elements (suffixes as SIZE: 10G is 10*2^30)\n"
     "  -s, --size SIZE        or: file size in bytes (a multiple of the element size)\n"
-    "  -p, --pattern P        random (default): uniform over the whole type\n"
+    "  -p, --pattern P        random (default): uniform over the whole type (float\n"
+    "                         types: every finite bit pattern alike)\n"
     "                         range:LO:HI   uniform integers in [LO, HI]\n"
+    "                         uniform:LO:HI float types (range:LO:HI too): uniform in\n"
+    "                                       [LO, HI], both finite\n"
     "                         mod:M         element i is i mod M\n"
     "                         seq           element i is i, wrapped into the type\n"
-    "                         const:V       every element is V\n"
-    "      --seed N           seed for random and range (default 0)\n"
+    "                         const:V       every element is V (float types: a number,\n"
+    "                                       inf, -inf, nan or -0)\n"
+    "                         Float types get each value rounded to nearest, ties to even.\n"
+    "      --nan RATE         float types: each element is NaN with chance RATE (0 to 1),\n"
+    "      --inf RATE         else +inf or -inf (alike) with chance RATE (default 0 each)\n"
+    "      --seed N           seed for random, range, uniform, --nan, --inf (default 0)\n"
     "      --format F         raw (default) | npy: numpy's .npy file, which numpy.load reads\n"
+    "                         (not for bf16, which numpy has no dtype for)\n"
     "  -j, --threads N        writer threads (default: one per core)\n"
     "  -f, --force            replace FILE if it exists\n"
-    "      --json             print what was written as JSON (scan's keys, plus pattern and seed)\n"
+    "      --json             print what was written as JSON (scan's keys, plus pattern and seed;\n"
+    "                         for float types nan_rate and inf_rate too)\n"
     "      --progress | --no-progress   (default: a bar on stderr when it is a terminal)\n"
     "  -q, --quiet            no progress bar, no table\n"
     "\n"
@@ -61,18 +75,28 @@ static void catch_signals(void)
     signal(SIGXFSZ, SIG_IGN);
 }
 
+/* The pattern as -p takes it back (a float type's numbers as given, before
+ * rounding to the type). */
 static void pattern_text(const mapscan_gen_options *o, char *buf, size_t len)
 {
     char a[41], b[41];
+    bool is_float = mapscan_type_is_float(o->type);
+    if (is_float) {
+        cli_format_double(o->float_lo, a);
+        cli_format_double(o->float_hi, b);
+    }
     switch (o->pattern) {
     case MAPSCAN_PATTERN_RANGE:
-        snprintf(buf, len, "range:%s:%s", mapscan_int128_format(o->lo, a), mapscan_int128_format(o->hi, b));
+        if (is_float)
+            snprintf(buf, len, "uniform:%s:%s", a, b);
+        else
+            snprintf(buf, len, "range:%s:%s", mapscan_int128_format(o->lo, a), mapscan_int128_format(o->hi, b));
         break;
     case MAPSCAN_PATTERN_MOD:
         snprintf(buf, len, "mod:%llu", (unsigned long long)o->modulus);
         break;
     case MAPSCAN_PATTERN_CONST:
-        snprintf(buf, len, "const:%s", mapscan_int128_format(o->lo, a));
+        snprintf(buf, len, "const:%s", is_float ? a : mapscan_int128_format(o->lo, a));
         break;
     default:
         snprintf(buf, len, "%s", mapscan_pattern_name(o->pattern));
@@ -90,6 +114,12 @@ static void print_json(const char *file, const mapscan_gen_options *o, const map
            o->format == MAPSCAN_FORMAT_NPY ? "npy" : "raw", mapscan_type_name(o->type), mapscan_endian_name(o->endian),
            pattern, (unsigned long long)o->seed,
            r->threads, (unsigned long long)r->bytes);
+    if (mapscan_type_is_float(o->type)) {
+        char nan[32], inf[32];
+        cli_format_double(o->nan_rate, nan);
+        cli_format_double(o->inf_rate, inf);
+        printf("\"nan_rate\":%s,\"inf_rate\":%s,", nan, inf);
+    }
     cli_json_stats(stdout, r);
     printf(",\"seconds\":%.6f}\n", r->seconds);
 }
@@ -103,12 +133,33 @@ static void print_table(const char *file, const mapscan_gen_options *o, const ma
     printf("%-8s ", "wrote");
     cli_put_text(stdout, file);
     putchar('\n');
-    printf("%-8s %s %s, %s, seed %llu\n", "type", mapscan_type_name(o->type), mapscan_endian_name(o->endian),
+    printf("%-8s %s %s, %s, seed %llu", "type", mapscan_type_name(o->type), mapscan_endian_name(o->endian),
            pattern, (unsigned long long)o->seed);
+    if (o->nan_rate > 0 || o->inf_rate > 0) {
+        char nan[32], inf[32];
+        cli_format_double(o->nan_rate, nan);
+        cli_format_double(o->inf_rate, inf);
+        printf(", --nan %s --inf %s", nan, inf);
+    }
+    putchar('\n');
     printf("%-8s %s (%llu bytes)\n", "size", size, (unsigned long long)r->bytes);
     cli_text_stats(stdout, r);
     printf("%-8s %.3f s, %s with %u thread%s (synced)\n", "time", r->seconds, rate, r->threads,
            r->threads == 1 ? "" : "s");
+}
+
+/* A chance from 0 to 1, as a decimal number. */
+static bool parse_rate(const char *option, const char *text, double *rate)
+{
+    char *end = (char *)text;
+    errno = 0;
+    double v = *text && !isspace((unsigned char)*text) ? strtod(text, &end) : NAN;
+    if (isnan(v) || *end || errno || !(v >= 0 && v <= 1)) {
+        cli_error(option, "'%s' is not a rate from 0 to 1", text);
+        return false;
+    }
+    *rate = v;
+    return true;
 }
 
 void cli_gen_init(gen_cli *cli)
@@ -120,7 +171,7 @@ void cli_gen_init(gen_cli *cli)
 
 int cli_gen_parse(int argc, char **argv, gen_cli *cli)
 {
-    enum { OPT_SEED = 256, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_FORMAT };
+    enum { OPT_SEED = 256, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_FORMAT, OPT_NAN, OPT_INF };
     static const struct option longs[] = {
         { "type", required_argument, NULL, 't' },
         { "endian", required_argument, NULL, 'e' },
@@ -128,6 +179,8 @@ int cli_gen_parse(int argc, char **argv, gen_cli *cli)
         { "size", required_argument, NULL, 's' },
         { "pattern", required_argument, NULL, 'p' },
         { "seed", required_argument, NULL, OPT_SEED },
+        { "nan", required_argument, NULL, OPT_NAN },
+        { "inf", required_argument, NULL, OPT_INF },
         { "format", required_argument, NULL, OPT_FORMAT },
         { "threads", required_argument, NULL, 'j' },
         { "force", no_argument, NULL, 'f' },
@@ -142,6 +195,7 @@ int cli_gen_parse(int argc, char **argv, gen_cli *cli)
     const char *pattern = "random";
     uint64_t count = 0, size = 0;
     bool have_count = false, have_size = false;
+    const char *rate_option = NULL;     /* the first of --nan, --inf given */
     cli_order order = { 0 };
     int c;
     opterr = 0;
@@ -173,6 +227,13 @@ int cli_gen_parse(int argc, char **argv, gen_cli *cli)
                 return EXIT_USAGE;
             }
             break;
+        case OPT_NAN:
+        case OPT_INF:
+            if (!parse_rate(c == OPT_NAN ? "--nan" : "--inf", optarg, c == OPT_NAN ? &o->nan_rate : &o->inf_rate))
+                return EXIT_USAGE;
+            if (!rate_option)
+                rate_option = c == OPT_NAN ? "--nan" : "--inf";
+            break;
         case OPT_SEED:
             if (!cli_parse_u64("--seed", optarg, &o->seed))
                 return EXIT_USAGE;
@@ -198,6 +259,10 @@ int cli_gen_parse(int argc, char **argv, gen_cli *cli)
         return EXIT_USAGE;
     }
     cli->file = argv[optind];
+    if (rate_option && !mapscan_type_is_float(o->type)) {
+        cli_error(rate_option, "only for the float types (f16, bf16, f32, f64), not %s", mapscan_type_name(o->type));
+        return EXIT_USAGE;
+    }
     size_t elem = mapscan_type_size(o->type);
     if (have_count == have_size) {
         cli_error("gen", "give either --count or --size");
