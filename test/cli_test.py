@@ -249,7 +249,7 @@ def missing_files_directories_and_unreadable_files():
 @test
 def usage_errors_exit_two_with_one_line():
     expect_error(run("--bogus", "x"), 2)
-    expect_error(run("-t", "float32", "x"), 2, "unknown type")
+    expect_error(run("-t", "float128", "x"), 2, "unknown type")
     expect_error(run("-e", "middle", "x"), 2, "byte order")
     expect_error(run("-b", "magic", "x"), 2, "backend")
     expect_error(run("-j", "0", "x"), 2, "--threads")

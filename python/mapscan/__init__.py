@@ -192,23 +192,22 @@ def scan_buffer(obj, dtype=None, threads: Optional[int] = None) -> Result:
 
 def generate(path: PathLike, dtype: Any = "<i4", count: Optional[int] = None, size: Optional[int] = None,
              pattern: str = "random", seed: int = 0, force: bool = False, format: GenFormat = "raw",
-             threads: Optional[int] = None, progress: Union[bool, Progress, None] = None) -> Result:
+             threads: Optional[int] = None, progress: Union[bool, Progress, None] = None,
+             nan_rate: float = 0.0, inf_rate: float = 0.0) -> Result:
     """Writes a reproducible file (as `mapscan gen`) and returns what it wrote: the exact statistics,
     computed from the values as they were produced (an oracle for any scan of the file).
 
-    dtype: an integer type (a float one is an InputError: the library's generator has no float patterns
-    yet). Give count (elements) or size (bytes). pattern: 'random', 'range:LO:HI', 'mod:M', 'seq' or 'const:V'.
-    format: 'raw' or 'npy' (a .npy file numpy.load reads back). The file appears only when complete; it is
-    never replaced unless force. progress: as scan's, with the bytes of values written (no .npy header)."""
+    dtype: an integer or float type. Give count (elements) or size (bytes). pattern: 'random', 'range:LO:HI',
+    'mod:M', 'seq' or 'const:V'; for floats also 'uniform:LO:HI', and nan_rate / inf_rate, the chance of each
+    element being NaN, else an infinity (as mapscan gen's --nan and --inf). format: 'raw' or 'npy' (a .npy
+    file numpy.load reads back; not for bfloat16). The file appears only when complete; it is never replaced
+    unless force. progress: as scan's, with the bytes of values written (no .npy header)."""
     g = _lib.GenOptions()
     _lib.lib.mapscan_gen_options_init_sized(ctypes.byref(g), ctypes.sizeof(g))
     try:
         g.type, order, _ = _dtype.parse(dtype)
     except ValueError as e:
         raise InputError(str(e)) from None
-    if _dtype.is_float(g.type):
-        raise InputError(f"dtype {dtype!r}: generate writes integer types only (the library's generator has no "
-                         "float patterns yet)")
     g.endian = {"little": _lib.LITTLE, "big": _lib.BIG, "native": _lib.NATIVE}[order]
     elem = _lib.TYPE_SIZES[g.type]
     if (count is None) == (size is None):
@@ -223,6 +222,7 @@ def generate(path: PathLike, dtype: Any = "<i4", count: Optional[int] = None, si
     g.count, g.seed, g.force = n, _options.whole("seed", seed), bool(force)
     g.threads = _options.threads(threads)
     g.format = _lib.FORMATS[format]
+    g.nan_rate, g.inf_rate = float(nan_rate), float(inf_rate)
     e = _lib.Error()
     if _lib.lib.mapscan_pattern_parse(_options.text_bytes("pattern", pattern), ctypes.byref(g),
                                       ctypes.byref(e)) != _lib.OK:

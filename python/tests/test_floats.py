@@ -439,7 +439,7 @@ def test_as_dict_matches_the_command_json_for_floats(tmp_path):
             assert bits(d[key]) == bits(None if c is None else float(c)), (name, key, d[key], c)
 
 
-def test_float_results_pickle_print_and_generate_refuses_floats(tmp_path):
+def test_float_results_pickle_and_print(tmp_path):
     import pickle
     r = mapscan.scan_buffer(np.array([1e308, 1.0, -1e308, np.nan, -np.inf], dtype=">f8"))
     assert pickle.loads(pickle.dumps(r)) == r
@@ -448,7 +448,20 @@ def test_float_results_pickle_print_and_generate_refuses_floats(tmp_path):
         assert part in text, text
     nothing = mapscan.scan_buffer(np.array([np.nan], dtype="<f4"))
     assert pickle.loads(pickle.dumps(nothing)) == nothing and "mean=None" in repr(nothing)
-    for dtype in ("<f4", "bf16", np.float64):
-        with pytest.raises(mapscan.InputError, match="integer types only"):
-            mapscan.generate(tmp_path / "g.bin", dtype=dtype, count=10)
-        assert not os.path.exists(tmp_path / "g.bin")
+
+
+@pytest.mark.parametrize("dtype", ["<f2", ">f4", "<f8", "bf16"])
+def test_generate_writes_floats_and_its_oracle_is_exact(tmp_path, dtype):
+    path = tmp_path / "g.bin"
+    g = mapscan.generate(path, dtype=dtype, count=5000, pattern="uniform:-3:5", seed=4, nan_rate=0.01,
+                         inf_rate=0.001)
+    raw = np.fromfile(path, dtype="<u2" if dtype == "bf16" else dtype)
+    values = (raw.astype("<u4") << 16).view("<f4") if dtype == "bf16" else raw
+    want = oracle(values)
+    assert (g.count, g.nan) == want[:2]
+    assert [bits(x) for x in (g.min, g.max, g.sum, g.mean)] == [bits(x) for x in want[2:6]]
+    s = mapscan.scan(path, dtype=dtype)
+    assert s == g or (bits(s.sum), s.nan, s.exact_sum) == (bits(g.sum), g.nan, g.exact_sum)
+    with pytest.raises(mapscan.InputError, match="rates are for the float types"):
+        mapscan.generate(tmp_path / "i.bin", dtype="<i4", count=10, nan_rate=0.5)
+    assert not os.path.exists(tmp_path / "i.bin")

@@ -72,7 +72,7 @@ bool cli_take_type(const char *text, mapscan_type *type, cli_order *order)
     order->type_sets = false;   /* a later -t without an order character clears an earlier one */
     if (mapscan_type_parse(text, type, &order->from_type, &order->type_sets))
         return true;
-    cli_error("--type", "unknown type '%s' (i8 u8 i16 u16 i32 u32 i64 u64, or numpy's int32, <i4, >u2...)", text);
+    cli_error("--type", "unknown type '%s' (i8 u8 i16 u16 i32 u32 i64 u64 f16 bf16 f32 f64, or numpy's int32, <i4, >u2, <f8...)", text);
     return false;
 }
 
