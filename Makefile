@@ -177,7 +177,7 @@ $(TEST_SRC:%.c=$(BUILD)/%.o): | $(BUILD)/.libs-test
 
 $(TEST_BIN): $(TEST_SRC:%.c=$(BUILD)/%.o) $(BUILD)/test/mpi_split.o $(BUILD)/test/mpi_identity.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $(TEST_WRAPS:%=-Wl,--wrap=%) $(filter %.o,$^) $(LIB) -lcriterion $(LDLIBS) -o $@
+	$(CC) $(LDFLAGS) $(TEST_WRAPS:%=-Wl,--wrap=%) $(filter %.o,$^) $(LIB) -lcriterion $(LDLIBS) -lm -o $@
 
 # A caller built as a user builds one: the header alone, the shared library.
 $(BUILD)/test/abi_caller: test/abi/caller.c include/mapscan.h $(SHLIB)
