@@ -53,14 +53,19 @@ static void add_at(uint64_t *word, unsigned w, uint64_t lo, uint64_t hi, bool ne
     if (!negative) {
         carry = __builtin_add_overflow(word[w], lo, &word[w]);
         if (++w < WORDS) {
-            carry = __builtin_add_overflow(word[w], hi, &word[w]) | __builtin_add_overflow(word[w], carry, &word[w]);
+            /* two statements: each reads the word the other wrote */
+            bool high = __builtin_add_overflow(word[w], hi, &word[w]);
+            bool low = __builtin_add_overflow(word[w], carry, &word[w]);
+            carry = high || low;
             for (w++; carry && w < WORDS; w++)
                 carry = __builtin_add_overflow(word[w], 1, &word[w]);
         }
     } else {
         carry = __builtin_sub_overflow(word[w], lo, &word[w]);
         if (++w < WORDS) {
-            carry = __builtin_sub_overflow(word[w], hi, &word[w]) | __builtin_sub_overflow(word[w], carry, &word[w]);
+            bool high = __builtin_sub_overflow(word[w], hi, &word[w]);
+            bool low = __builtin_sub_overflow(word[w], carry, &word[w]);
+            carry = high || low;
             for (w++; carry && w < WORDS; w++)
                 carry = __builtin_sub_overflow(word[w], 1, &word[w]);
         }
