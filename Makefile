@@ -22,7 +22,7 @@ ifneq ($(SANITIZE),)
 CFLAGS    += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS   += -fsanitize=$(SANITIZE)
 endif
-LDLIBS    += $(HWLOC_LIBS) -luring -lpthread
+LDLIBS    += $(HWLOC_LIBS) -luring -lpthread -lm
 
 # The library: one folder per module (see docs/ARCHITECTURE.md).
 LIB_DIRS := src src/common src/stats src/sys src/npy src/plan src/io
@@ -177,7 +177,7 @@ $(TEST_SRC:%.c=$(BUILD)/%.o): | $(BUILD)/.libs-test
 
 $(TEST_BIN): $(TEST_SRC:%.c=$(BUILD)/%.o) $(BUILD)/test/mpi_split.o $(BUILD)/test/mpi_identity.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $(TEST_WRAPS:%=-Wl,--wrap=%) $(filter %.o,$^) $(LIB) -lcriterion $(LDLIBS) -lm -o $@
+	$(CC) $(LDFLAGS) $(TEST_WRAPS:%=-Wl,--wrap=%) $(filter %.o,$^) $(LIB) -lcriterion $(LDLIBS) -o $@
 
 # A caller built as a user builds one: the header alone, the shared library.
 $(BUILD)/test/abi_caller: test/abi/caller.c include/mapscan.h $(SHLIB)
@@ -271,7 +271,7 @@ fuzz-build: | $(BUILD)/.libs-build build/fuzz/.libs-fuzz
 
 $(BUILD)/fuzz_%: $(BUILD)/test/fuzz/fuzz_%.o $(BUILD)/test/reference_core.o $(BUILD)/test/float_reference.o \
                  $(filter-out %/main.o,$(CLI_OBJ)) $(LIB)
-	$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -lm -o $@
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
 
 check-fuzz: fuzz-build
 	@for f in $(FUZZERS); do \

@@ -6,11 +6,15 @@
 #include "reference.h"
 
 #include <criterion/criterion.h>
+#include <fenv.h>
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#endif
 
 static const char *const kernel_names[] = { "scalar", "avx2", "avx512" };
 #define KERNELS (sizeof kernel_names / sizeof kernel_names[0])
@@ -1056,4 +1060,85 @@ Test(floats, record_layouts_scan_one_float_field)
                         free(data);
                     }
             }
+}
+
+/* ---- the caller's floating-point environment ---- */
+
+/* Sets the caller's environment: 0 the default, 1 flush-to-zero and
+ * denormals-are-zero (what a program or a library built with -ffast-math
+ * sets for the whole process at start), 2..4 the directed roundings. */
+static bool set_environment(int which)
+{
+    fesetenv(FE_DFL_ENV);
+    switch (which) {
+    case 1:
+#if defined(__x86_64__) || defined(__i386__)
+        _mm_setcsr(_mm_getcsr() | 0x8040);      /* FTZ | DAZ */
+        return true;
+#else
+        return false;
+#endif
+    case 2: return fesetround(FE_UPWARD) == 0;
+    case 3: return fesetround(FE_DOWNWARD) == 0;
+    case 4: return fesetround(FE_TOWARDZERO) == 0;
+    default: return true;
+    }
+}
+
+/* Exact means exact whatever the caller's environment: the kernels on the
+ * caller's thread and on the workers it starts (which inherit it), the
+ * rounding of sums and means, and merges. Subnormals flushed to zero lost
+ * every subnormal value and rounded subnormal results to 0; a directed
+ * rounding made the kernels' splitting inexact for values far below their
+ * block's largest. */
+Test(floats, the_callers_floating_point_environment_changes_nothing)
+{
+    uint64_t state = 777;
+    static const char *const modes[] = { "default", "FTZ and DAZ", "upward", "downward", "toward zero" };
+    for (size_t ti = 0; ti < 4; ti++) {
+        mapscan_type t = float_types[ti];
+        size_t size = mapscan_type_size(t), n = 40000;
+        unsigned char *p = malloc(n * size);
+        for (size_t i = 0; i < n; i++) {
+            uint64_t r = test_random(&state);
+            /* subnormals, tiny normals, values near 1 and random finite patterns */
+            uint64_t bits = r % 4 == 0   ? make_bits(t, r >> 63, 0, 1 + (r >> 8) % fraction_mask(t))
+                            : r % 4 == 1 ? make_bits(t, r >> 63, 1 + (r >> 8) % 3, (r >> 16) & fraction_mask(t))
+                            : r % 4 == 2 ? random_bits(t, FILL_NICE, &state)
+                                         : random_bits(t, FILL_FINITE, &state);
+            store_bits(p + i * size, t, false, bits);
+        }
+        float_ref want;
+        float_ref_init(&want);
+        float_ref_add(&want, p, n, t, false);
+        mapscan_result parts[2];
+        for (int mode = 0; mode < 5; mode++) {
+            if (!set_environment(mode))
+                continue;
+            mapscan_result got[KERNELS * 4];
+            size_t ngot = 0;
+            for (size_t k = 0; k < KERNELS; k++) {
+                const ms_kernel *kernel = ms_kernel_find(kernel_names[k]);
+                if (!kernel)
+                    continue;
+                got[ngot++] = kernel_result(kernel, t, false, p, n, 0);
+                for (unsigned threads = 1; threads <= 3; threads += 2)
+                    got[ngot++] = scan_memory(p, n * size, t, false, kernel_names[k], threads);
+            }
+            parts[0] = scan_memory(p, n / 3 * size, t, false, NULL, 1);
+            parts[1] = scan_memory(p + n / 3 * size, (n - n / 3) * size, t, false, NULL, 1);
+            mapscan_result_merge(&parts[0], &parts[1]);
+            got[ngot++] = parts[0];
+            double round_now = mapscan_exact_sum_round(&parts[0].floats.exact);
+            double divide_now = mapscan_exact_sum_divide(&parts[0].floats.exact, 7);
+            set_environment(0);
+            for (size_t g = 0; g < ngot; g++) {
+                const char *why = float_ref_check(&want, &got[g]);
+                cr_assert_null(why, "%s, %s, result %zu: %s", mapscan_type_name(t), modes[mode], g, why);
+            }
+            expect_same(round_now, float_ref_sum(&want), modes[mode]);
+            expect_same(divide_now, ref_round_quotient(&want.sum, 7), modes[mode]);
+        }
+        free(p);
+    }
 }

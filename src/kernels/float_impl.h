@@ -39,7 +39,9 @@
  *
  * The loops are plain C that the compiler vectorizes; -std=c11 keeps it
  * from contracting or reassociating the additions, which would break the
- * splitting (the Makefile's flags never include -ffast-math).
+ * splitting (the Makefile's flags never include -ffast-math). The caller's
+ * flush-to-zero and denormals-are-zero flags, or a directed rounding, would
+ * break it too: each call runs in IEEE's default environment (exact_sum.h).
  */
 
 #define FBLOCK 1024
@@ -175,6 +177,7 @@ static void extract_sum(double *x, size_t n, uint64_t amax_bits, mapscan_exact_s
     static void FN(const unsigned char *p, size_t n, ms_acc *acc)              \
     {                                                                          \
         _Alignas(64) double x[FBLOCK];                                         \
+        ms_fp_saved fp = ms_fp_enter();     /* subnormals kept: exact_sum.h */ \
         for (size_t start = 0; start < n; start += FBLOCK) {                   \
             size_t m = n - start < FBLOCK ? n - start : FBLOCK;                \
             uint64_t amax = CONVERT(p + start * sizeof(U), m, x, &acc->fl);    \
@@ -183,6 +186,7 @@ static void extract_sum(double *x, size_t n, uint64_t amax_bits, mapscan_exact_s
                 x[i] = 0;                                                      \
             extract_sum(x, padded, amax, &acc->fl.sum);                        \
         }                                                                      \
+        ms_fp_leave(fp);                                                       \
         acc->count += n;                                                       \
     }
 

@@ -1,4 +1,5 @@
 #include "acc.h"
+#include "exact_sum.h"
 
 #include <math.h>
 #include <string.h>
@@ -57,8 +58,13 @@ static void float_totals(mapscan_float_stats *f, uint64_t counted)
     f->sum = mapscan_exact_sum_round(&f->exact);
     f->mean = mapscan_exact_sum_divide(&f->exact, counted);
     /* A sum of zero is -0 only when every value was -0, that is when the
-     * largest of them is -0 (the infinities are not zero). */
-    if (f->sum == 0 && signbit(f->max) && f->max == 0) {
+     * largest of them is -0 (the infinities are not zero). Compared in the
+     * default environment: denormals-are-zero would take a subnormal sum
+     * or maximum for 0. */
+    ms_fp_saved fp = ms_fp_enter();
+    bool all_negative_zero = f->sum == 0 && signbit(f->max) && f->max == 0;
+    ms_fp_leave(fp);
+    if (all_negative_zero) {
         f->sum = -0.0;
         f->mean = -0.0;
     }

@@ -206,7 +206,9 @@ double mapscan_exact_sum_round(const mapscan_exact_sum *sum)
         return infinities(sum);
     uint64_t m[WORDS];
     bool negative = magnitude(sum, m);
+    ms_fp_saved fp = ms_fp_enter();
     double v = round_magnitude(m, WORDS, -1074, false);
+    ms_fp_leave(fp);
     return negative ? -v : v;
 }
 
@@ -239,6 +241,8 @@ double mapscan_exact_sum_divide(const mapscan_exact_sum *sum, uint64_t n)
         }
         q[w] = (high << 32) | low;
     }
+    ms_fp_saved fp = ms_fp_enter();
     double v = round_magnitude(q, WORDS + 1, -1076, rem != 0);
+    ms_fp_leave(fp);
     return negative ? -v : v;
 }
