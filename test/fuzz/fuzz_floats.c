@@ -1,7 +1,9 @@
 /* The float statistics against the plain reference of test/float_reference.c.
  *
  * The first HEADER bytes choose: [0] the type and byte order, [1] how the
- * rest becomes data, [2] the misalignment, [3] the threads (% 3) and the
+ * rest becomes data (& 3) and the caller's floating-point environment the
+ * library is called in (>> 2 & 3: IEEE's default, x86's flush-to-zero and
+ * denormals-are-zero, rounding upward, toward zero), [2] the misalignment, [3] the threads (% 3) and the
  * kernel (/ 3) of the scan of memory, [4..5] where to cut the data in two (kernel calls and merged
  * scans), [6] a divisor for the rounding mode. The rest is:
  *   mode 0: the elements' bytes as they are;
@@ -22,7 +24,11 @@
 #include "../reference.h"
 #include "fuzz.h"
 
+#include <fenv.h>
 #include <math.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#endif
 
 #define HEADER 7
 #define MAX_ELEMENTS ((size_t)1 << 17)
@@ -64,7 +70,21 @@ static void store(unsigned char *p, size_t size, bool big, uint64_t bits)
         p[big ? size - 1 - b : b] = (unsigned char)(bits >> (8 * b));
 }
 
-static void rounding(const unsigned char *data, size_t size, uint64_t n_seed)
+/* The environment the library is called in; 0 puts the default back. */
+static void environment(unsigned which)
+{
+    fesetenv(FE_DFL_ENV);
+#if defined(__x86_64__) || defined(__i386__)
+    if (which == 1)
+        _mm_setcsr(_mm_getcsr() | 0x8040);
+#endif
+    if (which == 2)
+        fesetround(FE_UPWARD);
+    if (which == 3)
+        fesetround(FE_TOWARDZERO);
+}
+
+static void rounding(const unsigned char *data, size_t size, uint64_t n_seed, unsigned env)
 {
     uint64_t word[MAPSCAN_EXACT_SUM_WORDS] = { 0 };
     size_t bytes = size < sizeof word ? size : sizeof word;
@@ -79,19 +99,21 @@ static void rounding(const unsigned char *data, size_t size, uint64_t n_seed)
     memcpy(s.word, word, sizeof word);
     ref_big x;
     ref_big_from_words(&x, word);
-    uint64_t divisors[] = { 1, 2, 3, n_seed | 1, n_seed + 1, n_seed << 32 | n_seed, UINT64_MAX };
-    for (size_t i = 0; i < sizeof divisors / sizeof divisors[0]; i++) {
-        uint64_t n = divisors[i] ? divisors[i] : 1;
-        double want = ref_round_quotient(&x, n), have = mapscan_exact_sum_divide(&s, n);
-        if (!ref_same_double(have, want)) {
-            fprintf(stderr, "divide by %llu: %a, want %a\n", (unsigned long long)n, have, want);
+    const uint64_t divisors[] = { 1, 1, 2, 3, n_seed | 1, n_seed + 1, n_seed << 32 | n_seed | 1, UINT64_MAX };
+    enum { DIVISORS = sizeof divisors / sizeof divisors[0] };
+    double have[DIVISORS];
+    environment(env);
+    have[0] = mapscan_exact_sum_round(&s);
+    for (size_t i = 1; i < DIVISORS; i++)
+        have[i] = mapscan_exact_sum_divide(&s, divisors[i]);
+    environment(0);
+    for (size_t i = 0; i < DIVISORS; i++) {
+        double want = ref_round_quotient(&x, divisors[i]);
+        if (!ref_same_double(have[i], want)) {
+            fprintf(stderr, "%s %llu: %a, want %a\n", i ? "divide by" : "round, as divide by",
+                    (unsigned long long)divisors[i], have[i], want);
             abort();
         }
-    }
-    double want = ref_round_quotient(&x, 1), have = mapscan_exact_sum_round(&s);
-    if (!ref_same_double(have, want)) {
-        fprintf(stderr, "round: %a, want %a\n", have, want);
-        abort();
     }
 }
 
@@ -101,14 +123,14 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         return 0;
     mapscan_type t = types[data[0] & 3];
     bool big = (data[0] >> 2) & 1;
-    unsigned mode = data[1] & 3;
+    unsigned mode = data[1] & 3, env = (data[1] >> 2) & 3;
     size_t misalign = data[2] & 7;
     unsigned threads = 1 + data[3] % 3;
     size_t cut_seed = (size_t)data[4] | (size_t)data[5] << 8;
     const unsigned char *in = data + HEADER;
     size_t in_size = size - HEADER, elem = mapscan_type_size(t);
     if (mode == 3) {
-        rounding(in, in_size, (uint64_t)data[6] * 0x9e3779b97f4a7c15u >> (data[6] & 63));
+        rounding(in, in_size, (uint64_t)data[6] * 0x9e3779b97f4a7c15u >> (data[6] & 63), env);
         return 0;
     }
 
@@ -148,6 +170,11 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     mapscan_options_init(&o);
     o.type = t;
     o.endian = big ? MAPSCAN_BIG : MAPSCAN_LITTLE;
+    /* the library's results in the chosen environment, checked in the default one */
+    mapscan_result got[2 * sizeof kernels / sizeof kernels[0] + 2];
+    const char *what[sizeof got / sizeof got[0]];
+    size_t ngot = 0;
+    environment(env);
     for (size_t k = 0; k < sizeof kernels / sizeof kernels[0]; k++) {
         const ms_kernel *kernel = ms_kernel_find(kernels[k]);
         if (!kernel)
@@ -162,10 +189,9 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
                 kernel->reduce[t][swap](p, cut, &acc);
                 kernel->reduce[t][swap](p + cut * elem, n - cut, &acc);
             }
-            mapscan_result r;
-            memset(&r, 0, sizeof r);
-            ms_acc_finish(&acc, t, &r);
-            check(&want, &r, pieces == 1 ? kernels[k] : "two calls");
+            memset(&got[ngot], 0, sizeof got[ngot]);
+            ms_acc_finish(&acc, t, &got[ngot]);
+            what[ngot++] = pieces == 1 ? kernels[k] : "two calls";
         }
     }
     /* the scan of memory with one kernel (a scan costs a thread), and its two halves merged */
@@ -173,15 +199,18 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     if (!mapscan_kernel_available(o.kernel))
         o.kernel = NULL;
     o.threads = threads;
-    mapscan_result whole, first, second;
+    mapscan_result first;
     mapscan_error e;
-    FUZZ_CHECK(mapscan_scan_memory(p, n * elem, &o, &whole, &e) == MAPSCAN_OK);
-    check(&want, &whole, "scan of memory");
+    FUZZ_CHECK(mapscan_scan_memory(p, n * elem, &o, &got[ngot], &e) == MAPSCAN_OK);
+    what[ngot++] = "scan of memory";
     o.threads = 1;
     FUZZ_CHECK(mapscan_scan_memory(p, cut * elem, &o, &first, &e) == MAPSCAN_OK);
-    FUZZ_CHECK(mapscan_scan_memory(p + cut * elem, (n - cut) * elem, &o, &second, &e) == MAPSCAN_OK);
-    mapscan_result_merge(&second, &first);
-    check(&want, &second, "merge");
+    FUZZ_CHECK(mapscan_scan_memory(p + cut * elem, (n - cut) * elem, &o, &got[ngot], &e) == MAPSCAN_OK);
+    mapscan_result_merge(&got[ngot], &first);
+    what[ngot++] = "merge";
+    environment(0);
+    for (size_t g = 0; g < ngot; g++)
+        check(&want, &got[g], what[g]);
     free(block);
     return 0;
 }
