@@ -22,7 +22,7 @@ ifneq ($(SANITIZE),)
 CFLAGS    += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS   += -fsanitize=$(SANITIZE)
 endif
-LDLIBS    += $(HWLOC_LIBS) -luring -lpthread
+LDLIBS    += $(HWLOC_LIBS) -luring -lpthread -lm
 
 # The library: one folder per module (see docs/ARCHITECTURE.md).
 LIB_DIRS := src src/common src/stats src/sys src/npy src/plan src/io
@@ -254,7 +254,7 @@ check-quick: check-unit check-abi
 # ASan+UBSan in build/fuzz. test/fuzz/corpus/NAME holds the committed seeds
 # and every input that ever found a defect; make fuzz adds what it finds to
 # build/fuzz/work/NAME and leaves any crashing input as build/fuzz/crash-NAME-*.
-FUZZERS            := size type pattern options scan npy
+FUZZERS            := size type pattern options scan npy floats
 FUZZ_BUILD         := build/fuzz
 FUZZ_SECONDS       ?= 600
 FUZZ_CHECK_SECONDS ?= 10
@@ -269,7 +269,8 @@ fuzz-build: | $(BUILD)/.libs-build build/fuzz/.libs-fuzz
 	$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang SANITIZE=fuzzer-no-link,address,undefined OPT=-O1 \
 	    WARN="$(FUZZ_WARN)" $(FUZZERS:%=$(FUZZ_BUILD)/fuzz_%)
 
-$(BUILD)/fuzz_%: $(BUILD)/test/fuzz/fuzz_%.o $(BUILD)/test/reference_core.o $(filter-out %/main.o,$(CLI_OBJ)) $(LIB)
+$(BUILD)/fuzz_%: $(BUILD)/test/fuzz/fuzz_%.o $(BUILD)/test/reference_core.o $(BUILD)/test/float_reference.o \
+                 $(filter-out %/main.o,$(CLI_OBJ)) $(LIB)
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
 
 check-fuzz: fuzz-build

@@ -232,8 +232,11 @@ typedef struct mapscan_result {
 
 /* Folds b into a, as if one scan had read both: the statistics merged
  * exactly, bytes and seconds added, backends joined, threads the larger;
- * a's description of what was scanned (type, layout) is kept. The CLI's
- * totals and mapscan-mpi's reductions are this merge. */
+ * a's description of what was scanned (type, layout) is kept, except that
+ * an a with nothing in it (a zeroed total) takes b's type. a's type says
+ * which statistics are merged: integers', or floats' (then b must be a
+ * float result too). The CLI's totals and mapscan-mpi's reductions are
+ * this merge. */
 MAPSCAN_API void mapscan_result_merge(mapscan_result *a, const mapscan_result *b);
 
 /* Scans the file at path ("-" is standard input), opened read-only and

@@ -250,6 +250,7 @@ def missing_files_directories_and_unreadable_files():
 def usage_errors_exit_two_with_one_line():
     expect_error(run("--bogus", "x"), 2)
     expect_error(run("-t", "float128", "x"), 2, "unknown type")
+    expect_error(run("-t", "<f16", "x"), 2, "unknown type")      # numpy's long double; bare f16 is binary16
     expect_error(run("-e", "middle", "x"), 2, "byte order")
     expect_error(run("-b", "magic", "x"), 2, "backend")
     expect_error(run("-j", "0", "x"), 2, "--threads")
@@ -904,19 +905,24 @@ a["t"] = rng.integers(0, 2**64 - 1, size=999, dtype=np.uint64)
 a["id"] = rng.integers(0, 255, size=999)
 a["v"] = rng.integers(-2**31, 2**31 - 1, size=999)
 a["s"]["x"] = rng.integers(-2**15, 2**15 - 1, size=999)
+a["s"]["f"] = rng.standard_normal(999) * 1e3
 np.save("{WORK}/rec.npy", a)
 a.tofile("{WORK}/rec.raw")
 print(json.dumps({{"itemsize": dt.itemsize, "offsets": {{"t": dt.fields["t"][1], "id": dt.fields["id"][1],
                   "v": dt.fields["v"][1], "s.x": dt.fields["s"][1] + dt["s"].fields["x"][1]}},
-                  "t": stats(a["t"]), "id": stats(a["id"]), "v": stats(a["v"]), "s.x": stats(a["s"]["x"])}}))
+                  "t": stats(a["t"]), "id": stats(a["id"]), "v": stats(a["v"]), "s.x": stats(a["s"]["x"]),
+                  "s.f": [float(x) for x in a["s"]["f"]]}}))
 """)
     for field in ("t", "id", "v", "s.x"):
         for backend in ("auto", "mmap", "read"):
             obj = one_json(run(path("rec.npy"), "--json", "--field", field, "-b", backend))
             expect_numpy_stats(obj, want[field])
             assert obj["field"] == field and obj["record"] == want["itemsize"], obj
-    expect_error(run(path("rec.npy")), 2, "structured dtype", "integer fields: t, id, v, s.x")
-    expect_error(run(path("rec.npy"), "--field", "s.f"), 2, "'<f4', not an integer")
+    expect_error(run(path("rec.npy")), 2, "structured dtype", "numeric fields: t, id, v, s.x, s.f")
+    for backend in ("auto", "mmap", "read"):      # a float field scans (since 0.5)
+        obj = one_json(run(path("rec.npy"), "--json", "--field", "s.f", "-b", backend))
+        assert obj["type"] == "f32" and obj["field"] == "s.f", obj
+        expect_float_stats(obj, want["s.f"])
     expect_error(run(path("rec.npy"), "--field", "arr"), 2, "holds 3 '<i2' per record (a sub-array)")
     expect_error(run(path("rec.npy"), "--field", "nope"), 2, "no field 'nope'")
     # the same records as a raw file: --record and --field-offset
@@ -957,10 +963,15 @@ def records_with_offsets_lengths_and_partial_records():
 def npy_headers_and_data_that_do_not_match_are_refused():
     numpy_run(f"""
 np.save("{WORK}/f8.npy", np.zeros(10))
+np.save("{WORK}/c16.npy", np.zeros(10, dtype="<c16"))
+np.save("{WORK}/ld.npy", np.zeros(10, dtype="<f16"))
 np.save("{WORK}/short.npy", np.arange(100, dtype="<i4"))
 np.save("{WORK}/long.npy", np.arange(100, dtype="<i4"))
 """)
-    expect_error(run(path("f8.npy")), 2, "dtype '<f8' is not an integer type")
+    obj = one_json(run(path("f8.npy"), "--json"))     # floats scan since 0.5
+    assert obj["type"] == "f64" and obj["count"] == 10 and obj["sum"] == 0.0 and obj["nan"] == 0, obj
+    expect_error(run(path("c16.npy")), 2, "dtype '<c16' is not a type mapscan scans")
+    expect_error(run(path("ld.npy")), 2, "dtype '<f16' is not a type mapscan scans")
     with open(path("short.npy"), "r+b") as fh:
         fh.truncate(os.path.getsize(path("short.npy")) - 8)
     expect_error(run(path("short.npy")), 2, "holds 392 bytes but its shape needs 400")
@@ -996,7 +1007,7 @@ np.save("{WORK}/nsub.npy", a)
 np.save("{WORK}/isub.npy", np.zeros(3, [('a', '<i4', (3,)), ('one', '<i4', (1,))]))
 """)
     expect_error(run(path("nsub.npy"), "--field", "s.x"), 2, "field 's.x' holds 2 '<i2' per record (a sub-array)",
-                 "integer fields: b")
+                 "numeric fields: b")
     expect_error(run(path("isub.npy"), "--field", "a"), 2, "field 'a' holds 3 '<i4' per record (a sub-array)")
     obj = one_json(run(path("isub.npy"), "--json", "--field", "one"))     # shape (1,): one element, scanned
     assert obj["count"] == 3 and obj["sum"] == 0, obj
@@ -1035,7 +1046,7 @@ print(json.dumps({{"esc-%d.npy" % v: ((1 if v == 3 else 0)) for v in (1, 2, 3)}}
         for field, total in cases.items():
             obj = one_json(run(f, "--json", "--field", field))
             assert obj["sum"] == total, (name, field, obj)
-        expect_error(run(f), 2, "integer fields: \\tb, tb, \u00e9, A, q\\\\, it's, ")
+        expect_error(run(f), 2, "numeric fields: \\tb, tb, \u00e9, A, q\\\\, it's, ")
         expect_error(run(f, "--field", "u00e9"), 2, "no field 'u00e9'")
 
 
@@ -1050,7 +1061,7 @@ np.save("{WORK}/amb.npy", a)
     expect_error(run(path("amb.npy"), "--field", "a.b"), 2, "field name 'a.b' is ambiguous", "'a\\.b' or '\\a.b'")
     assert one_json(run(path("amb.npy"), "--json", "--field", "a\\.b"))["sum"] == 15
     assert one_json(run(path("amb.npy"), "--json", "--field", "\\a.b"))["sum"] == 6
-    expect_error(run(path("amb.npy")), 2, "integer fields: a\\.b, a.b")
+    expect_error(run(path("amb.npy")), 2, "numeric fields: a\\.b, a.b")
 
 
 @test
@@ -1098,8 +1109,8 @@ def npy_headers_numpy_refuses_or_reads_are_refused_or_read_alike():
 
 @test
 def npy_messages_escape_as_readme_says():
-    numpy_run(f"""np.save("{WORK}/tabf.npy", np.zeros(2, [('\\tb', '<f4')]))""")
-    expect_error(run(path("tabf.npy"), "--field", "\tb"), 2, "field '\\tb' is '<f4', not an integer")
+    numpy_run(f"""np.save("{WORK}/tabf.npy", np.zeros(2, [('\\tb', '<c8')]))""")
+    expect_error(run(path("tabf.npy"), "--field", "\tb"), 2, "field '\\tb' is '<c8', not a number mapscan scans")
     r = run("--format", "npy", "-", input_bytes=b"not numpy at all")
     expect_error(r, 2, "no \\x93NUMPY magic")
     assert "\\\\x93" not in r.stderr.decode()
@@ -1284,6 +1295,293 @@ def gen_floats_are_the_same_bytes_for_any_thread_count():
         with open(path("j.bin"), "rb") as fh:
             digests.add(hash(fh.read()))
     assert len(digests) == 1, digests
+# ---- floats: f16 bf16 f32 f64 ----
+# The reference: every value as a Python float (exact for each type), the sum exact as a
+# Fraction and rounded once by Python's int division (correctly rounded, ties to even; past
+# binary64's range an OverflowError: an infinity), math.fsum as a second opinion where it
+# does not overflow in between; NaN counted apart; -0 below +0.
+
+import math  # noqa: E402
+from fractions import Fraction  # noqa: E402
+
+FLOAT_KEYS = ("count", "nan", "min", "max", "sum", "mean")
+
+
+def rounded(fr):
+    try:
+        return fr.numerator / fr.denominator
+    except OverflowError:
+        return math.inf if fr > 0 else -math.inf
+
+
+def float_reference(values):
+    numbers = [v for v in values if not math.isnan(v)]
+    want = {"count": len(values), "nan": len(values) - len(numbers), "min": None, "max": None, "sum": 0.0,
+            "mean": None}
+    if not numbers:
+        return want
+    order = lambda x: (x, math.copysign(1.0, x))    # noqa: E731
+    want["min"], want["max"] = min(numbers, key=order), max(numbers, key=order)
+    infs = {x for x in numbers if math.isinf(x)}
+    if infs:
+        want["sum"] = want["mean"] = math.nan if len(infs) == 2 else infs.pop()
+    elif all(x == 0 and math.copysign(1.0, x) < 0 for x in numbers):
+        want["sum"] = want["mean"] = -0.0
+    else:
+        exact = sum(Fraction(x) for x in numbers)
+        want["sum"], want["mean"] = rounded(exact), rounded(exact / len(numbers))
+        try:
+            assert math.fsum(numbers) == want["sum"] or math.isinf(want["sum"]), (math.fsum(numbers), want["sum"])
+        except OverflowError:
+            pass        # an intermediate overflow: fsum cannot say
+    return want
+
+
+def json_float(v):
+    """A JSON value as a float: non-finite ones come as strings, finite ones with a point or an exponent."""
+    if v is None or isinstance(v, float):
+        return v
+    assert isinstance(v, str) and v in ("inf", "-inf", "nan"), v
+    return float(v)
+
+
+def same_float(a, b):
+    if a is None or b is None:
+        return a is b
+    return (math.isnan(a) and math.isnan(b)) or struct.pack("<d", a) == struct.pack("<d", b)
+
+
+def float_stats(obj):
+    return {k: obj[k] if k in ("count", "nan") else json_float(obj[k]) for k in FLOAT_KEYS}
+
+
+def expect_float_stats(obj, values):
+    got, want = float_stats(obj), float_reference(values)
+    for key in FLOAT_KEYS:
+        assert same_float(got[key], want[key]) if key not in ("count", "nan") else got[key] == want[key], \
+            (key, got[key], want[key], obj)
+
+
+FLOAT_PRELUDE = """
+import math
+def bf16(a):
+    # float32 values cut to their upper half: bfloat16's bits, and its values as float32
+    bits = (np.asarray(a, dtype="<f4").view("<u4") >> 16).astype("<u2")
+    return bits, (bits.astype("<u4") << 16).view("<f4")
+def hostile(n, rng, dtype):
+    info = np.finfo(dtype)
+    a = (rng.standard_normal(n) * 10.0 ** rng.integers(-3, 4, n)).astype(dtype)
+    specials = np.array([0.0, -0.0, info.max, -info.max, info.tiny, info.smallest_subnormal, -info.smallest_subnormal,
+                         np.nan, -np.nan, 1.0, 0.1], dtype=dtype)
+    at = rng.integers(0, n, 3 * len(specials))
+    a[at] = np.resize(specials, len(at))
+    return a
+"""
+
+
+def numpy_floats(code):
+    return numpy_run(FLOAT_PRELUDE + code)
+
+
+@test
+def floats_every_type_order_format_backend_threads_and_kernel_agree_with_numpy():
+    want = numpy_run(FLOAT_PRELUDE + f"""
+rng = np.random.default_rng(17)
+out = {{}}
+for code in ("<f2", ">f2", "<f4", ">f4", "<f8", ">f8"):
+    a = hostile(5003, rng, np.dtype(code).newbyteorder("="))
+    if code == ">f4":
+        a[7] = np.inf       # an infinity of one sign: the sum is it
+    a = a.astype(code)
+    tag = code[1:] + ("b" if code[0] == ">" else "l")
+    a.tofile("{WORK}/fl-%s.raw" % tag)
+    np.save("{WORK}/fl-%s.npy" % tag, a)
+    values = [float(x) for x in a]
+    numbers = a[~np.isnan(a)]
+    out[tag] = dict(values=values, type="f" + str(8 * a.itemsize), big=code[0] == ">",
+                    nan=int(np.isnan(a).sum()), nanmin=float(np.nanmin(a)), nanmax=float(np.nanmax(a)))
+for big in (False, True):
+    bits, values = bf16(hostile(5003, rng, np.float32))
+    bits.astype(">u2" if big else "<u2").tofile("{WORK}/fl-bf16%s.raw" % ("b" if big else "l"))
+    out["bf16" + ("b" if big else "l")] = dict(values=[float(x) for x in values], type="bf16", big=big,
+                                               nan=int(np.isnan(values).sum()), nanmin=float(np.nanmin(values)),
+                                               nanmax=float(np.nanmax(values)))
+print(json.dumps(out))
+""")
+    combos = [(b, j, k) for b in ("auto", "mmap", "read", "direct") for j in ("1", "2", "3")
+              for k in ("scalar", "avx2", "avx512")]
+    kernels_here = {k for k in ("scalar", "avx2", "avx512") if run("--kernel", k, "-t", "f32", "/dev/null").returncode == 0}
+    assert "scalar" in kernels_here
+    for i, (tag, w) in enumerate(sorted(want.items())):
+        files = [path(f"fl-{tag}.raw")] + ([path(f"fl-{tag}.npy")] if not tag.startswith("bf16") else [])
+        reference = float_reference(w["values"])
+        # numpy's own counts and extremes agree with the reference
+        assert reference["nan"] == w["nan"] and reference["min"] == w["nanmin"] and reference["max"] == w["nanmax"]
+        for f in files:
+            # every backend, thread count and kernel on the first file (under a sanitizer each backend
+            # and thread count once, the kernels in turn); three of them (two) on each other one
+            sanitized = bool(os.environ.get("MAPSCAN_SANITIZE"))
+            if i == 0:
+                picked = [c for n, c in enumerate(combos) if not sanitized or n % 3 == (n // 9 + n // 3) % 3]
+            else:
+                picked = [combos[(i * 7 + 5 * n + len(f)) % len(combos)] for n in range(2 if sanitized else 3)]
+            first = None
+            for backend, threads, kernel in picked:
+                if kernel not in kernels_here:
+                    continue
+                args = [f, "--json", "-b", backend, "-j", threads]
+                if f.endswith(".raw"):
+                    args += ["-t", w["type"], "-e", "big" if w["big"] else "little"]
+                env = None
+                if (i + int(threads)) % 2:
+                    args += ["--kernel", kernel]
+                else:
+                    env = dict(os.environ, MAPSCAN_KERNEL=kernel)
+                obj = one_json(run(*args, env=env))
+                assert obj["kernel"] == kernel and obj["type"] == w["type"], (obj, kernel)
+                stats = float_stats(obj)
+                if first is None:
+                    expect_float_stats(obj, w["values"])
+                    first = stats
+                assert all(same_float(stats[k], first[k]) if k not in ("count", "nan") else stats[k] == first[k]
+                           for k in FLOAT_KEYS), (f, backend, threads, kernel, stats, first)
+
+
+@test
+def floats_from_pipes_offsets_lengths_and_trailing_bytes():
+    want = numpy_floats(f"""
+rng = np.random.default_rng(23)
+a = hostile(4099, rng, np.float32).astype(">f4")
+a.tofile("{WORK}/pipe.f4")
+np.save("{WORK}/pipe.npy", a.astype("<f8"))
+print(json.dumps([float(x) for x in a]))
+""")
+    f = path("pipe.f4")
+    with open(f, "rb") as fh:
+        data = fh.read()
+    expect_float_stats(one_json(run("-", "--json", "-t", "f32", "-e", "big", input_bytes=data)), want)
+    expect_float_stats(one_json(run("-", "--json", "-t", ">f4", "-j", "3", stdin=open(f, "rb"))), want)
+    r = sh('cat "$W/pipe.f4" | "$M" --json -t f32 -e big -')
+    expect_float_stats(one_json(r), want)
+    r = sh('cat "$W/pipe.npy" | "$M" --json -')        # a .npy header read from the stream
+    expect_float_stats(one_json(r), want)
+    # --offset by whole elements and by a byte that splits them; --length; --allow-trailing
+    for backend in ("auto", "mmap", "read", "direct"):
+        obj = one_json(run(f, "--json", "-t", ">f4", "--offset", "40", "--length", "4000", "-b", backend))
+        expect_float_stats(obj, want[10:1010])
+        obj = one_json(run(f, "--json", "-t", ">f4", "--offset", "3", "--allow-trailing", "-b", backend, "-j", "2"))
+        shifted = struct.unpack(">%df" % 4098, data[3:3 + 4 * 4098])
+        expect_float_stats(obj, list(shifted))
+    expect_error(run(f, "-t", ">f4", "--offset", "3"), 2, "trailing")
+    obj = one_json(run("-", "--json", "-t", ">f4", "--offset", "3", "--allow-trailing", input_bytes=data))
+    expect_float_stats(obj, list(shifted))
+
+
+@test
+def floats_in_records_raw_and_structured():
+    want = numpy_floats(f"""
+rng = np.random.default_rng(29)
+dt = np.dtype([("id", "<u2"), ("h", "<f2"), ("s", [("f", ">f4"), ("d", "<f8")]), ("c", "<c8")])
+a = np.zeros(3001, dtype=dt)
+a["id"] = np.arange(3001)
+a["h"] = hostile(3001, rng, np.float16)
+a["s"]["f"] = hostile(3001, rng, np.float32)
+a["s"]["d"] = hostile(3001, rng, np.float64)
+np.save("{WORK}/frec.npy", a)
+a.tofile("{WORK}/frec.raw")
+offsets = {{"h": dt.fields["h"][1], "s.f": dt.fields["s"][1] + dt["s"].fields["f"][1],
+           "s.d": dt.fields["s"][1] + dt["s"].fields["d"][1]}}
+print(json.dumps(dict(itemsize=dt.itemsize, offsets=offsets, h=[float(x) for x in a["h"]],
+                      f=[float(x) for x in a["s"]["f"]], d=[float(x) for x in a["s"]["d"]])))
+""")
+    fields = {"h": ("<f2", want["h"]), "s.f": (">f4", want["f"]), "s.d": ("<f8", want["d"])}
+    for field, (code, values) in fields.items():
+        for backend, threads in (("auto", "1"), ("read", "2"), ("mmap", "3")):
+            obj = one_json(run(path("frec.npy"), "--json", "--field", field, "-b", backend, "-j", threads))
+            assert obj["field"] == field and obj["record"] == want["itemsize"], obj
+            expect_float_stats(obj, values)
+            obj = one_json(run(path("frec.raw"), "--json", "--record", str(want["itemsize"]), "--field-offset",
+                               str(want["offsets"][field]), "-t", code, "-b", backend, "-j", threads))
+            expect_float_stats(obj, values)
+    expect_error(run(path("frec.npy")), 2, "numeric fields: id, h, s.f, s.d")
+    expect_error(run(path("frec.npy"), "--field", "c"), 2, "field 'c' is '<c8', not a number mapscan scans")
+    expect_error(run(path("frec.npy"), "--field", "h", "-t", "f32"), 2, "type f32 contradicts the header's f16")
+
+
+@test
+def floats_print_shortest_round_trip_text_and_strict_json():
+    cases = {
+        "negzero": ([-0.0, -0.0, -0.0], {"min": "-0", "max": "-0", "sum": "-0", "mean": "-0", "nan": "0"}),
+        "mixedzero": ([-0.0, 0.0], {"min": "-0", "max": "0", "sum": "0", "mean": "0"}),
+        "tenth": ([0.1], {"min": "0.1", "max": "0.1", "sum": "0.1", "mean": "0.1"}),
+        "big": ([1e300, 1e300], {"min": "1e+300", "sum": "2e+300"}),
+        "inf": ([1.0, math.inf, math.nan], {"max": "inf", "sum": "inf", "mean": "inf", "nan": "1"}),
+        "infs": ([math.inf, -math.inf], {"min": "-inf", "max": "inf", "sum": "nan", "mean": "nan"}),
+        "nans": ([math.nan, -math.nan], {"min": "-", "max": "-", "sum": "0", "mean": "-", "nan": "2"}),
+        "third": ([1.0, 0.0, 0.0], {"mean": "0.3333333333333333", "sum": "1"}),
+        "tiny": ([5e-324, 0.0], {"min": "0", "max": "5e-324", "mean": "0"}),     # half a step: to even 0
+        "overflow": ([1.7976931348623157e308, 1.7976931348623157e308, -1.7976931348623157e308],
+                     {"sum": "1.7976931348623157e+308", "mean": "5.992310449541053e+307"}),
+    }
+    for name, (values, text) in cases.items():
+        f = path(f"out-{name}.f8")
+        with open(f, "wb") as fh:
+            fh.write(struct.pack("<%dd" % len(values), *values))
+        r = run(f, "-t", "f64")
+        assert r.returncode == 0, r.stderr
+        rows = dict(line.split(None, 1) for line in r.stdout.decode().splitlines() if line.strip())
+        for key, shown in text.items():
+            assert rows[key] == shown, (name, key, rows[key], shown)
+        keys = [line.split()[0] for line in r.stdout.decode().splitlines()]
+        assert keys.index("nan") == keys.index("count") + 1, keys      # nan right after count
+        line = run(f, "--json", "-t", "f64").stdout.decode()
+        obj = json.loads(line, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))    # strict JSON
+        expect_float_stats(obj, values)
+        for key in ("min", "max", "sum", "mean"):
+            v = obj[key]
+            assert v is None or isinstance(v, str) or re.search(r'"%s":-?[0-9.]+(e[-+][0-9]+)?[,}]' % key, line), \
+                (key, line)
+            if isinstance(v, float):
+                raw = re.search(r'"%s":([^,}]*)' % key, line).group(1)
+                assert "." in raw or "e" in raw, (key, raw)       # a float is never written as an integer
+        q = run(f, "-q", "-t", "f64").stdout.decode().rstrip("\n").split("\t")
+        assert q[0] == f and len(q) == 7, q                    # file count min max sum mean nan
+        assert [q[1], q[6]] == [str(len(values)), str(sum(math.isnan(v) for v in values))], q
+        for col, key in zip(q[2:6], ("min", "max", "sum", "mean")):
+            if key in text:
+                assert col == text[key], (name, key, col)
+
+
+@test
+def floats_total_over_several_files_and_none_when_mixed_with_integers():
+    numpy_floats(f"""
+np.save("{WORK}/tot-a.npy", np.array([1.5, np.nan, -0.0, 1e308], dtype="<f8"))
+np.save("{WORK}/tot-b.npy", np.array([2.5, -1e308, np.inf], dtype=">f4").astype(">f8"))
+np.save("{WORK}/tot-c.npy", np.array([0.25, -65504.0], dtype="<f2"))
+np.save("{WORK}/tot-i.npy", np.array([1, 2, 3], dtype="<i4"))
+np.save("{WORK}/tot-nan.npy", np.array([np.nan], dtype="<f4"))
+""")
+    a, b, c = [1.5, math.nan, -0.0, 1e308], [2.5, -math.inf, math.inf], [0.25, -65504.0]
+    files = [path("tot-a.npy"), path("tot-b.npy"), path("tot-c.npy")]
+    objs = json_lines(run(*files, "--json", "-j", "2"))
+    assert len(objs) == 4 and objs[3]["total"] is True and objs[3]["file"] is None, objs
+    for obj, values in zip(objs, (a, b, c, a + b + c)):
+        expect_float_stats(obj, values)
+    objs = json_lines(run(files[0], files[2], path("tot-nan.npy"), "--json"))
+    expect_float_stats(objs[-1], a + c + [math.nan])
+    q = run(*files[::2], "-q").stdout.decode().splitlines()
+    assert len(q) == 3 and q[2].split("\t")[0] == "total" and len(q[2].split("\t")) == 7, q
+    # integers and floats together: each file, no total, one line on stderr, status 0
+    for order in ((files[0], path("tot-i.npy")), (path("tot-i.npy"), files[2], files[0])):
+        for form in ("--json", "-q", None):
+            r = run(*order, *([form] if form else []))
+            assert r.returncode == 0, r.stderr
+            err = r.stderr.decode().splitlines()
+            assert len(err) == 1 and "mix integer and floating-point" in err[0], err
+            out = r.stdout.decode()
+            assert "total" not in out, out
+            if form == "--json":
+                assert len(out.splitlines()) == len(order), out
 
 
 if __name__ == "__main__":

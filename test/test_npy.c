@@ -3,8 +3,10 @@
 #include "reference.h"
 
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* magic, version, little-endian length, the dict, a newline */
 static size_t make_header(unsigned char *buf, unsigned major, const char *dict)
@@ -315,4 +317,124 @@ Test(npy, messages_escape_control_bytes_as_text_does)
     mapscan_error e;
     cr_assert_eq(mapscan_npy_parse(buf, len, &h, &e), MAPSCAN_E_FORMAT);
     cr_assert(strstr(e.message, "'<i4\\t\\x01'"), "%s", e.message);
+}
+
+Test(npy, float_dtypes_are_scannable_with_their_type_and_order)
+{
+    static const struct { const char *descr; mapscan_type type; mapscan_endian endian; uint64_t size; } cases[] = {
+        { "<f2", MAPSCAN_F16, MAPSCAN_LITTLE, 2 }, { ">f2", MAPSCAN_F16, MAPSCAN_BIG, 2 },
+        { "<f4", MAPSCAN_F32, MAPSCAN_LITTLE, 4 }, { ">f4", MAPSCAN_F32, MAPSCAN_BIG, 4 },
+        { "<f8", MAPSCAN_F64, MAPSCAN_LITTLE, 8 }, { ">f8", MAPSCAN_F64, MAPSCAN_BIG, 8 },
+        { "=f8", MAPSCAN_F64, MAPSCAN_NATIVE, 8 }, { "e", MAPSCAN_F16, MAPSCAN_NATIVE, 2 },
+        { "f", MAPSCAN_F32, MAPSCAN_NATIVE, 4 }, { "d", MAPSCAN_F64, MAPSCAN_NATIVE, 8 },
+        { ">d", MAPSCAN_F64, MAPSCAN_BIG, 8 }, { "float64", MAPSCAN_F64, MAPSCAN_NATIVE, 8 },
+        { "float16", MAPSCAN_F16, MAPSCAN_NATIVE, 2 }, { "half", MAPSCAN_F16, MAPSCAN_NATIVE, 2 },
+        { "single", MAPSCAN_F32, MAPSCAN_NATIVE, 4 }, { "double", MAPSCAN_F64, MAPSCAN_NATIVE, 8 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char dict[128];
+        snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (3,)}", cases[i].descr);
+        mapscan_npy_header h = parse_ok(1, dict);
+        cr_assert_not(h.is_integer, "%s", cases[i].descr);
+        cr_assert_eq(h.type, cases[i].type, "%s: type %d", cases[i].descr, (int)h.type);
+        cr_assert_eq(mapscan_endian_resolve(h.endian), mapscan_endian_resolve(cases[i].endian), "%s",
+                     cases[i].descr);
+        cr_assert_eq(h.itemsize, cases[i].size, "%s", cases[i].descr);
+        mapscan_npy_free(&h);
+    }
+}
+
+Test(npy, long_double_complex_and_other_dtypes_are_not_scannable)
+{
+    static const struct { const char *descr; uint64_t size; } cases[] = {
+        { "<f16", 16 }, { ">f16", 16 }, { "g", 16 }, { "longdouble", 16 }, { "float128", 16 }, { "<c8", 8 },
+        { ">c16", 16 }, { "<c32", 32 }, { "F", 8 }, { "D", 16 }, { "complex128", 16 }, { "|b1", 1 },
+        { "<M8[ns]", 8 }, { "<m8", 8 }, { "|S4", 4 }, { "<U2", 8 }, { "|V8", 8 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char dict[128];
+        snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (3,)}", cases[i].descr);
+        mapscan_npy_header h = parse_ok(1, dict);
+        cr_assert_not(h.is_integer, "%s", cases[i].descr);
+        cr_assert_eq(h.type, MAPSCAN_TYPE_COUNT, "%s: type %d", cases[i].descr, (int)h.type);
+        cr_assert_eq(h.itemsize, cases[i].size, "%s", cases[i].descr);
+        mapscan_npy_free(&h);
+    }
+}
+
+Test(npy, float_fields_carry_their_type)
+{
+    mapscan_npy_header h = parse_ok(
+        1, "{'descr': [('h', '<f2'), ('s', [('f', '>f4'), ('d', '<f8')]), ('ld', '<f16'), ('c', '<c8'), "
+           "('arr', '<f4', (2,)), ('i', '<i4')], 'fortran_order': False, 'shape': (4,), }");
+    static const struct { const char *name; uint64_t offset, count; mapscan_type type; mapscan_endian endian; } want[] = {
+        { "h", 0, 1, MAPSCAN_F16, MAPSCAN_LITTLE }, { "s.f", 2, 1, MAPSCAN_F32, MAPSCAN_BIG },
+        { "s.d", 6, 1, MAPSCAN_F64, MAPSCAN_LITTLE }, { "ld", 14, 1, MAPSCAN_TYPE_COUNT, MAPSCAN_LITTLE },
+        { "c", 30, 1, MAPSCAN_TYPE_COUNT, MAPSCAN_LITTLE }, { "arr", 38, 2, MAPSCAN_F32, MAPSCAN_LITTLE },
+        { "i", 46, 1, MAPSCAN_I32, MAPSCAN_LITTLE },
+    };
+    cr_assert_eq(h.nfields, sizeof want / sizeof want[0]);
+    cr_assert_eq(h.itemsize, 50);
+    for (size_t i = 0; i < h.nfields; i++) {
+        const mapscan_npy_field *f = mapscan_npy_find_field(&h, want[i].name);
+        cr_assert_not_null(f, "%s", want[i].name);
+        cr_assert_eq(f->offset, want[i].offset, "%s at %llu", want[i].name, (unsigned long long)f->offset);
+        cr_assert_eq(f->count, want[i].count, "%s", want[i].name);
+        cr_assert_eq(f->type, want[i].type, "%s: type %d", want[i].name, (int)f->type);
+        cr_assert_eq(f->is_integer, want[i].type == MAPSCAN_I32, "%s", want[i].name);
+        if (want[i].type != MAPSCAN_TYPE_COUNT)
+            cr_assert_eq(mapscan_endian_resolve(f->endian), want[i].endian, "%s", want[i].name);
+    }
+    mapscan_npy_free(&h);
+}
+
+/* The scan of a .npy file with float data and fields, through a real file. */
+Test(npy, float_files_and_fields_scan)
+{
+    unsigned char buf[512];
+    size_t len = make_header(buf, 1, "{'descr': '>f8', 'fortran_order': False, 'shape': (3,), }");
+    const double vals[] = { 1.5, -0.0, 1e300 };
+    for (int i = 0; i < 3; i++) {
+        uint64_t bits;
+        memcpy(&bits, &vals[i], 8);
+        for (int b = 0; b < 8; b++)
+            buf[len + 8 * (size_t)i + (size_t)b] = (unsigned char)(bits >> (56 - 8 * b));
+    }
+    char path[64];
+    write_temp_file(path, sizeof path, buf, len + 24);
+    mapscan_options o;
+    mapscan_options_init(&o);
+    mapscan_result r;
+    mapscan_error e;
+    cr_assert_eq(mapscan_scan_path(path, &o, &r, &e), MAPSCAN_OK, "%s", e.message);
+    cr_assert_eq(r.type, MAPSCAN_F64);
+    cr_assert_eq(r.endian, MAPSCAN_BIG);
+    cr_assert_eq(r.stats.count, 3);
+    cr_assert(r.floats.sum == 1e300 && r.floats.max == 1e300 && r.floats.min == -0.0 && signbit(r.floats.min));
+    o.type = MAPSCAN_F32;
+    o.type_set = true;
+    cr_assert_eq(mapscan_scan_path(path, &o, &r, &e), MAPSCAN_E_INVALID);
+    cr_assert(strstr(e.message, "contradicts"), "%s", e.message);
+    unlink(path);
+
+    /* a structured file: the f4 field, the long double refused */
+    len = make_header(buf, 1, "{'descr': [('a', '<i2'), ('x', '<f4'), ('ld', '<f16')], 'fortran_order': False, "
+                              "'shape': (2,), }");
+    memset(buf + len, 0, 2 * 22);
+    const float xs[] = { 0.25f, -8.0f };
+    for (int i = 0; i < 2; i++)
+        memcpy(buf + len + 22 * (size_t)i + 2, &xs[i], 4);     /* the test runs little-endian */
+    write_temp_file(path, sizeof path, buf, len + 44);
+    mapscan_options_init(&o);
+    o.field = "x";
+    cr_assert_eq(mapscan_scan_path(path, &o, &r, &e), MAPSCAN_OK, "%s", e.message);
+    cr_assert_eq(r.type, MAPSCAN_F32);
+    cr_assert_eq(r.record_size, 22);
+    cr_assert_eq(r.field_offset, 2);
+    cr_assert(r.floats.sum == -7.75 && r.floats.min == -8.0 && r.floats.max == 0.25);
+    o.field = "ld";
+    cr_assert_eq(mapscan_scan_path(path, &o, &r, &e), MAPSCAN_E_INVALID);
+    cr_assert(strstr(e.message, "not a number mapscan scans"), "%s", e.message);
+    cr_assert(strstr(e.message, "numeric fields: a, x"), "%s", e.message);
+    unlink(path);
 }

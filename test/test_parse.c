@@ -101,3 +101,65 @@ Test(stats, merge_keeps_extremes_and_skips_empty)
     cr_assert(mapscan_stats_mean(&d) == -1.5L);
     cr_assert(mapscan_stats_mean(&empty) == 0.0L);
 }
+
+Test(parse, float_types_in_mapscan_and_numpy_spellings)
+{
+    expect_type("f16", MAPSCAN_F16, -1);        /* bare: binary16, not numpy's 16-byte long double */
+    expect_type("bf16", MAPSCAN_BF16, -1);
+    expect_type("f32", MAPSCAN_F32, -1);
+    expect_type("f64", MAPSCAN_F64, -1);
+    expect_type("float16", MAPSCAN_F16, -1);
+    expect_type("float32", MAPSCAN_F32, -1);
+    expect_type("float64", MAPSCAN_F64, -1);
+    expect_type("bfloat16", MAPSCAN_BF16, -1);
+    expect_type("F64", MAPSCAN_F64, -1);
+    expect_type("BF16", MAPSCAN_BF16, -1);
+    expect_type("f2", MAPSCAN_F16, -1);
+    expect_type("f4", MAPSCAN_F32, -1);
+    expect_type("f8", MAPSCAN_F64, -1);
+    expect_type("<f2", MAPSCAN_F16, MAPSCAN_LITTLE);
+    expect_type(">f4", MAPSCAN_F32, MAPSCAN_BIG);
+    expect_type("<f8", MAPSCAN_F64, MAPSCAN_LITTLE);
+    expect_type("=f8", MAPSCAN_F64, MAPSCAN_NATIVE);
+    expect_type("e", MAPSCAN_F16, -1);
+    expect_type("f", MAPSCAN_F32, -1);
+    expect_type("d", MAPSCAN_F64, -1);
+    expect_type(">e", MAPSCAN_F16, MAPSCAN_BIG);
+    expect_type("<d", MAPSCAN_F64, MAPSCAN_LITTLE);
+    expect_type(">float32", MAPSCAN_F32, MAPSCAN_BIG);
+}
+
+Test(parse, float_types_numpy_has_but_mapscan_does_not_scan_are_refused)
+{
+    static const char *bad[] = { "<f16", ">f16", "=f16", "f128", "float128", "<f12", "f1", "f3", "f6", "<f1",
+                                 "|f2", "|f8", "|e", "g", "<g", "c8", "<c8", "<c16", "c32", "F", "D", "G", "E",
+                                 "complex64", "complex128", "<bf16", ">bf16", "bf", "ff4", "f4 ", " f4",
+                                 "f44", "float", "double", "half", "bfloat", "b16", "e2", "<ee" };
+    mapscan_type t;
+    mapscan_endian e;
+    bool given;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_assert_not(mapscan_type_parse(bad[i], &t, &e, &given), "accepted '%s'", bad[i]);
+}
+
+Test(parse, float_type_properties)
+{
+    static const struct { mapscan_type t; const char *name; size_t size; } types[] = {
+        { MAPSCAN_F16, "f16", 2 }, { MAPSCAN_BF16, "bf16", 2 }, { MAPSCAN_F32, "f32", 4 }, { MAPSCAN_F64, "f64", 8 },
+    };
+    for (size_t i = 0; i < 4; i++) {
+        cr_assert_str_eq(mapscan_type_name(types[i].t), types[i].name);
+        cr_assert_eq(mapscan_type_size(types[i].t), types[i].size);
+        cr_assert(mapscan_type_is_float(types[i].t));
+        cr_assert(mapscan_type_is_signed(types[i].t));
+        cr_assert(ms_from_int128(mapscan_type_min(types[i].t)) == 0);
+        cr_assert(ms_from_int128(mapscan_type_max(types[i].t)) == 0);
+        mapscan_type back;
+        mapscan_endian e;
+        bool given = false;
+        cr_assert(mapscan_type_parse(types[i].name, &back, &e, &given) && back == types[i].t && !given);
+    }
+    for (int t = 0; t < MAPSCAN_F16; t++)
+        cr_assert_not(mapscan_type_is_float((mapscan_type)t), "%s", mapscan_type_name((mapscan_type)t));
+    cr_assert_not(mapscan_type_is_float(MAPSCAN_TYPE_COUNT));
+}

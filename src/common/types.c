@@ -10,14 +10,14 @@ static const struct {
     size_t size;
     bool is_signed, is_float;
 } type_info[MAPSCAN_TYPE_COUNT] = {
-    [MAPSCAN_I8] = { "i8", "int8", 1, true },
-    [MAPSCAN_U8] = { "u8", "uint8", 1, false },
-    [MAPSCAN_I16] = { "i16", "int16", 2, true },
-    [MAPSCAN_U16] = { "u16", "uint16", 2, false },
-    [MAPSCAN_I32] = { "i32", "int32", 4, true },
-    [MAPSCAN_U32] = { "u32", "uint32", 4, false },
-    [MAPSCAN_I64] = { "i64", "int64", 8, true },
-    [MAPSCAN_U64] = { "u64", "uint64", 8, false },
+    [MAPSCAN_I8] = { "i8", "int8", 1, true, false },
+    [MAPSCAN_U8] = { "u8", "uint8", 1, false, false },
+    [MAPSCAN_I16] = { "i16", "int16", 2, true, false },
+    [MAPSCAN_U16] = { "u16", "uint16", 2, false, false },
+    [MAPSCAN_I32] = { "i32", "int32", 4, true, false },
+    [MAPSCAN_U32] = { "u32", "uint32", 4, false, false },
+    [MAPSCAN_I64] = { "i64", "int64", 8, true, false },
+    [MAPSCAN_U64] = { "u64", "uint64", 8, false, false },
     [MAPSCAN_F16] = { "f16", "float16", 2, true, true },
     [MAPSCAN_BF16] = { "bf16", "bfloat16", 2, true, true },
     [MAPSCAN_F32] = { "f32", "float32", 4, true, true },

@@ -40,10 +40,12 @@
  * The loops are plain C that the compiler vectorizes, and GCC vector
  * extensions where it would not do so well; -std=c11 keeps the compiler
  * from contracting or reassociating the additions, which would break the
- * splitting (the Makefile's flags never include -ffast-math).
+ * splitting (the Makefile's flags never include -ffast-math). The caller's
+ * flush-to-zero and denormals-are-zero flags, or a directed rounding, would
+ * break it too: each call runs in IEEE's default environment (exact_sum.h).
  */
 
-#if defined(__SSE2__)
+#if defined(__F16C__)
 #include <immintrin.h>
 #endif
 
@@ -126,30 +128,6 @@ static void widen_bf16(const unsigned char *p, size_t n, bool swap, uint32_t *ou
         out[i] = (uint32_t)(swap ? __builtin_bswap16(b) : b) << 16;
     }
 }
-
-/* The splitting needs IEEE round-to-nearest with subnormals kept: a
- * program that set another rounding mode, or flush-to-zero and
- * denormals-are-zero (as code built with -ffast-math does when it is
- * loaded), would make it inexact. On x86 each float kernel call sets MXCSR
- * as it needs and puts it back. */
-#if defined(__SSE2__)
-#define MXCSR_NEEDED_CLEAR (0x8040u | 0x6000u)      /* FTZ, DAZ, rounding control */
-static inline unsigned fenv_for_extraction(void)
-{
-    unsigned saved = _mm_getcsr();
-    if (saved & MXCSR_NEEDED_CLEAR)
-        _mm_setcsr(saved & ~MXCSR_NEEDED_CLEAR);
-    return saved;
-}
-static inline void fenv_restore(unsigned saved)
-{
-    if (saved & MXCSR_NEEDED_CLEAR)
-        _mm_setcsr(saved);
-}
-#else
-static inline unsigned fenv_for_extraction(void) { return 0; }
-static inline void fenv_restore(unsigned saved) { (void)saved; }
-#endif
 
 /* The extraction's lanes: GCC's vector extension at the width of the
  * ISA's registers (FLOAT_VECTOR_BYTES, set by the reduce_*.c file: 64 for
@@ -343,7 +321,7 @@ static void extract_sum(double *x, size_t n, uint64_t amax_bits, int low_bit, ex
         _Alignas(64) double x[FBLOCK];                                         \
         exponent_bins bins;                                                    \
         bins.ready = false;                                                    \
-        unsigned saved = fenv_for_extraction();                                \
+        ms_fp_saved fp = ms_fp_enter();     /* subnormals kept: exact_sum.h */ \
         for (size_t start = 0; start < n; start += FBLOCK) {                   \
             size_t m = n - start < FBLOCK ? n - start : FBLOCK;                \
             int low_bit;                                                       \
@@ -354,7 +332,7 @@ static void extract_sum(double *x, size_t n, uint64_t amax_bits, int low_bit, ex
             extract_sum(x, padded, amax, low_bit, &bins, &acc->fl.sum);        \
         }                                                                      \
         bins_flush(&bins, &acc->fl.sum);                                       \
-        fenv_restore(saved);                                                   \
+        ms_fp_leave(fp);                                                       \
         acc->count += n;                                                       \
     }
 

@@ -1,4 +1,5 @@
 #include "acc.h"
+#include "exact_sum.h"
 
 #include <math.h>
 #include <string.h>
@@ -57,8 +58,13 @@ static void float_totals(mapscan_float_stats *f, uint64_t counted)
     f->sum = mapscan_exact_sum_round(&f->exact);
     f->mean = mapscan_exact_sum_divide(&f->exact, counted);
     /* A sum of zero is -0 only when every value was -0, that is when the
-     * largest of them is -0 (the infinities are not zero). */
-    if (f->sum == 0 && signbit(f->max) && f->max == 0) {
+     * largest of them is -0 (the infinities are not zero). Compared in the
+     * default environment: denormals-are-zero would take a subnormal sum
+     * or maximum for 0. */
+    ms_fp_saved fp = ms_fp_enter();
+    bool all_negative_zero = f->sum == 0 && signbit(f->max) && f->max == 0;
+    ms_fp_leave(fp);
+    if (all_negative_zero) {
         f->sum = -0.0;
         f->mean = -0.0;
     }
@@ -152,6 +158,8 @@ static void merge_floats(mapscan_float_stats *a, uint64_t a_count, const mapscan
 
 void mapscan_result_merge(mapscan_result *a, const mapscan_result *b)
 {
+    if (a->stats.count == 0 && a->bytes == 0 && a->floats.nan == 0)
+        a->type = b->type;      /* nothing in a yet (a zeroed total): b says which statistics these are */
     if (mapscan_type_is_float(a->type))
         merge_floats(&a->floats, a->stats.count, &b->floats, b->stats.count);
     mapscan_stats_merge(&a->stats, &b->stats);

@@ -53,14 +53,19 @@ static void add_at(uint64_t *word, unsigned w, uint64_t lo, uint64_t hi, bool ne
     if (!negative) {
         carry = __builtin_add_overflow(word[w], lo, &word[w]);
         if (++w < WORDS) {
-            carry = __builtin_add_overflow(word[w], hi, &word[w]) | __builtin_add_overflow(word[w], carry, &word[w]);
+            /* two statements: each reads the word the other wrote */
+            bool high = __builtin_add_overflow(word[w], hi, &word[w]);
+            bool low = __builtin_add_overflow(word[w], carry, &word[w]);
+            carry = high || low;
             for (w++; carry && w < WORDS; w++)
                 carry = __builtin_add_overflow(word[w], 1, &word[w]);
         }
     } else {
         carry = __builtin_sub_overflow(word[w], lo, &word[w]);
         if (++w < WORDS) {
-            carry = __builtin_sub_overflow(word[w], hi, &word[w]) | __builtin_sub_overflow(word[w], carry, &word[w]);
+            bool high = __builtin_sub_overflow(word[w], hi, &word[w]);
+            bool low = __builtin_sub_overflow(word[w], carry, &word[w]);
+            carry = high || low;
             for (w++; carry && w < WORDS; w++)
                 carry = __builtin_sub_overflow(word[w], 1, &word[w]);
         }
@@ -215,7 +220,9 @@ double mapscan_exact_sum_round(const mapscan_exact_sum *sum)
         return infinities(sum);
     uint64_t m[WORDS];
     bool negative = magnitude(sum, m);
+    ms_fp_saved fp = ms_fp_enter();
     double v = round_magnitude(m, WORDS, -1074, false);
+    ms_fp_leave(fp);
     return negative ? -v : v;
 }
 
@@ -248,6 +255,8 @@ double mapscan_exact_sum_divide(const mapscan_exact_sum *sum, uint64_t n)
         }
         q[w] = (high << 32) | low;
     }
+    ms_fp_saved fp = ms_fp_enter();
     double v = round_magnitude(q, WORDS + 1, -1076, rem != 0);
+    ms_fp_leave(fp);
     return negative ? -v : v;
 }
