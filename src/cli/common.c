@@ -253,31 +253,25 @@ typedef struct stat_texts {
 static void stat_texts_of(const mapscan_result *r, stat_texts *t)
 {
     const mapscan_stats *st = &r->stats;
-    if (mapscan_type_is_float(r->type)) {
-        const mapscan_float_stats *f = &r->floats;
-        bool any = st->count > f->nan;
-        cli_format_double(f->sum, t->sum);
-        if (!any) {
-            snprintf(t->min, sizeof t->min, "-");
-            snprintf(t->max, sizeof t->max, "-");
-            snprintf(t->mean, sizeof t->mean, "-");
-            return;
-        }
-        cli_format_double(f->min, t->min);
-        cli_format_double(f->max, t->max);
-        cli_format_double(f->mean, t->mean);
+    bool is_float = mapscan_type_is_float(r->type);
+    snprintf(t->min, sizeof t->min, "-");           /* none: every element NaN, or no element */
+    snprintf(t->max, sizeof t->max, "-");
+    snprintf(t->mean, sizeof t->mean, "-");
+    if (is_float)
+        cli_format_double(r->floats.sum, t->sum);
+    else
+        mapscan_int128_format(st->sum, t->sum);
+    if (st->count == (is_float ? r->floats.nan : 0))
         return;
+    if (is_float) {
+        cli_format_double(r->floats.min, t->min);
+        cli_format_double(r->floats.max, t->max);
+        cli_format_double(r->floats.mean, t->mean);
+    } else {
+        mapscan_int128_format(st->min, t->min);
+        mapscan_int128_format(st->max, t->max);
+        snprintf(t->mean, sizeof t->mean, "%.6Lf", mapscan_stats_mean(st));
     }
-    mapscan_int128_format(st->sum, t->sum);
-    if (!st->count) {
-        snprintf(t->min, sizeof t->min, "-");
-        snprintf(t->max, sizeof t->max, "-");
-        snprintf(t->mean, sizeof t->mean, "-");
-        return;
-    }
-    mapscan_int128_format(st->min, t->min);
-    mapscan_int128_format(st->max, t->max);
-    snprintf(t->mean, sizeof t->mean, "%.6Lf", mapscan_stats_mean(st));
 }
 
 void cli_text_stats(FILE *out, const mapscan_result *r)
