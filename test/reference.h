@@ -11,18 +11,6 @@
 /* One element at a time, assembled byte by byte: shares no code with the kernels. */
 void reference_reduce(const unsigned char *p, size_t n, mapscan_type type, bool big_endian, ms_acc *acc);
 
-/* A float scan's statistics by the rules of mapscan.h, from an exact sum
- * of its own (reference_float.c): min and max are 0 when every element
- * is NaN. */
-typedef struct reference_floats {
-    uint64_t count, nan;
-    double min, max, sum, mean;
-} reference_floats;
-void reference_float_reduce(const unsigned char *p, size_t n, mapscan_type type, bool big_endian,
-                            reference_floats *out);
-/* One float element, read byte by byte, as binary64. */
-double reference_float_value(const unsigned char *p, mapscan_type type, bool big_endian);
-
 /* Element i of a value stream, stored into p in the given byte order. */
 void store_element(unsigned char *p, mapscan_type type, bool big_endian, ms_i128 value);
 

@@ -1,4 +1,5 @@
 /* The generator: reproducible bytes, an exact oracle, and nothing left behind. */
+#include "float_reference.h"
 #include "reference.h"
 #include "../src/stages.h"
 
@@ -243,6 +244,19 @@ Test(gen, cancel_leaves_nothing)
     cr_assert_eq(count_dir_entries(dir), 0);
 }
 
+/* The parser refuses text for type; its message says `says` (when not NULL). */
+static void expect_pattern_refused(mapscan_type type, const char *text, const char *says)
+{
+    mapscan_gen_options o;
+    mapscan_gen_options_init(&o);
+    o.type = type;
+    mapscan_error e;
+    cr_assert_eq(mapscan_pattern_parse(text, &o, &e), MAPSCAN_E_INVALID, "accepted %s for %s", text,
+                 mapscan_type_name(type));
+    if (says)
+        cr_assert(strstr(e.message, says), "%s: %s", text, e.message);
+}
+
 Test(gen, bad_patterns_and_out_of_range_values_are_rejected)
 {
     static const struct { mapscan_type type; const char *text; } bad[] = {
@@ -251,14 +265,8 @@ Test(gen, bad_patterns_and_out_of_range_values_are_rejected)
         { MAPSCAN_U32, "mod:0" }, { MAPSCAN_I32, "zigzag" }, { MAPSCAN_I32, "const:1x" },
         { MAPSCAN_U64, "mod:18446744073709551616" }, { MAPSCAN_I64, "const:99999999999999999999999" },
     };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        mapscan_gen_options o;
-        mapscan_gen_options_init(&o);
-        o.type = bad[i].type;
-        mapscan_error e;
-        cr_assert_eq(mapscan_pattern_parse(bad[i].text, &o, &e), MAPSCAN_E_INVALID, "accepted %s for %s",
-                     bad[i].text, mapscan_type_name(bad[i].type));
-    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        expect_pattern_refused(bad[i].type, bad[i].text, NULL);
 }
 
 /* ---- the float types ---- */
@@ -266,14 +274,15 @@ Test(gen, bad_patterns_and_out_of_range_values_are_rejected)
 static const mapscan_type float_types[] = { MAPSCAN_F16, MAPSCAN_BF16, MAPSCAN_F32, MAPSCAN_F64 };
 
 /* The same binary64 bit for bit (any NaN for NaN). */
-static bool same_double(double a, double b)
-{
-    return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof a) == 0;
-}
-
 static void assert_same_double(double got, double want, const char *what, const char *name)
 {
-    cr_assert(same_double(got, want), "%s: %s %.17g, want %.17g", what, name, got, want);
+    cr_assert(ref_same_double(got, want), "%s: %s %a (%.17g), want %a (%.17g)", what, name, got, got, want, want);
+}
+
+/* One float element of a file as binary64, by the reference's reading. */
+static double element(const unsigned char *p, mapscan_type type, bool big)
+{
+    return ref_value_double(ref_decode(p, type, big));
 }
 
 static void float_options(mapscan_gen_options *o, mapscan_type type, bool big, const char *pattern, double nan_rate,
@@ -293,11 +302,11 @@ static void float_options(mapscan_gen_options *o, mapscan_type type, bool big, c
 }
 
 /* Generates, then checks the oracle against the reference (computed from
- * the file's bytes) and against a scan of the file, bit for bit; the
- * reference's statistics go to *ref, the file's bytes to *bytes when
- * asked for. */
+ * the file's bytes: count, NaN, the exact sum's words and infinity flags,
+ * min, max, sum and mean) and against a scan of the file, bit for bit; the
+ * reference goes to *ref, the file's bytes to *bytes when asked for. */
 static void check_float_oracle(mapscan_type type, bool big, const char *pattern, double nan_rate, double inf_rate,
-                               uint64_t count, reference_floats *ref, unsigned char **bytes)
+                               uint64_t count, float_ref *ref, unsigned char **bytes)
 {
     mapscan_gen_options o;
     float_options(&o, type, big, pattern, nan_rate, inf_rate, count);
@@ -311,16 +320,11 @@ static void check_float_oracle(mapscan_type type, bool big, const char *pattern,
     size_t len;
     unsigned char *data = read_all(path, &len);
     cr_assert_eq(len, count * mapscan_type_size(type), "%s", what);
-    reference_floats want;
-    reference_float_reduce(data, count, type, big, &want);
-    cr_assert_eq(g.stats.count, want.count, "%s: count %llu, want %llu", what, (unsigned long long)g.stats.count,
-                 (unsigned long long)want.count);
-    cr_assert_eq(g.floats.nan, want.nan, "%s: nan %llu, want %llu", what, (unsigned long long)g.floats.nan,
-                 (unsigned long long)want.nan);
-    assert_same_double(g.floats.min, want.min, what, "min");
-    assert_same_double(g.floats.max, want.max, what, "max");
-    assert_same_double(g.floats.sum, want.sum, what, "sum");
-    assert_same_double(g.floats.mean, want.mean, what, "mean");
+    float_ref want;
+    float_ref_init(&want);
+    float_ref_add(&want, data, count, type, big);
+    const char *why = float_ref_check(&want, &g);
+    cr_assert_null(why, "%s: the oracle's %s", what, why);
 
     mapscan_options so;
     mapscan_options_init(&so);
@@ -394,12 +398,13 @@ Test(gen, the_float_reference_rounds_as_ieee_says)
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         unsigned char bytes[24];
         memcpy(bytes, cases[c].v, sizeof bytes);     /* little-endian host */
-        reference_floats r;
-        reference_float_reduce(bytes, cases[c].n, MAPSCAN_F64, false, &r);
+        float_ref r;
+        float_ref_init(&r);
+        float_ref_add(&r, bytes, cases[c].n, MAPSCAN_F64, false);
         char what[32];
         snprintf(what, sizeof what, "case %zu", c);
-        assert_same_double(r.sum, cases[c].sum, what, "sum");
-        assert_same_double(r.mean, cases[c].mean, what, "mean");
+        assert_same_double(float_ref_sum(&r), cases[c].sum, what, "sum");
+        assert_same_double(float_ref_mean(&r), cases[c].mean, what, "mean");
         mapscan_options so;
         mapscan_options_init(&so);
         so.type = MAPSCAN_F64;
@@ -409,6 +414,8 @@ Test(gen, the_float_reference_rounds_as_ieee_says)
         cr_assert_eq(mapscan_scan_memory(bytes, cases[c].n * 8, &so, &s, &e), MAPSCAN_OK, "%s", e.message);
         assert_same_double(s.floats.sum, cases[c].sum, what, "scan's sum");
         assert_same_double(s.floats.mean, cases[c].mean, what, "scan's mean");
+        const char *why = float_ref_check(&r, &s);
+        cr_assert_null(why, "%s: the scan's %s", what, why);
     }
 }
 
@@ -476,8 +483,8 @@ Test(gen, float_rounding_is_ieee_round_to_nearest_even)
         unsigned char le[2] = { (unsigned char)b, (unsigned char)(b >> 8) };
         for (int t = 0; t < 2; t++) {
             mapscan_type type = t ? MAPSCAN_BF16 : MAPSCAN_F16;
-            double got = ms_gen_float_value(type, b), want = reference_float_value(le, type, false);
-            cr_assert(same_double(got, want), "%s %04x: %a, want %a", mapscan_type_name(type), b, got, want);
+            double got = ms_gen_float_value(type, b), want = element(le, type, false);
+            cr_assert(ref_same_double(got, want), "%s %04x: %a, want %a", mapscan_type_name(type), b, got, want);
             if (!isnan(want))
                 cr_assert_eq(ms_gen_float_bits(type, want), b, "%s %04x does not round to itself",
                              mapscan_type_name(type), b);
@@ -526,7 +533,7 @@ static size_t count_where(const unsigned char *data, size_t n, mapscan_type type
 {
     size_t hits = 0;
     for (size_t i = 0; i < n; i++)
-        hits += test(reference_float_value(data + i * mapscan_type_size(type), type, false), type);
+        hits += test(element(data + i * mapscan_type_size(type), type, false), type);
     return hits;
 }
 
@@ -551,7 +558,7 @@ Test(gen, float_patterns_keep_their_promises)
     for (size_t t = 0; t < sizeof float_types / sizeof float_types[0]; t++) {
         mapscan_type type = float_types[t];
         const char *name = mapscan_type_name(type);
-        reference_floats r;
+        float_ref r;
         unsigned char *data;
         size_t n = type == MAPSCAN_F64 ? 1000003 : 300007;
         /* random: finite only, subnormals and the largest magnitudes among them; both zeros for the 16-bit types */
@@ -571,32 +578,34 @@ Test(gen, float_patterns_keep_their_promises)
                hi = ms_gen_float_value(type, ms_gen_float_bits(type, 0.1));
         cr_assert(r.min >= lo && r.max <= hi && r.min < -2.4 && r.max > 0.09, "%s uniform: [%g, %g]", name, r.min,
                   r.max);
-        cr_assert(fabs(r.mean - (-1.2)) < 0.01, "%s uniform: mean %g", name, r.mean);
+        cr_assert(fabs(float_ref_mean(&r) - (-1.2)) < 0.01, "%s uniform: mean %g", name, float_ref_mean(&r));
         /* const: -0 everywhere sums to -0; one infinity sums to it */
         check_float_oracle(type, true, "const:-0", 0, 0, 1001, &r, NULL);
-        cr_assert(same_double(r.sum, -0.0) && same_double(r.mean, -0.0) && same_double(r.min, -0.0) &&
-                  same_double(r.max, -0.0), "%s const:-0", name);
+        cr_assert(ref_same_double(float_ref_sum(&r), -0.0) && ref_same_double(float_ref_mean(&r), -0.0) &&
+                  ref_same_double(r.min, -0.0) && ref_same_double(r.max, -0.0), "%s const:-0", name);
         check_float_oracle(type, false, "const:-inf", 0, 0, 1001, &r, NULL);
-        cr_assert(r.sum == -INFINITY && r.min == -INFINITY && r.max == -INFINITY);
+        cr_assert(float_ref_sum(&r) == -INFINITY && r.min == -INFINITY && r.max == -INFINITY);
         check_float_oracle(type, false, "const:0.1", 0, 0, 1001, &r, NULL);
         cr_assert(r.min == ms_gen_float_value(type, ms_gen_float_bits(type, 0.1)) && r.min == r.max);
         /* mod and seq: whole numbers, exact while the type holds them */
         check_float_oracle(type, false, "mod:200", 0, 0, 100003, &r, NULL);
-        cr_assert(r.sum == 500 * 19900.0 + 3.0 && r.min == 0 && r.max == 199, "%s mod:200: sum %.17g", name, r.sum);
+        cr_assert(float_ref_sum(&r) == 500 * 19900.0 + 3.0 && r.min == 0 && r.max == 199, "%s mod:200: sum %.17g",
+                  name, float_ref_sum(&r));
         check_float_oracle(type, false, "seq", 0, 0, 257, &r, NULL);
-        cr_assert(r.max == 256 && r.sum == 256 * 257 / 2, "%s seq: max %g sum %g", name, r.max, r.sum);
+        cr_assert(r.max == 256 && float_ref_sum(&r) == 256 * 257 / 2, "%s seq: max %g sum %g", name, r.max,
+                  float_ref_sum(&r));
         /* NaN and infinities at their rates; every element NaN: no extremes, a sum of +0 */
         check_float_oracle(type, false, "uniform:0:1", 0.25, 0.5, 100003, &r, &data);
         cr_assert(r.nan > 24000 && r.nan < 26000, "%s: %llu NaN of 100003 at 0.25", name, (unsigned long long)r.nan);
         size_t infinities = count_where(data, 100003, type, is_inf);
         cr_assert(infinities > 36500 && infinities < 38500, "%s: %zu infinities at 0.5 of 0.75", name, infinities);
-        cr_assert(isnan(r.sum), "%s: both infinities give NaN", name);
+        cr_assert(isnan(float_ref_sum(&r)), "%s: both infinities give NaN", name);
         free(data);
         check_float_oracle(type, false, "random", 1, 0.5, 1001, &r, NULL);
-        cr_assert(r.nan == 1001 && same_double(r.sum, 0.0) && r.min == 0 && r.max == 0);
+        cr_assert(r.nan == 1001 && ref_same_double(float_ref_sum(&r), 0.0) && r.min == 0 && r.max == 0);
     }
     /* seq in binary16 reaches 65504 at its last allowed element, 65519 (rounded). */
-    reference_floats r;
+    float_ref r;
     check_float_oracle(MAPSCAN_F16, false, "seq", 0, 0, 65520, &r, NULL);
     cr_assert(r.max == 65504);
 }
@@ -640,15 +649,8 @@ Test(gen, float_requests_that_cannot_be_written_are_refused)
         { MAPSCAN_F16, "mod:65521", "largest finite" }, { MAPSCAN_F16, "mod:0", "mod:M" },
         { MAPSCAN_F32, "zigzag", "unknown pattern" },
     };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        mapscan_gen_options o;
-        mapscan_gen_options_init(&o);
-        o.type = bad[i].type;
-        mapscan_error e;
-        cr_assert_eq(mapscan_pattern_parse(bad[i].text, &o, &e), MAPSCAN_E_INVALID, "accepted %s for %s",
-                     bad[i].text, mapscan_type_name(bad[i].type));
-        cr_assert(strstr(e.message, bad[i].says), "%s: %s", bad[i].text, e.message);
-    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        expect_pattern_refused(bad[i].type, bad[i].text, bad[i].says);
     /* What only the whole request can tell, refused before any file exists. */
     static const struct { mapscan_type type; const char *pattern; double nan_rate, inf_rate; uint64_t count;
                           mapscan_format format; const char *says; } requests[] = {

@@ -40,6 +40,16 @@ static void expect_type(const char *text, mapscan_type want, int want_order)
         cr_assert(given && e == (mapscan_endian)want_order, "'%s' byte order", text);
 }
 
+/* Every one of the n texts is refused as a type. */
+static void expect_types_refused(const char *const *bad, size_t n)
+{
+    mapscan_type t;
+    mapscan_endian e;
+    bool given;
+    for (size_t i = 0; i < n; i++)
+        cr_assert_not(mapscan_type_parse(bad[i], &t, &e, &given), "accepted '%s'", bad[i]);
+}
+
 Test(parse, types_in_mapscan_and_numpy_spellings)
 {
     expect_type("i8", MAPSCAN_I8, -1);
@@ -60,11 +70,7 @@ Test(parse, types_in_mapscan_and_numpy_spellings)
 Test(parse, types_reject_unknown_names)
 {
     static const char *bad[] = { "", "i3", "float128", "<f16", "f1", "|f4", "|i4", "int128", "<", "u", "c8", "g" };
-    mapscan_type t;
-    mapscan_endian e;
-    bool given;
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        cr_assert_not(mapscan_type_parse(bad[i], &t, &e, &given), "accepted '%s'", bad[i]);
+    expect_types_refused(bad, sizeof bad / sizeof bad[0]);
 }
 
 Test(parse, type_limits)
@@ -135,11 +141,7 @@ Test(parse, float_types_numpy_has_but_mapscan_does_not_scan_are_refused)
                                  "|f2", "|f8", "|e", "g", "<g", "c8", "<c8", "<c16", "c32", "F", "D", "G", "E",
                                  "complex64", "complex128", "<bf16", ">bf16", "bf", "ff4", "f4 ", " f4",
                                  "f44", "float", "double", "half", "bfloat", "b16", "e2", "<ee" };
-    mapscan_type t;
-    mapscan_endian e;
-    bool given;
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        cr_assert_not(mapscan_type_parse(bad[i], &t, &e, &given), "accepted '%s'", bad[i]);
+    expect_types_refused(bad, sizeof bad / sizeof bad[0]);
 }
 
 Test(parse, float_type_properties)
