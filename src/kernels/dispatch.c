@@ -9,15 +9,28 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(MAPSCAN_HAVE_X86_KERNELS)
+#include <cpuid.h>
+#endif
 
 static bool avx2_ok, avx512_ok;
 static pthread_once_t detect_once = PTHREAD_ONCE_INIT;
+
+#if defined(MAPSCAN_HAVE_X86_KERNELS)
+/* F16C (the binary16 conversions the AVX2 and AVX-512 kernels use), read
+ * from CPUID: clang's __builtin_cpu_supports does not know its name. */
+static bool has_f16c(void)
+{
+    unsigned a, b, c, d;
+    return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C);
+}
+#endif
 
 static void detect(void)
 {
 #if defined(MAPSCAN_HAVE_X86_KERNELS)
     __builtin_cpu_init();
-    avx2_ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("f16c");
+    avx2_ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") && has_f16c();
     avx512_ok = avx2_ok && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                 __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
 #endif
