@@ -154,7 +154,7 @@ bench-direct: $(BIN) $(BUILD)/bench/peak_rss
 # Floats against integers of the same width (issue 17's targets); make bench runs it too.
 # numpy writes the float files, so Debian's python3 (python3-numpy) runs it.
 BENCH_PYTHON ?= $(PYTEST_PYTHON)
-bench-floats: $(BIN) $(BUILD)/bench/peak_rss
+bench-floats: $(BIN) $(BUILD)/bench/peak_rss $(BUILD)/bench/inmem
 	@scripts/install-deps.sh --bench
 	@$(BENCH_PYTHON) bench/floats.py $(BIN)
 

@@ -51,6 +51,8 @@ ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
 BIN = os.path.abspath(ARGS[0] if ARGS else os.path.join(ROOT, "build", "mapscan"))
 BUILD = os.path.dirname(BIN)
 PEAK_RSS = os.path.join(BUILD, "bench", "peak_rss")
+INMEM = os.path.join(BUILD, "bench", "inmem")
+INMEM_MIB = 256
 DATA_DIR = os.environ.get("BENCH_DIR", os.path.join(ROOT, "bench", "data"))
 SIZE = parse_size(os.environ.get("BENCH_SIZE", "4G")) // 8 * 8
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
@@ -362,17 +364,17 @@ def summarize(part, group_files, runs, int_name, rounds_note=""):
                "data": FLOATS[f.name]["data"] if f.is_float else "random, whole range (gen)",
                "runs": len(r), "gbs_whole": gbs(statistics.median(walls)),
                "gbs_scan": gbs(statistics.median(inside)) if inside else "",
-               "of_int_whole": "", "of_int_scan": "", "spread_whole": "",
+               "of_int_whole": "", "of_int_scan": "", "spread": "",
                "peak_rss_mib": max(x["rss"] for x in r) / 1024, "correct": all(x["ok"] for x in r),
                "backend": r[0]["backend"], "note": rounds_note}
         if f.is_float:
             ratios = [a["wall"] / b["wall"] for a, b in zip(ints, r)]
             row["of_int_whole"] = statistics.median(ratios)
-            row["spread_whole"] = spread(ratios)
+            row["spread"] = spread(ratios)
             if inside and all(x["inside"] for x in ints):
                 row["of_int_scan"] = statistics.median(a["inside"] / b["inside"] for a, b in zip(ints, r))
         ROWS.append(row)
-        rel = f"  {f.name}/{int_name} {row['of_int_whole']:.3f} (rounds {row['spread_whole']}; scan alone " \
+        rel = f"  {f.name}/{int_name} {row['of_int_whole']:.3f} (rounds {row['spread']}; scan alone " \
               f"{row['of_int_scan']:.3f})" if f.is_float else ""
         log(f"  {part:22s} {f.name:12s} {row['gbs_whole']:7.2f} GB/s whole, "
             f"{row['gbs_scan'] if row['gbs_scan'] == '' else format(row['gbs_scan'], '7.2f')} scan  "
@@ -474,6 +476,44 @@ def fmt_err(e):
     return "0" if e == 0 else f"{e:.2e}"
 
 
+def inmem_part(files, int_name):
+    """The kernels alone (bench/inmem: no file, no page cache, no process start), on a buffer holding the
+    first INMEM_MIB of each file, alternating files round by round; each run is the best of 5 passes."""
+    mib = min(SIZE >> 20, INMEM_MIB)
+    if mib < 1:
+        return
+    kernels = [KERNEL[0]] + (["avx2"] if KERNEL and KERNEL[0] == "avx512" else [])
+    runs = {}
+    for rnd in range(max(REPEAT, 3)):
+        k0 = rnd % len(files)
+        for kernel in kernels:
+            for f in files[k0:] + files[:k0]:
+                out = subprocess.run([INMEM, "-t", f.kind, "-k", kernel, "-f", f.path, str(mib), "1",
+                                      str(os.cpu_count())], capture_output=True, text=True)
+                if out.returncode != 0:
+                    log(f"  in memory: {f.name} {kernel}: failed ({out.stderr.strip()})")
+                    return
+                for r in csv.DictReader(out.stdout.splitlines()):
+                    runs.setdefault((kernel, int(r["threads"])), {}).setdefault(f.name, []).append(
+                        float(r["gb_per_s"]))
+    for (kernel, threads), by_file in runs.items():
+        part = f"in memory, {kernel}, {threads} thread{'s' if threads > 1 else ''}"
+        for f in files:
+            rates = by_file[f.name]
+            row = {"part": part, "name": f.name, "type": f.kind,
+                   "data": FLOATS[f.name]["data"] if f.is_float else "random, whole range (gen)",
+                   "runs": len(rates), "gbs_whole": "", "gbs_scan": statistics.median(rates),
+                   "of_int_whole": "", "of_int_scan": "", "spread": "", "peak_rss_mib": "", "correct": "",
+                   "backend": "", "note": f"first {mib} MiB in a buffer, best of 5 passes per run"}
+            rel = ""
+            if f.is_float:
+                ratios = [a / b for a, b in zip(rates, by_file[int_name])]
+                row["of_int_scan"], row["spread"] = statistics.median(ratios), spread(ratios)
+                rel = f"  {f.name}/{int_name} {row['of_int_scan']:.3f} (rounds {row['spread']})"
+            ROWS.append(row)
+            log(f"  {part:30s} {f.name:12s} {row['gbs_scan']:7.2f} GB/s{rel}")
+
+
 def memory_part(files):
     lengths = sorted({SIZE // 16 // 8 * 8, SIZE})
     for f in files:
@@ -540,73 +580,82 @@ def targets():
             aim = f"; aim {AIM[name]}: {'reached' if r['of_int_whole'] >= AIM[name] else 'not reached'}" \
                 if name in AIM else ""
             ref = {"f32": "i32", "f64 uniform": "i64", "f64 normal": "i64"}.get(name, "i16")
-            judge(f"floats: cached, all cores: {name} / {ref} speed (rounds {r['spread_whole']})",
+            judge(f"floats: cached, all cores: {name} / {ref} speed (rounds {r['spread']})",
                   r["of_int_whole"], limit, extra=aim)
     for n in NUMPY:
         judge(f"floats: mapscan / numpy.memmap nanmin+nanmax+sum, {n['name']} (rounds {n['spread']})",
               n["speedup"], NUMPY_TARGET)
     for name in FLOATS:
         mine = [x["peak_rss_mib"] for x in RSS if x["name"] == name]
-        mine += [r["peak_rss_mib"] for r in ROWS if r["name"] == name]
+        mine += [r["peak_rss_mib"] for r in ROWS if r["name"] == name and r["peak_rss_mib"] != ""]
         if mine:
             judge(f"floats: peak RSS MiB of any scan of {name} (every backend, 1/16 and all of the file)",
                   max(mine), RSS_TARGET_MIB, higher=False)
     for part in ("cold", f"capped {CGROUP_LIMIT >> 20}M"):
         r = row(part, "f32")
         if r:
-            judge(f"floats: {part}: f32 / i32 speed (rounds {r['spread_whole']})", r["of_int_whole"], 0.9)
+            judge(f"floats: {part}: f32 / i32 speed (rounds {r['spread']})", r["of_int_whole"], 0.9)
     if "f32" in COLD and "i32" in COLD:
         judge(f"floats: capped / cold speed, f32 (i32's: {COLD['i32'][0]:.2f})", COLD["f32"][0], 0.8)
-    wrong = [r["name"] for r in ROWS if not r["correct"]] + [x["name"] for x in RSS if x["correct"] is False]
+    wrong = [r["name"] for r in ROWS if r["correct"] is False] + [x["name"] for x in RSS if x["correct"] is False]
     lines.append(f"{'met ' if not wrong else 'MISS'}  floats: every scan's answer equal to the exact statistics"
                  + (f" (wrong: {sorted(set(wrong))})" if wrong else ""))
     return lines
 
 
+def inmem_row(name, threads=1):
+    part = f"in memory, {KERNEL[0] if KERNEL else '?'}, {threads} thread{'s' if threads > 1 else ''}"
+    return row(part, name)
+
+
 def markdown(head):
+    names = [n for _, i, fl in GROUPS for n in [i] + fl if row("cached, all cores", n)]
+    of = (lambda r, k="of_int_whole": f"{r[k]:.2f}" if r and r[k] != "" else "")
     out = [f"<!-- bench/floats.py: {head} -->", "",
-           "| type | data | GB/s, all cores | of the int's | GB/s, 1 thread | of the int's | "
-           "numpy.memmap nanmin+nanmax+sum | mapscan / numpy | numpy's sum, relative error | peak RSS |",
-           "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    names = [n for _, i, fl in GROUPS for n in [i] + fl]
+           "| type | data | cached, all cores | of the int's | cached, 1 thread | of the int's | "
+           "kernel in memory, 1 thread | of the int's | peak RSS |",
+           "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for name in names:
-        a, b = row("cached, all cores", name), row("cached, -j 1", name)
-        if not a:
-            continue
-        n = next((x for x in NUMPY if x["name"] == name), None)
-        rss = max([x["peak_rss_mib"] for x in RSS if x["name"] == name] + [r["peak_rss_mib"] for r in ROWS
-                                                                           if r["name"] == name])
-        of = (lambda r: f"{r['of_int_whole']:.2f}" if r and r["of_int_whole"] != "" else "")
-        np_cells = (f"{n['numpy_gbs']:.2f}", f"{n['speedup']:.1f}x", fmt_err(n["numpy_sum_rel_err"])) if n else \
-            (("n/a (no bf16 in numpy)", "", "") if name == "bf16" else ("", "", ""))
-        out.append(f"| {name.split()[0]} | {a['data']} | {a['gbs_whole']:.2f} | {of(a)} | "
-                   f"{b['gbs_whole']:.2f} | {of(b)} | {' | '.join(np_cells)} | {rss:.1f} MiB |")
+        a, b, k = row("cached, all cores", name), row("cached, -j 1", name), inmem_row(name)
+        rss = max([x["peak_rss_mib"] for x in RSS if x["name"] == name] +
+                  [r["peak_rss_mib"] for r in ROWS if r["name"] == name and r["peak_rss_mib"] != ""])
+        out.append(f"| {name.split()[0]} | {a['data']} | {a['gbs_whole']:.2f} GB/s | {of(a)} | "
+                   f"{b['gbs_whole']:.2f} | {of(b)} | {k['gbs_scan']:.2f} | {of(k, 'of_int_scan')} | {rss:.1f} MiB |"
+                   if k else
+                   f"| {name.split()[0]} | {a['data']} | {a['gbs_whole']:.2f} GB/s | {of(a)} | "
+                   f"{b['gbs_whole']:.2f} | {of(b)} | | | {rss:.1f} MiB |")
+    if NUMPY:
+        out += ["", "| type | numpy.memmap nanmin+nanmax+sum | mapscan | mapscan / numpy | numpy's peak RSS | "
+                "numpy's `.sum()` | exact sum (mapscan's) | relative error | `.sum(dtype=float64)`'s |",
+                "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for n in NUMPY:
+            out.append(f"| {n['name']} | {n['numpy_gbs']:.2f} GB/s | {n['mapscan_gbs']:.2f} GB/s | {n['speedup']:.1f}x | "
+                       f"{n['numpy_rss_mib']:.0f} MiB | {n['numpy_sum']!r} | {n['exact_sum']!r} | "
+                       f"{fmt_err(n['numpy_sum_rel_err'])} | {fmt_err(n['numpy_sum64_rel_err'])} |")
+        if "bf16" in names:
+            out.append("| bf16 | n/a: numpy has no bfloat16 | | | | | | | |")
     cold = [(p, row(p, "i32"), row(p, "f32")) for p in ("cold", f"capped {CGROUP_LIMIT >> 20}M")]
     if any(i and f for _, i, f in cold):
-        out += ["", "| f32 against i32 | i32 GB/s | f32 GB/s | f32 / i32 | capped / cold |",
+        out += ["", "| f32 against i32, evicted before every run | i32 | f32 | f32 / i32 | capped / cold |",
                 "| --- | ---: | ---: | ---: | ---: |"]
         for p, i, f in cold:
             if i and f:
                 cc = f"i32 {COLD['i32'][0]:.2f}, f32 {COLD['f32'][0]:.2f}" if p != "cold" and "f32" in COLD else ""
-                out.append(f"| {p} (evicted before every run) | {i['gbs_whole']:.2f} | {f['gbs_whole']:.2f} | "
+                out.append(f"| {p} | {i['gbs_whole']:.2f} GB/s | {f['gbs_whole']:.2f} GB/s | "
                            f"{f['of_int_whole']:.2f} | {cc} |")
-    if NUMPY:
-        out += ["", "numpy's `.sum()` accumulates in the array's own type; against the exact sum (mapscan's, "
-                "checked bit for bit against one computed while the file was written):", ""]
-        for n in NUMPY:
-            out.append(f"* {n['name']}: numpy {n['numpy_sum']!r}, exact {n['exact_sum']!r}, relative error "
-                       f"{fmt_err(n['numpy_sum_rel_err'])}; `.sum(dtype=np.float64)`: {fmt_err(n['numpy_sum64_rel_err'])}")
     return "\n".join(out) + "\n"
 
 
 def plot(head):
     names = [n for _, i, fl in GROUPS for n in [i] + fl if row("cached, all cores", n)]
     with open(os.path.join(RESULTS, "floats.dat"), "w") as f:
-        f.write("type all_cores one_thread numpy\n")
+        f.write("# type all_cores one_thread numpy kernel_in_memory\n")
         for name in names:
             n = next((x for x in NUMPY if x["name"] == name), None)
+            k = inmem_row(name)
             f.write(f'"{name}" {row("cached, all cores", name)["gbs_whole"]:.3f} '
-                    f'{row("cached, -j 1", name)["gbs_whole"]:.3f} {n["numpy_gbs"] if n else 0:.3f}\n')
+                    f'{row("cached, -j 1", name)["gbs_whole"]:.3f} {n["numpy_gbs"] if n else 0:.3f} '
+                    f'{k["gbs_scan"] if k else 0:.3f}\n')
     script = f"""set terminal pngcairo size 1000,560 font ",10"
 set output "floats.png"
 set title "{head}" noenhanced font ",9"
@@ -614,7 +663,7 @@ set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.7 border -1
 set boxwidth 0.9
-set ylabel "GB/s, whole process (median)"
+set ylabel "GB/s, median (scans: the whole process; kernel: a buffer, no file)"
 set grid y
 set yrange [0:*]
 set key top right
@@ -622,8 +671,11 @@ set xtics noenhanced
 plot "floats.dat" using 2:xtic(1) title "mapscan, all cores", \\
      "" using 3 title "mapscan -j 1", \\
      "" using 4 title "numpy.memmap nanmin+nanmax+sum", \\
-     "" using 0:2:(sprintf("%.1f", $2)) with labels offset -3.2,0.6 font ",7" notitle, \\
-     "" using 0:3:(sprintf("%.1f", $3)) with labels offset 0,0.6 font ",7" notitle
+     "" using 5 title "kernel alone, in memory, 1 thread", \\
+     "" using ($0-0.3):2:(sprintf("%.1f", $2)) with labels offset 0,0.6 font ",7" notitle, \\
+     "" using ($0-0.1):3:(sprintf("%.1f", $3)) with labels offset 0,0.6 font ",7" notitle, \\
+     "" using ($0+0.1):4:($4 > 0 ? sprintf("%.2f", $4) : "") with labels offset 0,0.6 font ",7" notitle, \\
+     "" using ($0+0.3):5:($5 > 0 ? sprintf("%.1f", $5) : "") with labels offset 0,0.6 font ",7" notitle
 """
     with open(os.path.join(RESULTS, "floats.gp"), "w") as f:
         f.write(script)
@@ -637,8 +689,7 @@ def main():
         return check_oracle()
     os.makedirs(RESULTS, exist_ok=True)
     os.makedirs(DATA_DIR, exist_ok=True)
-    if not os.path.exists(PEAK_RSS):
-        subprocess.run(["make", "-s", "-C", ROOT, f"BUILD={BUILD}", f"{BUILD}/bench/peak_rss"], check=True)
+    subprocess.run(["make", "-s", "-C", ROOT, f"BUILD={BUILD}", PEAK_RSS, INMEM], check=True)
     wanted = os.environ.get("BENCH_FLOAT_GROUPS", "32,64,16").split(",")
     groups = [g for g in GROUPS if g[0] in wanted]
     most = max(len(fl) + 1 for _, _, fl in groups)
@@ -659,6 +710,7 @@ def main():
         cached_part(files, int_name)
         for f in files[1:]:
             numpy_part(f)
+        inmem_part(files, int_name)
         memory_part(files)
         if gname in COLD_GROUPS:
             log(f"  cold and capped ({max(REPEAT, 3)} rounds), load average {loadavg()}")
