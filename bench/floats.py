@@ -24,10 +24,12 @@ integer multiple of a power of two per exponent, then rounded once; the mean lik
 
 Usage: /usr/bin/python3 bench/floats.py [MAPSCAN]   (make bench-floats; make bench runs it)
        /usr/bin/python3 bench/floats.py --check-oracle   (the exact statistics against math.fsum)
+       /usr/bin/python3 bench/floats.py --report   (floats.md, floats_targets.txt, floats.png again from floats.json)
 Environment: BENCH_SIZE (default 4G), BENCH_REPEAT (default 3), BENCH_FLOAT_ROUNDS,
 BENCH_DIR (default bench/data), BENCH_CGROUP_LIMIT (default 256M), BENCH_FLOAT_GROUPS
 (default 32,64,16), BENCH_KEEP=1 (keep the data files; a later run reuses them).
-Writes bench/results/floats.txt, floats.csv, floats.md and floats.png (gnuplot, floats.gp)."""
+Writes bench/results/floats.txt, floats.csv, floats.json (what was measured), floats.md (the tables),
+floats_targets.txt and floats.png (gnuplot, floats.gp)."""
 
 import csv
 import json
@@ -610,8 +612,11 @@ def inmem_row(name, threads=1):
 
 def markdown(head):
     names = [n for _, i, fl in GROUPS for n in [i] + fl if row("cached, all cores", n)]
-    of = (lambda r, k="of_int_whole": f"{r[k]:.2f}" if r and r[k] != "" else "")
+    of = (lambda r, k="of_int_whole": f"{r[k]:.2f} ({r['spread']})" if r and r[k] != "" else "")
     out = [f"<!-- bench/floats.py: {head} -->", "",
+           "GB/s: medians, whole processes (the kernel's: a buffer in memory, best of 5 passes per run); "
+           "float/int and mapscan/numpy: the median of the per-round ratios, their range over the rounds in "
+           "brackets.", "",
            "| type | data | cached, all cores | of the int's | cached, 1 thread | of the int's | "
            "kernel in memory, 1 thread | of the int's | peak RSS |",
            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
@@ -625,24 +630,28 @@ def markdown(head):
                    f"| {name.split()[0]} | {a['data']} | {a['gbs_whole']:.2f} GB/s | {of(a)} | "
                    f"{b['gbs_whole']:.2f} | {of(b)} | | | {rss:.1f} MiB |")
     if NUMPY:
-        out += ["", "| type | numpy.memmap nanmin+nanmax+sum | mapscan | mapscan / numpy | numpy's peak RSS | "
-                "numpy's `.sum()` | exact sum (mapscan's) | relative error | `.sum(dtype=float64)`'s |",
-                "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        out += ["", "| type | numpy.memmap nanmin+nanmax+sum (ndarray view) | mapscan | mapscan / numpy | "
+                "numpy's peak RSS | the same on the np.memmap itself | numpy's `.sum()` | exact sum (mapscan's) | "
+                "relative error | `.sum(dtype=float64)`'s |",
+                "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for n in NUMPY:
-            out.append(f"| {n['name']} | {n['numpy_gbs']:.2f} GB/s | {n['mapscan_gbs']:.2f} GB/s | {n['speedup']:.1f}x | "
-                       f"{n['numpy_rss_mib']:.0f} MiB | {n['numpy_sum']!r} | {n['exact_sum']!r} | "
+            mm = f"{n['memmap_form_gbs']:.2f} GB/s, {n['memmap_form_rss_mib']:.0f} MiB" if n["memmap_form_gbs"] != "" \
+                else "not run"
+            out.append(f"| {n['name']} | {n['numpy_gbs']:.2f} GB/s | {n['mapscan_gbs']:.2f} GB/s | "
+                       f"{n['speedup']:.1f}x ({n['spread']}, {n['rounds']} round{'s' if n['rounds'] > 1 else ''}) | "
+                       f"{n['numpy_rss_mib']:.0f} MiB | {mm} | {n['numpy_sum']!r} | {n['exact_sum']!r} | "
                        f"{fmt_err(n['numpy_sum_rel_err'])} | {fmt_err(n['numpy_sum64_rel_err'])} |")
         if "bf16" in names:
-            out.append("| bf16 | n/a: numpy has no bfloat16 | | | | | | | |")
+            out.append("| bf16 | n/a: numpy has no bfloat16 | | | | | | | | |")
     cold = [(p, row(p, "i32"), row(p, "f32")) for p in ("cold", f"capped {CGROUP_LIMIT >> 20}M")]
     if any(i and f for _, i, f in cold):
-        out += ["", "| f32 against i32, evicted before every run | i32 | f32 | f32 / i32 | capped / cold |",
+        out += ["", "| f32 against i32, evicted before every run | i32 | f32 | f32 / i32 | capped / cold speed |",
                 "| --- | ---: | ---: | ---: | ---: |"]
         for p, i, f in cold:
             if i and f:
-                cc = f"i32 {COLD['i32'][0]:.2f}, f32 {COLD['f32'][0]:.2f}" if p != "cold" and "f32" in COLD else ""
-                out.append(f"| {p} | {i['gbs_whole']:.2f} GB/s | {f['gbs_whole']:.2f} GB/s | "
-                           f"{f['of_int_whole']:.2f} | {cc} |")
+                cc = f"i32 {COLD['i32'][0]:.2f} ({COLD['i32'][1]}), f32 {COLD['f32'][0]:.2f} ({COLD['f32'][1]})" \
+                    if p != "cold" and "f32" in COLD else ""
+                out.append(f"| {p} | {i['gbs_whole']:.2f} GB/s | {f['gbs_whole']:.2f} GB/s | {of(f)} | {cc} |")
     return "\n".join(out) + "\n"
 
 
@@ -687,6 +696,8 @@ plot "floats.dat" using 2:xtic(1) title "mapscan, all cores", \\
 def main():
     if "--check-oracle" in sys.argv[1:]:
         return check_oracle()
+    if "--report" in sys.argv[1:]:
+        return report_again()
     os.makedirs(RESULTS, exist_ok=True)
     os.makedirs(DATA_DIR, exist_ok=True)
     subprocess.run(["make", "-s", "-C", ROOT, f"BUILD={BUILD}", PEAK_RSS, INMEM], check=True)
@@ -721,23 +732,41 @@ def main():
                     if os.path.exists(p):
                         os.unlink(p)
     log(f"# load average at the end: {loadavg()}")
-    kernel = KERNEL[0] if KERNEL else "?"
-    lines = targets()
-    log("== targets (issue 17)\n" + "\n".join(lines))
-    head = (f"{started}, {SIZE / 2**30:g} GiB files cached, {cpu} x{os.cpu_count()}, {kernel} kernel, "
-            f"{ROUNDS} alternating rounds")
-    with open(os.path.join(RESULTS, "floats.txt"), "w") as f:
-        f.write("\n".join(TEXT) + "\n")
+    head = (f"{started}, {SIZE / 2**30:g} GiB files cached, {cpu} x{os.cpu_count()}, {KERNEL[0] if KERNEL else '?'} "
+            f"kernel, {ROUNDS} alternating rounds")
+    with open(os.path.join(RESULTS, "floats.json"), "w") as f:
+        json.dump({"head": head, "cgroup_limit": CGROUP_LIMIT, "kernel": KERNEL, "rows": ROWS, "numpy": NUMPY,
+                   "rss": RSS, "cold": COLD}, f)
     with open(os.path.join(RESULTS, "floats.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(ROWS[0]))
         w.writeheader()
         w.writerows(ROWS)
+    report(head)
+    with open(os.path.join(RESULTS, "floats.txt"), "w") as f:
+        f.write("\n".join(TEXT) + "\n")
+    log(f"== results in {RESULTS}: floats.txt, floats.csv, floats.json, floats.md, floats.png")
+
+
+def report(head):
+    """floats.md, floats_targets.txt and floats.png from what was measured (the globals)."""
+    lines = targets()
+    log("== targets (issue 17)\n" + "\n".join(lines))
     with open(os.path.join(RESULTS, "floats.md"), "w") as f:
         f.write(markdown(head))
     with open(os.path.join(RESULTS, "floats_targets.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
     plot(head)
-    log(f"== results in {RESULTS}: floats.txt, floats.csv, floats.md, floats.png")
+
+
+def report_again():
+    """bench/floats.py --report: the tables, targets and plot again from bench/results/floats.json."""
+    global CGROUP_LIMIT
+    with open(os.path.join(RESULTS, "floats.json")) as f:
+        saved = json.load(f)
+    ROWS[:], NUMPY[:], RSS[:], KERNEL[:] = saved["rows"], saved["numpy"], saved["rss"], saved["kernel"]
+    COLD.update({k: tuple(v) for k, v in saved["cold"].items()})
+    CGROUP_LIMIT = saved["cgroup_limit"]
+    report(saved["head"])
 
 
 if __name__ == "__main__":
