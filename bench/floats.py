@@ -574,7 +574,7 @@ def targets():
             lines.append(f"n/a   {label}")
             return
         ok = value >= limit if higher else value <= limit
-        lines.append(f"{'met ' if ok else 'MISS'}  {label}: {value:.2f} ({'>=' if higher else '<='} {limit}){extra}")
+        lines.append(f"{'met ' if ok else 'MISS'}  {label}: {value:.3g} ({'>=' if higher else '<='} {limit}){extra}")
 
     for name, limit in TARGETS.items():
         r = row("cached, all cores", name)
