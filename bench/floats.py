@@ -446,7 +446,8 @@ def numpy_part(f):
            "speedup": statistics.median(ratios), "spread": spread(ratios),
            "numpy_rss_mib": max(x["rss"] for x in runs["numpy"]) / 1024,
            "numpy_min_max_ok": np_json.get("min") == f.oracle["min"] and np_json.get("max") == f.oracle["max"],
-           "exact_sum": exact, "numpy_sum": np_json.get("sum"), "mapscan_sum_exact": all(x["ok"] for x in runs["mapscan"])}
+           "exact_sum": exact, "numpy_sum": np_json.get("sum"),
+           "mapscan_sum_exact": all(x["ok"] for x in runs["mapscan"])}
     row["numpy_sum_rel_err"] = abs(row["numpy_sum"] - exact) / abs(exact) if exact else ""
     # the form most people write, once: nanmin/nanmax on the np.memmap itself (numpy's subclass path copies)
     row["memmap_form_gbs"] = row["memmap_form_rss_mib"] = ""
@@ -462,10 +463,12 @@ def numpy_part(f):
     row["numpy_sum64"] = s64
     row["numpy_sum64_rel_err"] = abs(s64 - exact) / abs(exact) if exact and s64 is not None else ""
     NUMPY.append(row)
+    mm = "not run" if row["memmap_form_gbs"] == "" else f"{row['memmap_form_gbs']:.2f} GB/s"
     log(f"  numpy {f.name:12s} nanmin+nanmax+sum {row['numpy_gbs']:6.2f} GB/s (rss {row['numpy_rss_mib']:.0f} MiB), "
         f"mapscan {row['mapscan_gbs']:6.2f}: {row['speedup']:.1f}x (rounds {row['spread']}, {rounds} rounds); "
-        f"on the np.memmap itself {row['memmap_form_gbs'] if row['memmap_form_gbs'] == '' else format(row['memmap_form_gbs'], '.2f')} GB/s")
-    log(f"        sum: exact {exact!r}, numpy {row['numpy_sum']!r} (relative error {fmt_err(row['numpy_sum_rel_err'])}), "
+        f"on the np.memmap itself {mm}")
+    log(f"        sum: exact {exact!r}, numpy {row['numpy_sum']!r} "
+        f"(relative error {fmt_err(row['numpy_sum_rel_err'])}), "
         f".sum(dtype=float64) {s64!r} ({fmt_err(row['numpy_sum64_rel_err'])}); mapscan's sum exact: "
         f"{row['mapscan_sum_exact']}")
 
