@@ -5,9 +5,11 @@ process (start-up included); its peak resident set comes from wait4(); its
 answer is checked against the statistics `mapscan gen` reported.
 
 Environment: BENCH_SIZE (default 4G), BENCH_REPEAT (default 3), BENCH_DIR
-(where the data file goes, default bench/data), BENCH_CGROUP_LIMIT (default 256M).
+(where the data file goes, default bench/data), BENCH_CGROUP_LIMIT (default 256M),
+BENCH_FLOATS=0 (leave out bench/floats.py, floats against integers; its other
+variables are in its docstring).
 Writes bench/results/: machine.txt, results.csv, scaling.csv, rss_timeline.csv,
-records.csv, python.txt, targets.txt and the PNG plots."""
+records.csv, python.txt, targets.txt, floats.* and the PNG plots."""
 
 import csv
 import json
@@ -275,11 +277,16 @@ def main():
     if make_shared.returncode == 0 and PY == "/usr/bin/python3":
         env_before = os.environ.get("MAPSCAN_LIBRARY")
         os.environ["MAPSCAN_LIBRARY"] = os.path.join(BUILD, "libmapscan.so.1")
-        py_rows = subprocess.run([PY, os.path.join(ROOT, "bench", "python_compare.py"), BIN, DATA_DIR, str(SIZE),
-                                  str(REPEAT)], check=True, capture_output=True, text=True).stdout
-        log(py_rows.rstrip())
-        with open(os.path.join(RESULTS, "python.txt"), "w") as f:
-            f.write(py_rows)
+        py = subprocess.run([PY, os.path.join(ROOT, "bench", "python_compare.py"), BIN, DATA_DIR, str(SIZE),
+                             str(REPEAT)], capture_output=True, text=True)
+        if py.returncode == 0:
+            log(py.stdout.rstrip())
+            with open(os.path.join(RESULTS, "python.txt"), "w") as f:
+                f.write(py.stdout)
+        else:
+            # one part failing leaves the rest of the suite to run; python.txt keeps its last figures
+            last = (py.stderr.strip().splitlines() or ["?"])[-1]
+            log(f"  FAILED (status {py.returncode}): {last}")
         if env_before is None:
             del os.environ["MAPSCAN_LIBRARY"]
     else:
@@ -318,7 +325,28 @@ def main():
                                    for n, s, t, v in timeline])
     targets(scaling, cold_disk, cat_cold, record_rows)
     plots(scaling, timeline, fio_ceiling)
+    floats()
     log(f"== results in {RESULTS}")
+
+
+def floats():
+    """bench/floats.py (issue 17's float targets) on its own files of BENCH_SIZE, with numpy's Python;
+    its judged targets are added to targets.txt. BENCH_FLOATS=0 leaves it out."""
+    if os.environ.get("BENCH_FLOATS", "1") == "0":
+        log("== floats: left out (BENCH_FLOATS=0)")
+        return
+    log("== floats against integers of the same width (bench/floats.py)")
+    r = subprocess.run([PY, os.path.join(ROOT, "bench", "floats.py"), BIN])
+    try:
+        with open(os.path.join(RESULTS, "floats_targets.txt")) as f:
+            lines = f.read()
+    except OSError:
+        lines = ""
+    if r.returncode != 0 or not lines:
+        log(f"  bench/floats.py failed (status {r.returncode})")
+        lines = f"MISS  floats: bench/floats.py failed (status {r.returncode})\n"
+    with open(os.path.join(RESULTS, "targets.txt"), "a") as f:
+        f.write(lines)
 
 
 def plots(scaling, timeline, fio_ceiling):
