@@ -45,7 +45,7 @@
  * break it too: each call runs in IEEE's default environment (exact_sum.h).
  */
 
-#if defined(__F16C__)
+#if defined(__F16C__) || defined(__AVX2__)
 #include <immintrin.h>
 #endif
 
@@ -95,31 +95,10 @@ static inline uint32_t f16_as_f32_bits(uint16_t b)
     return sign | (normal & is_normal) | (small & ~is_normal);
 }
 
-/* n (<= FBLOCK) binary16 or bfloat16 elements as binary32 bits in out:
- * the narrow types then take the binary32 road. F16C converts eight
- * binary16 at once where the ISA's flags include it. */
-static void widen_f16(const unsigned char *p, size_t n, bool swap, uint32_t *out)
-{
-    size_t i = 0;
-#if defined(__F16C__)
-    for (; i + 8 <= n; i += 8) {
-        uint16_t h[8];
-        memcpy(h, p + 2 * i, sizeof h);
-        for (int j = 0; j < 8; j++)
-            h[j] = swap ? __builtin_bswap16(h[j]) : h[j];
-        __m128i halves;
-        memcpy(&halves, h, sizeof halves);
-        __m256 singles = _mm256_cvtph_ps(halves);
-        memcpy(out + i, &singles, sizeof singles);
-    }
-#endif
-    for (; i < n; i++) {
-        uint16_t b;
-        memcpy(&b, p + 2 * i, sizeof b);
-        out[i] = f16_as_f32_bits(swap ? __builtin_bswap16(b) : b);
-    }
-}
+static inline double f16_value(uint16_t b) { return f32_value(f16_as_f32_bits(b)); }
 
+/* n (<= FBLOCK) bfloat16 elements as binary32 bits in out: exact, and
+ * bfloat16 then takes the binary32 road. */
 static void widen_bf16(const unsigned char *p, size_t n, bool swap, uint32_t *out)
 {
     for (size_t i = 0; i < n; i++) {
@@ -247,25 +226,61 @@ static void extract_sum(double *x, size_t n, uint64_t amax_bits, int low_bit, ex
         bins_add(bins, x, n);
 }
 
-/* The convert step for one type: U its bits, K the signed integer of the
- * same size, SIGN, INF its sign bit and +inf's bits, VALUE its binary64.
- * Returns the bits of the largest finite magnitude as a binary64. n is at
- * most FBLOCK, so counts fit U. The selects are masks (all ones or zero)
- * because GCC 12 does not vectorize a conditional that feeds a min or max
- * reduction. min and max are taken over every element's key first; only
- * a block that holds NaN (whose keys lie beyond the infinities') has them
- * taken again with NaN left out. An infinity is there when it is an
- * extreme. */
-#define DEFINE_CONVERT(FN, U, K, SWAP, SIGN, INF, FRACTION_BITS, VALUE)        \
-    static inline K FN##_key(U b)                                              \
+/* min, max and the NaN count of a type: U its bits, K the signed integer of
+ * the same size, SIGN and INF its sign bit and +inf's bits, VALUE its
+ * binary64, SWAP its byte swap. NAME##_key is the order-preserving integer
+ * of a value's bits (-0 below +0). The loops take min and max over every
+ * element's key first; NAME##_fold_extremes takes them again with NaN
+ * left out only for a block that holds NaN (whose keys lie beyond the
+ * infinities'), notes an infinity when it is an extreme, and folds them
+ * into the accumulator as binary64 keys. */
+#define DEFINE_EXTREMES(NAME, U, K, SIGN, INF, VALUE, SWAP)                    \
+    static inline K NAME##_key(U b)                                            \
     {                                                                          \
         return (K)(b ^ (U)((U)((K)b >> (8 * sizeof(U) - 1)) & (U)(SIGN - 1))); \
     }                                                                          \
-    static uint64_t FN(const unsigned char *p, size_t n, double *x, int *low_bit, ms_float_acc *f) \
+    static void NAME##_fold_extremes(const unsigned char *p, size_t n, bool swap, K lo, K hi, size_t nans, \
+                                     ms_float_acc *f)                          \
     {                                                                          \
         const K none_low = (K)(SIGN - 1), none_high = (K)SIGN;                 \
+        if (nans) {                                                            \
+            lo = none_low, hi = none_high;                                     \
+            for (size_t i = 0; i < n; i++) {                                   \
+                U b;                                                           \
+                memcpy(&b, p + i * sizeof(U), sizeof(U));                      \
+                b = swap ? (U)SWAP(b) : b;                                     \
+                if ((U)(b & (U)(SIGN - 1)) > (U)(INF))                         \
+                    continue;                                                  \
+                K key = NAME##_key(b);                                         \
+                lo = key < lo ? key : lo;                                      \
+                hi = key > hi ? key : hi;                                      \
+            }                                                                  \
+        }                                                                      \
+        f->nan += nans;                                                        \
+        if (lo == none_low)                                                    \
+            return;                                                            \
+        f->sum.pos_inf |= hi == NAME##_key((U)(INF));                          \
+        f->sum.neg_inf |= lo == NAME##_key((U)((INF) | (SIGN)));               \
+        U lo_bits = (U)((U)lo ^ (U)(lo < 0 ? (U)(SIGN - 1) : 0));              \
+        U hi_bits = (U)((U)hi ^ (U)(hi < 0 ? (U)(SIGN - 1) : 0));              \
+        int64_t lo_key = ms_float_key(bits_of_double(VALUE(lo_bits)));        \
+        int64_t hi_key = ms_float_key(bits_of_double(VALUE(hi_bits)));        \
+        f->min_key = lo_key < f->min_key ? lo_key : f->min_key;                \
+        f->max_key = hi_key > f->max_key ? hi_key : f->max_key;                \
+    }
+
+/* The convert step of binary32 and binary64 (NAME's extremes, SWAP, and
+ * FRACTION_BITS the width of the fraction field): each element as a
+ * binary64 in x, non-finite ones as 0, with min, max and the NaN count.
+ * Returns the bits of the largest finite magnitude as a binary64 and sets
+ * *low_bit. n is at most FBLOCK, so counts fit U. The selects are masks
+ * (all ones or zero) because GCC 12 does not vectorize a conditional that
+ * feeds a min or max reduction. */
+#define DEFINE_CONVERT(FN, NAME, U, K, SWAP, SWAPPED, SIGN, INF, FRACTION_BITS, VALUE) \
+    static uint64_t FN(const unsigned char *p, size_t n, double *x, int *low_bit, ms_float_acc *f) \
+    {                                                                          \
         const U exponent_ones = (U)((INF) >> (FRACTION_BITS));                 \
-        K lo = none_low, hi = none_high;                                       \
+        K lo = (K)(SIGN - 1), hi = (K)SIGN;                                    \
         U amax = 0, nans = 0, least_exponent = exponent_ones;                  \
         for (size_t i = 0; i < n; i++) {                                       \
             U b;                                                               \
@@ -273,7 +288,7 @@ static void extract_sum(double *x, size_t n, uint64_t amax_bits, int low_bit, ex
             b = (U)SWAP(b);                                                    \
             U magnitude = (U)(b & (U)(SIGN - 1));                              \
             U finite = (U)(0u - (U)(magnitude < (U)(INF)));     /* all ones */ \
-            K key = FN##_key(b);                                               \
+            K key = NAME##_key(b);                                             \
             lo = key < lo ? key : lo;                                          \
             hi = key > hi ? key : hi;                                          \
             nans += magnitude > (U)(INF);                                      \
@@ -285,30 +300,7 @@ static void extract_sum(double *x, size_t n, uint64_t amax_bits, int low_bit, ex
             uint64_t keep = 0u - (uint64_t)(finite & 1u);                      \
             x[i] = double_of_bits(bits_of_double(VALUE(b)) & keep);            \
         }                                                                      \
-        if (nans) {                                                            \
-            lo = none_low, hi = none_high;                                     \
-            for (size_t i = 0; i < n; i++) {                                   \
-                U b;                                                           \
-                memcpy(&b, p + i * sizeof(U), sizeof(U));                      \
-                b = (U)SWAP(b);                                                \
-                if ((U)(b & (U)(SIGN - 1)) > (U)(INF))                         \
-                    continue;                                                  \
-                K key = FN##_key(b);                                           \
-                lo = key < lo ? key : lo;                                      \
-                hi = key > hi ? key : hi;                                      \
-            }                                                                  \
-        }                                                                      \
-        f->nan += nans;                                                        \
-        if (lo != none_low) {                                                  \
-            f->sum.pos_inf |= hi == FN##_key((U)(INF));                        \
-            f->sum.neg_inf |= lo == FN##_key((U)((INF) | (SIGN)));             \
-            U lo_bits = (U)((U)lo ^ (U)(lo < 0 ? (U)(SIGN - 1) : 0));          \
-            U hi_bits = (U)((U)hi ^ (U)(hi < 0 ? (U)(SIGN - 1) : 0));          \
-            int64_t lo_key = ms_float_key(bits_of_double(VALUE(lo_bits)));    \
-            int64_t hi_key = ms_float_key(bits_of_double(VALUE(hi_bits)));    \
-            f->min_key = lo_key < f->min_key ? lo_key : f->min_key;            \
-            f->max_key = hi_key > f->max_key ? hi_key : f->max_key;            \
-        }                                                                      \
+        NAME##_fold_extremes(p, n, SWAPPED, lo, hi, nans, f);                  \
         /* The lowest bit any finite value other than zero can have. */        \
         int least = least_exponent ? (int)least_exponent : 1;                  \
         *low_bit = least - (int)(exponent_ones >> 1) - (FRACTION_BITS);        \
@@ -339,17 +331,21 @@ static void extract_sum(double *x, size_t n, uint64_t amax_bits, int low_bit, ex
 #define SIGN16 ((uint16_t)0x8000u)
 #define SIGN32 ((uint32_t)0x80000000u)
 
-DEFINE_CONVERT(c_f32, uint32_t, int32_t, NOSWAP, SIGN32, 0x7f800000u, 23, f32_value)
-DEFINE_CONVERT(c_f32s, uint32_t, int32_t, BSWAP32, SIGN32, 0x7f800000u, 23, f32_value)
-DEFINE_CONVERT(c_f64, uint64_t, int64_t, NOSWAP, SIGN64, 0x7ff0000000000000u, 52, f64_value)
-DEFINE_CONVERT(c_f64s, uint64_t, int64_t, BSWAP64, SIGN64, 0x7ff0000000000000u, 52, f64_value)
+DEFINE_EXTREMES(f16, uint16_t, int16_t, SIGN16, 0x7c00u, f16_value, BSWAP16)
+DEFINE_EXTREMES(f32, uint32_t, int32_t, SIGN32, 0x7f800000u, f32_value, BSWAP32)
+DEFINE_EXTREMES(f64, uint64_t, int64_t, SIGN64, 0x7ff0000000000000u, f64_value, BSWAP64)
+
+DEFINE_CONVERT(c_f32, f32, uint32_t, int32_t, NOSWAP, false, SIGN32, 0x7f800000u, 23, f32_value)
+DEFINE_CONVERT(c_f32s, f32, uint32_t, int32_t, BSWAP32, true, SIGN32, 0x7f800000u, 23, f32_value)
+DEFINE_CONVERT(c_f64, f64, uint64_t, int64_t, NOSWAP, false, SIGN64, 0x7ff0000000000000u, 52, f64_value)
+DEFINE_CONVERT(c_f64s, f64, uint64_t, int64_t, BSWAP64, true, SIGN64, 0x7ff0000000000000u, 52, f64_value)
 
 DEFINE_FLOAT(r_f32, uint32_t, c_f32)
 DEFINE_FLOAT(r_f32s, uint32_t, c_f32s)
 DEFINE_FLOAT(r_f64, uint64_t, c_f64)
 DEFINE_FLOAT(r_f64s, uint64_t, c_f64s)
 
-/* binary16 and bfloat16: a block widened to binary32, then r_f32. */
+/* bfloat16: a block widened to binary32, then r_f32. */
 #define DEFINE_WIDENED(FN, WIDEN, SWAP)                                        \
     static void FN(const unsigned char *p, size_t n, ms_acc *acc)              \
     {                                                                          \
@@ -361,7 +357,120 @@ DEFINE_FLOAT(r_f64s, uint64_t, c_f64s)
         }                                                                      \
     }
 
-DEFINE_WIDENED(r_f16, widen_f16, false)
-DEFINE_WIDENED(r_f16s, widen_f16, true)
 DEFINE_WIDENED(r_bf16, widen_bf16, false)
 DEFINE_WIDENED(r_bf16s, widen_bf16, true)
+
+/* binary16: every value is a multiple of 2^-24 below 2^16, so any 2^13 of
+ * them add up exactly in binary64 (2^29 is 2^53 such steps): no splitting.
+ * Per block, the extremes and the NaN count over the 16-bit values, then
+ * the sum: eight binary16 at a time to binary32 (F16C where the ISA has it,
+ * the field rebuild elsewhere), to binary64, the non-finite ones zeroed,
+ * into vector lanes. */
+#define F16_BLOCK 4096
+
+/* One step of the sum: F16_STEP binary16 values into two accumulators of
+ * lanes, NaN and the infinities zeroed as binary32. The conversions are
+ * the ISA's own (GCC 12 turns a generic binary32-to-binary64 vector
+ * conversion into four instructions where AVX-512 has one). */
+#if defined(__AVX512F__) && defined(__F16C__)
+#define F16_STEP 16
+static inline void f16_step(const unsigned char *h, lanes *low, lanes *high)
+{
+    const __m512i exponent = _mm512_set1_epi32(0x7f800000);
+    __m256i halves;
+    memcpy(&halves, h, sizeof halves);
+    __m512 singles = _mm512_cvtph_ps(halves);
+    __mmask16 finite = _mm512_cmpneq_epi32_mask(_mm512_and_si512(_mm512_castps_si512(singles), exponent), exponent);
+    singles = _mm512_maskz_mov_ps(finite, singles);
+    *low += (lanes)_mm512_cvtps_pd(_mm512_castps512_ps256(singles));
+    *high += (lanes)_mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(singles), 1)));
+}
+#elif defined(__AVX2__) && defined(__F16C__)
+#define F16_STEP 8
+static inline void f16_step(const unsigned char *h, lanes *low, lanes *high)
+{
+    const __m256i exponent = _mm256_set1_epi32(0x7f800000);
+    __m128i halves;
+    memcpy(&halves, h, sizeof halves);
+    __m256 singles = _mm256_cvtph_ps(halves);
+    __m256i special = _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_castps_si256(singles), exponent), exponent);
+    singles = _mm256_andnot_ps(_mm256_castsi256_ps(special), singles);
+    *low += (lanes)_mm256_cvtps_pd(_mm256_castps256_ps128(singles));
+    *high += (lanes)_mm256_cvtps_pd(_mm256_extractf128_ps(singles, 1));
+}
+#else
+#define F16_STEP (2 * FVEC)
+static inline void f16_step(const unsigned char *h, lanes *low, lanes *high)
+{
+    for (size_t j = 0; j < 2 * FVEC; j++) {
+        uint16_t half;
+        memcpy(&half, h + 2 * j, sizeof half);
+        uint32_t bits = f16_as_f32_bits(half);
+        double v = (bits & 0x7f800000u) == 0x7f800000u ? 0.0 : f32_value(bits);
+        if (j < FVEC)
+            (*low)[j] += v;
+        else
+            (*high)[j - FVEC] += v;
+    }
+}
+#endif
+
+static double f16_block_sum(const unsigned char *p, size_t n)
+{
+    lanes s0 = { 0 }, s1 = { 0 }, s2 = { 0 }, s3 = { 0 };
+    size_t i = 0;
+    for (; i + 2 * F16_STEP <= n; i += 2 * F16_STEP) {
+        f16_step(p + 2 * i, &s0, &s1);
+        f16_step(p + 2 * (i + F16_STEP), &s2, &s3);
+    }
+    double total = 0;
+    for (; i < n; i++) {
+        uint16_t half;
+        memcpy(&half, p + 2 * i, sizeof half);
+        uint32_t bits = f16_as_f32_bits(half);
+        total += (bits & 0x7f800000u) == 0x7f800000u ? 0.0 : f32_value(bits);
+    }
+    lanes all = (s0 + s1) + (s2 + s3);
+    for (size_t j = 0; j < FVEC; j++)
+        total += all[j];                /* exact: see above */
+    return total;
+}
+
+/* n (<= F16_BLOCK) binary16 values in the host's byte order at p. */
+static void f16_block(const unsigned char *p, size_t n, ms_acc *acc)
+{
+    int16_t lo = INT16_MAX, hi = INT16_MIN;
+    uint16_t nans = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint16_t b;
+        memcpy(&b, p + 2 * i, sizeof b);
+        int16_t key = f16_key(b);
+        lo = key < lo ? key : lo;
+        hi = key > hi ? key : hi;
+        nans += (uint16_t)(b & 0x7fffu) > 0x7c00u;
+    }
+    f16_fold_extremes(p, n, false, lo, hi, nans, &acc->fl);
+    ms_exact_add_bits(&acc->fl.sum, bits_of_double(f16_block_sum(p, n)));
+}
+
+static void f16_reduce(const unsigned char *p, size_t n, bool swap, ms_acc *acc)
+{
+    _Alignas(64) uint16_t swapped[F16_BLOCK];
+    ms_fp_saved fp = ms_fp_enter();     /* subnormals kept: exact_sum.h */
+    for (size_t start = 0; start < n; start += F16_BLOCK) {
+        size_t m = n - start < F16_BLOCK ? n - start : F16_BLOCK;
+        const unsigned char *block = p + 2 * start;
+        if (swap) {
+            memcpy(swapped, block, 2 * m);
+            for (size_t i = 0; i < m; i++)
+                swapped[i] = __builtin_bswap16(swapped[i]);
+            block = (const unsigned char *)swapped;
+        }
+        f16_block(block, m, acc);
+    }
+    ms_fp_leave(fp);
+    acc->count += n;
+}
+
+static void r_f16(const unsigned char *p, size_t n, ms_acc *acc) { f16_reduce(p, n, false, acc); }
+static void r_f16s(const unsigned char *p, size_t n, ms_acc *acc) { f16_reduce(p, n, true, acc); }
