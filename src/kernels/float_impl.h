@@ -5,8 +5,9 @@
  * file at its end). docs/design.md has the same account at more length.
  *
  * How the sum stays exact at the speed of a plain sum. The data goes by
- * blocks of FBLOCK = 1024 elements (binary16 and bfloat16 are widened to
- * binary32 first, exactly), each in two steps over a buffer in L1:
+ * blocks of FBLOCK = 1024 elements (bfloat16 is widened to binary32 first,
+ * exactly; binary16 needs none of this: see f16_reduce at the end), each
+ * in two steps over a buffer in L1:
  *
  * 1. Convert. Each element becomes a binary64 (exact for every type),
  *    NaN and the infinities become 0 — NaN is counted — and the loop keeps
