@@ -98,16 +98,7 @@ static inline uint32_t f16_as_f32_bits(uint16_t b)
 
 static inline double f16_value(uint16_t b) { return f32_value(f16_as_f32_bits(b)); }
 
-/* n (<= FBLOCK) bfloat16 elements as binary32 bits in out: exact, and
- * bfloat16 then takes the binary32 road. */
-static void widen_bf16(const unsigned char *p, size_t n, bool swap, uint32_t *out)
-{
-    for (size_t i = 0; i < n; i++) {
-        uint16_t b;
-        memcpy(&b, p + 2 * i, sizeof b);
-        out[i] = (uint32_t)(swap ? __builtin_bswap16(b) : b) << 16;
-    }
-}
+static inline double bf16_value(uint16_t b) { return f32_value((uint32_t)b << 16); }
 
 /* The extraction's lanes: GCC's vector extension at the width of the
  * ISA's registers (FLOAT_VECTOR_BYTES, set by the reduce_*.c file: 64 for
@@ -333,6 +324,7 @@ static void extract_sum(double *x, size_t n, uint64_t amax_bits, int low_bit, ex
 #define SIGN32 ((uint32_t)0x80000000u)
 
 DEFINE_EXTREMES(f16, uint16_t, int16_t, SIGN16, 0x7c00u, f16_value, BSWAP16)
+DEFINE_EXTREMES(bf16, uint16_t, int16_t, SIGN16, 0x7f80u, bf16_value, BSWAP16)
 DEFINE_EXTREMES(f32, uint32_t, int32_t, SIGN32, 0x7f800000u, f32_value, BSWAP32)
 DEFINE_EXTREMES(f64, uint64_t, int64_t, SIGN64, 0x7ff0000000000000u, f64_value, BSWAP64)
 
@@ -345,21 +337,6 @@ DEFINE_FLOAT(r_f32, uint32_t, c_f32)
 DEFINE_FLOAT(r_f32s, uint32_t, c_f32s)
 DEFINE_FLOAT(r_f64, uint64_t, c_f64)
 DEFINE_FLOAT(r_f64s, uint64_t, c_f64s)
-
-/* bfloat16: a block widened to binary32, then r_f32. */
-#define DEFINE_WIDENED(FN, WIDEN, SWAP)                                        \
-    static void FN(const unsigned char *p, size_t n, ms_acc *acc)              \
-    {                                                                          \
-        _Alignas(64) uint32_t wide[FBLOCK];                                    \
-        for (size_t start = 0; start < n; start += FBLOCK) {                   \
-            size_t m = n - start < FBLOCK ? n - start : FBLOCK;                \
-            WIDEN(p + 2 * start, m, SWAP, wide);                               \
-            r_f32((const unsigned char *)wide, m, acc);                        \
-        }                                                                      \
-    }
-
-DEFINE_WIDENED(r_bf16, widen_bf16, false)
-DEFINE_WIDENED(r_bf16s, widen_bf16, true)
 
 /* binary16: every value is a multiple of 2^-24 below 2^16, so any 2^13 of
  * them add up exactly in binary64 (2^29 is 2^53 such steps): no splitting.
@@ -475,3 +452,139 @@ static void f16_reduce(const unsigned char *p, size_t n, bool swap, ms_acc *acc)
 
 static void r_f16(const unsigned char *p, size_t n, ms_acc *acc) { f16_reduce(p, n, false, acc); }
 static void r_f16s(const unsigned char *p, size_t n, ms_acc *acc) { f16_reduce(p, n, true, acc); }
+
+/* bfloat16: eight significant bits, binary32's exponents. A first step over
+ * the 16-bit values takes the extremes, the NaN count, the largest finite
+ * magnitude and the lowest exponent; a block whose values all lie on the
+ * first splitting level's step (see extract_sum) — the usual one — is then
+ * summed directly, each value widened to binary32 (a shift) and binary64
+ * as it is read; any other goes through the buffer and the levels. */
+#if defined(__AVX512F__)
+#define BF16_STEP 16
+static inline void bf16_step(const unsigned char *h, lanes *low, lanes *high)
+{
+    const __m512i exponent = _mm512_set1_epi32(0x7f800000);
+    __m256i halves;
+    memcpy(&halves, h, sizeof halves);
+    __m512i bits = _mm512_slli_epi32(_mm512_cvtepu16_epi32(halves), 16);
+    __mmask16 finite = _mm512_cmpneq_epi32_mask(_mm512_and_si512(bits, exponent), exponent);
+    __m512 singles = _mm512_maskz_mov_ps(finite, _mm512_castsi512_ps(bits));
+    *low += (lanes)_mm512_cvtps_pd(_mm512_castps512_ps256(singles));
+    *high += (lanes)_mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(singles), 1)));
+}
+#elif defined(__AVX2__)
+#define BF16_STEP 8
+static inline void bf16_step(const unsigned char *h, lanes *low, lanes *high)
+{
+    const __m256i exponent = _mm256_set1_epi32(0x7f800000);
+    __m128i halves;
+    memcpy(&halves, h, sizeof halves);
+    __m256i bits = _mm256_slli_epi32(_mm256_cvtepu16_epi32(halves), 16);
+    __m256i special = _mm256_cmpeq_epi32(_mm256_and_si256(bits, exponent), exponent);
+    __m256 singles = _mm256_andnot_ps(_mm256_castsi256_ps(special), _mm256_castsi256_ps(bits));
+    *low += (lanes)_mm256_cvtps_pd(_mm256_castps256_ps128(singles));
+    *high += (lanes)_mm256_cvtps_pd(_mm256_extractf128_ps(singles, 1));
+}
+#else
+#define BF16_STEP (2 * FVEC)
+static inline void bf16_step(const unsigned char *h, lanes *low, lanes *high)
+{
+    for (size_t j = 0; j < 2 * FVEC; j++) {
+        uint16_t half;
+        memcpy(&half, h + 2 * j, sizeof half);
+        double v = (half & 0x7f80u) == 0x7f80u ? 0.0 : bf16_value(half);
+        if (j < FVEC)
+            (*low)[j] += v;
+        else
+            (*high)[j - FVEC] += v;
+    }
+}
+#endif
+
+static double bf16_direct_sum(const unsigned char *p, size_t n)
+{
+    lanes s0 = { 0 }, s1 = { 0 }, s2 = { 0 }, s3 = { 0 };
+    size_t i = 0;
+    for (; i + 2 * BF16_STEP <= n; i += 2 * BF16_STEP) {
+        bf16_step(p + 2 * i, &s0, &s1);
+        bf16_step(p + 2 * (i + BF16_STEP), &s2, &s3);
+    }
+    double total = 0;
+    for (; i < n; i++) {
+        uint16_t half;
+        memcpy(&half, p + 2 * i, sizeof half);
+        total += (half & 0x7f80u) == 0x7f80u ? 0.0 : bf16_value(half);
+    }
+    lanes all = (s0 + s1) + (s2 + s3);
+    for (size_t j = 0; j < FVEC; j++)
+        total += all[j];                /* exact: the block lies on one step */
+    return total;
+}
+
+/* n (<= FBLOCK) bfloat16 values in the host's byte order at p. */
+static void bf16_block(const unsigned char *p, size_t n, exponent_bins *bins, ms_acc *acc)
+{
+    int16_t lo = INT16_MAX, hi = INT16_MIN;
+    uint16_t nans = 0, amax = 0, least_exponent = 0xff;
+    for (size_t i = 0; i < n; i++) {
+        uint16_t b;
+        memcpy(&b, p + 2 * i, sizeof b);
+        int16_t key = bf16_key(b);
+        lo = key < lo ? key : lo;
+        hi = key > hi ? key : hi;
+        uint16_t magnitude = b & 0x7fffu;
+        nans += magnitude > 0x7f80u;
+        uint16_t finite = (uint16_t)(0u - (uint16_t)(magnitude < 0x7f80u));
+        uint16_t finite_magnitude = magnitude & finite;
+        amax = finite_magnitude > amax ? finite_magnitude : amax;
+        uint16_t counted = finite & (uint16_t)(0u - (uint16_t)(magnitude != 0));
+        uint16_t exponent = (uint16_t)((magnitude >> 7) | (0xffu & (uint16_t)~counted));
+        least_exponent = exponent < least_exponent ? exponent : least_exponent;
+    }
+    bf16_fold_extremes(p, n, false, lo, hi, nans, &acc->fl);
+    if (!amax)
+        return;
+    uint64_t amax_bits = bits_of_double(bf16_value(amax));
+    int low_bit = (least_exponent ? least_exponent : 1) - 127 - 7;
+    int biased = (int)(amax_bits >> 52);
+    int top = biased ? biased - 1022 : (63 - __builtin_clzll(amax_bits)) - 1073;
+    if (top + FBLOCK_LOG2 + 1 - 53 <= low_bit) {
+        ms_exact_add_bits(&acc->fl.sum, bits_of_double(bf16_direct_sum(p, n)));
+        return;
+    }
+    _Alignas(64) double x[FBLOCK];
+    size_t padded = (n + FLANES - 1) / FLANES * FLANES;
+    for (size_t i = 0; i < padded; i++) {
+        uint16_t b = 0;
+        if (i < n)
+            memcpy(&b, p + 2 * i, sizeof b);
+        x[i] = (b & 0x7f80u) == 0x7f80u ? 0.0 : bf16_value(b);
+    }
+    extract_sum(x, padded, amax_bits, low_bit, bins, &acc->fl.sum);
+}
+
+static void bf16_reduce(const unsigned char *p, size_t n, bool swap, ms_acc *acc)
+{
+    _Alignas(64) uint16_t swapped[FBLOCK];
+    exponent_bins bins;
+    bins.ready = false;
+    ms_fp_saved fp = ms_fp_enter();     /* subnormals kept: exact_sum.h */
+    for (size_t start = 0; start < n; start += FBLOCK) {
+        size_t m = n - start < FBLOCK ? n - start : FBLOCK;
+        const unsigned char *block = p + 2 * start;
+        if (swap) {
+            memcpy(swapped, block, 2 * m);
+            for (size_t i = 0; i < m; i++)
+                swapped[i] = __builtin_bswap16(swapped[i]);
+            block = (const unsigned char *)swapped;
+        }
+        bf16_block(block, m, &bins, acc);
+    }
+    bins_flush(&bins, &acc->fl.sum);
+    ms_fp_leave(fp);
+    acc->count += n;
+}
+
+static void r_bf16(const unsigned char *p, size_t n, ms_acc *acc) { bf16_reduce(p, n, false, acc); }
+static void r_bf16s(const unsigned char *p, size_t n, ms_acc *acc) { bf16_reduce(p, n, true, acc); }
+
