@@ -5,9 +5,10 @@
  * file at its end). docs/design.md has the same account at more length.
  *
  * How the sum stays exact at the speed of a plain sum. The data goes by
- * blocks of FBLOCK = 1024 elements (bfloat16 is widened to binary32 first,
- * exactly; binary16 needs none of this: see f16_reduce at the end), each
- * in two steps over a buffer in L1:
+ * blocks of FBLOCK = 1024 elements, each in two steps over a buffer in L1
+ * (binary64's road, DEFINE_CONVERT and DEFINE_FLOAT; binary32 and bfloat16
+ * survey the raw values first and take the buffer only for a block that
+ * needs splitting, DEFINE_BLOCKS; binary16 needs none of it, f16_reduce):
  *
  * 1. Convert. Each element becomes a binary64 (exact for every type),
  *    NaN and the infinities become 0 — NaN is counted — and the loop keeps
@@ -328,13 +329,9 @@ DEFINE_EXTREMES(bf16, uint16_t, int16_t, SIGN16, 0x7f80u, bf16_value, BSWAP16)
 DEFINE_EXTREMES(f32, uint32_t, int32_t, SIGN32, 0x7f800000u, f32_value, BSWAP32)
 DEFINE_EXTREMES(f64, uint64_t, int64_t, SIGN64, 0x7ff0000000000000u, f64_value, BSWAP64)
 
-DEFINE_CONVERT(c_f32, f32, uint32_t, int32_t, NOSWAP, false, SIGN32, 0x7f800000u, 23, f32_value)
-DEFINE_CONVERT(c_f32s, f32, uint32_t, int32_t, BSWAP32, true, SIGN32, 0x7f800000u, 23, f32_value)
 DEFINE_CONVERT(c_f64, f64, uint64_t, int64_t, NOSWAP, false, SIGN64, 0x7ff0000000000000u, 52, f64_value)
 DEFINE_CONVERT(c_f64s, f64, uint64_t, int64_t, BSWAP64, true, SIGN64, 0x7ff0000000000000u, 52, f64_value)
 
-DEFINE_FLOAT(r_f32, uint32_t, c_f32)
-DEFINE_FLOAT(r_f32s, uint32_t, c_f32s)
 DEFINE_FLOAT(r_f64, uint64_t, c_f64)
 DEFINE_FLOAT(r_f64s, uint64_t, c_f64s)
 
@@ -501,90 +498,144 @@ static inline void bf16_step(const unsigned char *h, lanes *low, lanes *high)
 }
 #endif
 
-static double bf16_direct_sum(const unsigned char *p, size_t n)
-{
-    lanes s0 = { 0 }, s1 = { 0 }, s2 = { 0 }, s3 = { 0 };
-    size_t i = 0;
-    for (; i + 2 * BF16_STEP <= n; i += 2 * BF16_STEP) {
-        bf16_step(p + 2 * i, &s0, &s1);
-        bf16_step(p + 2 * (i + BF16_STEP), &s2, &s3);
+/* One narrow type's blocks (bfloat16, binary32): NAME's extremes and
+ * NAME##_step, U its bits, SIGN, INF, FRACTION_BITS as in DEFINE_CONVERT.
+ * The first step takes the extremes, the NaN count, the largest finite
+ * magnitude and the lowest exponent over the raw values; a block that lies
+ * on the first splitting level's step is then summed as it is read
+ * (NAME##_step), any other is converted into the buffer and split. */
+#define DEFINE_BLOCKS(NAME, U, K, SIGN, INF, FRACTION_BITS, VALUE, STEP)        \
+    static double NAME##_direct_sum(const unsigned char *p, size_t n)          \
+    {                                                                          \
+        lanes s0 = { 0 }, s1 = { 0 }, s2 = { 0 }, s3 = { 0 };                  \
+        size_t i = 0;                                                          \
+        for (; i + 2 * (STEP) <= n; i += 2 * (STEP)) {                         \
+            NAME##_step(p + sizeof(U) * i, &s0, &s1);                          \
+            NAME##_step(p + sizeof(U) * (i + (STEP)), &s2, &s3);               \
+        }                                                                      \
+        double total = 0;                                                      \
+        for (; i < n; i++) {                                                   \
+            U b;                                                               \
+            memcpy(&b, p + sizeof(U) * i, sizeof b);                           \
+            total += (b & (U)(INF)) == (U)(INF) ? 0.0 : VALUE(b);              \
+        }                                                                      \
+        lanes all = (s0 + s1) + (s2 + s3);                                     \
+        for (size_t j = 0; j < FVEC; j++)                                      \
+            total += all[j];            /* exact: the block lies on one step */ \
+        return total;                                                          \
+    }                                                                          \
+    /* n (<= FBLOCK) values in the host's byte order at p. */                  \
+    static void NAME##_block(const unsigned char *p, size_t n, exponent_bins *bins, ms_acc *acc) \
+    {                                                                          \
+        const U exponent_ones = (U)((INF) >> (FRACTION_BITS));                 \
+        K lo = (K)(SIGN - 1), hi = (K)SIGN;                                    \
+        U nans = 0, amax = 0, least_exponent = exponent_ones;                  \
+        for (size_t i = 0; i < n; i++) {                                       \
+            U b;                                                               \
+            memcpy(&b, p + sizeof(U) * i, sizeof b);                           \
+            K key = NAME##_key(b);                                             \
+            lo = key < lo ? key : lo;                                          \
+            hi = key > hi ? key : hi;                                          \
+            U magnitude = (U)(b & (U)(SIGN - 1));                              \
+            nans += magnitude > (U)(INF);                                      \
+            U finite = (U)(0u - (U)(magnitude < (U)(INF)));     /* all ones */ \
+            U finite_magnitude = (U)(magnitude & finite);                      \
+            amax = finite_magnitude > amax ? finite_magnitude : amax;          \
+            U counted = (U)(finite & (U)(0u - (U)(magnitude != 0)));           \
+            U exponent = (U)((magnitude >> (FRACTION_BITS)) | (exponent_ones & (U)~counted)); \
+            least_exponent = exponent < least_exponent ? exponent : least_exponent; \
+        }                                                                      \
+        NAME##_fold_extremes(p, n, false, lo, hi, nans, &acc->fl);             \
+        if (!amax)                                                             \
+            return;                                                            \
+        uint64_t amax_bits = bits_of_double(VALUE(amax));                      \
+        int low_bit = (least_exponent ? (int)least_exponent : 1) - (int)(exponent_ones >> 1) - (FRACTION_BITS); \
+        int biased = (int)(amax_bits >> 52);                                   \
+        int top = biased ? biased - 1022 : (63 - __builtin_clzll(amax_bits)) - 1073; \
+        if (top + FBLOCK_LOG2 + 1 - 53 <= low_bit) {                           \
+            ms_exact_add_bits(&acc->fl.sum, bits_of_double(NAME##_direct_sum(p, n))); \
+            return;                                                            \
+        }                                                                      \
+        _Alignas(64) double x[FBLOCK];                                         \
+        size_t padded = (n + FLANES - 1) / FLANES * FLANES;                    \
+        for (size_t i = 0; i < padded; i++) {                                  \
+            U b = 0;                                                           \
+            if (i < n)                                                         \
+                memcpy(&b, p + sizeof(U) * i, sizeof b);                       \
+            x[i] = (b & (U)(INF)) == (U)(INF) ? 0.0 : VALUE(b);                \
+        }                                                                      \
+        extract_sum(x, padded, amax_bits, low_bit, bins, &acc->fl.sum);        \
+    }                                                                          \
+    static void NAME##_reduce(const unsigned char *p, size_t n, bool swap, ms_acc *acc) \
+    {                                                                          \
+        _Alignas(64) U swapped[FBLOCK];                                        \
+        exponent_bins bins;                                                    \
+        bins.ready = false;                                                    \
+        ms_fp_saved fp = ms_fp_enter();     /* subnormals kept: exact_sum.h */ \
+        for (size_t start = 0; start < n; start += FBLOCK) {                   \
+            size_t m = n - start < FBLOCK ? n - start : FBLOCK;                \
+            const unsigned char *block = p + sizeof(U) * start;                \
+            if (swap) {                                                        \
+                memcpy(swapped, block, sizeof(U) * m);                         \
+                for (size_t i = 0; i < m; i++)                                 \
+                    swapped[i] = (U)SWAP_OF_##NAME(swapped[i]);                \
+                block = (const unsigned char *)swapped;                        \
+            }                                                                  \
+            NAME##_block(block, m, &bins, acc);                                \
+        }                                                                      \
+        bins_flush(&bins, &acc->fl.sum);                                       \
+        ms_fp_leave(fp);                                                       \
+        acc->count += n;                                                       \
     }
-    double total = 0;
-    for (; i < n; i++) {
-        uint16_t half;
-        memcpy(&half, p + 2 * i, sizeof half);
-        total += (half & 0x7f80u) == 0x7f80u ? 0.0 : bf16_value(half);
-    }
-    lanes all = (s0 + s1) + (s2 + s3);
-    for (size_t j = 0; j < FVEC; j++)
-        total += all[j];                /* exact: the block lies on one step */
-    return total;
-}
 
-/* n (<= FBLOCK) bfloat16 values in the host's byte order at p. */
-static void bf16_block(const unsigned char *p, size_t n, exponent_bins *bins, ms_acc *acc)
-{
-    int16_t lo = INT16_MAX, hi = INT16_MIN;
-    uint16_t nans = 0, amax = 0, least_exponent = 0xff;
-    for (size_t i = 0; i < n; i++) {
-        uint16_t b;
-        memcpy(&b, p + 2 * i, sizeof b);
-        int16_t key = bf16_key(b);
-        lo = key < lo ? key : lo;
-        hi = key > hi ? key : hi;
-        uint16_t magnitude = b & 0x7fffu;
-        nans += magnitude > 0x7f80u;
-        uint16_t finite = (uint16_t)(0u - (uint16_t)(magnitude < 0x7f80u));
-        uint16_t finite_magnitude = magnitude & finite;
-        amax = finite_magnitude > amax ? finite_magnitude : amax;
-        uint16_t counted = finite & (uint16_t)(0u - (uint16_t)(magnitude != 0));
-        uint16_t exponent = (uint16_t)((magnitude >> 7) | (0xffu & (uint16_t)~counted));
-        least_exponent = exponent < least_exponent ? exponent : least_exponent;
-    }
-    bf16_fold_extremes(p, n, false, lo, hi, nans, &acc->fl);
-    if (!amax)
-        return;
-    uint64_t amax_bits = bits_of_double(bf16_value(amax));
-    int low_bit = (least_exponent ? least_exponent : 1) - 127 - 7;
-    int biased = (int)(amax_bits >> 52);
-    int top = biased ? biased - 1022 : (63 - __builtin_clzll(amax_bits)) - 1073;
-    if (top + FBLOCK_LOG2 + 1 - 53 <= low_bit) {
-        ms_exact_add_bits(&acc->fl.sum, bits_of_double(bf16_direct_sum(p, n)));
-        return;
-    }
-    _Alignas(64) double x[FBLOCK];
-    size_t padded = (n + FLANES - 1) / FLANES * FLANES;
-    for (size_t i = 0; i < padded; i++) {
-        uint16_t b = 0;
-        if (i < n)
-            memcpy(&b, p + 2 * i, sizeof b);
-        x[i] = (b & 0x7f80u) == 0x7f80u ? 0.0 : bf16_value(b);
-    }
-    extract_sum(x, padded, amax_bits, low_bit, bins, &acc->fl.sum);
-}
+#define SWAP_OF_bf16 BSWAP16
+#define SWAP_OF_f32 BSWAP32
 
-static void bf16_reduce(const unsigned char *p, size_t n, bool swap, ms_acc *acc)
+/* binary32's step: sixteen or eight values to binary64 as they are read. */
+#if defined(__AVX512F__)
+#define F32_STEP 16
+static inline void f32_step(const unsigned char *h, lanes *low, lanes *high)
 {
-    _Alignas(64) uint16_t swapped[FBLOCK];
-    exponent_bins bins;
-    bins.ready = false;
-    ms_fp_saved fp = ms_fp_enter();     /* subnormals kept: exact_sum.h */
-    for (size_t start = 0; start < n; start += FBLOCK) {
-        size_t m = n - start < FBLOCK ? n - start : FBLOCK;
-        const unsigned char *block = p + 2 * start;
-        if (swap) {
-            memcpy(swapped, block, 2 * m);
-            for (size_t i = 0; i < m; i++)
-                swapped[i] = __builtin_bswap16(swapped[i]);
-            block = (const unsigned char *)swapped;
-        }
-        bf16_block(block, m, &bins, acc);
-    }
-    bins_flush(&bins, &acc->fl.sum);
-    ms_fp_leave(fp);
-    acc->count += n;
+    const __m512i exponent = _mm512_set1_epi32(0x7f800000);
+    __m512i bits;
+    memcpy(&bits, h, sizeof bits);
+    __mmask16 finite = _mm512_cmpneq_epi32_mask(_mm512_and_si512(bits, exponent), exponent);
+    __m512 singles = _mm512_maskz_mov_ps(finite, _mm512_castsi512_ps(bits));
+    *low += (lanes)_mm512_cvtps_pd(_mm512_castps512_ps256(singles));
+    *high += (lanes)_mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(singles), 1)));
 }
+#elif defined(__AVX2__)
+#define F32_STEP 8
+static inline void f32_step(const unsigned char *h, lanes *low, lanes *high)
+{
+    const __m256i exponent = _mm256_set1_epi32(0x7f800000);
+    __m256i bits;
+    memcpy(&bits, h, sizeof bits);
+    __m256i special = _mm256_cmpeq_epi32(_mm256_and_si256(bits, exponent), exponent);
+    __m256 singles = _mm256_andnot_ps(_mm256_castsi256_ps(special), _mm256_castsi256_ps(bits));
+    *low += (lanes)_mm256_cvtps_pd(_mm256_castps256_ps128(singles));
+    *high += (lanes)_mm256_cvtps_pd(_mm256_extractf128_ps(singles, 1));
+}
+#else
+#define F32_STEP (2 * FVEC)
+static inline void f32_step(const unsigned char *h, lanes *low, lanes *high)
+{
+    for (size_t j = 0; j < 2 * FVEC; j++) {
+        uint32_t b;
+        memcpy(&b, h + 4 * j, sizeof b);
+        double v = (b & 0x7f800000u) == 0x7f800000u ? 0.0 : f32_value(b);
+        if (j < FVEC)
+            (*low)[j] += v;
+        else
+            (*high)[j - FVEC] += v;
+    }
+}
+#endif
+
+DEFINE_BLOCKS(bf16, uint16_t, int16_t, SIGN16, 0x7f80u, 7, bf16_value, BF16_STEP)
+DEFINE_BLOCKS(f32, uint32_t, int32_t, SIGN32, 0x7f800000u, 23, f32_value, F32_STEP)
 
 static void r_bf16(const unsigned char *p, size_t n, ms_acc *acc) { bf16_reduce(p, n, false, acc); }
 static void r_bf16s(const unsigned char *p, size_t n, ms_acc *acc) { bf16_reduce(p, n, true, acc); }
-
+static void r_f32(const unsigned char *p, size_t n, ms_acc *acc) { f32_reduce(p, n, false, acc); }
+static void r_f32s(const unsigned char *p, size_t n, ms_acc *acc) { f32_reduce(p, n, true, acc); }
