@@ -335,171 +335,97 @@ DEFINE_CONVERT(c_f64s, f64, uint64_t, int64_t, BSWAP64, true, SIGN64, 0x7ff00000
 DEFINE_FLOAT(r_f64, uint64_t, c_f64)
 DEFINE_FLOAT(r_f64s, uint64_t, c_f64s)
 
-/* binary16: every value is a multiple of 2^-24 below 2^16, so any 2^13 of
- * them add up exactly in binary64 (2^29 is 2^53 such steps): no splitting.
- * Per block, the extremes and the NaN count over the 16-bit values, then
- * the sum: eight binary16 at a time to binary32 (F16C where the ISA has it,
- * the field rebuild elsewhere), to binary64, the non-finite ones zeroed,
- * into vector lanes. */
-#define F16_BLOCK 4096
-
-/* One step of the sum: F16_STEP binary16 values into two accumulators of
- * lanes, NaN and the infinities zeroed as binary32. The conversions are
- * the ISA's own (GCC 12 turns a generic binary32-to-binary64 vector
- * conversion into four instructions where AVX-512 has one). */
+/* The narrow types' direct road: a step widens WIDE_STEP values to
+ * binary32 in registers (binary16 by F16C, bfloat16 by a shift, binary32
+ * as it is), zeroes NaN and the infinities, and adds them as binary64 to
+ * two accumulators of lanes. The conversions are the ISA's own: GCC 12
+ * turns a generic binary32-to-binary64 vector conversion into four
+ * instructions where AVX-512 has one. The scalar kernel decodes value by
+ * value. */
 #if defined(__AVX512F__) && defined(__F16C__)
-#define F16_STEP 16
-static inline void f16_step(const unsigned char *h, lanes *low, lanes *high)
+#define WIDE_STEP 16
+typedef __m512i single_bits;
+static inline void add_singles(single_bits bits, lanes *low, lanes *high)
 {
     const __m512i exponent = _mm512_set1_epi32(0x7f800000);
-    __m256i halves;
-    memcpy(&halves, h, sizeof halves);
-    __m512 singles = _mm512_cvtph_ps(halves);
-    __mmask16 finite = _mm512_cmpneq_epi32_mask(_mm512_and_si512(_mm512_castps_si512(singles), exponent), exponent);
-    singles = _mm512_maskz_mov_ps(finite, singles);
-    *low += (lanes)_mm512_cvtps_pd(_mm512_castps512_ps256(singles));
-    *high += (lanes)_mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(singles), 1)));
-}
-#elif defined(__AVX2__) && defined(__F16C__)
-#define F16_STEP 8
-static inline void f16_step(const unsigned char *h, lanes *low, lanes *high)
-{
-    const __m256i exponent = _mm256_set1_epi32(0x7f800000);
-    __m128i halves;
-    memcpy(&halves, h, sizeof halves);
-    __m256 singles = _mm256_cvtph_ps(halves);
-    __m256i special = _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_castps_si256(singles), exponent), exponent);
-    singles = _mm256_andnot_ps(_mm256_castsi256_ps(special), singles);
-    *low += (lanes)_mm256_cvtps_pd(_mm256_castps256_ps128(singles));
-    *high += (lanes)_mm256_cvtps_pd(_mm256_extractf128_ps(singles, 1));
-}
-#else
-#define F16_STEP (2 * FVEC)
-static inline void f16_step(const unsigned char *h, lanes *low, lanes *high)
-{
-    for (size_t j = 0; j < 2 * FVEC; j++) {
-        uint16_t half;
-        memcpy(&half, h + 2 * j, sizeof half);
-        uint32_t bits = f16_as_f32_bits(half);
-        double v = (bits & 0x7f800000u) == 0x7f800000u ? 0.0 : f32_value(bits);
-        if (j < FVEC)
-            (*low)[j] += v;
-        else
-            (*high)[j - FVEC] += v;
-    }
-}
-#endif
-
-static double f16_block_sum(const unsigned char *p, size_t n)
-{
-    lanes s0 = { 0 }, s1 = { 0 }, s2 = { 0 }, s3 = { 0 };
-    size_t i = 0;
-    for (; i + 2 * F16_STEP <= n; i += 2 * F16_STEP) {
-        f16_step(p + 2 * i, &s0, &s1);
-        f16_step(p + 2 * (i + F16_STEP), &s2, &s3);
-    }
-    double total = 0;
-    for (; i < n; i++) {
-        uint16_t half;
-        memcpy(&half, p + 2 * i, sizeof half);
-        uint32_t bits = f16_as_f32_bits(half);
-        total += (bits & 0x7f800000u) == 0x7f800000u ? 0.0 : f32_value(bits);
-    }
-    lanes all = (s0 + s1) + (s2 + s3);
-    for (size_t j = 0; j < FVEC; j++)
-        total += all[j];                /* exact: see above */
-    return total;
-}
-
-/* n (<= F16_BLOCK) binary16 values in the host's byte order at p. */
-static void f16_block(const unsigned char *p, size_t n, ms_acc *acc)
-{
-    int16_t lo = INT16_MAX, hi = INT16_MIN;
-    uint16_t nans = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint16_t b;
-        memcpy(&b, p + 2 * i, sizeof b);
-        int16_t key = f16_key(b);
-        lo = key < lo ? key : lo;
-        hi = key > hi ? key : hi;
-        nans += (uint16_t)(b & 0x7fffu) > 0x7c00u;
-    }
-    f16_fold_extremes(p, n, false, lo, hi, nans, &acc->fl);
-    ms_exact_add_bits(&acc->fl.sum, bits_of_double(f16_block_sum(p, n)));
-}
-
-static void f16_reduce(const unsigned char *p, size_t n, bool swap, ms_acc *acc)
-{
-    _Alignas(64) uint16_t swapped[F16_BLOCK];
-    ms_fp_saved fp = ms_fp_enter();     /* subnormals kept: exact_sum.h */
-    for (size_t start = 0; start < n; start += F16_BLOCK) {
-        size_t m = n - start < F16_BLOCK ? n - start : F16_BLOCK;
-        const unsigned char *block = p + 2 * start;
-        if (swap) {
-            memcpy(swapped, block, 2 * m);
-            for (size_t i = 0; i < m; i++)
-                swapped[i] = __builtin_bswap16(swapped[i]);
-            block = (const unsigned char *)swapped;
-        }
-        f16_block(block, m, acc);
-    }
-    ms_fp_leave(fp);
-    acc->count += n;
-}
-
-static void r_f16(const unsigned char *p, size_t n, ms_acc *acc) { f16_reduce(p, n, false, acc); }
-static void r_f16s(const unsigned char *p, size_t n, ms_acc *acc) { f16_reduce(p, n, true, acc); }
-
-/* bfloat16: eight significant bits, binary32's exponents. A first step over
- * the 16-bit values takes the extremes, the NaN count, the largest finite
- * magnitude and the lowest exponent; a block whose values all lie on the
- * first splitting level's step (see extract_sum) — the usual one — is then
- * summed directly, each value widened to binary32 (a shift) and binary64
- * as it is read; any other goes through the buffer and the levels. */
-#if defined(__AVX512F__)
-#define BF16_STEP 16
-static inline void bf16_step(const unsigned char *h, lanes *low, lanes *high)
-{
-    const __m512i exponent = _mm512_set1_epi32(0x7f800000);
-    __m256i halves;
-    memcpy(&halves, h, sizeof halves);
-    __m512i bits = _mm512_slli_epi32(_mm512_cvtepu16_epi32(halves), 16);
     __mmask16 finite = _mm512_cmpneq_epi32_mask(_mm512_and_si512(bits, exponent), exponent);
     __m512 singles = _mm512_maskz_mov_ps(finite, _mm512_castsi512_ps(bits));
     *low += (lanes)_mm512_cvtps_pd(_mm512_castps512_ps256(singles));
     *high += (lanes)_mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(singles), 1)));
 }
-#elif defined(__AVX2__)
-#define BF16_STEP 8
-static inline void bf16_step(const unsigned char *h, lanes *low, lanes *high)
+static inline single_bits f16_singles(const unsigned char *h)
+{
+    __m256i halves;
+    memcpy(&halves, h, sizeof halves);
+    return _mm512_castps_si512(_mm512_cvtph_ps(halves));
+}
+static inline single_bits bf16_singles(const unsigned char *h)
+{
+    __m256i halves;
+    memcpy(&halves, h, sizeof halves);
+    return _mm512_slli_epi32(_mm512_cvtepu16_epi32(halves), 16);
+}
+#elif defined(__AVX2__) && defined(__F16C__)
+#define WIDE_STEP 8
+typedef __m256i single_bits;
+static inline void add_singles(single_bits bits, lanes *low, lanes *high)
 {
     const __m256i exponent = _mm256_set1_epi32(0x7f800000);
-    __m128i halves;
-    memcpy(&halves, h, sizeof halves);
-    __m256i bits = _mm256_slli_epi32(_mm256_cvtepu16_epi32(halves), 16);
     __m256i special = _mm256_cmpeq_epi32(_mm256_and_si256(bits, exponent), exponent);
     __m256 singles = _mm256_andnot_ps(_mm256_castsi256_ps(special), _mm256_castsi256_ps(bits));
     *low += (lanes)_mm256_cvtps_pd(_mm256_castps256_ps128(singles));
     *high += (lanes)_mm256_cvtps_pd(_mm256_extractf128_ps(singles, 1));
 }
-#else
-#define BF16_STEP (2 * FVEC)
-static inline void bf16_step(const unsigned char *h, lanes *low, lanes *high)
+static inline single_bits f16_singles(const unsigned char *h)
 {
-    for (size_t j = 0; j < 2 * FVEC; j++) {
-        uint16_t half;
-        memcpy(&half, h + 2 * j, sizeof half);
-        double v = (half & 0x7f80u) == 0x7f80u ? 0.0 : bf16_value(half);
-        if (j < FVEC)
-            (*low)[j] += v;
-        else
-            (*high)[j - FVEC] += v;
-    }
+    __m128i halves;
+    memcpy(&halves, h, sizeof halves);
+    return _mm256_castps_si256(_mm256_cvtph_ps(halves));
+}
+static inline single_bits bf16_singles(const unsigned char *h)
+{
+    __m128i halves;
+    memcpy(&halves, h, sizeof halves);
+    return _mm256_slli_epi32(_mm256_cvtepu16_epi32(halves), 16);
 }
 #endif
 
-/* One narrow type's blocks (bfloat16, binary32): NAME's extremes and
- * NAME##_step, U its bits, SIGN, INF, FRACTION_BITS as in DEFINE_CONVERT.
+#if defined(WIDE_STEP)
+static inline single_bits f32_singles(const unsigned char *h)
+{
+    single_bits bits;
+    memcpy(&bits, h, sizeof bits);
+    return bits;
+}
+#define DEFINE_STEP(NAME, U, INF, VALUE)                                       \
+    static inline void NAME##_step(const unsigned char *h, lanes *low, lanes *high) \
+    {                                                                          \
+        add_singles(NAME##_singles(h), low, high);                             \
+    }
+#else
+#define WIDE_STEP (2 * FVEC)
+#define DEFINE_STEP(NAME, U, INF, VALUE)                                       \
+    static inline void NAME##_step(const unsigned char *h, lanes *low, lanes *high) \
+    {                                                                          \
+        for (size_t j = 0; j < 2 * FVEC; j++) {                                \
+            U b;                                                               \
+            memcpy(&b, h + sizeof(U) * j, sizeof b);                           \
+            double v = (b & (U)(INF)) == (U)(INF) ? 0.0 : VALUE(b);            \
+            if (j < FVEC)                                                      \
+                (*low)[j] += v;                                                \
+            else                                                               \
+                (*high)[j - FVEC] += v;                                        \
+        }                                                                      \
+    }
+#endif
+
+DEFINE_STEP(f16, uint16_t, 0x7c00u, f16_value)
+DEFINE_STEP(bf16, uint16_t, 0x7f80u, bf16_value)
+DEFINE_STEP(f32, uint32_t, 0x7f800000u, f32_value)
+
+/* One narrow type's blocks (binary16, bfloat16, binary32): NAME's extremes
+ * and NAME##_step, U its bits, SIGN, INF, FRACTION_BITS as in
+ * DEFINE_CONVERT.
  * The first step takes the extremes, the NaN count, the largest finite
  * magnitude and the lowest exponent over the raw values; a block that lies
  * on the first splitting level's step is then summed as it is read
@@ -588,53 +514,19 @@ static inline void bf16_step(const unsigned char *h, lanes *low, lanes *high)
         acc->count += n;                                                       \
     }
 
+#define SWAP_OF_f16 BSWAP16
 #define SWAP_OF_bf16 BSWAP16
 #define SWAP_OF_f32 BSWAP32
 
-/* binary32's step: sixteen or eight values to binary64 as they are read. */
-#if defined(__AVX512F__)
-#define F32_STEP 16
-static inline void f32_step(const unsigned char *h, lanes *low, lanes *high)
-{
-    const __m512i exponent = _mm512_set1_epi32(0x7f800000);
-    __m512i bits;
-    memcpy(&bits, h, sizeof bits);
-    __mmask16 finite = _mm512_cmpneq_epi32_mask(_mm512_and_si512(bits, exponent), exponent);
-    __m512 singles = _mm512_maskz_mov_ps(finite, _mm512_castsi512_ps(bits));
-    *low += (lanes)_mm512_cvtps_pd(_mm512_castps512_ps256(singles));
-    *high += (lanes)_mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(singles), 1)));
-}
-#elif defined(__AVX2__)
-#define F32_STEP 8
-static inline void f32_step(const unsigned char *h, lanes *low, lanes *high)
-{
-    const __m256i exponent = _mm256_set1_epi32(0x7f800000);
-    __m256i bits;
-    memcpy(&bits, h, sizeof bits);
-    __m256i special = _mm256_cmpeq_epi32(_mm256_and_si256(bits, exponent), exponent);
-    __m256 singles = _mm256_andnot_ps(_mm256_castsi256_ps(special), _mm256_castsi256_ps(bits));
-    *low += (lanes)_mm256_cvtps_pd(_mm256_castps256_ps128(singles));
-    *high += (lanes)_mm256_cvtps_pd(_mm256_extractf128_ps(singles, 1));
-}
-#else
-#define F32_STEP (2 * FVEC)
-static inline void f32_step(const unsigned char *h, lanes *low, lanes *high)
-{
-    for (size_t j = 0; j < 2 * FVEC; j++) {
-        uint32_t b;
-        memcpy(&b, h + 4 * j, sizeof b);
-        double v = (b & 0x7f800000u) == 0x7f800000u ? 0.0 : f32_value(b);
-        if (j < FVEC)
-            (*low)[j] += v;
-        else
-            (*high)[j - FVEC] += v;
-    }
-}
-#endif
+/* binary16 never needs splitting: each of its values is a multiple of
+ * 2^-24 below 2^16, so any 2^13 of them add up exactly in binary64, and
+ * its survey always finds the block on one step. */
+DEFINE_BLOCKS(f16, uint16_t, int16_t, SIGN16, 0x7c00u, 10, f16_value, WIDE_STEP)
+DEFINE_BLOCKS(bf16, uint16_t, int16_t, SIGN16, 0x7f80u, 7, bf16_value, WIDE_STEP)
+DEFINE_BLOCKS(f32, uint32_t, int32_t, SIGN32, 0x7f800000u, 23, f32_value, WIDE_STEP)
 
-DEFINE_BLOCKS(bf16, uint16_t, int16_t, SIGN16, 0x7f80u, 7, bf16_value, BF16_STEP)
-DEFINE_BLOCKS(f32, uint32_t, int32_t, SIGN32, 0x7f800000u, 23, f32_value, F32_STEP)
-
+static void r_f16(const unsigned char *p, size_t n, ms_acc *acc) { f16_reduce(p, n, false, acc); }
+static void r_f16s(const unsigned char *p, size_t n, ms_acc *acc) { f16_reduce(p, n, true, acc); }
 static void r_bf16(const unsigned char *p, size_t n, ms_acc *acc) { bf16_reduce(p, n, false, acc); }
 static void r_bf16s(const unsigned char *p, size_t n, ms_acc *acc) { bf16_reduce(p, n, true, acc); }
 static void r_f32(const unsigned char *p, size_t n, ms_acc *acc) { f32_reduce(p, n, false, acc); }
