@@ -1,6 +1,6 @@
 set terminal pngcairo size 1000,560 font ",10"
 set output "floats.png"
-set title "2026-12-01 09:00 UTC, 4 GiB files cached, AMD EPYC x2, avx512 kernel, 5 alternating rounds" noenhanced font ",9"
+set title "2026-12-01 09:20 UTC, 4 GiB files cached, AMD EPYC x2, avx512 kernel, 5 alternating rounds" noenhanced font ",9"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.7 border -1
