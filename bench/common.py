@@ -21,3 +21,12 @@ def parse_size(text):
     power = " KMGT".index(m.group(2) or " ")
     base = 1000 if m.group(3) == "B" else 1024
     return int(m.group(1)) * base ** power
+
+
+def meminfo(key):
+    """A /proc/meminfo figure in bytes ("MemAvailable"), 0 when it is missing."""
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) * 1024
+    return 0

@@ -45,7 +45,7 @@ from fractions import Fraction
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import evict, parse_size  # noqa: E402  (bench/common.py)
+from common import evict, meminfo, parse_size  # noqa: E402  (bench/common.py)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "bench", "results")
@@ -127,14 +127,6 @@ def log(msg=""):
 def loadavg():
     with open("/proc/loadavg") as f:
         return " ".join(f.read().split()[:3])
-
-
-def meminfo(key):
-    with open("/proc/meminfo") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 # Each float type's bits: (the integer of its width, mantissa bits, exponent bits, bias).

@@ -55,14 +55,7 @@ def log(msg):
 
 
 evict = common.evict
-
-
-def meminfo(key):
-    with open("/proc/meminfo") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) * 1024
-    return 0
+meminfo = common.meminfo
 
 
 def child_of(pid):
