@@ -37,8 +37,10 @@ static const generation generations[] = {
     { "0.5", sizeof(mapscan_options), sizeof(mapscan_gen_options), sizeof(mapscan_result) },
 };
 
+#if defined(__LP64__)
 _Static_assert(OPTIONS_0_4 == 128 && GEN_OPTIONS_0_4 == 120 && RESULT_0_4 == 640,
-               "0.4's structures, as its header laid them out on x86-64");
+               "0.4's structures, as its header laid them out on 64-bit Linux");
+#endif
 
 static const generation *find(size_t size, bool gen)
 {
@@ -82,7 +84,8 @@ bool ms_abi_enter(const mapscan_options *caller, ms_abi_call *call, mapscan_erro
 
 mapscan_status ms_abi_leave(ms_abi_call *call, mapscan_status status, mapscan_result *caller, mapscan_error *error)
 {
-    if (status == MAPSCAN_OK && mapscan_type_is_float(call->result.type) && call->result_size < sizeof(mapscan_result)) {
+    size_t with_floats = offsetof(mapscan_result, floats) + sizeof(mapscan_float_stats);
+    if (status == MAPSCAN_OK && mapscan_type_is_float(call->result.type) && call->result_size < with_floats) {
         status = ms_fail(error, MAPSCAN_E_FORMAT, 0, "the data is floating point (%s): this program was built "
                          "against a mapscan.h older than 0.5, whose result cannot hold it",
                          mapscan_type_name(call->result.type));
