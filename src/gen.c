@@ -430,7 +430,7 @@ static void fold_float_batch(const producer *p, const uint64_t *raw, size_t n, m
     int bias = (1 << (p->fmt.ebits - 1)) - 1;
     for (unsigned e = 1; e < ((unsigned)1 << p->fmt.ebits) - 1; e++)
         if (by_exponent[e])
-            ms_exact_add_bits(&f->sum, double_bits(ldexp((double)by_exponent[e], (int)e - bias - (int)m)));
+            ms_exact_add_wide(&f->sum, by_exponent[e], (unsigned)((int)e - bias - (int)m + 1074));
     if (nan == n)
         return;
     /* The extremes back to the type's bits (the key is its own inverse once

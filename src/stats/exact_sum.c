@@ -132,14 +132,6 @@ void mapscan_exact_sum_add(mapscan_exact_sum *a, const mapscan_exact_sum *b)
     a->neg_inf |= b->neg_inf;
 }
 
-bool ms_exact_is_zero(const mapscan_exact_sum *sum)
-{
-    for (unsigned w = 0; w < WORDS; w++)
-        if (sum->word[w])
-            return false;
-    return true;
-}
-
 /* The magnitude of the two's-complement words; true when negative. */
 static bool magnitude(const mapscan_exact_sum *sum, uint64_t *out)
 {

@@ -41,7 +41,5 @@ static inline void ms_fp_leave(ms_fp_saved env) { fesetenv(&env); }
 void ms_exact_add_bits(mapscan_exact_sum *sum, uint64_t bits);
 /* Adds value * 2^shift units (2^(shift - 1074)); shift < 2098. */
 void ms_exact_add_wide(mapscan_exact_sum *sum, ms_i128 value, unsigned shift);
-/* Whether the finite part is zero. */
-bool ms_exact_is_zero(const mapscan_exact_sum *sum);
 
 #endif
