@@ -35,7 +35,9 @@ extern "C" {
  * (a function removed or changed, a field moved or given another meaning);
  * 1 since 0.4.0, after 0.3.0 grew mapscan_options under soname 0.
  * 0.5.0 added the float types, mapscan_result's floats and
- * mapscan_options' result_size under the same soname.
+ * mapscan_options' result_size under the same soname; 0.6.0 the statistics
+ * beyond the default ones (mapscan_result.extra, asked for through the
+ * options' stats, quantiles and histogram) and the sync hook.
  *
  * Structures grow only at their end. The ones a caller fills
  * (mapscan_options, mapscan_gen_options) start with struct_size, the size
@@ -49,7 +51,7 @@ extern "C" {
  * mapscan_stats, mapscan_int128, mapscan_error and mapscan_extent never
  * change: new statistics join the end of mapscan_result.
  */
-#define MAPSCAN_VERSION "0.5.0"
+#define MAPSCAN_VERSION "0.6.0"
 #define MAPSCAN_SONAME_MAJOR 1
 
 typedef enum mapscan_type {
@@ -104,11 +106,12 @@ typedef enum mapscan_status {
 /* True for the statuses that mean "bad input" rather than "failed while running". */
 MAPSCAN_API bool mapscan_status_is_input_error(mapscan_status status);
 
-typedef struct mapscan_error {
+struct mapscan_error {
     mapscan_status status;
     int sys_errno;          /* errno behind it, or 0 */
     char message[256];      /* one line, no trailing newline, no file name */
-} mapscan_error;
+};
+typedef struct mapscan_error mapscan_error;
 
 /* A 128-bit two's-complement integer, so that no sum can overflow. */
 typedef struct mapscan_int128 {
@@ -162,9 +165,81 @@ typedef struct mapscan_float_stats {
     mapscan_exact_sum exact;
 } mapscan_float_stats;
 
+/* Added in 0.6: the statistics a scan can add to the default ones. */
+enum {
+    MAPSCAN_STAT_VAR = 1,           /* var and std */
+    MAPSCAN_STAT_ARGMIN = 2,
+    MAPSCAN_STAT_ARGMAX = 4,
+    MAPSCAN_STAT_ALL = 7
+};
+#define MAPSCAN_MAX_QUANTILES 64
+#define MAPSCAN_MAX_BINS ((uint64_t)1 << 20)
+
+/* Added in 0.6: the exact sum of the squares of the values (all but NaN
+ * and the infinities), as a non-negative integer of 68 64-bit words,
+ * least significant first, in units of 1 for the integer types and of
+ * 2^-2148 (the square of binary64's smallest step) for the float types. */
+#define MAPSCAN_SQUARE_SUM_WORDS 68
+typedef struct mapscan_square_sum {
+    uint64_t word[MAPSCAN_SQUARE_SUM_WORDS];
+    bool inf;                       /* an infinity was among the values */
+} mapscan_square_sum;
+
+/* The statistics a scan computes only when asked (mapscan_options' stats,
+ * quantiles, histogram); the values that are not NaN ("counted": count for
+ * integers, count - nan for floats), by the definitions of README and
+ * mapscan(1). */
+typedef struct mapscan_extra_stats {
+    unsigned computed;      /* the MAPSCAN_STAT_* bits of what follows that is set */
+    /* MAPSCAN_STAT_VAR: sum((x - mean)^2) / (counted - ddof), from the
+     * exact sums of x and x^2, rounded once; std = sqrt(var) as IEEE
+     * rounds it; both NaN when counted <= ddof, or with an infinity. */
+    uint64_t ddof;
+    double var, std;
+    mapscan_square_sum squares;
+    /* MAPSCAN_STAT_ARGMIN, _ARGMAX: the position of the first min and of
+     * the first max (NaN left out; -0 below +0, as min and max), in
+     * elements or records from the first one scanned (after the offset);
+     * 0 when nothing was counted. */
+    uint64_t argmin, argmax;
+    /* Quantiles: numpy's "linear" method, exactly, rounded once. */
+    size_t nquantiles;
+    double q[MAPSCAN_MAX_QUANTILES], quantile[MAPSCAN_MAX_QUANTILES];
+    /* The histogram: bins equal bins from lo to hi (edges numpy's
+     * linspace(lo, hi, bins + 1) in binary64, mapscan_histogram_edge),
+     * each half-open but the last; counts is the options' counters; with
+     * a range, values outside it are below and above (without one, lo and
+     * hi are the data's min and max, widened by 0.5 each way when equal,
+     * and nothing is outside). */
+    uint64_t bins;
+    double lo, hi;
+    uint64_t *counts;
+    uint64_t below, above;
+    bool ranged;
+} mapscan_extra_stats;
+
+/* Edge i (0 <= i <= bins) of a histogram from lo to hi, as numpy's
+ * linspace computes it in binary64. */
+MAPSCAN_API double mapscan_histogram_edge(double lo, double hi, uint64_t bins, uint64_t i);
+
 /* Called on the thread that started the scan or generation, at start
  * (done == 0), about ten times a second, and never after it returns. */
 typedef void (*mapscan_progress_fn)(uint64_t done_bytes, uint64_t total_bytes, void *arg);
+
+
+/* Where a scan split between processes meets the others, in this order and
+ * the same on every part: after the first pass (MAPSCAN_SYNC_STATS, when
+ * more passes follow: data is this part's mapscan_result, n = 1, to be
+ * replaced by the merge of every part's, argmin and argmax counted from
+ * the same origin), and after each later pass (MAPSCAN_SYNC_COUNTS: data
+ * is n uint64_t counters, to be replaced by their sums over every part).
+ * status is this part's so far: a part that failed still meets the others
+ * once, and then stops. The hook returns MAPSCAN_OK to go on, or a status
+ * (with error filled) that ends the scan: another part's failure. */
+typedef enum mapscan_sync_point { MAPSCAN_SYNC_STATS, MAPSCAN_SYNC_COUNTS } mapscan_sync_point;
+typedef struct mapscan_error mapscan_error;
+typedef mapscan_status (*mapscan_sync_fn)(mapscan_sync_point point, void *data, size_t n, mapscan_status status,
+                                          mapscan_error *error, void *arg);
 
 typedef struct mapscan_options {
     size_t struct_size;             /* sizeof as the caller's header has it: set by mapscan_options_init */
@@ -197,6 +272,22 @@ typedef struct mapscan_options {
     /* Added in 0.5: sizeof(mapscan_result) as the caller's header has it,
      * stamped by mapscan_options_init. */
     size_t result_size;
+    /* Added in 0.6: more statistics (see mapscan_extra_stats): stats
+     * (MAPSCAN_STAT_* bits) from the same pass; quantiles and a histogram
+     * from more passes over the same data (a stream is read once: they are
+     * refused there, MAPSCAN_E_UNMAPPABLE, unless one pass answers them:
+     * 8- and 16-bit types' quantiles, a histogram with a range). */
+    unsigned stats;
+    uint64_t ddof;                  /* var's divisor is counted values - ddof (numpy's ddof; default 0) */
+    size_t nquantiles;              /* at most MAPSCAN_MAX_QUANTILES */
+    const double *quantiles;        /* each in [0, 1] */
+    uint64_t histogram_bins;        /* 0: no histogram; at most MAPSCAN_MAX_BINS */
+    uint64_t *histogram_counts;     /* histogram_bins counters, filled by the scan */
+    bool histogram_range;           /* edges from range_lo to range_hi, not from the data's min to max */
+    double range_lo, range_hi;      /* finite, range_lo < range_hi */
+    /* A scan split between processes (mapscan-mpi): see mapscan_sync_fn. */
+    mapscan_sync_fn sync;
+    void *sync_arg;
 } mapscan_options;
 
 #define MAPSCAN_MAX_IO_DEPTH 64u
@@ -228,7 +319,15 @@ typedef struct mapscan_result {
      * count (NaN included), its min, max and sum are 0. A program built
      * against an older header is refused float data (MAPSCAN_E_FORMAT). */
     mapscan_float_stats floats;
+    /* Added in 0.6: what more the options asked for, and the layout's
+     * order (a .npy in Fortran order: positions run down its first axis). */
+    mapscan_extra_stats extra;
+    bool fortran_order;
 } mapscan_result;
+
+/* Added in 0.6: a position (argmin, argmax) as an index into the result's
+ * .npy shape, in the file's order (C or Fortran); returns ndim. */
+MAPSCAN_API unsigned mapscan_unravel(const mapscan_result *result, uint64_t position, uint64_t index[64]);
 
 /* Folds b into a, as if one scan had read both: the statistics merged
  * exactly, bytes and seconds added, backends joined, threads the larger;
@@ -236,7 +335,14 @@ typedef struct mapscan_result {
  * an a with nothing in it (a zeroed total) takes b's type. a's type says
  * which statistics are merged: integers', or floats' (then b must be a
  * float result too). The CLI's totals and mapscan-mpi's reductions are
- * this merge. */
+ * this merge. Of the extra statistics, a keeps what both computed: var
+ * and std (recomputed from the merged exact sums, with a's ddof),
+ * argmin and argmax (the smaller value's; on a tie the smaller position:
+ * both must count from the same origin); a histogram only when a has its
+ * own counts array and both have the same edges (b's counts are added to
+ * a's); quantiles never (they are not the quantiles of both). A zeroed a
+ * takes b's choice of extra statistics and its ddof, but no histogram:
+ * for a total histogram, give a its counts array, bins and edges first. */
 MAPSCAN_API void mapscan_result_merge(mapscan_result *a, const mapscan_result *b);
 
 /* Scans the file at path ("-" is standard input), opened read-only and

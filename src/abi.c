@@ -31,10 +31,13 @@ typedef struct generation {
 #define OPTIONS_0_4 offsetof(mapscan_options, result_size)
 #define GEN_OPTIONS_0_4 offsetof(mapscan_gen_options, float_lo)
 #define RESULT_0_4 offsetof(mapscan_result, floats)
+#define OPTIONS_0_5 offsetof(mapscan_options, stats)
+#define RESULT_0_5 offsetof(mapscan_result, extra)
 
 static const generation generations[] = {
     { "0.4", OPTIONS_0_4, GEN_OPTIONS_0_4, RESULT_0_4 },
-    { "0.5", sizeof(mapscan_options), sizeof(mapscan_gen_options), sizeof(mapscan_result) },
+    { "0.5", OPTIONS_0_5, sizeof(mapscan_gen_options), RESULT_0_5 },
+    { "0.6", sizeof(mapscan_options), sizeof(mapscan_gen_options), sizeof(mapscan_result) },
 };
 
 #if defined(__LP64__)

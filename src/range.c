@@ -16,6 +16,7 @@ void ms_plan_reducer(ms_scan_request *req, const ms_layout *l)
     bool swap = (mapscan_endian_resolve(l->endian) == MAPSCAN_LITTLE) != host_is_little();
     size_t elem = mapscan_type_size(l->type);
     req->reducer = ms_reducer_make(req->kernel, l->type, swap, l->unit != elem ? l->unit : 0);
+    req->reducer.stats = req->options->stats & MAPSCAN_STAT_ALL;
     req->unit = l->unit;
     req->field_offset = l->field_offset;
 }
@@ -30,6 +31,7 @@ void ms_plan_range(ms_scan_request *req, uint64_t start, uint64_t count, mapscan
         threads = ms_thread_cap();
     uint64_t chunk = ms_chunk_bytes_for(count * req->unit, threads, page);
     ms_plan_make(&req->plan, start, count, req->unit, chunk, page);
+    req->reducer.origin = req->plan.offset;
     if (req->plan.chunks < threads)
         threads = req->plan.chunks ? (unsigned)req->plan.chunks : 1;
     req->threads = threads;

@@ -35,10 +35,11 @@ static void describe(const ms_layout *l, mapscan_result *result)
     }
     result->ndim = l->ndim;
     memcpy(result->shape, l->shape, sizeof result->shape);
+    result->fortran_order = l->fortran_order;
 }
 
 static mapscan_status scan_regular(int fd, const struct stat *st, const mapscan_options *o, ms_scan_request *req,
-                                   mapscan_result *result, mapscan_error *error)
+                                   ms_passes *ps, mapscan_result *result, mapscan_error *error)
 {
     ms_layout l;
     uint64_t start, count;
@@ -48,9 +49,10 @@ static mapscan_status scan_regular(int fd, const struct stat *st, const mapscan_
     describe(&l, result);
     ms_plan_reducer(req, &l);
     ms_plan_range(req, start, count, result);
-    if (req->plan.count == 0)
-        return MAPSCAN_OK;
-    s = ms_schedule_run(req, result, error);
+    s = ms_passes_begin(ps, req, false, error);
+    if (s != MAPSCAN_OK || req->plan.count == 0)
+        return s;
+    s = ms_passes_end(ps, ms_schedule_run(req, result, error), result, error);
     if (s != MAPSCAN_OK)
         return s;
     struct stat after;
@@ -62,7 +64,7 @@ static mapscan_status scan_regular(int fd, const struct stat *st, const mapscan_
 }
 
 static mapscan_status scan_stream_input(int fd, const mapscan_options *o, ms_scan_request *req,
-                                        mapscan_result *result, mapscan_error *error)
+                                        ms_passes *ps, mapscan_result *result, mapscan_error *error)
 {
     ms_stream in = { fd, NULL, 0 };
     unsigned char head[12];
@@ -72,6 +74,9 @@ static mapscan_status scan_stream_input(int fd, const mapscan_options *o, ms_sca
         return s;
     describe(&l, result);
     ms_plan_reducer(req, &l);
+    s = ms_passes_begin(ps, req, true, error);
+    if (s != MAPSCAN_OK)
+        return s;
     result->threads = 1;
     uint64_t limit = o->length;
     bool npy = l.format == MAPSCAN_FORMAT_NPY, probe = false;
@@ -125,6 +130,7 @@ static const ms_kernel *begin(const mapscan_options *o, mapscan_result *result, 
     ms_acc empty;
     ms_acc_init(&empty);
     ms_acc_finish(&empty, MAPSCAN_I32, result);
+    ms_acc_finish_extra(&empty, o->stats, o->ddof, result);
     if (error)
         memset(error, 0, sizeof *error);
     if ((unsigned)o->type >= MAPSCAN_TYPE_COUNT)
@@ -140,13 +146,15 @@ static const ms_kernel *begin(const mapscan_options *o, mapscan_result *result, 
         return ms_fail(error, MAPSCAN_E_INVALID, 0, "reads of %llu bytes: %llu KiB to %llu MiB",
                        (unsigned long long)o->io_size, (unsigned long long)(MAPSCAN_MIN_IO_SIZE >> 10),
                        (unsigned long long)(MS_DIRECT_MAX_IO_SIZE >> 20)), NULL;
+    if (ms_passes_check(o, error) != MAPSCAN_OK)
+        return NULL;
     const ms_kernel *kernel = find_kernel(o->kernel, error);
     if (kernel)
         result->kernel = kernel->name;
     return kernel;
 }
 
-static mapscan_status scan_fd(int fd, const mapscan_options *o, mapscan_result *result,
+static mapscan_status scan_fd(int fd, const mapscan_options *o, ms_passes *ps, mapscan_result *result,
                                mapscan_error *error)
 {
     const ms_kernel *kernel = begin(o, result, error);
@@ -162,7 +170,7 @@ static mapscan_status scan_fd(int fd, const mapscan_options *o, mapscan_result *
     /* An empty size is streamed too: it costs one read() and catches the
      * synthesized files of other file systems. */
     if (S_ISREG(st.st_mode) && !pseudo && st.st_size > 0)
-        return scan_regular(fd, &st, o, &req, result, error);
+        return scan_regular(fd, &st, o, &req, ps, result, error);
     if (o->backend == MAPSCAN_BACKEND_MMAP && !S_ISREG(st.st_mode))
         return ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0,
                        "not a regular file, so it cannot be mapped (the read backend can stream it)");
@@ -170,7 +178,7 @@ static mapscan_status scan_fd(int fd, const mapscan_options *o, mapscan_result *
         return ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0,
                        "its size is not known before it is read (procfs, sysfs), so it cannot be mapped "
                        "(the read backend can stream it)");
-    return scan_stream_input(fd, o, &req, result, error);
+    return scan_stream_input(fd, o, &req, ps, result, error);
 }
 
 static mapscan_status extent_fd(int fd, const mapscan_options *o, mapscan_result *result, mapscan_extent *extent,
@@ -222,24 +230,24 @@ static mapscan_status extent_path(const char *path, const mapscan_options *o, ma
     return status;
 }
 
-static mapscan_status scan_path(const char *path, const mapscan_options *options,
+static mapscan_status scan_path(const char *path, const mapscan_options *options, ms_passes *ps,
                                  mapscan_result *result, mapscan_error *error)
 {
     if (strcmp(path, "-") == 0)
-        return scan_fd(STDIN_FILENO, options, result, error);
+        return scan_fd(STDIN_FILENO, options, ps, result, error);
     int err;
     int fd = ms_probe_open(path, options->backend, &err);
     if (fd < 0) {
         memset(result, 0, sizeof *result);
         return ms_fail(error, ms_open_status(err), err, "cannot open: %s", strerror(err));
     }
-    mapscan_status status = scan_fd(fd, options, result, error);
+    mapscan_status status = scan_fd(fd, options, ps, result, error);
     close(fd);
     return status;
 }
 
-static mapscan_status scan_memory(const void *data, size_t len, const mapscan_options *o, mapscan_result *result,
-                                   mapscan_error *error)
+static mapscan_status scan_memory(const void *data, size_t len, const mapscan_options *o, ms_passes *ps,
+                                   mapscan_result *result, mapscan_error *error)
 {
     const ms_kernel *kernel = begin(o, result, error);
     if (!kernel)
@@ -260,19 +268,31 @@ static mapscan_status scan_memory(const void *data, size_t len, const mapscan_op
     if (avail % l.unit && !o->allow_trailing)
         return ms_fail_trailing(error, &l, avail, "to scan");
     ms_plan_range(&req, o->offset, avail / l.unit, result);
-    if (req.plan.count == 0)
-        return MAPSCAN_OK;
-    return ms_schedule_run(&req, result, error);
+    s = ms_passes_begin(ps, &req, false, error);
+    if (s != MAPSCAN_OK || req.plan.count == 0)
+        return s;
+    return ms_passes_end(ps, ms_schedule_run(&req, result, error), result, error);
 }
 
 /* ---- the public entry points: each through abi.c ---- */
+
+/* What every scan does last, whatever happened: the passes' end (a split
+ * scan's parts meet even when this one failed), their memory freed. */
+static mapscan_status end_passes(ms_passes *ps, mapscan_status s, mapscan_result *result, mapscan_error *error)
+{
+    s = ms_passes_end(ps, s, result, error);
+    ms_passes_free(ps);
+    return s;
+}
 
 mapscan_status mapscan_scan_fd(int fd, const mapscan_options *options, mapscan_result *result, mapscan_error *error)
 {
     ms_abi_call c;
     if (!ms_abi_enter(options, &c, error))
         return MAPSCAN_E_INVALID;
-    return ms_abi_leave(&c, scan_fd(fd, &c.options, &c.result, error), result, error);
+    ms_passes ps = { .o = &c.options };
+    mapscan_status s = scan_fd(fd, &c.options, &ps, &c.result, error);
+    return ms_abi_leave(&c, end_passes(&ps, s, &c.result, error), result, error);
 }
 
 mapscan_status mapscan_scan_path(const char *path, const mapscan_options *options, mapscan_result *result,
@@ -281,7 +301,9 @@ mapscan_status mapscan_scan_path(const char *path, const mapscan_options *option
     ms_abi_call c;
     if (!ms_abi_enter(options, &c, error))
         return MAPSCAN_E_INVALID;
-    return ms_abi_leave(&c, scan_path(path, &c.options, &c.result, error), result, error);
+    ms_passes ps = { .o = &c.options };
+    mapscan_status s = scan_path(path, &c.options, &ps, &c.result, error);
+    return ms_abi_leave(&c, end_passes(&ps, s, &c.result, error), result, error);
 }
 
 mapscan_status mapscan_scan_memory(const void *data, size_t len, const mapscan_options *options,
@@ -290,7 +312,9 @@ mapscan_status mapscan_scan_memory(const void *data, size_t len, const mapscan_o
     ms_abi_call c;
     if (!ms_abi_enter(options, &c, error))
         return MAPSCAN_E_INVALID;
-    return ms_abi_leave(&c, scan_memory(data, len, &c.options, &c.result, error), result, error);
+    ms_passes ps = { .o = &c.options };
+    mapscan_status s = scan_memory(data, len, &c.options, &ps, &c.result, error);
+    return ms_abi_leave(&c, end_passes(&ps, s, &c.result, error), result, error);
 }
 
 mapscan_status mapscan_extent_fd(int fd, const mapscan_options *options, mapscan_result *result,

@@ -41,6 +41,29 @@ void ms_plan_reducer(ms_scan_request *req, const ms_layout *l);
 /* Chunks and workers for count units from start; result's threads and bytes. */
 void ms_plan_range(ms_scan_request *req, uint64_t start, uint64_t count, mapscan_result *result);
 
+/* ---- passes.c: quantiles and histograms, after the first pass ---- */
+
+typedef struct ms_passes {
+    const mapscan_options *o;
+    unsigned key_bits;
+    ms_tally_plan digits, histogram;    /* their totals: NULL until allocated */
+    double *edges;
+    ms_scan_request req;        /* the first pass's, for the passes after it */
+    bool can_rescan;            /* not a stream */
+    unsigned passes_done;
+    bool ended;
+} ms_passes;
+
+/* The options' quantiles, histogram and statistics, checked. */
+mapscan_status ms_passes_check(const mapscan_options *o, mapscan_error *error);
+/* Before the first pass: its tallies into req's reducer; for a stream,
+ * what one pass cannot answer is refused. */
+mapscan_status ms_passes_begin(ms_passes *ps, ms_scan_request *req, bool stream, mapscan_error *error);
+/* After the first pass ended with s (whatever it was, and once): the
+ * sync, the passes after it, their answers in result. */
+mapscan_status ms_passes_end(ms_passes *ps, mapscan_status s, mapscan_result *result, mapscan_error *error);
+void ms_passes_free(ms_passes *ps);
+
 /* ---- gen.c: the float types' encodings (exposed for the tests) ---- */
 
 /* value rounded to the nearest value of a float type, ties to even (an

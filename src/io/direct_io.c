@@ -71,7 +71,7 @@ int ms_direct_reduce(int fd, size_t align, unsigned char *buf, uint64_t at, uint
         uint64_t units = have > cur ? (have - cur) / unit : 0;
         if (units == 0)
             return ENODATA;     /* the file ended before the range did */
-        ms_reduce(r, buf + (cur - piece) + field_offset, (size_t)units, acc);
+        ms_reduce(r, buf + (cur - piece) + field_offset, (size_t)units, ms_reducer_index(r, cur), acc);
         cur += units * unit;
     }
     return 0;
@@ -166,7 +166,8 @@ static void complete(pipeline *p, unsigned i, int res)
     }
     s->got += (uint64_t)res;
     if (s->got >= needed) {
-        ms_reduce(w->reducer, s->buf + (s->first - s->span) + w->field_offset, (size_t)s->units, w->acc);
+        ms_reduce(w->reducer, s->buf + (s->first - s->span) + w->field_offset, (size_t)s->units,
+                  ms_reducer_index(w->reducer, s->first), w->acc);
         w->done(w->arg, s->units * w->unit);
         if (!p->err)
             queue_next(p, i);

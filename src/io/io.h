@@ -20,6 +20,9 @@ typedef struct ms_scan_request {
     ms_plan plan;           /* in units */
     unsigned threads;
     bool drop_behind;       /* the range cannot stay cached: evict what was read */
+    /* Progress over several passes: bytes of the passes before, and of all
+     * (0: this pass's). */
+    uint64_t progress_before, progress_total;
 } ms_scan_request;
 
 /* schedule.c: the parallel scan of req->plan by the readers the backend

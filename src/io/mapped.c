@@ -32,13 +32,14 @@ typedef struct kernel_call {
     const ms_reducer *reducer;
     const unsigned char *p;
     size_t n;
+    uint64_t index;
     ms_acc *acc;
 } kernel_call;
 
 static void run_kernel(void *arg)
 {
     kernel_call *c = arg;
-    ms_reduce(c->reducer, c->p, c->n, c->acc);
+    ms_reduce(c->reducer, c->p, c->n, c->index, c->acc);
 }
 
 /* A SIGBUS, by its cause where it can be told: the file ended before the
@@ -59,10 +60,10 @@ static void report_sigbus(ms_job *job, const ms_sigbus_info *fault, const unsign
     ms_job_fail(job, MAPSCAN_E_IO, EIO, what);
 }
 
-bool ms_reduce_guarded(ms_job *job, ms_worker *w, const unsigned char *p, size_t n, const unsigned char *map,
-                       uint64_t map_base)
+bool ms_reduce_guarded(ms_job *job, ms_worker *w, const unsigned char *p, size_t n, uint64_t index,
+                       const unsigned char *map, uint64_t map_base)
 {
-    kernel_call call = { &job->req->reducer, p, n, &w->acc };
+    kernel_call call = { &job->req->reducer, p, n, index, &w->acc };
     ms_sigbus_info fault;
     if (ms_sigbus_guard(run_kernel, &call, &fault))
         return true;
@@ -91,7 +92,7 @@ static bool scan_chunk(ms_job *job, ms_slot *slot, ms_worker *w, uint64_t chunk,
     const ms_plan *plan = &req->plan;
     advise(job, m, chunk + req->threads, MADV_WILLNEED);
     const unsigned char *p = m->map + (plan->offset - plan->base) + first * plan->elem_size + req->field_offset;
-    bool ok = ms_reduce_guarded(job, w, p, (size_t)(end - first), m->map, plan->base);
+    bool ok = ms_reduce_guarded(job, w, p, (size_t)(end - first), first, m->map, plan->base);
     advise(job, m, chunk, MADV_DONTNEED);
     if (req->drop_behind)
         posix_fadvise(req->fd, (off_t)(plan->base + chunk * plan->chunk_bytes), (off_t)plan->chunk_bytes,

@@ -20,7 +20,7 @@ static bool scan_chunk(ms_job *job, ms_slot *slot, ms_worker *w, uint64_t chunk,
     const unsigned char *base = slot->state;
     w->used |= MAPSCAN_USED_MEMORY;
     return ms_reduce_guarded(job, w, base + plan->offset + first * plan->elem_size + job->req->field_offset,
-                             (size_t)(end - first), base, 0);
+                             (size_t)(end - first), first, base, 0);
 }
 
 const ms_reader ms_reader_memory = {

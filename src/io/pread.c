@@ -68,7 +68,8 @@ static bool scan_chunk(ms_job *job, ms_slot *slot, ms_worker *w, uint64_t chunk,
             ms_job_fail(job, MAPSCAN_E_IO, err, what);
             return false;
         }
-        ms_reduce(&req->reducer, buffer + req->field_offset, piece / req->plan.elem_size, &w->acc);
+        ms_reduce(&req->reducer, buffer + req->field_offset, piece / req->plan.elem_size,
+                  ms_reducer_index(&req->reducer, at), &w->acc);
         if (req->drop_behind)
             posix_fadvise(req->fd, (off_t)at, (off_t)piece, POSIX_FADV_DONTNEED);
         at += piece;

@@ -85,7 +85,7 @@ void ms_job_chunk_bytes(const ms_job *job, uint64_t first, uint64_t end, uint64_
 bool ms_mapped_chunk_cached(const ms_job *job, const void *state, uint64_t chunk);
 /* mapped.c, memory.c: the kernel on bytes in memory, a SIGBUS (a mapped
  * file that shrank or failed) reported as the job's error. */
-bool ms_reduce_guarded(ms_job *job, ms_worker *w, const unsigned char *p, size_t n,
+bool ms_reduce_guarded(ms_job *job, ms_worker *w, const unsigned char *p, size_t n, uint64_t index,
                        const unsigned char *map, uint64_t map_base);
 
 #endif

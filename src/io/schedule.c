@@ -141,9 +141,10 @@ static void report_progress(void *arg)
     const mapscan_options *o = job->req->options;
     if (o->cancel && *o->cancel)
         ms_job_fail(job, MAPSCAN_E_CANCELLED, 0, "cancelled");
+    uint64_t bytes = job->req->plan.count * job->req->plan.elem_size;
+    uint64_t total = job->req->progress_total ? job->req->progress_total : bytes;
     if (o->progress)
-        o->progress(atomic_load(&job->done_bytes), job->req->plan.count * job->req->plan.elem_size,
-                    o->progress_arg);
+        o->progress(job->req->progress_before + atomic_load(&job->done_bytes), total, o->progress_arg);
 }
 
 /* Opens reader into the next slot; false when it declines. */
@@ -225,6 +226,9 @@ static mapscan_status open_workers(ms_job *job, mapscan_error *error)
         ms_worker *w = &job->workers[i];
         memset(w, 0, sizeof *w);
         ms_acc_init(&w->acc);
+        if (!ms_tallies_open(&job->req->reducer, &w->acc))
+            return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for the counters of %u workers",
+                           job->nworkers);
         w->probe_interval = PROBE_MIN;
         w->next_probe = PROBE_MIN;
         for (unsigned k = 0; k < job->nslots; k++) {
@@ -240,6 +244,8 @@ static mapscan_status open_workers(ms_job *job, mapscan_error *error)
 
 static void close_workers(ms_job *job)
 {
+    for (unsigned i = 0; i < job->nworkers; i++)
+        ms_tallies_close(&job->req->reducer, &job->workers[i].acc);
     for (unsigned i = 0; i < job->nworkers; i++)
         for (unsigned k = 0; k < job->nslots; k++)
             if (job->slots[k].reader->worker_close)
@@ -261,13 +267,17 @@ static mapscan_status run(ms_job *job, mapscan_result *result, mapscan_error *er
         *error = job->error;
         return job->error.status;
     }
+    const ms_reducer *r = &job->req->reducer;
     ms_acc total;
     ms_acc_init(&total);
     for (unsigned i = 0; i < n; i++) {
+        ms_acc_merge_positions(&total, &job->workers[i].acc, mapscan_type_is_float(r->type));
         ms_acc_merge(&total, &job->workers[i].acc);
+        ms_tallies_close(r, &job->workers[i].acc);
         result->backends |= job->workers[i].used;
     }
     ms_acc_finish(&total, result->type, result);
+    ms_acc_finish_extra(&total, r->stats, job->req->options->ddof, result);
     return MAPSCAN_OK;
 }
 

@@ -102,7 +102,7 @@ static mapscan_status reduce_stream(const ms_scan_request *req, ms_stream *in, u
         left -= (uint64_t)n;
         *seen += (uint64_t)n;
         size_t have = carried + (size_t)n, whole = have / unit;
-        ms_reduce(&req->reducer, buf + req->field_offset, whole, acc);
+        ms_reduce(&req->reducer, buf + req->field_offset, whole, *total / unit, acc);
         *total += whole * unit;
         carried = have - whole * unit;
         memmove(buf, buf + whole * unit, carried);
@@ -129,6 +129,10 @@ mapscan_status ms_scan_stream(const ms_scan_request *req, ms_stream *in, uint64_
         return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory");
     ms_acc acc;
     ms_acc_init(&acc);
+    if (!ms_tallies_open(&req->reducer, &acc)) {
+        free(buf);
+        return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for the counters");
+    }
     double start = ms_now();
     uint64_t total = 0;
     *seen = 0;
@@ -148,7 +152,9 @@ mapscan_status ms_scan_stream(const ms_scan_request *req, ms_stream *in, uint64_
         result->backends = MAPSCAN_USED_READ;
         result->seconds = ms_now() - start;
         ms_acc_finish(&acc, result->type, result);
+        ms_acc_finish_extra(&acc, req->reducer.stats, req->options->ddof, result);
     }
+    ms_tallies_close(&req->reducer, &acc);
     free(buf);
     return status;
 }

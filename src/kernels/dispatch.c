@@ -109,20 +109,8 @@ ms_reducer ms_reducer_make(const ms_kernel *kernel, mapscan_type type, bool swap
 {
     size_t elem = mapscan_type_size(type);
     unsigned log2 = elem == 1 ? 0 : elem == 2 ? 1 : elem == 4 ? 2 : 3;
-    ms_reducer r = { kernel->reduce[type][swap], kernel->gather[log2], elem, stride };
+    ms_reducer r = { .reduce = kernel->reduce[type][swap], .squares = kernel->squares[type][swap],
+                     .gather = kernel->gather[log2], .elem = elem, .stride = stride, .type = type, .swap = swap,
+                     .main = true };
     return r;
-}
-
-/* Records in batches small enough to stay in L1 once gathered. */
-#define GATHER_BATCH_BYTES 4096
-
-void ms_reduce_strided(const ms_reducer *r, const unsigned char *p, size_t n, ms_acc *acc)
-{
-    _Alignas(64) unsigned char packed[GATHER_BATCH_BYTES];
-    size_t batch = GATHER_BATCH_BYTES / r->elem;
-    for (size_t done = 0; done < n; done += batch) {
-        size_t m = n - done < batch ? n - done : batch;
-        r->gather(p + done * r->stride, m, r->stride, packed);
-        r->reduce(packed, m, acc);
-    }
 }

@@ -3,6 +3,7 @@
 #define MAPSCAN_KERNELS_H
 
 #include "../stats/acc.h"
+#include "../stats/select.h"
 
 /* ---- dispatch.c, reduce_*.c ----
  * A kernel folds n elements starting at p (any alignment) into acc.
@@ -17,27 +18,83 @@ typedef struct ms_kernel {
     const char *name;
     ms_reduce_fn reduce[MAPSCAN_TYPE_COUNT][2];
     ms_gather_fn gather[4];     /* by element size: 1, 2, 4, 8 bytes */
+    /* The exact sum of squares into acc->squares (or small_squares), NaN
+     * and infinities left out (an infinity sets the flag). */
+    ms_reduce_fn squares[MAPSCAN_TYPE_COUNT][2];
 } ms_kernel;
+
+/* ---- tally.c: counting passes ----
+ * A histogram, or a digit of the quantiles' keys (stats/select.h), counted
+ * by every worker into its own 32-bit counters, which go into the shared
+ * 64-bit totals before they could overflow and at the end. */
+#define MS_TALLIES 2     /* at most in one pass: a digit of the keys and a histogram */
+typedef enum ms_tally_kind { MS_TALLY_DIGITS, MS_TALLY_HISTOGRAM } ms_tally_kind;
+typedef struct ms_tally_plan {
+    ms_tally_kind kind;
+    mapscan_type type;
+    bool swap;
+    ms_digit_pass digits;
+    uint64_t bins;
+    const double *edges;        /* bins + 1 */
+    double scale;               /* bins / (edges[bins] - edges[0]): a first guess at the bin */
+    bool clamp;                 /* the data's own min..max: a value past an edge (rounded) is in the end bin */
+    size_t ncounters;           /* per worker */
+    uint64_t *totals;           /* ncounters, then below and above */
+} ms_tally_plan;
+
+typedef struct ms_tally ms_tally;
+ms_tally *ms_tally_new(const ms_tally_plan *plan);
+/* Adds what t counted to the plan's totals (atomically) and frees it. */
+void ms_tally_end(const ms_tally_plan *plan, ms_tally *t);
+void ms_tally_count(const ms_tally_plan *plan, ms_tally *t, const unsigned char *p, size_t n, size_t stride);
+struct ms_reducer;
+/* acc's tallies for a reducer's counting passes; false when out of memory. */
+bool ms_tallies_open(const struct ms_reducer *r, ms_acc *acc);
+/* Adds them to the totals and frees them. */
+void ms_tallies_close(const struct ms_reducer *r, ms_acc *acc);
+
+/* The order-preserving key of a type's element, its own width (floats:
+ * -0 below +0, NaN beyond the infinities), and whether it is NaN. */
+uint64_t ms_key_of(mapscan_type type, bool swap, const unsigned char *p, bool *nan);
+/* A key back to its value, as binary64 (exact for every type but 64-bit
+ * integers, which the caller reads from the key itself). */
+double ms_key_value(mapscan_type type, uint64_t key);
+
+/* ---- keys.c: where the first min or max is ---- */
+
+/* The index of the first of n elements (stride apart) whose value is
+ * target: an integer's value, or a float's binary64 key (ms_float_key);
+ * n when none is. */
+size_t ms_find_first(mapscan_type type, bool swap, const unsigned char *p, size_t n, size_t stride, ms_i128 target);
 
 /* The reduction of one layout: contiguous elements, or one element of
  * each record (stride > 0: the record size; p then points at the first
- * record's field). */
-typedef struct ms_reducer {
-    ms_reduce_fn reduce;
+ * record's field). A scan's first pass runs the kernel (main) and what
+ * its extra statistics need; a counting pass (tally) can join it or run
+ * alone. */
+struct ms_reducer {
+    ms_reduce_fn reduce, squares;
     ms_gather_fn gather;
     size_t elem, stride;
-} ms_reducer;
+    mapscan_type type;
+    bool swap;
+    bool main;                  /* the default statistics (and stats) */
+    unsigned stats;             /* MAPSCAN_STAT_* */
+    const ms_tally_plan *tally[MS_TALLIES];    /* counting passes, or NULL */
+    uint64_t origin;            /* the byte offset of the scan's first unit (readers' positions) */
+};
+typedef struct ms_reducer ms_reducer;
+
+/* The unit number of the unit at byte offset at. */
+static inline uint64_t ms_reducer_index(const ms_reducer *r, uint64_t at)
+{
+    return (at - r->origin) / (r->stride ? r->stride : r->elem);
+}
 
 ms_reducer ms_reducer_make(const ms_kernel *kernel, mapscan_type type, bool swap, size_t stride);
-/* Folds n elements (records) into acc. */
-void ms_reduce_strided(const ms_reducer *r, const unsigned char *p, size_t n, ms_acc *acc);
-static inline void ms_reduce(const ms_reducer *r, const unsigned char *p, size_t n, ms_acc *acc)
-{
-    if (r->stride)
-        ms_reduce_strided(r, p, n, acc);
-    else
-        r->reduce(p, n, acc);
-}
+/* reduce.c: folds n elements (records), the first of them the scan's unit
+ * number index, into acc (and its tally). */
+void ms_reduce(const ms_reducer *r, const unsigned char *p, size_t n, uint64_t index, ms_acc *acc);
 
 extern const ms_kernel ms_kernel_scalar;
 #if defined(MAPSCAN_HAVE_X86_KERNELS)

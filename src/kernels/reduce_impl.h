@@ -142,6 +142,7 @@ DEFINE_GATHER(g32, uint32_t)
 DEFINE_GATHER(g64, uint64_t)
 
 #include "float_impl.h"
+#include "squares_impl.h"
 
 const ms_kernel KERNEL_TABLE = {
     KERNEL_NAME,
@@ -160,4 +161,18 @@ const ms_kernel KERNEL_TABLE = {
         [MAPSCAN_F64] = { r_f64, r_f64s },
     },
     { g8, g16, g32, g64 },
+    {
+        [MAPSCAN_I8] = { s_i8, s_i8 },
+        [MAPSCAN_U8] = { s_u8, s_u8 },
+        [MAPSCAN_I16] = { s_i16, s_i16s },
+        [MAPSCAN_U16] = { s_u16, s_u16s },
+        [MAPSCAN_I32] = { s_i32, s_i32s },
+        [MAPSCAN_U32] = { s_u32, s_u32s },
+        [MAPSCAN_I64] = { s_i64, s_i64s },
+        [MAPSCAN_U64] = { s_u64, s_u64s },
+        [MAPSCAN_F16] = { s_f16, s_f16s },
+        [MAPSCAN_BF16] = { s_bf16, s_bf16s },
+        [MAPSCAN_F32] = { s_f32, s_f32s },
+        [MAPSCAN_F64] = { s_f64, s_f64s },
+    },
 };

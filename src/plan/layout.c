@@ -59,6 +59,7 @@ static mapscan_status resolve_npy(const mapscan_options *o, const mapscan_npy_he
     l->header_bytes = h->data_offset;
     l->expected = h->count * h->itemsize;
     l->ndim = h->ndim;
+    l->fortran_order = h->fortran_order;
     memcpy(l->shape, h->shape, sizeof l->shape);
     char names[160];
     if (h->structured) {

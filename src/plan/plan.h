@@ -17,6 +17,7 @@ typedef struct ms_layout {
     uint64_t expected;          /* .npy: data bytes the shape describes; UINT64_MAX for raw */
     unsigned ndim;
     uint64_t shape[MAPSCAN_NPY_MAX_DIMS];
+    bool fortran_order;
 } ms_layout;
 
 /* The layout from the options and, for a .npy file, its header (NULL for raw). */

@@ -1,5 +1,6 @@
 #include "acc.h"
 #include "exact_sum.h"
+#include "wide.h"
 
 #include <math.h>
 #include <string.h>
@@ -28,6 +29,36 @@ void ms_acc_fold_ints(ms_acc *acc, uint64_t n, ms_i128 min, ms_i128 max, ms_i128
     acc->sum += sum;
 }
 
+void ms_squares_add(mapscan_square_sum *s, ms_u128 v, unsigned bit)
+{
+    unsigned w = bit / 64, shift = bit % 64;
+    uint64_t part[3] = { (uint64_t)v, (uint64_t)(v >> 64), 0 };
+    if (shift) {
+        part[2] = part[1] >> (64 - shift);
+        part[1] = part[1] << shift | part[0] >> (64 - shift);
+        part[0] <<= shift;
+    }
+    unsigned carry = 0;
+    for (unsigned i = 0; w + i < MAPSCAN_SQUARE_SUM_WORDS && (i < 3 || carry); i++) {
+        uint64_t add = i < 3 ? part[i] : 0;
+        uint64_t *word = &s->word[w + i];
+        unsigned c1 = __builtin_add_overflow(*word, add, word);
+        unsigned c2 = __builtin_add_overflow(*word, (uint64_t)carry, word);
+        carry = c1 | c2;
+    }
+}
+
+static void squares_merge(mapscan_square_sum *a, const mapscan_square_sum *b)
+{
+    unsigned carry = 0;
+    for (unsigned i = 0; i < MAPSCAN_SQUARE_SUM_WORDS; i++) {
+        unsigned c1 = __builtin_add_overflow(a->word[i], b->word[i], &a->word[i]);
+        unsigned c2 = __builtin_add_overflow(a->word[i], (uint64_t)carry, &a->word[i]);
+        carry = c1 | c2;
+    }
+    a->inf |= b->inf;
+}
+
 void ms_acc_merge(ms_acc *into, const ms_acc *from)
 {
     ms_acc_fold_ints(into, from->count, from->min, from->max, from->sum);
@@ -37,6 +68,30 @@ void ms_acc_merge(ms_acc *into, const ms_acc *from)
     if (from->fl.max_key > into->fl.max_key)
         into->fl.max_key = from->fl.max_key;
     mapscan_exact_sum_add(&into->fl.sum, &from->fl.sum);
+    squares_merge(&into->squares, &from->squares);
+    mapscan_exact_sum_add(&into->small_squares, &from->small_squares);
+}
+
+/* Whether b's extreme (as an order-preserving key or an integer) and its
+ * position come before a's. */
+static bool earlier(ms_i128 b, uint64_t b_at, ms_i128 a, uint64_t a_at, bool smaller)
+{
+    if (b != a)
+        return smaller ? b < a : b > a;
+    return b_at < a_at;
+}
+
+void ms_acc_merge_positions(ms_acc *into, const ms_acc *from, bool is_float)
+{
+    uint64_t from_counted = from->count - from->fl.nan, into_counted = into->count - into->fl.nan;
+    if (!from_counted)
+        return;
+    ms_i128 fmin = is_float ? from->fl.min_key : from->min, fmax = is_float ? from->fl.max_key : from->max;
+    ms_i128 imin = is_float ? into->fl.min_key : into->min, imax = is_float ? into->fl.max_key : into->max;
+    if (!into_counted || earlier(fmin, from->argmin, imin, into->argmin, true))
+        into->argmin = from->argmin;
+    if (!into_counted || earlier(fmax, from->argmax, imax, into->argmax, false))
+        into->argmax = from->argmax;
 }
 
 static double from_key(int64_t key)
@@ -91,6 +146,60 @@ void ms_acc_finish(const ms_acc *acc, mapscan_type type, mapscan_result *result)
     stats->min = ms_to_int128(acc->count ? acc->min : 0);
     stats->max = ms_to_int128(acc->count ? acc->max : 0);
     stats->sum = ms_to_int128(acc->sum);
+}
+
+/* The small squares (units of 2^-1074) joined to the others (units of
+ * 2^-2148): shifted up by 1074 bits. They are never negative. */
+static void squares_join(mapscan_square_sum *out, const mapscan_exact_sum *small)
+{
+    for (unsigned i = 0; i < MAPSCAN_EXACT_SUM_WORDS; i++)
+        if (small->word[i])
+            ms_squares_add(out, small->word[i], 1074 + 64 * i);
+    out->inf |= small->pos_inf;
+}
+
+static uint64_t counted_of(const mapscan_result *r)
+{
+    return r->stats.count - (mapscan_type_is_float(r->type) ? r->floats.nan : 0);
+}
+
+void ms_result_variance(mapscan_result *r)
+{
+    mapscan_extra_stats *x = &r->extra;
+    uint64_t n = counted_of(r);
+    x->var = x->std = NAN;
+    if (n <= x->ddof || x->squares.inf)
+        return;
+    ms_wide s1, s2;
+    int scale = 0;
+    if (mapscan_type_is_float(r->type)) {
+        ms_wide_from_words(&s1, r->floats.exact.word, MAPSCAN_EXACT_SUM_WORDS, true);
+        scale = -1074;
+    } else {
+        ms_wide_from_i128(&s1, ms_from_int128(r->stats.sum));
+    }
+    ms_wide_from_words(&s2, x->squares.word, MAPSCAN_SQUARE_SUM_WORDS, false);
+    ms_fp_saved fp = ms_fp_enter();
+    x->var = ms_wide_variance(n, x->ddof, &s1, &s2, scale);
+    x->std = sqrt(x->var);
+    ms_fp_leave(fp);
+}
+
+void ms_acc_finish_extra(const ms_acc *acc, unsigned stats, uint64_t ddof, mapscan_result *result)
+{
+    mapscan_extra_stats *x = &result->extra;
+    x->computed = stats & MAPSCAN_STAT_ALL;
+    x->ddof = ddof;
+    bool counted = counted_of(result) > 0;
+    if (stats & MAPSCAN_STAT_VAR) {
+        x->squares = acc->squares;
+        squares_join(&x->squares, &acc->small_squares);
+        ms_result_variance(result);
+    }
+    if (stats & MAPSCAN_STAT_ARGMIN)
+        x->argmin = counted ? acc->argmin : 0;
+    if (stats & MAPSCAN_STAT_ARGMAX)
+        x->argmax = counted ? acc->argmax : 0;
 }
 
 void mapscan_stats_merge(mapscan_stats *a, const mapscan_stats *b)
@@ -156,10 +265,71 @@ static void merge_floats(mapscan_float_stats *a, uint64_t a_count, const mapscan
     float_totals(a, a_counted + b_counted);
 }
 
+/* An extreme of a result as an order-preserving integer. */
+static ms_i128 extreme_key(const mapscan_result *r, bool max)
+{
+    if (!mapscan_type_is_float(r->type))
+        return ms_from_int128(max ? r->stats.max : r->stats.min);
+    uint64_t bits;
+    memcpy(&bits, max ? &r->floats.max : &r->floats.min, 8);
+    return ms_float_key(bits);
+}
+
+/* b's positions into a's (before the statistics are merged). */
+static void merge_positions(mapscan_extra_stats *x, const mapscan_result *a, const mapscan_result *b)
+{
+    if (!counted_of(b))
+        return;
+    bool a_empty = !counted_of(a);
+    if ((x->computed & MAPSCAN_STAT_ARGMIN) &&
+        (a_empty || earlier(extreme_key(b, false), b->extra.argmin, extreme_key(a, false), x->argmin, true)))
+        x->argmin = b->extra.argmin;
+    if ((x->computed & MAPSCAN_STAT_ARGMAX) &&
+        (a_empty || earlier(extreme_key(b, true), b->extra.argmax, extreme_key(a, true), x->argmax, false)))
+        x->argmax = b->extra.argmax;
+}
+
+static bool same_edges(const mapscan_extra_stats *a, const mapscan_extra_stats *b)
+{
+    return a->counts && b->counts && a->counts != b->counts && a->bins == b->bins && a->ranged == b->ranged &&
+           memcmp(&a->lo, &b->lo, sizeof a->lo) == 0 && memcmp(&a->hi, &b->hi, sizeof a->hi) == 0;
+}
+
+/* What a keeps of the extra statistics (mapscan.h), merged with b's; the
+ * default statistics are not merged yet. */
+static void merge_extra(mapscan_result *a, const mapscan_result *b)
+{
+    mapscan_extra_stats *x = &a->extra;
+    const mapscan_extra_stats *y = &b->extra;
+    x->computed &= y->computed;
+    merge_positions(x, a, b);
+    if (x->computed & MAPSCAN_STAT_VAR)
+        squares_merge(&x->squares, &y->squares);
+    x->nquantiles = 0;
+    if (x->bins && same_edges(x, y)) {
+        for (uint64_t i = 0; i < x->bins; i++)
+            x->counts[i] += y->counts[i];
+        x->below += y->below;
+        x->above += y->above;
+    } else {
+        x->bins = 0;
+    }
+}
+
 void mapscan_result_merge(mapscan_result *a, const mapscan_result *b)
 {
-    if (a->stats.count == 0 && a->bytes == 0 && a->floats.nan == 0)
+    bool a_empty = a->stats.count == 0 && a->bytes == 0 && a->floats.nan == 0;
+    if (a_empty) {
         a->type = b->type;      /* nothing in a yet (a zeroed total): b says which statistics these are */
+        if (!a->extra.computed && !a->extra.bins) {
+            a->extra = b->extra;    /* and which extra ones (but a histogram needs a's own counts) */
+            a->extra.counts = NULL;
+            a->extra.bins = 0;
+            a->extra.nquantiles = 0;
+            memset(&a->extra.squares, 0, sizeof a->extra.squares);
+        }
+    }
+    merge_extra(a, b);
     if (mapscan_type_is_float(a->type))
         merge_floats(&a->floats, a->stats.count, &b->floats, b->stats.count);
     mapscan_stats_merge(&a->stats, &b->stats);
@@ -168,4 +338,6 @@ void mapscan_result_merge(mapscan_result *a, const mapscan_result *b)
     a->backends |= b->backends;
     if (b->threads > a->threads)
         a->threads = b->threads;
+    if (a->extra.computed & MAPSCAN_STAT_VAR)
+        ms_result_variance(a);
 }

@@ -21,12 +21,34 @@ typedef struct ms_acc {
     uint64_t count;
     ms_i128 min, max, sum;
     ms_float_acc fl;
+    /* What the scan asked for beyond those (mapscan_extra_stats), filled
+     * only then: the exact sum of squares (integers and binary64 into
+     * squares; binary16, bfloat16 and binary32, whose squares are exact
+     * binary64 values, into small_squares, units of 2^-1074), and the
+     * positions of the first min and max (in units from the scan's
+     * start). */
+    mapscan_square_sum squares;
+    mapscan_exact_sum small_squares;
+    uint64_t argmin, argmax;
+    struct ms_tally *tally[2];  /* a counting pass's counters (kernels/tally.c, MS_TALLIES), or NULL */
 } ms_acc;
 
 void ms_acc_init(ms_acc *acc);
 /* Folds an integer kernel's partial result (n elements) into acc. */
 void ms_acc_fold_ints(ms_acc *acc, uint64_t n, ms_i128 min, ms_i128 max, ms_i128 sum);
+/* Merges the default statistics and the sums of squares; the positions
+ * are the caller's (ms_acc_merge_positions). */
 void ms_acc_merge(ms_acc *into, const ms_acc *from);
+/* into's argmin and argmax from from's where from holds a smaller min (a
+ * larger max), or the same one at an earlier position. Call before the
+ * merge. */
+void ms_acc_merge_positions(ms_acc *into, const ms_acc *from, bool is_float);
+/* Adds v * 2^bit to a sum of squares. */
+void ms_squares_add(mapscan_square_sum *s, ms_u128 v, unsigned bit);
+/* The extra statistics of the data acc has seen (after ms_acc_finish). */
+void ms_acc_finish_extra(const ms_acc *acc, unsigned stats, uint64_t ddof, mapscan_result *result);
+/* var and std of a result's count, sums and ddof (extra.squares set). */
+void ms_result_variance(mapscan_result *result);
 /* The statistics of the data acc has seen, of this element type. */
 void ms_acc_finish(const ms_acc *acc, mapscan_type type, mapscan_result *result);
 

@@ -1,0 +1,81 @@
+/*
+ * What a reader's piece of units goes through: the kernel (and the sum of
+ * squares, when var is asked for), records first gathered into an
+ * L1-sized buffer; the positions of the first min and max; and the
+ * counting passes' tallies.
+ *
+ * Positions: the piece is reduced into an accumulator of its own. Only
+ * when its min could be the first one overall (smaller than what acc has
+ * seen, or as small and earlier — the direct reader completes pieces in
+ * any order) is the piece searched for it, from its start, by value
+ * (find.c). For data in random order that is the first piece a worker
+ * reads and then rarely another; for data that keeps falling it is every
+ * piece, up to the whole piece again.
+ */
+#include "kernels.h"
+
+/* Records in batches small enough to stay in L1 once gathered. */
+#define GATHER_BATCH_BYTES 4096
+
+static void fold(const ms_reducer *r, const unsigned char *p, size_t n, ms_acc *acc)
+{
+    bool squares = r->stats & MAPSCAN_STAT_VAR;
+    if (!r->stride) {
+        r->reduce(p, n, acc);
+        if (squares)
+            r->squares(p, n, acc);
+        return;
+    }
+    _Alignas(64) unsigned char packed[GATHER_BATCH_BYTES];
+    size_t batch = GATHER_BATCH_BYTES / r->elem;
+    for (size_t done = 0; done < n; done += batch) {
+        size_t m = n - done < batch ? n - done : batch;
+        r->gather(p + done * r->stride, m, r->stride, packed);
+        r->reduce(packed, m, acc);
+        if (squares)
+            r->squares(packed, m, acc);
+    }
+}
+
+/* Whether a piece's extreme could come before acc's. */
+static bool may_lead(ms_i128 piece, ms_i128 seen, bool smaller, uint64_t index, uint64_t seen_at, bool seen_any)
+{
+    if (!seen_any)
+        return true;
+    if (piece != seen)
+        return smaller ? piece < seen : piece > seen;
+    return index < seen_at;
+}
+
+static void fold_with_positions(const ms_reducer *r, const unsigned char *p, size_t n, uint64_t index, ms_acc *acc)
+{
+    ms_acc piece;
+    ms_acc_init(&piece);
+    fold(r, p, n, &piece);
+    bool is_float = mapscan_type_is_float(r->type);
+    bool seen_any = acc->count > acc->fl.nan;
+    size_t stride = r->stride ? r->stride : r->elem;
+    if (piece.count > piece.fl.nan) {
+        ms_i128 min = is_float ? piece.fl.min_key : piece.min, max = is_float ? piece.fl.max_key : piece.max;
+        ms_i128 seen_min = is_float ? acc->fl.min_key : acc->min, seen_max = is_float ? acc->fl.max_key : acc->max;
+        if ((r->stats & MAPSCAN_STAT_ARGMIN) && may_lead(min, seen_min, true, index, acc->argmin, seen_any))
+            piece.argmin = index + ms_find_first(r->type, r->swap, p, n, stride, min);
+        if ((r->stats & MAPSCAN_STAT_ARGMAX) && may_lead(max, seen_max, false, index, acc->argmax, seen_any))
+            piece.argmax = index + ms_find_first(r->type, r->swap, p, n, stride, max);
+        ms_acc_merge_positions(acc, &piece, is_float);
+    }
+    ms_acc_merge(acc, &piece);
+}
+
+void ms_reduce(const ms_reducer *r, const unsigned char *p, size_t n, uint64_t index, ms_acc *acc)
+{
+    if (r->main) {
+        if (r->stats & (MAPSCAN_STAT_ARGMIN | MAPSCAN_STAT_ARGMAX))
+            fold_with_positions(r, p, n, index, acc);
+        else
+            fold(r, p, n, acc);
+    }
+    for (unsigned i = 0; i < MS_TALLIES; i++)
+        if (r->tally[i])
+            ms_tally_count(r->tally[i], acc->tally[i], p, n, r->stride ? r->stride : r->elem);
+}

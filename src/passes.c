@@ -1,0 +1,312 @@
+/*
+ * Stage 5, the answers beyond the first pass: quantiles and histograms.
+ *
+ * The first pass (the scan of range.c and schedule.c) already counts what
+ * needs no other answer first: the top digit of every key for quantiles
+ * (all of it for 8- and 16-bit types, whose quantiles are then known), and
+ * a histogram whose edges the options fix. After it, a histogram over the
+ * data's own min and max takes one more pass, and each further 16-bit
+ * digit of the quantiles' keys one more (stats/select.c decides which), all
+ * through the same scheduler and readers as the first, over the same
+ * range, with the kernel's work replaced by the tally's (kernels/tally.c).
+ *
+ * A scan split between processes (mapscan-mpi) meets the others through
+ * the options' sync hook after the first pass (the statistics, merged) and
+ * after every count (summed), so that every part takes the same next pass
+ * and ends with the same answers; a part that failed meets them once with
+ * its status, and all stop.
+ */
+#include "stages.h"
+#include "stats/wide.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DIGIT_COUNTERS ((size_t)MS_SELECT_MAX_SLOTS << MS_SELECT_DIGIT_BITS)
+
+mapscan_status ms_passes_check(const mapscan_options *o, mapscan_error *error)
+{
+    if (o->stats & ~(unsigned)MAPSCAN_STAT_ALL)
+        return ms_fail(error, MAPSCAN_E_INVALID, 0, "unknown statistics (bits 0x%x)", o->stats);
+    if (o->nquantiles > MAPSCAN_MAX_QUANTILES)
+        return ms_fail(error, MAPSCAN_E_INVALID, 0, "%zu quantiles: at most %d", o->nquantiles,
+                       MAPSCAN_MAX_QUANTILES);
+    if (o->nquantiles && !o->quantiles)
+        return ms_fail(error, MAPSCAN_E_INVALID, 0, "%zu quantiles but no array of them", o->nquantiles);
+    for (size_t i = 0; i < o->nquantiles; i++)
+        if (!(o->quantiles[i] >= 0 && o->quantiles[i] <= 1))
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "quantile %g is not between 0 and 1", o->quantiles[i]);
+    if (o->histogram_bins > MAPSCAN_MAX_BINS)
+        return ms_fail(error, MAPSCAN_E_INVALID, 0, "%llu bins: at most %llu",
+                       (unsigned long long)o->histogram_bins, (unsigned long long)MAPSCAN_MAX_BINS);
+    if (o->histogram_bins && !o->histogram_counts)
+        return ms_fail(error, MAPSCAN_E_INVALID, 0, "a histogram of %llu bins but no array for its counts",
+                       (unsigned long long)o->histogram_bins);
+    if (o->histogram_range && o->histogram_bins &&
+        !(isfinite(o->range_lo) && isfinite(o->range_hi) && o->range_lo < o->range_hi))
+        return ms_fail(error, MAPSCAN_E_INVALID, 0, "the range %g:%g is not two finite numbers, the first smaller",
+                       o->range_lo, o->range_hi);
+    return MAPSCAN_OK;
+}
+
+static void set_edges(ms_passes *ps, double lo, double hi)
+{
+    uint64_t bins = ps->o->histogram_bins;
+    for (uint64_t i = 0; i <= bins; i++)
+        ps->edges[i] = mapscan_histogram_edge(lo, hi, bins, i);
+    ps->histogram.scale = (double)bins / (ps->edges[bins] - ps->edges[0]);
+}
+
+/* The tallies' plans, their totals and the edges' room. */
+static mapscan_status allocate(ms_passes *ps, const ms_reducer *r, mapscan_error *error)
+{
+    const mapscan_options *o = ps->o;
+    ps->key_bits = (unsigned)mapscan_type_size(r->type) * 8;
+    if (o->nquantiles) {
+        ps->digits = (ms_tally_plan){ .kind = MS_TALLY_DIGITS, .type = r->type, .swap = r->swap };
+        ps->digits.totals = calloc(DIGIT_COUNTERS + 2, sizeof(uint64_t));
+        if (!ps->digits.totals)
+            return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for the quantiles' counters");
+    }
+    if (o->histogram_bins) {
+        ps->histogram = (ms_tally_plan){ .kind = MS_TALLY_HISTOGRAM, .type = r->type, .swap = r->swap,
+                                         .bins = o->histogram_bins, .ncounters = o->histogram_bins,
+                                         .clamp = !o->histogram_range };
+        ps->histogram.totals = calloc(o->histogram_bins + 2, sizeof(uint64_t));
+        ps->edges = malloc((o->histogram_bins + 1) * sizeof(double));
+        ps->histogram.edges = ps->edges;
+        if (!ps->histogram.totals || !ps->edges)
+            return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for the histogram's %llu bins",
+                           (unsigned long long)o->histogram_bins);
+    }
+    return MAPSCAN_OK;
+}
+
+/* The first digit: the top 16 bits of every key (or all of a narrower one). */
+static void first_digit(ms_passes *ps)
+{
+    ms_digit_pass *d = &ps->digits.digits;
+    d->key_bits = ps->key_bits;
+    d->digit_bits = ps->key_bits < MS_SELECT_DIGIT_BITS ? ps->key_bits : MS_SELECT_DIGIT_BITS;
+    d->shift = ps->key_bits - d->digit_bits;
+    d->nslots = 1;
+    d->prefix[0] = 0;
+    ps->digits.ncounters = (size_t)1 << d->digit_bits;
+}
+
+mapscan_status ms_passes_begin(ms_passes *ps, ms_scan_request *req, bool stream, mapscan_error *error)
+{
+    const mapscan_options *o = ps->o;
+    mapscan_status s = allocate(ps, &req->reducer, error);
+    if (s != MAPSCAN_OK)
+        return s;
+    unsigned planned = 1;
+    if (o->nquantiles) {
+        first_digit(ps);
+        req->reducer.tally[0] = &ps->digits;
+        planned += (ps->key_bits - 1) / MS_SELECT_DIGIT_BITS;
+    }
+    if (o->histogram_bins && o->histogram_range) {
+        set_edges(ps, o->range_lo, o->range_hi);
+        req->reducer.tally[1] = &ps->histogram;
+    } else if (o->histogram_bins) {
+        planned++;
+    }
+    if (stream && planned > 1)
+        return ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0, "%s needs more than one pass over the data, and a stream "
+                       "is read once (save it to a file first)",
+                       o->histogram_bins && !o->histogram_range ? "a histogram without --range"
+                                                                : "quantiles of a type wider than 16 bits");
+    if (!stream) {
+        ps->req = *req;
+        ps->can_rescan = true;
+        req->progress_total = planned * req->plan.count * req->plan.elem_size;
+    }
+    return MAPSCAN_OK;
+}
+
+/* Meets the other parts of a split scan (when there are any). */
+static mapscan_status meet(ms_passes *ps, mapscan_sync_point point, void *data, size_t n, mapscan_status s,
+                           mapscan_error *error)
+{
+    const mapscan_options *o = ps->o;
+    if (!o->sync)
+        return s;
+    mapscan_error theirs = { 0 };
+    mapscan_status combined = o->sync(point, data, n, s, &theirs, o->sync_arg);
+    if (s != MAPSCAN_OK)
+        return s;       /* ours is the error to report */
+    if (combined != MAPSCAN_OK)
+        *error = theirs;
+    return combined;
+}
+
+/* One more pass over the first pass's range, counting plan only. */
+static mapscan_status run_pass(ms_passes *ps, ms_tally_plan *plan, size_t ncounters, mapscan_error *error)
+{
+    ms_scan_request r = ps->req;
+    r.reducer.main = false;
+    r.reducer.stats = 0;
+    r.reducer.tally[0] = plan;
+    r.reducer.tally[1] = NULL;
+    uint64_t bytes = r.plan.count * r.plan.elem_size;
+    r.progress_before = ++ps->passes_done * bytes;
+    if (r.progress_before + bytes > r.progress_total)
+        r.progress_total = r.progress_before + bytes;
+    ps->req.progress_total = r.progress_total;
+    memset(plan->totals, 0, (ncounters + 2) * sizeof(uint64_t));
+    mapscan_result scratch;
+    memset(&scratch, 0, sizeof scratch);
+    scratch.type = r.reducer.type;
+    mapscan_status s = ms_schedule_run(&r, &scratch, error);
+    return meet(ps, MAPSCAN_SYNC_COUNTS, plan->totals, ncounters + 2, s, error);
+}
+
+static uint64_t counted_of(const mapscan_result *r)
+{
+    return r->stats.count - (mapscan_type_is_float(r->type) ? r->floats.nan : 0);
+}
+
+/* A histogram over the data's min and max (numpy's rule when they are
+ * equal; 0 to 1 when there is no value): its pass. */
+static mapscan_status histogram_pass(ms_passes *ps, const mapscan_result *result, mapscan_error *error)
+{
+    bool is_float = mapscan_type_is_float(result->type);
+    double lo = 0, hi = 1;
+    if (counted_of(result)) {
+        lo = is_float ? result->floats.min : (double)ms_from_int128(result->stats.min);
+        hi = is_float ? result->floats.max : (double)ms_from_int128(result->stats.max);
+        if (!isfinite(lo) || !isfinite(hi))
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "the data's range (%g to %g) is not finite: give the "
+                           "histogram a range", lo, hi);
+        if (lo == hi)
+            lo -= 0.5, hi += 0.5;
+    }
+    set_edges(ps, lo, hi);
+    if (!counted_of(result))
+        return MAPSCAN_OK;
+    if (!ps->can_rescan)
+        return ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0, "a histogram without a range needs a second pass");
+    return run_pass(ps, &ps->histogram, ps->histogram.ncounters, error);
+}
+
+/* The value of a key of the scanned type, into w (units of 2^*scale);
+ * false for an infinity (*v then holds it). */
+static bool key_to_wide(mapscan_type type, uint64_t key, ms_wide *w, double *v, int *scale)
+{
+    unsigned bits = (unsigned)mapscan_type_size(type) * 8;
+    *scale = 0;
+    if (!mapscan_type_is_float(type)) {
+        uint64_t sign = (uint64_t)1 << (bits - 1);
+        ms_i128 value = (ms_i128)key;
+        if (mapscan_type_is_signed(type))
+            value = (ms_i128)(key ^ sign) - ((key & sign) ? 0 : (ms_i128)sign * 2);
+        ms_wide_from_i128(w, value);
+        return true;
+    }
+    *v = ms_key_value(type, key);
+    *scale = -1074;
+    if (!isfinite(*v))
+        return false;
+    ms_wide_from_double(w, *v);
+    return true;
+}
+
+/* numpy's linear quantile between the keys lo and hi, exactly; with an
+ * infinity, the formula as IEEE arithmetic evaluates it. */
+static double quantile_value(mapscan_type type, uint64_t lo, uint64_t hi, double q, uint64_t n)
+{
+    ms_wide a, b;
+    double va = 0, vb = 0;
+    int scale;
+    bool finite = key_to_wide(type, lo, &a, &va, &scale);
+    finite &= key_to_wide(type, hi, &b, &vb, &scale);
+    if (finite)
+        return ms_wide_interpolate(&a, &b, q, n, scale);
+    double h = q * (double)(n - 1), frac = h - floor(h);
+    return lo == hi || frac == 0 ? va : va + frac * (vb - va);
+}
+
+static mapscan_status quantile_passes(ms_passes *ps, mapscan_result *result, mapscan_error *error)
+{
+    const mapscan_options *o = ps->o;
+    mapscan_extra_stats *x = &result->extra;
+    uint64_t n = counted_of(result);
+    x->nquantiles = o->nquantiles;
+    for (size_t i = 0; i < o->nquantiles; i++) {
+        x->q[i] = o->quantiles[i];
+        x->quantile[i] = NAN;
+    }
+    if (n == 0)
+        return MAPSCAN_OK;
+    ms_select *sel = ms_select_new(ps->key_bits, n, o->quantiles, o->nquantiles);
+    if (!sel)
+        return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for the quantiles");
+    ms_select_feed(sel, ps->digits.totals);
+    mapscan_status s = MAPSCAN_OK;
+    ms_digit_pass pass;
+    while (s == MAPSCAN_OK && ms_select_next(sel, &pass)) {
+        if (!ps->can_rescan) {
+            s = ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0, "the quantiles need a second pass");
+            break;
+        }
+        ps->digits.digits = pass;
+        ps->digits.ncounters = (size_t)pass.nslots << pass.digit_bits;
+        s = run_pass(ps, &ps->digits, ps->digits.ncounters, error);
+        if (s == MAPSCAN_OK)
+            ms_select_feed(sel, ps->digits.totals);
+    }
+    for (size_t i = 0; s == MAPSCAN_OK && i < o->nquantiles; i++) {
+        uint64_t lo, hi;
+        ms_select_keys(sel, i, &lo, &hi);
+        x->quantile[i] = quantile_value(result->type, lo, hi, o->quantiles[i], n);
+    }
+    ms_select_free(sel);
+    return s;
+}
+
+/* The histogram's answer into the result and the caller's counters. */
+static void histogram_result(ms_passes *ps, mapscan_result *result)
+{
+    const mapscan_options *o = ps->o;
+    mapscan_extra_stats *x = &result->extra;
+    x->bins = o->histogram_bins;
+    x->lo = ps->edges[0];
+    x->hi = ps->edges[x->bins];
+    x->ranged = o->histogram_range;
+    x->counts = o->histogram_counts;
+    memcpy(x->counts, ps->histogram.totals, x->bins * sizeof(uint64_t));
+    x->below = ps->histogram.totals[x->bins];
+    x->above = ps->histogram.totals[x->bins + 1];
+}
+
+mapscan_status ms_passes_end(ms_passes *ps, mapscan_status s, mapscan_result *result, mapscan_error *error)
+{
+    const mapscan_options *o = ps->o;
+    if (ps->ended)
+        return s;
+    ps->ended = true;
+    s = meet(ps, MAPSCAN_SYNC_STATS, result, 1, s, error);
+    if (s != MAPSCAN_OK)
+        return s;
+    if (o->nquantiles && ps->digits.totals)
+        s = meet(ps, MAPSCAN_SYNC_COUNTS, ps->digits.totals, ps->digits.ncounters + 2, s, error);
+    if (s == MAPSCAN_OK && o->histogram_bins && o->histogram_range && ps->histogram.totals)
+        s = meet(ps, MAPSCAN_SYNC_COUNTS, ps->histogram.totals, ps->histogram.ncounters + 2, s, error);
+    if (s == MAPSCAN_OK && o->histogram_bins && !o->histogram_range)
+        s = histogram_pass(ps, result, error);
+    if (s == MAPSCAN_OK && o->nquantiles)
+        s = quantile_passes(ps, result, error);
+    if (s == MAPSCAN_OK && o->histogram_bins)
+        histogram_result(ps, result);
+    return s;
+}
+
+void ms_passes_free(ms_passes *ps)
+{
+    free(ps->digits.totals);
+    free(ps->histogram.totals);
+    free(ps->edges);
+}
