@@ -37,8 +37,8 @@ static inline int ms_digit_slot(const ms_digit_pass *pass, uint64_t key)
 typedef struct ms_select ms_select;
 
 /* The refinement for the ranks q[i] * (n - 1) (floor and, when not whole,
- * the next one) of n keys of key_bits bits. NULL when out of memory.
- * n >= 1; each q in [0, 1]. */
+ * the next one) of n keys of key_bits bits. NULL when out of memory, or
+ * when key_bits is not 8, 16, 32 or 64. n >= 1; each q in [0, 1]. */
 ms_select *ms_select_new(unsigned key_bits, uint64_t n, const double *q, size_t nq);
 void ms_select_free(ms_select *s);
 /* The next pass to run; false when every wanted key is known. */
