@@ -17,10 +17,21 @@ struct option;
 
 int cmd_scan(int argc, char **argv);
 
+/* What the extra statistics' options asked for (extra.c). */
+enum { CLI_SHOW_VAR = 1, CLI_SHOW_STD = 2, CLI_SHOW_ARGMIN = 4, CLI_SHOW_ARGMAX = 8 };
+typedef struct cli_extra {
+    unsigned shown;                 /* CLI_SHOW_* */
+    size_t nq;
+    double q[MAPSCAN_MAX_QUANTILES];
+    char text[MAPSCAN_MAX_QUANTILES][32];  /* each quantile as written */
+    uint64_t *counts, *total_counts;        /* the histogram's: a file's, the total's */
+} cli_extra;
+
 /* The scan command's options, parsed apart from running them (so that the
  * parser can be fuzzed alone). */
 typedef struct scan_cli {
     mapscan_options options;
+    cli_extra more;             /* the extra statistics (extra.c) */
     bool json, quiet;
     int progress;       /* -1 default, 0 off, 1 on */
     /* A front end's own options beside the scan's (mapscan-mpi's --io):
@@ -149,7 +160,7 @@ int cli_finish_stdout(int status);
 /* JSON output pieces. */
 /* A result's statistics: JSON members ("count":...,"mean":...), the text
  * table's rows (count to mean), the tab-separated columns of -q (count,
- * min, max, sum, mean, and for floats nan) with a newline. Floats are
+ * min, max, sum, mean, and for floats nan; no newline). Floats are
  * written as cli_format_double has them; in JSON the non-finite ones are
  * the strings "inf", "-inf", "nan". */
 void cli_json_stats(FILE *out, const mapscan_result *r);
@@ -158,6 +169,24 @@ void cli_quiet_stats(FILE *out, const mapscan_result *r);
 /* The shortest decimal that reads back as the same binary64 ("0.1",
  * "1e+300", "-0", "inf", "-inf", "nan"). */
 void cli_format_double(double v, char buf[static 32]);
+/* A JSON number (with a point or an exponent), a string for the
+ * non-finite ones, or null when not present. */
+void cli_json_double(FILE *out, double v, bool present);
+
+/* extra.c: the options of the extra statistics (each prints its own
+ * error and returns false when bad), their set-up once parsed (the
+ * histogram's counters), and their output in each form (total: the
+ * total line's, which has no positions or quantiles). */
+bool cli_take_stats(scan_cli *cli, const char *text);
+bool cli_take_quantiles(scan_cli *cli, const char *text, const char *option);
+bool cli_take_range(scan_cli *cli, const char *text);
+bool cli_extra_ready(scan_cli *cli);
+void cli_extra_free(scan_cli *cli);
+void cli_extra_text(FILE *out, const scan_cli *cli, const mapscan_result *r, bool total);
+void cli_extra_json(FILE *out, const scan_cli *cli, const mapscan_result *r, bool total);
+void cli_extra_quiet(FILE *out, const scan_cli *cli, const mapscan_result *r, bool total);
+/* An empty total that merges the extra statistics the options ask for. */
+void cli_extra_total_begin(const scan_cli *cli, mapscan_result *total);
 double cli_now(void);
 
 #endif

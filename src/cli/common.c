@@ -231,7 +231,7 @@ void cli_format_double(double v, char buf[static 32])
  * A number always has a point or an exponent ("1.0", "-0.0"), so that
  * readers that make integers of "1" (Python's json) keep it a float and
  * keep the sign of -0. */
-static void json_double(FILE *out, double v, bool present)
+void cli_json_double(FILE *out, double v, bool present)
 {
     char text[32];
     if (!present) {
@@ -291,7 +291,6 @@ void cli_quiet_stats(FILE *out, const mapscan_result *r)
     fprintf(out, "\t%llu\t%s\t%s\t%s\t%s", (unsigned long long)r->stats.count, t.min, t.max, t.sum, t.mean);
     if (mapscan_type_is_float(r->type))
         fprintf(out, "\t%llu", (unsigned long long)r->floats.nan);
-    fputc('\n', out);
 }
 
 void cli_json_stats(FILE *out, const mapscan_result *r)
@@ -302,13 +301,13 @@ void cli_json_stats(FILE *out, const mapscan_result *r)
         const mapscan_float_stats *f = &r->floats;
         bool any = st->count > f->nan;
         fprintf(out, "\"nan\":%llu,\"min\":", (unsigned long long)f->nan);
-        json_double(out, f->min, any);
+        cli_json_double(out, f->min, any);
         fputs(",\"max\":", out);
-        json_double(out, f->max, any);
+        cli_json_double(out, f->max, any);
         fputs(",\"sum\":", out);
-        json_double(out, f->sum, true);
+        cli_json_double(out, f->sum, true);
         fputs(",\"mean\":", out);
-        json_double(out, f->mean, any);
+        cli_json_double(out, f->mean, any);
         return;
     }
     char a[41], b[41], c[41];

@@ -32,6 +32,15 @@ static const char scan_usage[] =
     "      --offset SIZE     skip SIZE bytes at the start (a header; for .npy, of the data)\n"
     "      --length SIZE     scan at most SIZE bytes after the offset\n"
     "      --allow-trailing  ignore a final partial element instead of failing\n"
+    "      --stats LIST      more from the same pass: var, std, argmin, argmax, all\n"
+    "      --ddof N          var and std divide by (values - N) (default 0, as numpy)\n"
+    "      --quantiles Q,... exact quantiles (each 0 to 1; numpy's linear method), one\n"
+    "                        more pass per 16 bits of the type after the first\n"
+    "      --median          the quantile 0.5\n"
+    "      --histogram N     N equal bins from the data's min to max (one more pass)\n"
+    "      --range LO:HI     the histogram's bins from LO to HI instead (no more pass;\n"
+    "                        values outside are counted below and above)\n"
+    "      --describe        --stats all --quantiles 0.25,0.5,0.75\n"
     "      --json            one JSON object per line for each file (and a total)\n"
     "      --progress | --no-progress   (default: a bar on stderr when it is a terminal)\n"
     "      --kernel NAME     scalar | avx2 | avx512 (default: the best this CPU runs;\n"
@@ -40,7 +49,9 @@ static const char scan_usage[] =
     "                        from standard input), after those given as arguments\n"
     "  -0, --null            LIST's paths each end with a NUL byte (find -print0)\n"
     "  -q, --quiet           results only: one tab-separated line per file (file,\n"
-    "                        count, min, max, sum, mean; floats: then nan)\n"
+    "                        count, min, max, sum, mean; floats: then nan; then var,\n"
+    "                        std, argmin, argmax as asked, each quantile, below and\n"
+    "                        above with --range, each bin's count)\n"
     "  -h, --help            -V, --version\n"
     "\n"
     "SIZE takes K M G T (powers of 1024), KB MB GB TB (powers of 1000), KiB MiB GiB TiB.\n"
@@ -74,8 +85,9 @@ static void print_layout(const mapscan_options *o, const mapscan_result *r)
     putchar('\n');
 }
 
-static void print_table(const char *file, const mapscan_options *o, const mapscan_result *r, const char *extra)
+static void print_table(const char *file, const scan_cli *cli, const mapscan_result *r, const char *extra)
 {
+    const mapscan_options *o = &cli->options;
     char size[32], rate[32];
     cli_human_bytes(r->bytes, size, sizeof size);
     cli_human_rate(r->seconds > 0 ? (double)r->bytes / r->seconds : 0, rate, sizeof rate);
@@ -93,17 +105,21 @@ static void print_table(const char *file, const mapscan_options *o, const mapsca
         fputs(extra, stdout);
     printf("%-8s %s (%llu bytes)\n", "scanned", size, (unsigned long long)r->bytes);
     cli_text_stats(stdout, r);
+    cli_extra_text(stdout, cli, r, !file);
     printf("%-8s %.3f s, %s\n", "time", r->seconds, rate);
 }
 
-static void print_quiet(const char *file, const mapscan_result *r)
+static void print_quiet(const char *file, const scan_cli *cli, const mapscan_result *r)
 {
     cli_put_text(stdout, file ? file : "total");
     cli_quiet_stats(stdout, r);
+    cli_extra_quiet(stdout, cli, r, !file);
+    putchar('\n');
 }
 
-static void print_json(const char *file, const mapscan_options *o, const mapscan_result *r, const char *extra)
+static void print_json(const char *file, const scan_cli *cli, const mapscan_result *r, const char *extra)
 {
+    const mapscan_options *o = &cli->options;
     fputs("{\"file\":", stdout);
     if (file) {
         cli_json_string(stdout, file);
@@ -129,6 +145,7 @@ static void print_json(const char *file, const mapscan_options *o, const mapscan
            mapscan_type_name(r->type), mapscan_endian_name(r->endian), mapscan_backends_name(r->backends),
            r->kernel ? r->kernel : "", r->threads, (unsigned long long)r->bytes);
     cli_json_stats(stdout, r);
+    cli_extra_json(stdout, cli, r, !file);
     printf(",\"seconds\":%.6f%s%s}\n", r->seconds, extra ? "," : "", extra ? extra : "");
 }
 
@@ -136,20 +153,20 @@ void cli_print_result(const scan_cli *cli, const char *file, const mapscan_resul
                       const char *json_extra, const char *text_extra)
 {
     if (cli->json)
-        print_json(file, &cli->options, r, json_extra);
+        print_json(file, cli, r, json_extra);
     else if (cli->quiet)
-        print_quiet(file, r);
+        print_quiet(file, cli, r);
     else {
         if (!first)
             putchar('\n');
-        print_table(file, &cli->options, r, text_extra);
+        print_table(file, cli, r, text_extra);
     }
     cli_flush_stdout();
 }
 
 void cli_total_add(mapscan_result *total, const mapscan_result *r)
 {
-    if (total->stats.count == 0 && total->bytes == 0)
+    if (total->stats.count == 0 && total->bytes == 0 && total->floats.nan == 0)
         total->type = r->type;      /* the merge reads the type: float statistics or integer ones */
     mapscan_result_merge(total, r);
     total->kernel = r->kernel;
@@ -160,7 +177,8 @@ void cli_total_add(mapscan_result *total, const mapscan_result *r)
 int cli_scan_parse(int argc, char **argv, scan_cli *cli)
 {
     enum { OPT_OFFSET = 256, OPT_LENGTH, OPT_TRAILING, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_KERNEL,
-           OPT_FORMAT, OPT_FIELD, OPT_RECORD, OPT_FIELD_OFFSET, OPT_IO_DEPTH, OPT_IO_SIZE, OPT_FILES_FROM };
+           OPT_FORMAT, OPT_FIELD, OPT_RECORD, OPT_FIELD_OFFSET, OPT_IO_DEPTH, OPT_IO_SIZE, OPT_FILES_FROM,
+           OPT_STATS, OPT_DDOF, OPT_QUANTILES, OPT_MEDIAN, OPT_HISTOGRAM, OPT_RANGE, OPT_DESCRIBE };
     static const struct option scan_longs[] = {
         { "type", required_argument, NULL, 't' },
         { "endian", required_argument, NULL, 'e' },
@@ -179,6 +197,13 @@ int cli_scan_parse(int argc, char **argv, scan_cli *cli)
         { "field-offset", required_argument, NULL, OPT_FIELD_OFFSET },
         { "io-depth", required_argument, NULL, OPT_IO_DEPTH },
         { "io-size", required_argument, NULL, OPT_IO_SIZE },
+        { "stats", required_argument, NULL, OPT_STATS },
+        { "ddof", required_argument, NULL, OPT_DDOF },
+        { "quantiles", required_argument, NULL, OPT_QUANTILES },
+        { "median", no_argument, NULL, OPT_MEDIAN },
+        { "histogram", required_argument, NULL, OPT_HISTOGRAM },
+        { "range", required_argument, NULL, OPT_RANGE },
+        { "describe", no_argument, NULL, OPT_DESCRIBE },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -282,6 +307,38 @@ int cli_scan_parse(int argc, char **argv, scan_cli *cli)
                 return EXIT_USAGE;
             break;
         case OPT_TRAILING: o->allow_trailing = true; break;
+        case OPT_STATS:
+            if (!cli_take_stats(cli, optarg))
+                return EXIT_USAGE;
+            break;
+        case OPT_DDOF:
+            if (!cli_parse_u64("--ddof", optarg, &o->ddof))
+                return EXIT_USAGE;
+            break;
+        case OPT_QUANTILES:
+            if (!cli_take_quantiles(cli, optarg, "--quantiles"))
+                return EXIT_USAGE;
+            break;
+        case OPT_MEDIAN:
+            if (!cli_take_quantiles(cli, "0.5", "--median"))
+                return EXIT_USAGE;
+            break;
+        case OPT_HISTOGRAM:
+            if (!cli_parse_u64("--histogram", optarg, &o->histogram_bins))
+                return EXIT_USAGE;
+            if (o->histogram_bins < 1 || o->histogram_bins > MAPSCAN_MAX_BINS) {
+                cli_error("--histogram", "%s bins: 1 to %llu", optarg, (unsigned long long)MAPSCAN_MAX_BINS);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_RANGE:
+            if (!cli_take_range(cli, optarg))
+                return EXIT_USAGE;
+            break;
+        case OPT_DESCRIBE:
+            if (!cli_take_stats(cli, "all") || !cli_take_quantiles(cli, "0.25,0.5,0.75", "--describe"))
+                return EXIT_USAGE;
+            break;
         case OPT_FILES_FROM: cli->files_from = optarg; break;
         case '0': cli->null_list = true; break;
         case OPT_JSON: cli->json = true; break;
@@ -318,6 +375,8 @@ int cli_scan_parse(int argc, char **argv, scan_cli *cli)
         cli_error("--field-offset", "needs --record");
         return EXIT_USAGE;
     }
+    if (!cli_extra_ready(cli))
+        return EXIT_USAGE;
     if (cli->null_list && !cli->files_from) {
         cli_error("--null", "needs --files-from");
         return EXIT_USAGE;
@@ -345,17 +404,21 @@ int cmd_scan(int argc, char **argv)
     cli_scan_init(&cli);
     cli.file_lists = true;
     int early = cli_scan_parse(argc, argv, &cli);
-    if (early >= 0)
+    if (early >= 0) {
+        cli_extra_free(&cli);
         return early;
+    }
     cli_files files;
     early = cli_files_take(&cli, argc, argv, &files);
-    if (early >= 0)
+    if (early >= 0) {
+        cli_extra_free(&cli);
         return early;
+    }
 
     bool show_progress = cli_progress_wanted(cli.progress, cli.quiet);
     int status = EXIT_OK;
     mapscan_result total;
-    memset(&total, 0, sizeof total);
+    cli_extra_total_begin(&cli, &total);
     size_t scanned = 0;
     bool mixed = false;
     for (size_t i = 0; i < files.n; i++) {
@@ -387,5 +450,6 @@ int cmd_scan(int argc, char **argv)
     else if (files.n >= 2 && scanned == files.n)
         cli_print_result(&cli, NULL, &total, false, NULL, NULL);
     cli_files_free(&files);
+    cli_extra_free(&cli);
     return status;
 }
