@@ -51,6 +51,7 @@ static void fold_with_positions(const ms_reducer *r, const unsigned char *p, siz
 {
     ms_acc piece;
     ms_acc_init(&piece);
+    piece.argmin = piece.argmax = UINT64_MAX;     /* not searched: never before acc's */
     fold(r, p, n, &piece);
     bool is_float = mapscan_type_is_float(r->type);
     bool seen_any = acc->count > acc->fl.nan;
