@@ -60,12 +60,13 @@ static void set_edges(ms_passes *ps, double lo, double hi)
 }
 
 /* The tallies' plans, their totals and the edges' room. */
-static mapscan_status allocate(ms_passes *ps, const ms_reducer *r, mapscan_error *error)
+static mapscan_status allocate(ms_passes *ps, const ms_reducer *r, const ms_kernel *kernel, mapscan_error *error)
 {
     const mapscan_options *o = ps->o;
     ps->key_bits = (unsigned)mapscan_type_size(r->type) * 8;
     if (o->nquantiles) {
-        ps->digits = (ms_tally_plan){ .kind = MS_TALLY_DIGITS, .type = r->type, .swap = r->swap };
+        ps->digits = (ms_tally_plan){ .kind = MS_TALLY_DIGITS, .type = r->type, .swap = r->swap,
+                                      .digits_loop = kernel->digits[r->type][r->swap] };
         ps->digits.totals = calloc(DIGIT_COUNTERS + 2, sizeof(uint64_t));
         if (!ps->digits.totals)
             return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for the quantiles' counters");
@@ -73,7 +74,8 @@ static mapscan_status allocate(ms_passes *ps, const ms_reducer *r, mapscan_error
     if (o->histogram_bins) {
         ps->histogram = (ms_tally_plan){ .kind = MS_TALLY_HISTOGRAM, .type = r->type, .swap = r->swap,
                                          .bins = o->histogram_bins, .ncounters = o->histogram_bins,
-                                         .clamp = !o->histogram_range };
+                                         .clamp = !o->histogram_range,
+                                         .bins_loop = kernel->bins[r->type][r->swap] };
         ps->histogram.totals = calloc(o->histogram_bins + 2, sizeof(uint64_t));
         ps->edges = malloc((o->histogram_bins + 1) * sizeof(double));
         ps->histogram.edges = ps->edges;
@@ -99,7 +101,7 @@ static void first_digit(ms_passes *ps)
 mapscan_status ms_passes_begin(ms_passes *ps, ms_scan_request *req, bool stream, mapscan_error *error)
 {
     const mapscan_options *o = ps->o;
-    mapscan_status s = allocate(ps, &req->reducer, error);
+    mapscan_status s = allocate(ps, &req->reducer, req->kernel, error);
     if (s != MAPSCAN_OK)
         return s;
     unsigned planned = 1;
