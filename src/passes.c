@@ -98,7 +98,16 @@ static void first_digit(ms_passes *ps)
     ps->digits.ncounters = (size_t)1 << d->digit_bits;
 }
 
-mapscan_status ms_passes_begin(ms_passes *ps, ms_scan_request *req, bool stream, mapscan_error *error)
+/* Why a stream cannot answer what was asked. */
+static mapscan_status read_once(const mapscan_options *o, mapscan_error *error)
+{
+    return ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0, "%s needs more than one pass over the data, and a stream "
+                   "is read once (save it to a file first)",
+                   o->histogram_bins && !o->histogram_range ? "a histogram without --range"
+                                                            : "quantiles of a type wider than 16 bits");
+}
+
+mapscan_status ms_passes_begin(ms_passes *ps, ms_scan_request *req, ms_reread reread, mapscan_error *error)
 {
     const mapscan_options *o = ps->o;
     mapscan_status s = allocate(ps, &req->reducer, req->kernel, error);
@@ -116,12 +125,9 @@ mapscan_status ms_passes_begin(ms_passes *ps, ms_scan_request *req, bool stream,
     } else if (o->histogram_bins) {
         planned++;
     }
-    if (stream && planned > 1)
-        return ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0, "%s needs more than one pass over the data, and a stream "
-                       "is read once (save it to a file first)",
-                       o->histogram_bins && !o->histogram_range ? "a histogram without --range"
-                                                                : "quantiles of a type wider than 16 bits");
-    if (!stream) {
+    if (reread == MS_REREAD_NEVER && planned > 1)
+        return read_once(o, error);
+    if (reread == MS_REREAD_YES) {
         ps->req = *req;
         ps->can_rescan = true;
         req->progress_total = planned * req->plan.count * req->plan.elem_size;
@@ -190,7 +196,7 @@ static mapscan_status histogram_pass(ms_passes *ps, const mapscan_result *result
     if (!counted_of(result))
         return MAPSCAN_OK;
     if (!ps->can_rescan)
-        return ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0, "a histogram without a range needs a second pass");
+        return read_once(ps->o, error);
     return run_pass(ps, &ps->histogram, ps->histogram.ncounters, error);
 }
 
@@ -246,12 +252,15 @@ static mapscan_status quantile_passes(ms_passes *ps, mapscan_result *result, map
     ms_select *sel = ms_select_new(ps->key_bits, n, o->quantiles, o->nquantiles);
     if (!sel)
         return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for the quantiles");
+    /* Its first pass is the first digit of every key: the first pass over
+     * the data counted it. */
+    ms_digit_pass pass;
+    ms_select_next(sel, &pass);
     ms_select_feed(sel, ps->digits.totals);
     mapscan_status s = MAPSCAN_OK;
-    ms_digit_pass pass;
     while (s == MAPSCAN_OK && ms_select_next(sel, &pass)) {
         if (!ps->can_rescan) {
-            s = ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0, "the quantiles need a second pass");
+            s = read_once(o, error);
             break;
         }
         ps->digits.digits = pass;
