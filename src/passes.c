@@ -169,6 +169,7 @@ static mapscan_status run_pass(ms_passes *ps, ms_tally_plan *plan, size_t ncount
     memset(&scratch, 0, sizeof scratch);
     scratch.type = r.reducer.type;
     mapscan_status s = ms_schedule_run(&r, &scratch, error);
+    ps->seconds += scratch.seconds;
     return meet(ps, MAPSCAN_SYNC_COUNTS, plan->totals, ncounters + 2, s, error);
 }
 
@@ -312,6 +313,7 @@ mapscan_status ms_passes_end(ms_passes *ps, mapscan_status s, mapscan_result *re
         s = quantile_passes(ps, result, error);
     if (s == MAPSCAN_OK && o->histogram_bins)
         histogram_result(ps, result);
+    result->seconds += ps->seconds;    /* the scan's time: every pass's */
     return s;
 }
 

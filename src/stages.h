@@ -51,6 +51,7 @@ typedef struct ms_passes {
     ms_scan_request req;        /* the first pass's, for the passes after it */
     bool can_rescan;            /* not a stream */
     unsigned passes_done;
+    double seconds;             /* of the passes after the first */
     bool ended;
 } ms_passes;
 

@@ -202,7 +202,8 @@ static void text_histogram(FILE *out, const mapscan_extra_stats *x)
         int bar = most ? (int)((double)x->counts[i] / (double)most * room + 0.5) : 0;
         if (bar == 0 && x->counts[i])
             bar = 1;    /* a bin with something in it never looks empty */
-        fprintf(out, "  %-*s %*llu ", label_width, label, count_width, (unsigned long long)x->counts[i]);
+        fprintf(out, "  %-*s %*llu%s", label_width, label, count_width, (unsigned long long)x->counts[i],
+                bar ? " " : "");
         for (int k = 0; k < bar; k++)
             fputc('#', out);
         fputc('\n', out);
