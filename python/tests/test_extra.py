@@ -304,12 +304,11 @@ def test_an_empty_raw_file_has_no_values_but_its_statistics(tmp_path):
     assert mapscan.scan(tmp_path / "e.bin", dtype="<i2", quantiles=0.5).quantiles == {0.5: None}
 
 
-@pytest.mark.xfail(strict=True, reason="library 0.6.0: a regular file of size 0 is read as a stream (it may be "
-                   "procfs'), and a scan that would need a second pass is refused before it is known that no "
-                   "value needs one (E_UNMAPPABLE)")
 @pytest.mark.parametrize("code, kwargs", [("<i4", dict(quantiles=0.5)), ("<f8", dict(quantiles=0.5)),
                                           ("<i2", dict(histogram=4))])
 def test_an_empty_raw_file_answers_quantiles_and_a_histogram_without_range(tmp_path, code, kwargs):
+    """A regular file of size 0 is read as a stream (it may be procfs'): it refuses no second pass, as it held
+    no value that would need one."""
     (tmp_path / "e.bin").write_bytes(b"")
     r = mapscan.scan(tmp_path / "e.bin", dtype=code, **kwargs)
     assert r.count == 0
@@ -511,11 +510,8 @@ def test_streams_answer_what_one_pass_can_and_refuse_the_rest():
         scan_pipe(a.tobytes(), dtype="<i2", histogram=3)
 
 
-@pytest.mark.xfail(strict=True, reason="library 0.6.0: passes.c's quantile_passes feeds the first pass's digit counts "
-                   "before ms_select_next has set up that pass, so they are dropped and the first digit is "
-                   "counted again: one pass too many on files, 'the quantiles need a second pass' on a stream")
 @pytest.mark.parametrize("code", ["|i1", "|u1", "<i2", ">u2"])
-def test_streams_answer_8_and_16_bit_quantiles_in_their_one_pass(code):
+def test_8_and_16_bit_quantiles_take_one_pass_also_on_a_stream(code):
     a = np.array([5, -3, 9, 9, 0, -3, 7, 100]).astype(code)
     r = scan_pipe(a.tobytes(), dtype=code, stats="all", quantiles=QS, histogram=3, range=(-4, 8))
     check_against_reference(r, a, 0, QS, 3, (-4, 8))
@@ -529,11 +525,9 @@ def test_merges_keep_var_positions_in_order_and_histograms_over_the_same_edges(t
     parts[2][10] = -5000       # the min, in the third part
     parts[3][0] = 5000         # the max, at the start of the fourth
     parts[3][5] = -5000        # the min again, later
-    files = []
-    for i, p in enumerate(parts):
-        # the empty part a .npy: a raw file of size 0 is read as a stream, which refuses quantiles of i32
-        files.append(tmp_path / (f"{i}.npy" if p.size == 0 else f"{i}.bin"))
-        np.save(files[-1], p) if p.size == 0 else p.tofile(files[-1])
+    files = [tmp_path / f"{i}.bin" for i in range(len(parts))]
+    for p, f in zip(parts, files):
+        p.tofile(f)
     whole = np.concatenate(parts)
     rs = mapscan.scan(files, stats="all", ddof=1, quantiles=0.5, histogram=10, range=(-1000, 1000))
     t = rs.total
