@@ -39,21 +39,29 @@ static inline uint64_t raw_prefix(uint64_t key_prefix, unsigned key_bits, unsign
     return key_prefix;
 }
 
-/* Three loops, each plain: the first pass (every key); later passes, a
- * block at a time, skipping blocks that hold no key under a slot's prefix
- * (the test vectorizes), then one key at a time in a block that does. */
+/* Two loops per block: the first finds each key's counter (or -1: NaN, or
+ * under no slot's prefix) in a form the vectorizer takes whole, from a
+ * typed copy of the block; the second increments them, one by one. The
+ * first pass counts every key; later ones compare each key's raw prefix
+ * with the slots' (raw_prefix) and count the few that match. */
 #define DEFINE_DIGITS(FN, U, SWAP, KEY, INF, KIND)                             \
     static void FN(const ms_tally_plan *plan, uint32_t *counts, const unsigned char *p, size_t n) \
     {                                                                          \
         const ms_digit_pass *d = &plan->digits;                                \
+        typedef int64_t S;      /* a counter's index, or -1 */               \
         const U top = (U)((U)1 << (sizeof(U) * 8 - 1));                        \
         const U inf_key = (U)((INF) | top), nan_below = (U)~inf_key;           \
         const bool is_float = (INF) != 0;                                      \
-        /* locals: the counters' stores could alias the plan's fields */     \
         const unsigned shift = d->shift, above = d->shift + d->digit_bits;     \
-        const unsigned nslots = d->nslots, digit_bits = d->digit_bits;         \
+        const unsigned digit_bits = d->digit_bits;                             \
+        const bool first = above >= d->key_bits;                               \
+        (void)top;                                                             \
         const U mask = (U)((((uint64_t)1 << digit_bits) - 1));                 \
-        if (above >= d->key_bits) {                                            \
+        U want[MS_SELECT_MAX_SLOTS];                                           \
+        for (unsigned s = 0; s < MS_SELECT_MAX_SLOTS; s++)                     \
+            want[s] = !first && s < d->nslots ? (U)raw_prefix(d->prefix[s], d->key_bits, above, KIND) \
+                                              : (U)~(U)0;                      \
+        if (first) {            /* every key: a load, a few operations, an increment */ \
             for (size_t i = 0; i < n; i++) {                                   \
                 U raw;                                                         \
                 memcpy(&raw, p + i * sizeof(U), sizeof(U));                    \
@@ -64,31 +72,25 @@ static inline uint64_t raw_prefix(uint64_t key_prefix, unsigned key_bits, unsign
             }                                                                  \
             return;                                                            \
         }                                                                      \
-        uint64_t prefixes[MS_SELECT_MAX_SLOTS];                                \
-        U want[MS_SELECT_MAX_SLOTS];                                           \
-        for (unsigned s = 0; s < MS_SELECT_MAX_SLOTS; s++) {                   \
-            prefixes[s] = s < nslots ? d->prefix[s] : UINT64_MAX;              \
-            want[s] = s < nslots ? (U)raw_prefix(d->prefix[s], d->key_bits, above, KIND) : (U)~(U)0; \
-        }                                                                      \
         U block[TALLY_BLOCK];                                                  \
+        S at[TALLY_BLOCK];                                                     \
         for (size_t start = 0; start < n; start += TALLY_BLOCK) {              \
             size_t m = n - start < TALLY_BLOCK ? n - start : TALLY_BLOCK;      \
             memcpy(block, p + start * sizeof(U), m * sizeof(U));               \
-            U any = 0;                                                         \
+            S any = -1;                                                        \
             for (size_t i = 0; i < m; i++) {                                   \
-                U t = (U)((U)SWAP(block[i]) >> above);                         \
-                any |= (U)((t == want[0]) | (t == want[1]) | (t == want[2]) | (t == want[3])); \
+                U raw = (U)SWAP(block[i]);                                     \
+                U key = KEY(U, raw);                                           \
+                U t = (U)(raw >> above);                                       \
+                S slot = t == want[0] ? 0 : t == want[1] ? 1 : t == want[2] ? 2 : t == want[3] ? 3 : -1; \
+                S index = (slot << digit_bits) | (S)((key >> shift) & mask);   \
+                bool nan = is_float && (key > inf_key || key < nan_below);     \
+                at[i] = slot < 0 || nan ? -1 : index;                          \
+                any = at[i] > any ? at[i] : any;                               \
             }                                                                  \
-            for (size_t i = 0; any && i < m; i++) {                            \
-                U key = KEY(U, (U)SWAP(block[i]));                             \
-                uint64_t prefix = (uint64_t)(key >> above);                    \
-                unsigned s = 0;                                                \
-                while (s < nslots && prefixes[s] != prefix)                    \
-                    s++;                                                       \
-                if (s == nslots || (is_float && (key > inf_key || key < nan_below))) \
-                    continue;                                                  \
-                counts[((size_t)s << digit_bits) | (size_t)((key >> shift) & mask)]++; \
-            }                                                                  \
+            for (size_t i = 0; any >= 0 && i < m; i++)                         \
+                if (at[i] >= 0)                                                \
+                    counts[at[i]]++;                                           \
         }                                                                      \
     }
 
