@@ -58,7 +58,12 @@ typedef struct ms_passes {
 mapscan_status ms_passes_check(const mapscan_options *o, mapscan_error *error);
 /* Before the first pass: its tallies into req's reducer; for a stream,
  * what one pass cannot answer is refused. */
-mapscan_status ms_passes_begin(ms_passes *ps, ms_scan_request *req, bool stream, mapscan_error *error);
+typedef enum ms_reread {
+    MS_REREAD_YES,          /* a regular file, or memory: passes after the first may run */
+    MS_REREAD_NEVER,        /* a pipe or device: what needs them is refused before reading */
+    MS_REREAD_IF_EMPTY      /* a file whose size is not known (procfs, or empty): refused only if it had data */
+} ms_reread;
+mapscan_status ms_passes_begin(ms_passes *ps, ms_scan_request *req, ms_reread reread, mapscan_error *error);
 /* After the first pass ended with s (whatever it was, and once): the
  * sync, the passes after it, their answers in result. */
 mapscan_status ms_passes_end(ms_passes *ps, mapscan_status s, mapscan_result *result, mapscan_error *error);
