@@ -913,8 +913,8 @@ def progress_shows_the_bytes_of_all_ranks():
 def progress_counts_the_passes_of_the_extra_statistics():
     """A histogram over the data's min and max takes a second pass: each rank shows its piece's
     bytes as the share of its passes done, so the lines still rise to the whole, never back."""
-    size = 128 << 20
-    f = sparse("sparse-128m.raw", size)
+    size = 1 << 30
+    f = sparse("sparse-1g.raw", size)
     r = mpirun(2, "--json", "--progress", "-j", "1", "-b", "read", "--histogram", "5", f)
     assert r.returncode == 0, r.stderr.decode()
     got = lines(r)
@@ -923,7 +923,7 @@ def progress_counts_the_passes_of_the_extra_statistics():
     assert all(shown) and (shown or got[0]["job_seconds"] < 1), r.stderr.decode()
     percents = [int(m.group(2)) for m in shown]
     assert percents == sorted(percents) and all(p <= 100 for p in percents), percents
-    assert all(m.group(1) == "128.00 MiB" for m in shown), r.stderr.decode()
+    assert all(m.group(1) == "1.00 GiB" for m in shown), r.stderr.decode()
 
 
 if __name__ == "__main__":
