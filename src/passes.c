@@ -101,10 +101,10 @@ static void first_digit(ms_passes *ps)
 /* Why a stream cannot answer what was asked. */
 static mapscan_status read_once(const mapscan_options *o, mapscan_error *error)
 {
-    return ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0, "%s needs more than one pass over the data, and a stream "
-                   "is read once (save it to a file first)",
-                   o->histogram_bins && !o->histogram_range ? "a histogram without --range"
-                                                            : "quantiles of a type wider than 16 bits");
+    return ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0, "%s more than one pass over the data, and a stream is "
+                   "read once (save it to a file first)",
+                   o->histogram_bins && !o->histogram_range ? "a histogram without a range needs"
+                                                            : "quantiles of a type wider than 16 bits need");
 }
 
 mapscan_status ms_passes_begin(ms_passes *ps, ms_scan_request *req, ms_reread reread, mapscan_error *error)
@@ -250,9 +250,7 @@ static mapscan_status quantile_passes(ms_passes *ps, mapscan_result *result, map
     }
     if (n == 0)
         return MAPSCAN_OK;
-    ms_select *sel = ms_select_new(ps->key_bits, n, o->quantiles, o->nquantiles);
-    if (!sel)
-        return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for the quantiles");
+    ms_select *sel = ps->select;
     /* Its first pass is the first digit of every key: the first pass over
      * the data counted it. */
     ms_digit_pass pass;
@@ -275,7 +273,6 @@ static mapscan_status quantile_passes(ms_passes *ps, mapscan_result *result, map
         ms_select_keys(sel, i, &lo, &hi);
         x->quantile[i] = quantile_value(result->type, lo, hi, o->quantiles[i], n);
     }
-    ms_select_free(sel);
     return s;
 }
 
@@ -303,8 +300,15 @@ mapscan_status ms_passes_end(ms_passes *ps, mapscan_status s, mapscan_result *re
     s = meet(ps, MAPSCAN_SYNC_STATS, result, 1, s, error);
     if (s != MAPSCAN_OK)
         return s;
-    if (o->nquantiles && ps->digits.totals)
-        s = meet(ps, MAPSCAN_SYNC_COUNTS, ps->digits.totals, ps->digits.ncounters + 2, s, error);
+    if (o->nquantiles && ps->digits.totals) {
+        /* Made before the parts meet again, so that one that cannot make it
+         * stops them all there rather than leaving them waiting. */
+        uint64_t n = result->stats.count - (mapscan_type_is_float(result->type) ? result->floats.nan : 0);
+        ps->select = ms_select_new(ps->key_bits, n ? n : 1, o->quantiles, o->nquantiles);
+        mapscan_status made = ps->select ? MAPSCAN_OK
+                                         : ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for the quantiles");
+        s = meet(ps, MAPSCAN_SYNC_COUNTS, ps->digits.totals, ps->digits.ncounters + 2, made, error);
+    }
     if (s == MAPSCAN_OK && o->histogram_bins && o->histogram_range && ps->histogram.totals)
         s = meet(ps, MAPSCAN_SYNC_COUNTS, ps->histogram.totals, ps->histogram.ncounters + 2, s, error);
     if (s == MAPSCAN_OK && o->histogram_bins && !o->histogram_range)
@@ -319,6 +323,7 @@ mapscan_status ms_passes_end(ms_passes *ps, mapscan_status s, mapscan_result *re
 
 void ms_passes_free(ms_passes *ps)
 {
+    ms_select_free(ps->select);
     free(ps->digits.totals);
     free(ps->histogram.totals);
     free(ps->edges);

@@ -24,8 +24,10 @@ void mapscan_options_init_sized(mapscan_options *options, size_t struct_size)
     options->result_size = sizeof(mapscan_result);
 }
 
-static void describe(const ms_layout *l, mapscan_result *result)
+static void describe(const ms_layout *l, const mapscan_options *o, mapscan_result *result)
 {
+    result->extra.origin = o->offset / l->unit;
+    result->extra.origin_whole = o->offset % l->unit == 0;
     result->format = l->format;
     result->type = l->type;
     result->endian = l->endian;
@@ -46,7 +48,7 @@ static mapscan_status scan_regular(int fd, const struct stat *st, const mapscan_
     mapscan_status s = ms_plan_file_range(fd, st, o, &l, &start, &count, error);
     if (s != MAPSCAN_OK)
         return s;
-    describe(&l, result);
+    describe(&l, o, result);
     ms_plan_reducer(req, &l);
     ms_plan_range(req, start, count, result);
     s = ms_passes_begin(ps, req, MS_REREAD_YES, error);
@@ -72,7 +74,7 @@ static mapscan_status scan_stream_input(int fd, const mapscan_options *o, ms_sca
     mapscan_status s = ms_layout_of_stream(&in, head, o, &l, error);
     if (s != MAPSCAN_OK)
         return s;
-    describe(&l, result);
+    describe(&l, o, result);
     ms_plan_reducer(req, &l);
     s = ms_passes_begin(ps, req, reread, error);
     if (s != MAPSCAN_OK)
@@ -206,7 +208,7 @@ static mapscan_status extent_fd(int fd, const mapscan_options *o, mapscan_result
         s = ms_layout_resolve(o, NULL, &l, error);
     if (s != MAPSCAN_OK)
         return s;
-    describe(&l, result);
+    describe(&l, o, result);
     result->bytes = count * l.unit;
     extent->start = start;
     extent->unit = l.unit;
@@ -258,7 +260,7 @@ static mapscan_status scan_memory(const void *data, size_t len, const mapscan_op
     mapscan_status s = ms_layout_resolve(o, NULL, &l, error);
     if (s != MAPSCAN_OK)
         return s;
-    describe(&l, result);
+    describe(&l, o, result);
     ms_plan_reducer(&req, &l);
     if (o->offset > len)
         return ms_fail(error, MAPSCAN_E_OFFSET, 0, "offset %llu is past the end of the buffer (%zu bytes)",

@@ -52,6 +52,7 @@ typedef struct ms_passes {
     bool can_rescan;            /* not a stream */
     unsigned passes_done;
     double seconds;             /* of the passes after the first */
+    struct ms_select *select;   /* the quantiles' refinement, once the count is known */
     bool ended;
 } ms_passes;
 

@@ -97,7 +97,8 @@ class ExtraStats(ctypes.Structure):
     _fields_ = [
         ("computed", ctypes.c_uint), ("ddof", ctypes.c_uint64), ("var", ctypes.c_double),
         ("std", ctypes.c_double), ("squares", SquareSum), ("argmin", ctypes.c_uint64),
-        ("argmax", ctypes.c_uint64), ("nquantiles", ctypes.c_size_t), ("q", ctypes.c_double * MAX_QUANTILES),
+        ("argmax", ctypes.c_uint64), ("origin", ctypes.c_uint64), ("origin_whole", ctypes.c_bool),
+        ("nquantiles", ctypes.c_size_t), ("q", ctypes.c_double * MAX_QUANTILES),
         ("quantile", ctypes.c_double * MAX_QUANTILES), ("bins", ctypes.c_uint64), ("lo", ctypes.c_double),
         ("hi", ctypes.c_double), ("counts", ctypes.POINTER(ctypes.c_uint64)), ("below", ctypes.c_uint64),
         ("above", ctypes.c_uint64), ("ranged", ctypes.c_bool),

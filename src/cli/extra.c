@@ -146,7 +146,8 @@ static void index_text(const mapscan_result *r, uint64_t position, char *buf, si
 
 static bool has_index(const mapscan_result *r)
 {
-    return r->format == MAPSCAN_FORMAT_NPY && r->ndim > 0;
+    uint64_t index[64];
+    return mapscan_unravel(r, 0, index) > 0;
 }
 
 static void text_position(FILE *out, const char *label, const mapscan_result *r, uint64_t position)
