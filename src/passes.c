@@ -244,9 +244,13 @@ static mapscan_status quantile_passes(ms_passes *ps, mapscan_result *result, map
     ms_select *sel = ms_select_new(ps->key_bits, n, o->quantiles, o->nquantiles);
     if (!sel)
         return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for the quantiles");
-    ms_select_feed(sel, ps->digits.totals);
-    mapscan_status s = MAPSCAN_OK;
+    /* The refinement's first pass is the first digit (first_digit's), which
+     * the first pass counted: taken from it, then fed (feed reads the
+     * counts of the pass next gave, and nothing else). */
     ms_digit_pass pass;
+    if (ms_select_next(sel, &pass))
+        ms_select_feed(sel, ps->digits.totals);
+    mapscan_status s = MAPSCAN_OK;
     while (s == MAPSCAN_OK && ms_select_next(sel, &pass)) {
         if (!ps->can_rescan) {
             s = ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0, "the quantiles need a second pass");
