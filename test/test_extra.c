@@ -635,7 +635,8 @@ Test(extra, every_statistic_alone)
 /* ---- 2. argmin and argmax ---- */
 
 /* i32 data of n values from f(i), scanned at 1 to 4 threads, every kernel. */
-static void expect_positions(size_t n, int32_t (*f)(size_t i, size_t n), const layout *l, const char *what)
+static void expect_positions(size_t n, int32_t (*f)(size_t i, size_t n), const layout *l, unsigned max_threads,
+                             const char *what)
 {
     size_t unit = l->record ? l->record : 4;
     size_t len = l->offset + n * unit;
@@ -644,7 +645,7 @@ static void expect_positions(size_t n, int32_t (*f)(size_t i, size_t n), const l
     for (size_t i = 0; i < n; i++)
         store_int(data + l->offset + i * unit + l->field, MAPSCAN_I32, false, f(i, n));
     extra_want w = request(MAPSCAN_I32, false, MAPSCAN_STAT_ARGMIN | MAPSCAN_STAT_ARGMAX, 0);
-    expect_everywhere(&w, data, len, l, 4, what);
+    expect_everywhere(&w, data, len, l, max_threads, what);
     free(data);
 }
 
@@ -668,15 +669,15 @@ static int32_t repeated(size_t i, size_t n)
 Test(extra, positions_are_first_occurrences_over_pieces_and_threads)
 {
     size_t n = (size_t)3 << 19;     /* 6 MiB: several chunks of the scan of memory */
-    expect_positions(n, descending, &contiguous, "descending: every piece a new min");
-    expect_positions(n, ascending, &contiguous, "ascending: every piece a new max");
-    expect_positions(n, extremes_at_the_end, &contiguous, "extremes at the end");
-    expect_positions(n, repeated, &contiguous, "repeated extremes");
+    expect_positions(n, descending, &contiguous, 4, "descending: every piece a new min");
+    expect_positions(n, ascending, &contiguous, 2, "ascending: every piece a new max");
+    expect_positions(n, extremes_at_the_end, &contiguous, 3, "extremes at the end");
+    expect_positions(n, repeated, &contiguous, 4, "repeated extremes");
     layout records = { 5, 12, 3 };
-    expect_positions(n / 4, descending, &records, "records, descending");
-    expect_positions(n / 4, repeated, &records, "records, repeated");
+    expect_positions(n / 4, descending, &records, 2, "records, descending");
+    expect_positions(n / 4, repeated, &records, 3, "records, repeated");
     layout offset = { 8, 0, 0 };
-    expect_positions(1000, extremes_at_the_end, &offset, "an offset");
+    expect_positions(1000, extremes_at_the_end, &offset, 2, "an offset");
 }
 
 Test(extra, float_positions_leave_nan_out_and_put_minus_zero_first)
@@ -715,9 +716,12 @@ Test(extra, float_positions_leave_nan_out_and_put_minus_zero_first)
 
 /* ---- 3. quantiles ---- */
 
+/* A few q's: the ends, the smallest, ties and fractions that do not end
+ * (each distinct rank may cost a bucket, and buckets past 4 a level cost
+ * passes: the many-bucket cases have tests of their own). */
 static void standard_qs(extra_want *w, uint64_t *state, size_t random_ones)
 {
-    double qs[] = { 0, 1, 1e-300, 0.5, 0.25, 0.75, 1.0 / 3, 0.1, 0.9, 0.999, 1 - 0x1p-53, 0x1p-1074, 0.01 };
+    double qs[] = { 0, 1, 1e-300, 0.5, 1.0 / 3, 0.999, 1 - 0x1p-53, 0x1p-1074 };
     for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++)
         add_q(w, qs[i]);
     for (size_t i = 0; i < random_ones; i++)
@@ -727,26 +731,24 @@ static void standard_qs(extra_want *w, uint64_t *state, size_t random_ones)
 Test(extra, quantiles_of_every_type_and_size)
 {
     uint64_t state = 2024;
-    size_t sizes[] = { 1, 2, 3, 4, 5, 17, 1000, 0, 0 };
+    size_t sizes[] = { 1, 2, 3, 17, 1000, 0, 0 };
     for (int t = 0; t < TYPES; t++)
-        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
-            for (fill how = (fill)((s + (size_t)t) % 2); how < FILL_COUNT; how += 2) {
-                size_t n = sizes[s] ? sizes[s] : 1 + test_random(&state) % (s == 7 ? 100000 : 20000);
-                if (n > 30000 && how != FILL_BYTES)
-                    continue;
-                int big = (int)(test_random(&state) & 1);
-                unsigned char *block;
-                unsigned char *p = random_data((mapscan_type)t, big, n, s % 8, how, &state, &block);
-                extra_want w = request((mapscan_type)t, big, 0, 0);
-                standard_qs(&w, &state, 8);
-                want_of(&w, p, n * size_of((mapscan_type)t), &contiguous);
-                size_t k = test_random(&state) % KERNELS;
-                const char *kernel = mapscan_kernel_available(kernel_names[k]) ? kernel_names[k] : NULL;
-                expect_memory(&w, p, n * size_of((mapscan_type)t), &contiguous, kernel,
-                              1 + (unsigned)(test_random(&state) % 3), "quantiles");
-                extra_want_free(&w);
-                free(block);
-            }
+        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+            size_t n = sizes[s] ? sizes[s] : 1 + test_random(&state) % (s == 5 ? 60000 : 20000);
+            fill how = n > 30000 ? FILL_BYTES : (fill)((s + (size_t)t) % FILL_COUNT);
+            int big = (int)(test_random(&state) & 1);
+            unsigned char *block;
+            unsigned char *p = random_data((mapscan_type)t, big, n, s % 8, how, &state, &block);
+            extra_want w = request((mapscan_type)t, big, 0, 0);
+            standard_qs(&w, &state, 2);
+            want_of(&w, p, n * size_of((mapscan_type)t), &contiguous);
+            size_t k = test_random(&state) % KERNELS;
+            const char *kernel = mapscan_kernel_available(kernel_names[k]) ? kernel_names[k] : NULL;
+            expect_memory(&w, p, n * size_of((mapscan_type)t), &contiguous, kernel,
+                          1 + (unsigned)(test_random(&state) % 3), "quantiles");
+            extra_want_free(&w);
+            free(block);
+        }
 }
 
 /* 64-bit values that share their top bits: every 16-bit digit takes a pass. */
@@ -757,7 +759,7 @@ Test(extra, quantiles_of_keys_with_long_shared_prefixes)
         if (t != MAPSCAN_I64 && t != MAPSCAN_U64 && t != MAPSCAN_F64)
             continue;
         for (int variant = 0; variant < 3; variant++) {
-            size_t n = 20000 + variant * 7;
+            size_t n = 8000 + variant * 7;
             unsigned char *p = malloc(n * 8);
             for (size_t i = 0; i < n; i++) {
                 uint64_t r = test_random(&state);
@@ -772,36 +774,37 @@ Test(extra, quantiles_of_keys_with_long_shared_prefixes)
                 store_bits(p + 8 * i, (mapscan_type)t, variant == 1, bits);
             }
             extra_want w = request((mapscan_type)t, variant == 1, 0, 0);
-            standard_qs(&w, &state, 20);
+            standard_qs(&w, &state, 4);
             want_of(&w, p, n * 8, &contiguous);
-            for (size_t k = 0; k < KERNELS; k++)
-                if (mapscan_kernel_available(kernel_names[k]))
-                    expect_memory(&w, p, n * 8, &contiguous, kernel_names[k], 1 + (unsigned)k, "shared prefixes");
+            const char *kernel = kernel_names[(size_t)(variant + t) % KERNELS];
+            expect_memory(&w, p, n * 8, &contiguous, mapscan_kernel_available(kernel) ? kernel : NULL,
+                          1 + (unsigned)variant, "shared prefixes");
             extra_want_free(&w);
             free(p);
         }
     }
 }
 
-/* 64 quantiles in 64 different top digits: more than 4 buckets a level, more passes. */
+/* Quantiles in many different top digits: more than 4 buckets a level,
+ * more passes (64 q's over 32-bit keys: 33 passes; 16 over 64-bit ones). */
 Test(extra, many_quantiles_in_many_buckets)
 {
     uint64_t state = 4711;
-    mapscan_type types[] = { MAPSCAN_I32, MAPSCAN_U32, MAPSCAN_F32, MAPSCAN_I64, MAPSCAN_F64, MAPSCAN_I16,
-                             MAPSCAN_BF16, MAPSCAN_U8 };
+    mapscan_type types[] = { MAPSCAN_I32, MAPSCAN_F32, MAPSCAN_U64, MAPSCAN_F64, MAPSCAN_I16, MAPSCAN_BF16 };
     for (size_t ti = 0; ti < sizeof types / sizeof types[0]; ti++) {
         mapscan_type t = types[ti];
-        size_t n = 20000;
+        size_t n = 6000;
         unsigned char *block;
         unsigned char *p = random_data(t, ti % 2, n, 0, is_float(t) ? FILL_FINITE : FILL_BYTES, &state, &block);
         extra_want w = request(t, ti % 2, 0, 0);
-        for (int i = 0; i < MAPSCAN_MAX_QUANTILES; i++)
-            add_q(&w, (i + 0.5) / MAPSCAN_MAX_QUANTILES);
+        int nq = size_of(t) == 8 ? 16 : MAPSCAN_MAX_QUANTILES;
+        for (int i = 0; i < nq; i++)
+            add_q(&w, (i + 0.5) / nq);
         w.q[7] = 0, w.q[8] = 1, w.q[9] = 1e-300, w.q[10] = 0.5;     /* and repeats */
         w.q[11] = 0.5;
         want_of(&w, p, n * size_of(t), &contiguous);
-        expect_memory(&w, p, n * size_of(t), &contiguous, NULL, 2, "64 quantiles");
-        expect_memory(&w, p, n * size_of(t), &contiguous, "scalar", 3, "64 quantiles");
+        expect_memory(&w, p, n * size_of(t), &contiguous, ti % 2 ? NULL : "scalar", 1 + (unsigned)(ti % 3),
+                      "many quantiles");
         extra_want_free(&w);
         free(block);
     }
@@ -834,8 +837,10 @@ Test(extra, quantiles_with_duplicates_nan_zeros_and_infinities)
                 add_q(&w, cases[c].q);
                 want_of(&w, p, cases[c].n * size_of((mapscan_type)t), &contiguous);
                 expect_same(w.quantile[0], cases[c].want, "the reference's hand case");
+                const char *kernel = kernel_names[(c + (size_t)t + (size_t)big) % KERNELS];
+                expect_memory(&w, p, cases[c].n * size_of((mapscan_type)t), &contiguous,
+                              mapscan_kernel_available(kernel) ? kernel : NULL, 1, "hand quantiles");
                 extra_want_free(&w);
-                expect_everywhere(&w, p, cases[c].n * size_of((mapscan_type)t), &contiguous, 1, "hand quantiles");
                 free(p);
             }
     /* random data with NaN, infinities and few values */
@@ -845,8 +850,12 @@ Test(extra, quantiles_with_duplicates_nan_zeros_and_infinities)
             unsigned char *block;
             unsigned char *p = random_data((mapscan_type)t, false, n, 0, how, &state, &block);
             extra_want w = request((mapscan_type)t, false, MAPSCAN_STAT_ALL, 0);
-            standard_qs(&w, &state, 30);
-            expect_everywhere(&w, p, n * size_of((mapscan_type)t), &contiguous, 2, "few values");
+            standard_qs(&w, &state, 3);
+            want_of(&w, p, n * size_of((mapscan_type)t), &contiguous);
+            const char *kernel = kernel_names[((size_t)t + how) % KERNELS];
+            expect_memory(&w, p, n * size_of((mapscan_type)t), &contiguous,
+                          mapscan_kernel_available(kernel) ? kernel : NULL, 1 + (unsigned)(how % 2), "few values");
+            extra_want_free(&w);
             free(block);
         }
 }
@@ -870,7 +879,7 @@ Test(extra, histograms_of_every_type_bins_and_range)
     uint64_t bins[] = { 1, 2, 7, 1000 };
     for (int t = 0; t < TYPES; t++)
         for (size_t b = 0; b < 4; b++)
-            for (fill how = 0; how < FILL_COUNT; how++) {
+            for (fill how = (fill)((b + (size_t)t) % 2); how < FILL_COUNT; how += 2) {
                 size_t n = 1 + test_random(&state) % 5000;
                 unsigned char *block;
                 unsigned char *p = random_data((mapscan_type)t, how % 2, n, 1, how, &state, &block);
@@ -1074,12 +1083,13 @@ static void expect_same_counts(const mapscan_result *have, const mapscan_result 
 }
 
 static void merge_case(mapscan_type t, bool big, const unsigned char *p, size_t n, size_t cut, uint64_t ddof,
-                       const char *what)
+                       bool quantiles, const char *what)
 {
     size_t size = size_of(t);
     extra_want w = request(t, big, MAPSCAN_STAT_ALL, ddof);
     set_range(&w, 9, -50.5, 50.5);
-    add_q(&w, 0.5);
+    if (quantiles)
+        add_q(&w, 0.5);
     uint64_t whole_counts[9], a_counts[9], b_counts[9];
     mapscan_result whole = scan_ok(&w, p, n * size, &contiguous, NULL, 2, whole_counts);
     mapscan_result a = scan_ok(&w, p, cut * size, &contiguous, NULL, 1, a_counts);
@@ -1116,7 +1126,7 @@ Test(extra, merged_halves_equal_the_whole)
             unsigned char *p = random_data((mapscan_type)t, how & 1, n, 0, how, &state, &block);
             size_t cuts[] = { 0, 1, n / 2, n - 1, n, test_random(&state) % n };
             for (size_t c = 0; c < 6; c++)
-                merge_case((mapscan_type)t, how & 1, p, n, cuts[c], c % 2, "halves");
+                merge_case((mapscan_type)t, how & 1, p, n, cuts[c], c % 2, c == 2, "halves");
             free(block);
         }
     /* the same extremes in both halves: the first half's positions win */
@@ -1125,7 +1135,7 @@ Test(extra, merged_halves_equal_the_whole)
     for (int i = 0; i < 7; i++)
         store_int(p + 4 * i, MAPSCAN_I32, false, v[i]);
     for (size_t cut = 0; cut <= 7; cut++)
-        merge_case(MAPSCAN_I32, false, p, 7, cut, 0, "tied extremes");
+        merge_case(MAPSCAN_I32, false, p, 7, cut, 0, cut == 3, "tied extremes");
 }
 
 Test(extra, merges_keep_what_both_computed_and_same_edges_only)
@@ -1372,15 +1382,15 @@ static void split_case(extra_want *w, const unsigned char *data, size_t n, const
 Test(extra, split_scans_meet_and_answer_as_one)
 {
     uint64_t state = 123;
-    mapscan_type types[] = { MAPSCAN_I32, MAPSCAN_I64, MAPSCAN_F64, MAPSCAN_U16, MAPSCAN_BF16 };
+    mapscan_type types[] = { MAPSCAN_I32, MAPSCAN_F64, MAPSCAN_U16 };
     for (size_t ti = 0; ti < sizeof types / sizeof types[0]; ti++) {
         mapscan_type t = types[ti];
-        size_t n = 20000 + test_random(&state) % 1000;
-        unsigned char *block;
-        unsigned char *p = random_data(t, false, n, 0, ti % 2 ? FILL_FINITE : FILL_BYTES, &state, &block);
+        size_t n = 8000 + test_random(&state) % 1000;
+        unsigned char *block;     /* no infinities: a histogram without a range refuses them */
+        unsigned char *p = random_data(t, false, n, 0, is_float(t) ? FILL_FINITE : FILL_BYTES, &state, &block);
         size_t two[] = { n / 3 }, three[] = { 1000, 1000 + n / 2 }, with_empty[] = { n / 2, n / 2 };
         extra_want w = request(t, false, MAPSCAN_STAT_ALL, 1);
-        standard_qs(&w, &state, 2);
+        add_q(&w, 0.5), add_q(&w, 1e-300), add_q(&w, 1.0 / 3), add_q(&w, 1);
         set_bins(&w, 7);
         if (!is_float(t))
             split_case(&w, p, n, two, 2, "two parts");
@@ -1543,9 +1553,9 @@ Test(extra, files_through_every_backend_and_thread_count_agree)
     uint64_t state = 2718;
     struct { mapscan_type t; size_t n; layout l; } cases[] = {
         { MAPSCAN_I64, 300000, { 0, 0, 0 } },       /* 2.4 MB: two chunks */
-        { MAPSCAN_F32, 600000, { 4, 0, 0 } },
+        { MAPSCAN_F32, 200000, { 4, 0, 0 } },
         { MAPSCAN_I16, 100000, { 3, 10, 4 } },      /* records */
-        { MAPSCAN_F64, 50000, { 0, 24, 8 } },
+        { MAPSCAN_F64, 30000, { 0, 24, 8 } },
     };
     mapscan_backend backends[] = { MAPSCAN_BACKEND_MMAP, MAPSCAN_BACKEND_READ, MAPSCAN_BACKEND_DIRECT };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
@@ -1562,7 +1572,7 @@ Test(extra, files_through_every_backend_and_thread_count_agree)
         char path[64];
         write_temp_file(path, sizeof path, data, len);
         extra_want w = request(t, big, MAPSCAN_STAT_ALL, 0);
-        standard_qs(&w, &state, 1);
+        add_q(&w, 0), add_q(&w, 0.5), add_q(&w, 1e-300), add_q(&w, 1);
         if (is_float(t))
             set_range(&w, 1000, -1e30, 1e30);      /* random bits hold infinities */
         else
@@ -1752,4 +1762,35 @@ Test(extra, the_most_bins)
     extra_want_free(&w);
     free(counts);
     free(block);
+}
+
+/* An empty regular file is read as a stream (its size 0 could be a procfs
+ * file's), so quantiles of a type wider than 16 bits and a histogram
+ * without a range are refused there (MAPSCAN_E_UNMAPPABLE, "a stream is
+ * read once (save it to a file first)"), though the same request on an
+ * empty buffer, or on a file whose range is empty, answers at once (NaN
+ * quantiles, bins from 0 to 1): no pass is needed when nothing was counted.
+ * Disabled until the library decides; enable it to reproduce. */
+Test(extra, an_empty_file_answers_as_an_empty_buffer, .disabled = true)
+{
+    char path[64];
+    write_temp_file(path, sizeof path, "", 0);
+    for (int t = 0; t < TYPES; t++) {
+        extra_want w = request((mapscan_type)t, false, MAPSCAN_STAT_ALL, 0);
+        add_q(&w, 0.5);
+        set_bins(&w, 4);
+        want_of(&w, (const unsigned char *)"", 0, &contiguous);
+        mapscan_options o;
+        options_of(&w, &contiguous, NULL, 1, &o);
+        uint64_t counts[4];
+        o.histogram_counts = counts;
+        mapscan_result r;
+        mapscan_error e;
+        cr_assert_eq(mapscan_scan_path(path, &o, &r, &e), MAPSCAN_OK, "%s, empty file: %s",
+                     mapscan_type_name((mapscan_type)t), e.message);
+        const char *why = extra_want_check(&w, &r);
+        cr_assert_null(why, "%s", why);
+        extra_want_free(&w);
+    }
+    unlink(path);
 }
