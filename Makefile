@@ -280,7 +280,7 @@ check-quick: check-unit check-abi
 # ASan+UBSan in build/fuzz. test/fuzz/corpus/NAME holds the committed seeds
 # and every input that ever found a defect; make fuzz adds what it finds to
 # build/fuzz/work/NAME and leaves any crashing input as build/fuzz/crash-NAME-*.
-FUZZERS            := size type pattern options scan npy floats select
+FUZZERS            := size type pattern options scan npy floats select extra
 FUZZ_BUILD         := build/fuzz
 FUZZ_SECONDS       ?= 600
 FUZZ_CHECK_SECONDS ?= 10
@@ -296,7 +296,7 @@ fuzz-build: | $(BUILD)/.libs-build build/fuzz/.libs-fuzz
 	    WARN="$(FUZZ_WARN)" $(FUZZERS:%=$(FUZZ_BUILD)/fuzz_%)
 
 $(BUILD)/fuzz_%: $(BUILD)/test/fuzz/fuzz_%.o $(BUILD)/test/reference_core.o $(BUILD)/test/float_reference.o \
-                 $(filter-out %/main.o,$(CLI_OBJ)) $(LIB)
+                 $(BUILD)/test/extra_reference.o $(filter-out %/main.o,$(CLI_OBJ)) $(LIB)
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
 
 check-fuzz: fuzz-build

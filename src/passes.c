@@ -251,11 +251,12 @@ static mapscan_status quantile_passes(ms_passes *ps, mapscan_result *result, map
     if (n == 0)
         return MAPSCAN_OK;
     ms_select *sel = ps->select;
-    /* Its first pass is the first digit of every key: the first pass over
-     * the data counted it. */
+    /* The refinement's first pass is the first digit (first_digit's), which
+     * the first pass counted: taken from it, then fed (feed reads the
+     * counts of the pass next gave, and nothing else). */
     ms_digit_pass pass;
-    ms_select_next(sel, &pass);
-    ms_select_feed(sel, ps->digits.totals);
+    if (ms_select_next(sel, &pass))
+        ms_select_feed(sel, ps->digits.totals);
     mapscan_status s = MAPSCAN_OK;
     while (s == MAPSCAN_OK && ms_select_next(sel, &pass)) {
         if (!ps->can_rescan) {

@@ -126,7 +126,7 @@ static void check_strided(const char *name)
                         ms_acc got, want;
                         ms_acc_init(&got);
                         ms_acc_init(&want);
-                        ms_reduce(&reducer, data + field, n, &got);
+                        ms_reduce(&reducer, data + field, n, 0, &got);
                         for (size_t i = 0; i < n; i++)
                             reference_reduce(data + i * record + field, 1, (mapscan_type)t, big, &want);
                         char what[128];
