@@ -48,7 +48,6 @@ static inline uint64_t raw_prefix(uint64_t key_prefix, unsigned key_bits, unsign
     static void FN(const ms_tally_plan *plan, uint32_t *counts, const unsigned char *p, size_t n) \
     {                                                                          \
         const ms_digit_pass *d = &plan->digits;                                \
-        typedef int64_t S;      /* a counter's index, or -1 */               \
         const U top = (U)((U)1 << (sizeof(U) * 8 - 1));                        \
         const U inf_key = (U)((INF) | top), nan_below = (U)~inf_key;           \
         const bool is_float = (INF) != 0;                                      \
@@ -72,24 +71,27 @@ static inline uint64_t raw_prefix(uint64_t key_prefix, unsigned key_bits, unsign
             }                                                                  \
             return;                                                            \
         }                                                                      \
-        U block[TALLY_BLOCK];                                                  \
-        S at[TALLY_BLOCK];                                                     \
+        U at[TALLY_BLOCK];      /* a counter's index, or all ones */          \
+        const U none = (U)~(U)0;                                               \
         for (size_t start = 0; start < n; start += TALLY_BLOCK) {              \
             size_t m = n - start < TALLY_BLOCK ? n - start : TALLY_BLOCK;      \
-            memcpy(block, p + start * sizeof(U), m * sizeof(U));               \
-            S any = -1;                                                        \
-            for (size_t i = 0; i < m; i++) {                                   \
-                U raw = (U)SWAP(block[i]);                                     \
+            U any = 0;                                                         \
+            for (size_t i = 0; i < m; i++) {    /* in the key's own width: vectorized */ \
+                U raw;                                                         \
+                memcpy(&raw, p + (start + i) * sizeof(U), sizeof(U));          \
+                raw = (U)SWAP(raw);                                            \
                 U key = KEY(U, raw);                                           \
                 U t = (U)(raw >> above);                                       \
-                S slot = t == want[0] ? 0 : t == want[1] ? 1 : t == want[2] ? 2 : t == want[3] ? 3 : -1; \
-                S index = (slot << digit_bits) | (S)((key >> shift) & mask);   \
-                bool nan = is_float && (key > inf_key || key < nan_below);     \
-                at[i] = slot < 0 || nan ? -1 : index;                          \
-                any = at[i] > any ? at[i] : any;                               \
+                U hit = (U)((U)(t == want[0]) | (U)(t == want[1]) | (U)(t == want[2]) | (U)(t == want[3])); \
+                U slot = (U)((U)(t == want[1]) + (U)(t == want[2]) * 2u + (U)(t == want[3]) * 3u); \
+                if (is_float)                                                  \
+                    hit &= (U)!((key > inf_key) | (key < nan_below));          \
+                U index = (U)((U)(slot << digit_bits) | (U)((key >> shift) & mask)); \
+                at[i] = hit ? index : none;                                    \
+                any |= hit;                                                    \
             }                                                                  \
-            for (size_t i = 0; any >= 0 && i < m; i++)                         \
-                if (at[i] >= 0)                                                \
+            for (size_t i = 0; any && i < m; i++)                              \
+                if (at[i] != none)                                             \
                     counts[at[i]]++;                                           \
         }                                                                      \
     }
