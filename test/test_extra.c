@@ -428,6 +428,44 @@ Test(extra, unravel_follows_c_and_fortran_order)
     cr_assert_eq(mapscan_unravel(&r, 0, index), 0);
 }
 
+/* A .npy file in Fortran order: positions count in the file's order, and
+ * mapscan_unravel reads them down the first axis. */
+Test(extra, positions_of_a_fortran_order_npy_file)
+{
+    for (int fortran = 0; fortran < 2; fortran++) {
+        char header[128];
+        int len = snprintf(header, sizeof header, "\x93NUMPY\x01%c%c%c{'descr': '<i4', 'fortran_order': %s, "
+                           "'shape': (2, 3), }", 0, 0, 0, fortran ? "True" : "False");
+        cr_assert(len > 0 && len < 127);
+        memset(header + len, ' ', sizeof header - (size_t)len);
+        header[127] = '\n';
+        header[8] = 128 - 10;       /* the header's length after its first 10 bytes */
+        unsigned char file[128 + 24];
+        memcpy(file, header, 128);
+        int32_t v[6] = { 4, -9, 3, 11, 0, -9 };     /* the max at 3, the first min at 1 */
+        for (int i = 0; i < 6; i++)
+            store_int(file + 128 + 4 * i, MAPSCAN_I32, false, v[i]);
+        char path[64];
+        write_temp_file(path, sizeof path, file, sizeof file);
+        mapscan_options o;
+        mapscan_options_init(&o);
+        o.stats = MAPSCAN_STAT_ALL;
+        mapscan_result r;
+        mapscan_error e;
+        cr_assert_eq(mapscan_scan_path(path, &o, &r, &e), MAPSCAN_OK, "%s", e.message);
+        unlink(path);
+        cr_assert_eq(r.format, MAPSCAN_FORMAT_NPY);
+        cr_assert_eq(r.fortran_order, fortran);
+        cr_assert(r.extra.argmax == 3 && r.extra.argmin == 1, "%llu %llu", (unsigned long long)r.extra.argmax,
+                  (unsigned long long)r.extra.argmin);
+        uint64_t index[64];
+        cr_assert_eq(mapscan_unravel(&r, r.extra.argmax, index), 2);
+        /* C order: 3 = 1 * 3 + 0; Fortran order: 3 = 1 + 2 * 1 */
+        cr_assert(index[0] == 1 && index[1] == (fortran ? 1u : 0u), "%s order: (%llu, %llu)",
+                  fortran ? "Fortran" : "C", (unsigned long long)index[0], (unsigned long long)index[1]);
+    }
+}
+
 /* ---- 1. var and std: every kernel, type, byte order, length and alignment ---- */
 
 static void check_kernel(const char *name)
