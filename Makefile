@@ -70,7 +70,7 @@ TEST_BIN := $(BUILD)/test/unit
 .PHONY: all deps demo test check check-abi check-unit check-cli check-python check-python-asan check-npy check-asan check-tsan \
         check-fuzz fuzz fuzz-build \
         bench install install-mpi uninstall clean help mpi deps-mpi deps-fuzz check-mpi check-quick bench-mpi bench-direct bench-builds \
-        bench-floats
+        bench-floats bench-stats
 
 all: $(BIN) $(LIB) $(SHLIB)
 
@@ -91,6 +91,8 @@ help:
 	@echo "make bench      the comparison suite (BENCH_SIZE=4G); results in bench/results/"
 	@echo "make bench-floats  f32/f64/f16/bf16 against i32/i64/i16, numpy, memory, cold and capped"
 	@echo "                (part of make bench; bench/results/floats.txt, .md, .png)"
+	@echo "make bench-stats   --stats, --histogram and --quantiles against the plain scan, numpy, a memory cgroup"
+	@echo "                (part of make bench; bench/results/extra.txt)"
 	@echo "make bench-direct  cold reads: fio's ceiling, cat, mapscan's backends, a memory cgroup (bench/results/direct.txt)"
 	@echo "make bench-builds OLD=...  two builds on one file, cached and cold (bench/results/builds.txt)"
 	@echo "make bench-mpi  mapscan against mapscan-mpi with the same cores; results in bench/results/mpi.txt"
@@ -158,6 +160,10 @@ BENCH_PYTHON ?= $(PYTEST_PYTHON)
 bench-floats: $(BIN) $(BUILD)/bench/peak_rss $(BUILD)/bench/inmem
 	@scripts/install-deps.sh --bench
 	@$(BENCH_PYTHON) bench/floats.py $(BIN)
+
+bench-stats: $(BIN) $(BUILD)/bench/peak_rss
+	@scripts/install-deps.sh --bench
+	@$(BENCH_PYTHON) bench/extra.py $(BIN)
 
 # Two builds on one file, alternating: OLD=path/to/an/older/mapscan
 bench-builds: $(BIN)

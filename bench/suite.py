@@ -6,6 +6,7 @@ answer is checked against the statistics `mapscan gen` reported.
 
 Environment: BENCH_SIZE (default 4G), BENCH_REPEAT (default 3), BENCH_DIR
 (where the data file goes, default bench/data), BENCH_CGROUP_LIMIT (default 256M),
+BENCH_EXTRA=0 (leave out bench/extra.py, the extra statistics' targets);
 BENCH_FLOATS=0 (leave out bench/floats.py, floats against integers; its other
 variables are in its docstring).
 Writes bench/results/: machine.txt, results.csv, scaling.csv, rss_timeline.csv,
@@ -319,6 +320,7 @@ def main():
     targets(scaling, cold_disk, cat_cold, record_rows)
     plots(scaling, timeline, fio_ceiling)
     floats()
+    extra()
     log(f"== results in {RESULTS}")
 
 
@@ -338,6 +340,26 @@ def floats():
     if r.returncode != 0 or not lines:
         log(f"  bench/floats.py failed (status {r.returncode})")
         lines = f"MISS  floats: bench/floats.py failed (status {r.returncode})\n"
+    with open(os.path.join(RESULTS, "targets.txt"), "a") as f:
+        f.write(lines)
+
+
+def extra():
+    """bench/extra.py (issue 19's targets: --stats, --histogram, --quantiles); its judged targets
+    are added to targets.txt. BENCH_EXTRA=0 leaves it out."""
+    if os.environ.get("BENCH_EXTRA", "1") == "0":
+        log("== extra statistics: left out (BENCH_EXTRA=0)")
+        return
+    log("== extra statistics against the plain scan (bench/extra.py)")
+    r = subprocess.run([PY, os.path.join(ROOT, "bench", "extra.py"), BIN])
+    try:
+        with open(os.path.join(RESULTS, "extra_targets.txt")) as f:
+            lines = f.read()
+    except OSError:
+        lines = ""
+    if r.returncode != 0 or not lines:
+        log(f"  bench/extra.py failed (status {r.returncode})")
+        lines = f"MISSED extra: bench/extra.py failed (status {r.returncode})\n"
     with open(os.path.join(RESULTS, "targets.txt"), "a") as f:
         f.write(lines)
 

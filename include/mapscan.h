@@ -202,6 +202,13 @@ typedef struct mapscan_extra_stats {
      * elements or records from the first one scanned (after the offset);
      * 0 when nothing was counted. */
     uint64_t argmin, argmax;
+    /* The units the offset skipped (offset / unit): a position plus origin
+     * is the element's place in the whole file or array, which is what
+     * mapscan_unravel indexes; origin_whole is false when the offset is
+     * not a whole number of units (no index then). A merge keeps the
+     * smaller origin. */
+    uint64_t origin;
+    bool origin_whole;
     /* Quantiles: numpy's "linear" method, exactly, rounded once. */
     size_t nquantiles;
     double q[MAPSCAN_MAX_QUANTILES], quantile[MAPSCAN_MAX_QUANTILES];
@@ -325,8 +332,11 @@ typedef struct mapscan_result {
     bool fortran_order;
 } mapscan_result;
 
-/* Added in 0.6: a position (argmin, argmax) as an index into the result's
- * .npy shape, in the file's order (C or Fortran); returns ndim. */
+/* Added in 0.6: a position (argmin, argmax; counted from the first unit
+ * scanned) as an index into the result's .npy shape, in the file's order
+ * (C or Fortran), the offset's units (extra.origin) added; returns ndim,
+ * or 0 when there is no such index (not a .npy file, or an offset that is
+ * not a whole number of elements). */
 MAPSCAN_API unsigned mapscan_unravel(const mapscan_result *result, uint64_t position, uint64_t index[64]);
 
 /* Folds b into a, as if one scan had read both: the statistics merged

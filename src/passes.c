@@ -60,12 +60,13 @@ static void set_edges(ms_passes *ps, double lo, double hi)
 }
 
 /* The tallies' plans, their totals and the edges' room. */
-static mapscan_status allocate(ms_passes *ps, const ms_reducer *r, mapscan_error *error)
+static mapscan_status allocate(ms_passes *ps, const ms_reducer *r, const ms_kernel *kernel, mapscan_error *error)
 {
     const mapscan_options *o = ps->o;
     ps->key_bits = (unsigned)mapscan_type_size(r->type) * 8;
     if (o->nquantiles) {
-        ps->digits = (ms_tally_plan){ .kind = MS_TALLY_DIGITS, .type = r->type, .swap = r->swap };
+        ps->digits = (ms_tally_plan){ .kind = MS_TALLY_DIGITS, .type = r->type, .swap = r->swap,
+                                      .digits_loop = kernel->digits[r->type][r->swap] };
         ps->digits.totals = calloc(DIGIT_COUNTERS + 2, sizeof(uint64_t));
         if (!ps->digits.totals)
             return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for the quantiles' counters");
@@ -73,7 +74,8 @@ static mapscan_status allocate(ms_passes *ps, const ms_reducer *r, mapscan_error
     if (o->histogram_bins) {
         ps->histogram = (ms_tally_plan){ .kind = MS_TALLY_HISTOGRAM, .type = r->type, .swap = r->swap,
                                          .bins = o->histogram_bins, .ncounters = o->histogram_bins,
-                                         .clamp = !o->histogram_range };
+                                         .clamp = !o->histogram_range,
+                                         .bins_loop = kernel->bins[r->type][r->swap] };
         ps->histogram.totals = calloc(o->histogram_bins + 2, sizeof(uint64_t));
         ps->edges = malloc((o->histogram_bins + 1) * sizeof(double));
         ps->histogram.edges = ps->edges;
@@ -96,10 +98,19 @@ static void first_digit(ms_passes *ps)
     ps->digits.ncounters = (size_t)1 << d->digit_bits;
 }
 
-mapscan_status ms_passes_begin(ms_passes *ps, ms_scan_request *req, bool stream, mapscan_error *error)
+/* Why a stream cannot answer what was asked. */
+static mapscan_status read_once(const mapscan_options *o, mapscan_error *error)
+{
+    return ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0, "%s more than one pass over the data, and a stream is "
+                   "read once (save it to a file first)",
+                   o->histogram_bins && !o->histogram_range ? "a histogram without a range needs"
+                                                            : "quantiles of a type wider than 16 bits need");
+}
+
+mapscan_status ms_passes_begin(ms_passes *ps, ms_scan_request *req, ms_reread reread, mapscan_error *error)
 {
     const mapscan_options *o = ps->o;
-    mapscan_status s = allocate(ps, &req->reducer, error);
+    mapscan_status s = allocate(ps, &req->reducer, req->kernel, error);
     if (s != MAPSCAN_OK)
         return s;
     unsigned planned = 1;
@@ -114,12 +125,9 @@ mapscan_status ms_passes_begin(ms_passes *ps, ms_scan_request *req, bool stream,
     } else if (o->histogram_bins) {
         planned++;
     }
-    if (stream && planned > 1)
-        return ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0, "%s needs more than one pass over the data, and a stream "
-                       "is read once (save it to a file first)",
-                       o->histogram_bins && !o->histogram_range ? "a histogram without --range"
-                                                                : "quantiles of a type wider than 16 bits");
-    if (!stream) {
+    if (reread == MS_REREAD_NEVER && planned > 1)
+        return read_once(o, error);
+    if (reread == MS_REREAD_YES) {
         ps->req = *req;
         ps->can_rescan = true;
         req->progress_total = planned * req->plan.count * req->plan.elem_size;
@@ -161,6 +169,7 @@ static mapscan_status run_pass(ms_passes *ps, ms_tally_plan *plan, size_t ncount
     memset(&scratch, 0, sizeof scratch);
     scratch.type = r.reducer.type;
     mapscan_status s = ms_schedule_run(&r, &scratch, error);
+    ps->seconds += scratch.seconds;
     return meet(ps, MAPSCAN_SYNC_COUNTS, plan->totals, ncounters + 2, s, error);
 }
 
@@ -188,7 +197,7 @@ static mapscan_status histogram_pass(ms_passes *ps, const mapscan_result *result
     if (!counted_of(result))
         return MAPSCAN_OK;
     if (!ps->can_rescan)
-        return ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0, "a histogram without a range needs a second pass");
+        return read_once(ps->o, error);
     return run_pass(ps, &ps->histogram, ps->histogram.ncounters, error);
 }
 
@@ -241,9 +250,7 @@ static mapscan_status quantile_passes(ms_passes *ps, mapscan_result *result, map
     }
     if (n == 0)
         return MAPSCAN_OK;
-    ms_select *sel = ms_select_new(ps->key_bits, n, o->quantiles, o->nquantiles);
-    if (!sel)
-        return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for the quantiles");
+    ms_select *sel = ps->select;
     /* The refinement's first pass is the first digit (first_digit's), which
      * the first pass counted: taken from it, then fed (feed reads the
      * counts of the pass next gave, and nothing else). */
@@ -253,7 +260,7 @@ static mapscan_status quantile_passes(ms_passes *ps, mapscan_result *result, map
     mapscan_status s = MAPSCAN_OK;
     while (s == MAPSCAN_OK && ms_select_next(sel, &pass)) {
         if (!ps->can_rescan) {
-            s = ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0, "the quantiles need a second pass");
+            s = read_once(o, error);
             break;
         }
         ps->digits.digits = pass;
@@ -267,7 +274,6 @@ static mapscan_status quantile_passes(ms_passes *ps, mapscan_result *result, map
         ms_select_keys(sel, i, &lo, &hi);
         x->quantile[i] = quantile_value(result->type, lo, hi, o->quantiles[i], n);
     }
-    ms_select_free(sel);
     return s;
 }
 
@@ -295,8 +301,15 @@ mapscan_status ms_passes_end(ms_passes *ps, mapscan_status s, mapscan_result *re
     s = meet(ps, MAPSCAN_SYNC_STATS, result, 1, s, error);
     if (s != MAPSCAN_OK)
         return s;
-    if (o->nquantiles && ps->digits.totals)
-        s = meet(ps, MAPSCAN_SYNC_COUNTS, ps->digits.totals, ps->digits.ncounters + 2, s, error);
+    if (o->nquantiles && ps->digits.totals) {
+        /* Made before the parts meet again, so that one that cannot make it
+         * stops them all there rather than leaving them waiting. */
+        uint64_t n = result->stats.count - (mapscan_type_is_float(result->type) ? result->floats.nan : 0);
+        ps->select = ms_select_new(ps->key_bits, n ? n : 1, o->quantiles, o->nquantiles);
+        mapscan_status made = ps->select ? MAPSCAN_OK
+                                         : ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for the quantiles");
+        s = meet(ps, MAPSCAN_SYNC_COUNTS, ps->digits.totals, ps->digits.ncounters + 2, made, error);
+    }
     if (s == MAPSCAN_OK && o->histogram_bins && o->histogram_range && ps->histogram.totals)
         s = meet(ps, MAPSCAN_SYNC_COUNTS, ps->histogram.totals, ps->histogram.ncounters + 2, s, error);
     if (s == MAPSCAN_OK && o->histogram_bins && !o->histogram_range)
@@ -305,11 +318,13 @@ mapscan_status ms_passes_end(ms_passes *ps, mapscan_status s, mapscan_result *re
         s = quantile_passes(ps, result, error);
     if (s == MAPSCAN_OK && o->histogram_bins)
         histogram_result(ps, result);
+    result->seconds += ps->seconds;    /* the scan's time: every pass's */
     return s;
 }
 
 void ms_passes_free(ms_passes *ps)
 {
+    ms_select_free(ps->select);
     free(ps->digits.totals);
     free(ps->histogram.totals);
     free(ps->edges);

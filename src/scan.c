@@ -24,8 +24,10 @@ void mapscan_options_init_sized(mapscan_options *options, size_t struct_size)
     options->result_size = sizeof(mapscan_result);
 }
 
-static void describe(const ms_layout *l, mapscan_result *result)
+static void describe(const ms_layout *l, const mapscan_options *o, mapscan_result *result)
 {
+    result->extra.origin = o->offset / l->unit;
+    result->extra.origin_whole = o->offset % l->unit == 0;
     result->format = l->format;
     result->type = l->type;
     result->endian = l->endian;
@@ -46,10 +48,10 @@ static mapscan_status scan_regular(int fd, const struct stat *st, const mapscan_
     mapscan_status s = ms_plan_file_range(fd, st, o, &l, &start, &count, error);
     if (s != MAPSCAN_OK)
         return s;
-    describe(&l, result);
+    describe(&l, o, result);
     ms_plan_reducer(req, &l);
     ms_plan_range(req, start, count, result);
-    s = ms_passes_begin(ps, req, false, error);
+    s = ms_passes_begin(ps, req, MS_REREAD_YES, error);
     if (s != MAPSCAN_OK || req->plan.count == 0)
         return s;
     s = ms_passes_end(ps, ms_schedule_run(req, result, error), result, error);
@@ -63,7 +65,7 @@ static mapscan_status scan_regular(int fd, const struct stat *st, const mapscan_
     return MAPSCAN_OK;
 }
 
-static mapscan_status scan_stream_input(int fd, const mapscan_options *o, ms_scan_request *req,
+static mapscan_status scan_stream_input(int fd, const mapscan_options *o, ms_scan_request *req, ms_reread reread,
                                         ms_passes *ps, mapscan_result *result, mapscan_error *error)
 {
     ms_stream in = { fd, NULL, 0 };
@@ -72,9 +74,9 @@ static mapscan_status scan_stream_input(int fd, const mapscan_options *o, ms_sca
     mapscan_status s = ms_layout_of_stream(&in, head, o, &l, error);
     if (s != MAPSCAN_OK)
         return s;
-    describe(&l, result);
+    describe(&l, o, result);
     ms_plan_reducer(req, &l);
-    s = ms_passes_begin(ps, req, true, error);
+    s = ms_passes_begin(ps, req, reread, error);
     if (s != MAPSCAN_OK)
         return s;
     result->threads = 1;
@@ -178,7 +180,8 @@ static mapscan_status scan_fd(int fd, const mapscan_options *o, ms_passes *ps, m
         return ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0,
                        "its size is not known before it is read (procfs, sysfs), so it cannot be mapped "
                        "(the read backend can stream it)");
-    return scan_stream_input(fd, o, &req, ps, result, error);
+    return scan_stream_input(fd, o, &req, S_ISREG(st.st_mode) ? MS_REREAD_IF_EMPTY : MS_REREAD_NEVER, ps, result,
+                             error);
 }
 
 static mapscan_status extent_fd(int fd, const mapscan_options *o, mapscan_result *result, mapscan_extent *extent,
@@ -205,7 +208,7 @@ static mapscan_status extent_fd(int fd, const mapscan_options *o, mapscan_result
         s = ms_layout_resolve(o, NULL, &l, error);
     if (s != MAPSCAN_OK)
         return s;
-    describe(&l, result);
+    describe(&l, o, result);
     result->bytes = count * l.unit;
     extent->start = start;
     extent->unit = l.unit;
@@ -257,7 +260,7 @@ static mapscan_status scan_memory(const void *data, size_t len, const mapscan_op
     mapscan_status s = ms_layout_resolve(o, NULL, &l, error);
     if (s != MAPSCAN_OK)
         return s;
-    describe(&l, result);
+    describe(&l, o, result);
     ms_plan_reducer(&req, &l);
     if (o->offset > len)
         return ms_fail(error, MAPSCAN_E_OFFSET, 0, "offset %llu is past the end of the buffer (%zu bytes)",
@@ -268,7 +271,7 @@ static mapscan_status scan_memory(const void *data, size_t len, const mapscan_op
     if (avail % l.unit && !o->allow_trailing)
         return ms_fail_trailing(error, &l, avail, "to scan");
     ms_plan_range(&req, o->offset, avail / l.unit, result);
-    s = ms_passes_begin(ps, &req, false, error);
+    s = ms_passes_begin(ps, &req, MS_REREAD_YES, error);
     if (s != MAPSCAN_OK || req.plan.count == 0)
         return s;
     return ms_passes_end(ps, ms_schedule_run(&req, result, error), result, error);

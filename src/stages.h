@@ -51,6 +51,8 @@ typedef struct ms_passes {
     ms_scan_request req;        /* the first pass's, for the passes after it */
     bool can_rescan;            /* not a stream */
     unsigned passes_done;
+    double seconds;             /* of the passes after the first */
+    struct ms_select *select;   /* the quantiles' refinement, once the count is known */
     bool ended;
 } ms_passes;
 
@@ -58,7 +60,12 @@ typedef struct ms_passes {
 mapscan_status ms_passes_check(const mapscan_options *o, mapscan_error *error);
 /* Before the first pass: its tallies into req's reducer; for a stream,
  * what one pass cannot answer is refused. */
-mapscan_status ms_passes_begin(ms_passes *ps, ms_scan_request *req, bool stream, mapscan_error *error);
+typedef enum ms_reread {
+    MS_REREAD_YES,          /* a regular file, or memory: passes after the first may run */
+    MS_REREAD_NEVER,        /* a pipe or device: what needs them is refused before reading */
+    MS_REREAD_IF_EMPTY      /* a file whose size is not known (procfs, or empty): refused only if it had data */
+} ms_reread;
+mapscan_status ms_passes_begin(ms_passes *ps, ms_scan_request *req, ms_reread reread, mapscan_error *error);
 /* After the first pass ended with s (whatever it was, and once): the
  * sync, the passes after it, their answers in result. */
 mapscan_status ms_passes_end(ms_passes *ps, mapscan_status s, mapscan_result *result, mapscan_error *error);

@@ -7,6 +7,7 @@ Ends with a line 'N passed, N failed'."""
 
 import csv
 import json
+import math
 import os
 import random
 import re
@@ -1591,6 +1592,199 @@ np.save("{WORK}/tot-nan.npy", np.array([np.nan], dtype="<f4"))
             assert "total" not in out, out
             if form == "--json":
                 assert len(out.splitlines()) == len(order), out
+
+
+# ---- the extra statistics (--stats, --quantiles, --histogram): exact references ----
+
+def exact_var(values, ddof):
+    from fractions import Fraction
+    n = len(values)
+    if n <= ddof:
+        return None
+    xs = [Fraction(v) for v in values]
+    mean = sum(xs) / n
+    try:
+        return float(sum((x - mean) ** 2 for x in xs) / (n - ddof))
+    except OverflowError:
+        return math.inf
+
+
+def exact_quantile(values, q):
+    """numpy's linear method, exactly, rounded once."""
+    from fractions import Fraction
+    s = sorted(Fraction(v) for v in values)
+    h = Fraction(q) * (len(s) - 1)
+    lo = h.numerator // h.denominator
+    hi = min(lo + 1, len(s) - 1)
+    return float(s[lo] + (h - lo) * (s[hi] - s[lo]))
+
+
+def linspace_edges(lo, hi, bins):
+    """numpy.linspace(lo, hi, bins + 1) in binary64 (Python's floats)."""
+    step = (hi - lo) / bins
+    edges = [i * step + lo for i in range(bins)] + [hi]
+    if step == 0:
+        edges = [i / bins * (hi - lo) + lo for i in range(bins)] + [hi]
+    return edges
+
+
+def exact_histogram(values, edges, ranged):
+    from fractions import Fraction
+    bins = len(edges) - 1
+    counts, below, above = [0] * bins, 0, 0
+    fe = [Fraction(e) for e in edges]
+    for v in values:
+        x = Fraction(v)
+        if x < fe[0]:
+            if ranged:
+                below += 1
+                continue
+            counts[0] += 1
+            continue
+        if x > fe[-1]:
+            if ranged:
+                above += 1
+                continue
+            counts[-1] += 1
+            continue
+        b = 0
+        while b + 1 < bins and x >= fe[b + 1]:
+            b += 1
+        counts[b] += 1
+    return counts, below, above
+
+
+def first_index(values, want):
+    return next(i for i, v in enumerate(values) if v == want)
+
+
+@test
+def extra_statistics_are_exact_for_every_integer_type_order_backend_and_thread_count():
+    sanitized = bool(os.environ.get("MAPSCAN_SANITIZE"))
+    qs = ["0", "0.1", "0.25", "0.5", ".75", "1"]
+    for type_name in TYPES:
+        for big in (False, True):
+            values = random_values(type_name, 301 if sanitized else 3001, 40 + len(type_name))
+            f = write_values(f"x-{type_name}-{int(big)}.bin", type_name, values, big=big)
+            lo, hi = float(min(values)), float(max(values))
+            edges = linspace_edges(lo, hi, 7)
+            counts = exact_histogram(values, edges, False)[0]
+            want_var = exact_var(values, 1)
+            for backend in ("mmap", "read", "direct"):
+                for threads in (("1",) if sanitized else ("1", "3")):
+                    obj = one_json(run(f, "-t", type_name, "-e", "big" if big else "little", "-b", backend,
+                                       "-j", threads, "--json", "--stats", "all", "--ddof", "1",
+                                       "--quantiles", ",".join(qs), "--histogram", "7"))
+                    where = (type_name, big, backend, threads)
+                    assert obj["var"] == want_var and obj["ddof"] == 1, (where, obj["var"], want_var)
+                    assert obj["std"] == math.sqrt(want_var), where
+                    assert obj["argmin"] == first_index(values, min(values)), where
+                    assert obj["argmax"] == first_index(values, max(values)), where
+                    assert list(obj["quantiles"]) == qs, obj["quantiles"]     # keys as written, in order
+                    for q in qs:
+                        assert obj["quantiles"][q] == exact_quantile(values, float(q)), (where, q)
+                    assert obj["histogram"]["edges"] == edges, (where, obj["histogram"]["edges"], edges)
+                    assert obj["histogram"]["counts"] == counts, (where, obj["histogram"]["counts"], counts)
+                    assert "below" not in obj["histogram"], obj["histogram"]
+
+
+@test
+def extra_statistics_of_floats_leave_nan_out_and_count_infinities_outside_a_range():
+    import math as m
+    values = [1.5, float("nan"), -0.0, 0.0, 2.25, -7.0, 1e300, -1e300, 2.25, float("nan"), 5e-324]
+    f = path("x-f64.bin")
+    with open(f, "wb") as out:
+        out.write(struct.pack("<%dd" % len(values), *values))
+    finite = [v for v in values if not m.isnan(v)]
+    obj = one_json(run(f, "-t", "f64", "--json", "--describe", "--histogram", "4", "--range", "-10:10"))
+    assert obj["var"] == "inf" and exact_var(finite, 0) == math.inf and obj["std"] == "inf", obj
+    assert obj["argmin"] == 7 and obj["argmax"] == 6, obj          # -1e300 at 7, 1e300 at 6
+    for q in ("0.25", "0.5", "0.75"):
+        assert obj["quantiles"][q] == exact_quantile(finite, float(q)), (q, obj["quantiles"])
+    edges = linspace_edges(-10.0, 10.0, 4)
+    counts, below, above = exact_histogram(finite, edges, True)
+    assert obj["histogram"] == {"edges": edges, "counts": counts, "below": below, "above": above}, obj["histogram"]
+    with open(f, "wb") as out:
+        out.write(struct.pack("<3d", 1.0, float("inf"), 2.0))
+    obj = one_json(run(f, "-t", "f64", "--json", "--stats", "var,std"))
+    assert obj["var"] == "nan" and obj["std"] == "nan", obj       # an infinity: no variance
+    expect_error(run(f, "-t", "f64", "--histogram", "3"), 2, "not finite", "range")
+
+
+@test
+def extra_statistics_of_npy_give_the_index_in_the_file_order_and_keep_the_default_output():
+    numpy_run(f"""
+a = np.arange(24, dtype="<i4").reshape(2, 3, 4) % 7
+np.save("{WORK}/x-c.npy", a)
+np.save("{WORK}/x-f.npy", np.asfortranarray(a))
+""")
+    for name, order in (("x-c.npy", "C"), ("x-f.npy", "F")):
+        obj = one_json(run(path(name), "--json", "--stats", "argmin,argmax"))
+        flat = numpy_run(f"""
+a = np.load("{path(name)}")
+f = a.ravel(order="{order}")
+print(json.dumps([int(np.argmin(f)), int(np.argmax(f)), [int(i) for i in np.unravel_index(int(np.argmin(f)), a.shape, order="{order}")],
+                  [int(i) for i in np.unravel_index(int(np.argmax(f)), a.shape, order="{order}")]]))
+""")
+        assert [obj["argmin"], obj["argmax"], obj["argmin_index"], obj["argmax_index"]] == flat, (name, obj, flat)
+        assert "var" not in obj and "quantiles" not in obj, obj      # only what was asked for
+        text = run(path(name), "--stats", "argmax").stdout.decode()
+        row = [line for line in text.splitlines() if line.startswith("argmax")][0]
+        assert row.split(None, 1)[1] == "%d (%s)" % (flat[1], ", ".join(map(str, flat[3]))), row
+    plain = run(path("x-c.npy")).stdout.decode().splitlines()
+    assert not any(line.split()[0] in ("var", "std", "argmin", "histogram") for line in plain if line), plain
+
+
+@test
+def extra_statistics_in_text_and_quiet_forms_and_totals():
+    a = write_values("x-a.bin", "i16", [5, -3, 5, 9, 0])
+    b = write_values("x-b.bin", "i16", [7, 7, -3])
+    r = run(a, b, "-t", "i16", "--describe", "--histogram", "3", "--range", "-4:10")
+    assert r.returncode == 0, r.stderr
+    blocks = r.stdout.decode().split("\n\n")
+    assert len(blocks) == 3, blocks
+    rows = dict(line.split(None, 1) for line in blocks[0].splitlines() if line and not line.startswith(" "))
+    assert rows["argmin"] == "1" and rows["argmax"] == "3" and rows["q0.5"] == "5", rows
+    assert rows["var"] == repr(exact_var([5, -3, 5, 9, 0], 0)), rows
+    bars = [line for line in blocks[0].splitlines() if line.startswith("  [")]
+    assert len(bars) == 3 and all(len(line) <= 80 for line in bars), bars
+    assert bars[-1].split()[1].endswith("]"), bars                 # the last bin is closed
+    total = dict(line.split(None, 1) for line in blocks[2].splitlines() if line and not line.startswith(" "))
+    assert "argmin" not in total and "q0.5" not in total and total["var"] == repr(exact_var([5, -3, 5, 9, 0, 7, 7, -3], 0)), total
+    q = run(a, b, "-t", "i16", "-q", "--stats", "std,argmax", "--quantiles", "0.5", "--histogram", "2",
+            "--range", "-4:10").stdout.decode().splitlines()
+    cols = q[0].split("\t")
+    # file count min max sum mean, then std argmax q0.5, then below above and the counts
+    assert cols[6:] == [repr(math.sqrt(exact_var([5, -3, 5, 9, 0], 0))), "3", "5", "0", "0", "2", "3"], cols
+    assert q[2].split("\t")[:1] == ["total"] and q[2].split("\t")[7:9] == ["-", "-"], q[2]
+    assert q[2].split("\t")[9:] == ["0", "0", "3", "5"], q[2]
+    objs = json_lines(run(a, b, "-t", "i16", "--json", "--median", "--histogram", "2"))
+    assert "quantiles" in objs[0] and "quantiles" not in objs[2] and "histogram" not in objs[2], objs[2]
+
+
+@test
+def extra_statistics_on_streams_need_one_pass_and_bad_values_are_usage_errors():
+    f = write_values("x-s.bin", "i16", [4, 1, 3])
+    with open(f, "rb") as data:     # a pipe: read once
+        obj = one_json(run("-", "-t", "i16", "--json", "--median", "--histogram", "2", "--range", "0:4",
+                           input_bytes=data.read()))
+    assert obj["quantiles"] == {"0.5": 3.0} and obj["histogram"]["counts"] == [1, 2], obj
+    g = write_values("x-s32.bin", "i32", [4, 1, 3])
+    for extra in (["--median"], ["--histogram", "3"]):
+        with open(g, "rb") as data:
+            expect_error(run("-", "-t", "i32", *extra, input_bytes=data.read()), 2, "more than one pass", "read once")
+    for bad in (["--stats", "mean"], ["--stats", "var,"], ["--quantiles", "1.5"], ["--quantiles", "x"],
+                ["--quantiles", "0.5,"], ["--quantiles", " 0.5"], ["--histogram", "0"], ["--histogram", "-1"],
+                ["--range", "0:1"], ["--histogram", "2", "--range", "5:1"], ["--histogram", "2", "--range", "0:nan"],
+                ["--histogram", "2", "--range", "1"], ["--ddof", "-1"], ["--histogram", str((1 << 20) + 1)]):
+        r = run(f, "-t", "i16", *bad)
+        assert r.returncode == 2 and r.stdout == b"" and len(r.stderr.decode().splitlines()) == 1, (bad, r)
+    obj = one_json(run(f, "-t", "i16", "--json", "--stats", "var", "--ddof", "3"))
+    assert obj["var"] is None, obj          # counted - ddof <= 0: none
+    empty = path("x-empty.bin")
+    open(empty, "wb").close()
+    obj = one_json(run(empty, "--json", "--describe", "--histogram", "2"))
+    assert obj["argmin"] is None and obj["quantiles"]["0.5"] is None and obj["histogram"]["counts"] == [0, 0], obj
 
 
 if __name__ == "__main__":

@@ -557,6 +557,206 @@ def ranks_with_copies_that_keep_size_and_time_agree():
         assert [{**o, "file": "?"} for o in got] == [{**o, "file": "?"} for o in want], (got, want)
 
 
+# ---- The extra statistics (--stats, --ddof, --quantiles, --histogram, --range, --describe): each
+# rank scans its piece and the ranks meet through the library's sync hook after every pass.
+
+EXTRA_WRITER = r"""
+import json, sys
+import numpy as np
+work = sys.argv[1]
+rng = np.random.default_rng(19)
+facts = {}
+
+
+def at(a, fractions, value):
+    flat = a.reshape(-1, order="F" if a.ndim > 1 and a.flags.f_contiguous else "C")    # the file's order, a view
+    for f in fractions:
+        flat[int(f * (flat.size - 1))] = value
+
+
+def fact(name, a, order):
+    flat = a.ravel(order=order)
+    keep = ~np.isnan(flat) if flat.dtype.kind == "f" else np.ones(flat.size, bool)
+    lo = np.flatnonzero(keep & (flat == flat[keep].min()))[0]
+    hi = np.flatnonzero(keep & (flat == flat[keep].max()))[0]
+    facts[name] = [int(lo), int(hi), [int(x) for x in np.unravel_index(lo, a.shape, order=order)]]
+
+
+# 2-D i32 over 16 MiB (every K cuts it), C and Fortran order; each extreme on several ranks (the first wins)
+c = rng.integers(-999, 999, size=(2600, 1700), dtype=np.int32)
+at(c, (0.55, 0.95), -1000)
+at(c, (0.30, 0.31, 0.80), 1000)
+np.save(f"{work}/ints-c.npy", c)
+fact("ints-c.npy", c, "C")
+f = np.asfortranarray(rng.integers(-999, 999, size=(2600, 1700), dtype=np.int32))
+at(f, (0.45, 0.97), -1000)
+at(f, (0.70, 0.20), 1000)
+np.save(f"{work}/ints-f.npy", f)
+fact("ints-f.npy", f, "F")
+u = rng.integers(1, 255, size=17_000_003, dtype=np.uint8)
+at(u, (0.7,), 0)
+at(u, (0.4, 0.9), 255)
+np.save(f"{work}/u8.npy", u)
+np.save(f"{work}/small.npy", rng.integers(-5, 5, size=1000, dtype=np.int32))      # whole on one rank
+np.save(f"{work}/empty.npy", np.zeros((0, 4), dtype=np.int32))
+# floats with NaN (the first element too), -0.0, and repeated extremes
+g = rng.standard_normal(4_500_001).astype(np.float32)
+g[0] = np.nan
+at(g, (0.1, 0.6), np.nan)
+at(g, (0.5,), -0.0)
+at(g, (0.5, 0.75), -8.0)
+at(g, (0.85, 0.2), 8.0)
+np.save(f"{work}/f32.npy", g)
+fact("f32.npy", g, "C")
+h = np.asfortranarray(rng.standard_normal((1500, 1500)))
+at(h, (0.33, 0.66), np.nan)
+at(h, (0.9, 0.4), -7.5)
+at(h, (0.1, 0.99), 7.5)
+np.save(f"{work}/f64-f.npy", h)
+fact("f64-f.npy", h, "F")
+np.save(f"{work}/tiny.npy", np.array([np.nan, -0.0, 2.5]))
+# the raw reading of ints-c.npy from element 3 (its 128-byte header and 12 bytes skipped), 4 000 000 of them
+fact("raw", c.ravel()[3:3 + 4_000_000], "C")
+print(json.dumps(facts))
+"""
+EXTRA_FACTS = {}
+EXTRA_INTS = ("ints-c.npy", "ints-f.npy", "u8.npy", "small.npy", "empty.npy")
+EXTRA_FLOATS = ("f32.npy", "f64-f.npy", "tiny.npy")
+
+
+def extra_files():
+    """Written once by numpy (EXTRA_WRITER); EXTRA_FACTS gets numpy's first argmin, argmax and
+    the argmin's index of some of them."""
+    if not EXTRA_FACTS:
+        os.makedirs(path("extra"), exist_ok=True)
+        r = subprocess.run([NUMPY_PYTHON, "-c", EXTRA_WRITER, path("extra")], capture_output=True, timeout=TIMEOUT)
+        assert r.returncode == 0, r.stderr.decode()
+        EXTRA_FACTS.update(json.loads(r.stdout))
+    return [path(f"extra/{n}") for n in EXTRA_INTS], [path(f"extra/{n}") for n in EXTRA_FLOATS]
+
+
+def exact(r):
+    """Each JSON line but the keys of HOW, with every number as the program wrote it (the
+    shortest text that reads back as the same binary64: equal texts, equal bits)."""
+    return [{k: v for k, v in json.loads(x, parse_float=str, parse_int=str).items() if k not in HOW}
+            for x in r.stdout.decode().splitlines()]
+
+
+def same_extra_as_mapscan(args, ranks, extra=()):
+    """mapscan-mpi prints mapscan's JSON, number for number, for each K; returns mapscan's."""
+    want = mapscan("--json", *args)
+    assert want.returncode == 0 and want.stderr == b"", want.stderr.decode()
+    for k in ranks:
+        got = mpirun(k, "--json", *extra, *args)
+        said = f"K={k} {' '.join(extra)}"
+        assert got.returncode == 0 and got.stderr == b"", (said, got.returncode, got.stderr.decode())
+        assert exact(got) == exact(want), f"{said}:\n{exact(got)}\n!=\n{exact(want)}"
+    return exact(want)
+
+
+def asan_or(ranks, fewer):
+    """Under check-asan's build the same code runs with fewer K: the matrix is the normal build's."""
+    return fewer if "ASAN_OPTIONS" in os.environ else ranks
+
+
+@test
+def extra_statistics_are_mapscans_bits_for_every_k():
+    """--describe --histogram 7 --ddof 1 (var and std, argmin and argmax with their .npy index,
+    quartiles refined over several passes, a histogram over the data's min and max) over files
+    every K cuts, a file whole on one rank and an empty one: the same numbers as mapscan's, and
+    the total's var and std over all; argmin and argmax are numpy's."""
+    ints, floats = extra_files()
+    want = same_extra_as_mapscan([*ints, "--describe", "--histogram", "7", "--ddof", "1"], asan_or((1, 2, 3), (3,)))
+    assert want[-1]["file"] is None and "var" in want[-1] and "histogram" not in want[-1], want[-1]
+    want += same_extra_as_mapscan([*floats, "--describe", "--histogram", "7"], asan_or((1, 2, 3), (2,)))
+    got = {os.path.basename(o["file"]): o for o in want if o["file"]}
+    for name in ("ints-c.npy", "ints-f.npy", "f32.npy", "f64-f.npy"):
+        lo, hi, index = EXTRA_FACTS[name]
+        o = got[name]
+        assert (int(o["argmin"]), int(o["argmax"]), [int(x) for x in o["argmin_index"]]) == (lo, hi, index), \
+            (name, o["argmin"], o["argmax"], o["argmin_index"], EXTRA_FACTS[name])
+
+
+@test
+def extra_statistics_with_a_range_and_an_offset_for_every_k():
+    """A histogram with --range (one pass: below and above, and a total histogram over the
+    files), with 5 ranks too; a raw reading from an offset, whose positions count from it."""
+    ints, floats = extra_files()
+    some = [ints[0], ints[3], ints[4]]      # C order, whole on one rank, empty
+    want = same_extra_as_mapscan([*some, "--describe", "--histogram", "7", "--range", "-900:900.5"],
+                                 asan_or((5,), (2,)))
+    assert "histogram" in want[-1] and "below" in want[-1]["histogram"], want[-1]
+    same_extra_as_mapscan([*floats, "--stats", "var,argmax", "--median", "--histogram", "5", "--range", "-3:3"],
+                          (2,))
+    raw = ["--format", "raw", "-t", "i32", "--offset", "140", "--length", "16000000", ints[0]]
+    want = same_extra_as_mapscan([*raw, "--stats", "argmin,argmax", "--quantiles", "0,0.1,1", "--histogram", "3"],
+                                 (3,))
+    lo, hi, _ = EXTRA_FACTS["raw"]
+    assert (int(want[0]["argmin"]), int(want[0]["argmax"])) == (lo, hi), (want[0], EXTRA_FACTS["raw"])
+
+
+@test
+def extra_statistics_through_mpiio():
+    """--io mpiio reads each piece once, reducing each 32 MiB round as it comes: what one pass
+    answers gives mapscan's numbers (var, std, argmin, argmax, a histogram with --range, the
+    quantiles of an 8-bit type); a histogram without --range is bad usage, quantiles of a wider
+    type fail that file (status 2), each said in one line."""
+    ints, floats = extra_files()
+    io = ("--io", "mpiio")
+    some = [ints[1], ints[3], ints[4]]      # Fortran order, whole on one rank, empty
+    same_extra_as_mapscan([*some, "--stats", "all", "--ddof", "1", "--histogram", "7", "--range", "-900:900.5"],
+                          asan_or((1, 2, 3), (2,)), extra=io)
+    same_extra_as_mapscan([*floats, "--stats", "all", "--histogram", "7", "--range", "-3:3"], (3,), extra=io)
+    same_extra_as_mapscan([ints[2], "--describe", "--histogram", "4", "--range", "0:256"], (2,), extra=io)
+    r = mpirun(2, *io, "--histogram", "7", ints[0])
+    assert r.returncode == 2 and r.stdout == b"", (r.returncode, r.stdout)
+    msgs = failure_lines(r)
+    assert len(msgs) == 1 and msgs[0].startswith("mapscan-mpi: --histogram: without --range") and "--io posix" in \
+        msgs[0], msgs
+    r = mpirun(2, *io, "--json", "--median", ints[0], ints[2])
+    assert r.returncode == 2, r.returncode
+    msgs = failure_lines(r)
+    assert len(msgs) == 1 and msgs[0].startswith(f"mapscan-mpi: {ints[0]}: quantiles of i32 need more than one pass")\
+        and "--io posix" in msgs[0], msgs
+    assert exact(r) == exact(mapscan("--json", "--median", ints[2])), r.stdout.decode()
+
+
+@test
+def a_failing_rank_meets_the_others_once_and_all_end():
+    """With extra statistics every rank meets the others after a file's first pass: a rank that
+    reads another file at the path fails it there, and the others stop with it: status 1, one
+    line naming that rank, no hang; the other files' results are printed, and a file missing
+    everywhere is one line too."""
+    ints, _ = extra_files()
+    good, other, _, _ = disagreeing_files()
+    small = ints[3]
+    want = exact(mapscan("--json", "--stats", "all", "--histogram", "7", "--range", "-5:5", small))
+
+    def one(job):
+        k, io, wrap, stats = job
+        r = mpirun(k, "--json", "--io", io, *stats, "x.bin", small, path("missing.raw"), program=wrap, timeout=30)
+        said = f"K={k} --io {io} {' '.join(stats)}"
+        msgs = failure_lines(r)
+        assert r.returncode == 2, (said, r.returncode, msgs)     # the missing file's status, above the other's 1
+        assert len(msgs) == 2 and msgs[0].startswith("mapscan-mpi: x.bin: not the file rank 0 found") \
+            and f"(rank {k - 1} on " in msgs[0] and "missing.raw: cannot open" in msgs[1], (said, msgs)
+        got = exact(r)
+        if "--describe" not in stats:
+            assert got == want, (said, got, want)
+        else:
+            assert len(got) == 1 and got[0]["file"] == small and "quantiles" in got[0], (said, got)
+
+    describe = ("--describe", "--histogram", "7")
+    ranged = ("--stats", "all", "--histogram", "7", "--range", "-5:5")
+    jobs = [(k, io, stats) for k in asan_or((2, 3), (3,)) for io, stats in
+            (("posix", describe), ("posix", ranged), ("mpiio", ranged))]
+    jobs = [(k, io, per_rank(f"extra-disagree{n}", k, lambda r, d, k=k: os.link(good if r < k - 1 else other,
+                                                                                   os.path.join(d, "x.bin"))), stats)
+            for n, (k, io, stats) in enumerate(jobs)]
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        list(pool.map(one, jobs))
+
+
 # ---- Interrupts and --progress, on a sparse file: long to scan, nothing to store.
 
 PROGRESS_LINE = re.compile(r"^mapscan-mpi: [0-9.]+ [KMGT]?i?B of ([0-9.]+ [KMGT]?i?B) \(([0-9]+)%\), [0-9.]+ [MG]B/s$")
@@ -707,6 +907,23 @@ def progress_shows_the_bytes_of_all_ranks():
         assert len(shown) <= 2 * took + 1, (len(shown), took)
         if took > 2:        # a rank's share alone would stop at 1/k
             assert percents[-1] > 100 // k + 10, (k, io, percents)
+
+
+@test
+def progress_counts_the_passes_of_the_extra_statistics():
+    """A histogram over the data's min and max takes a second pass: each rank shows its piece's
+    bytes as the share of its passes done, so the lines still rise to the whole, never back."""
+    size = 1 << 30
+    f = sparse("sparse-1g.raw", size)
+    r = mpirun(2, "--json", "--progress", "-j", "1", "-b", "read", "--histogram", "5", f)
+    assert r.returncode == 0, r.stderr.decode()
+    got = lines(r)
+    assert [o["count"] for o in got] == [size // 4] and got[0]["histogram"]["counts"][2] == size // 4, r.stdout
+    shown = [PROGRESS_LINE.match(x) for x in r.stderr.decode().splitlines()]
+    assert all(shown) and (shown or got[0]["job_seconds"] < 1), r.stderr.decode()
+    percents = [int(m.group(2)) for m in shown]
+    assert percents == sorted(percents) and all(p <= 100 for p in percents), percents
+    assert all(m.group(1) == "1.00 GiB" for m in shown), r.stderr.decode()
 
 
 if __name__ == "__main__":

@@ -416,6 +416,9 @@ Test(extra, unravel_follows_c_and_fortran_order)
     r.ndim = 3;
     r.shape[0] = 2, r.shape[1] = 3, r.shape[2] = 4;
     uint64_t index[64];
+    cr_assert_eq(mapscan_unravel(&r, 23, index), 0);       /* not a .npy result: no index */
+    r.format = MAPSCAN_FORMAT_NPY;
+    r.extra.origin_whole = true;
     cr_assert_eq(mapscan_unravel(&r, 23, index), 3);
     cr_assert(index[0] == 1 && index[1] == 2 && index[2] == 3);
     mapscan_unravel(&r, 13, index);     /* 13 = 1*12 + 0*4 + 1 */
@@ -424,6 +427,12 @@ Test(extra, unravel_follows_c_and_fortran_order)
     mapscan_unravel(&r, 13, index);     /* 13 = 1 + 0*2 + 2*6 */
     cr_assert(index[0] == 1 && index[1] == 0 && index[2] == 2, "%llu %llu %llu", (unsigned long long)index[0],
               (unsigned long long)index[1], (unsigned long long)index[2]);
+    r.extra.origin = 12;                /* an offset of 12 elements: 1 + 12 = 13 */
+    mapscan_unravel(&r, 1, index);
+    cr_assert(index[0] == 1 && index[1] == 0 && index[2] == 2);
+    r.extra.origin_whole = false;       /* an offset that splits elements */
+    cr_assert_eq(mapscan_unravel(&r, 1, index), 0);
+    r.extra.origin_whole = true;
     r.ndim = 0;
     cr_assert_eq(mapscan_unravel(&r, 0, index), 0);
 }

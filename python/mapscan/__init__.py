@@ -11,7 +11,9 @@ core with the GIL released, its memory stays at a few MiB whatever the size
 of the file, and sums are exact Python ints (128-bit in the library), where
 numpy's int64 sums wrap around. Floats (float16, bfloat16, float32, float64)
 get their NaN count and an exact sum (a fractions.Fraction), rounded once for
-sum and mean. numpy is optional.
+sum and mean. On request (stats=, quantiles=, histogram=, describe=): var and
+std from exact sums, argmin and argmax, numpy's linear quantiles exactly, and
+histograms whose edges are numpy's. numpy is optional.
 
 Errors: a file that cannot be opened raises the matching OSError subclass
 (FileNotFoundError, PermissionError, IsADirectoryError...); bad input raises
@@ -27,26 +29,28 @@ docs/python.md in the repository is the guide."""
 import ctypes
 import os
 import sys
-from typing import Any, Callable, List, Literal, Optional, Tuple, Union, overload
+from typing import Any, Callable, List, Literal, Optional, Sequence, Tuple, Union, overload
 
 from . import _call, _dtype, _lib, _memmap, _options, _progress
 from ._errors import Error, InputError, ScanError, raise_status
-from ._result import Result, Results, merge
+from ._result import Histogram, Result, Results, merge
 
 __all__ = ["scan", "scan_buffer", "generate", "merge", "Result", "Results", "Error", "InputError", "ScanError",
-           "Backend", "Format", "Progress", "Source", "__version__"]
+           "Backend", "Format", "Progress", "Source", "Stat", "Histogram", "__version__"]
 __version__: str = _lib.VERSION
 
 Progress = Callable[[int, int], Any]
 PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 Source = Union[PathLike, Any]        # a path, or a numpy.memmap
 Backend = Literal["auto", "mmap", "read", "direct"]
+Stat = Literal["var", "std", "argmin", "argmax", "all"]
 Format = Literal["auto", "raw", "npy"]
 GenFormat = Literal["raw", "npy"]
 
 
 def _scan_one(source, dtype, offset, length, threads, backend, allow_trailing, field, record, field_offset,
-              progress, format, io_depth, io_size) -> Result:
+              progress, format, io_depth, io_size, extra) -> Result:
+    more = _options.Extra(**extra)
     at = _memmap.view(source, field)
     if at is not None:
         given = {"offset": offset != 0, "length": length is not None, "record": record is not None,
@@ -59,15 +63,25 @@ def _scan_one(source, dtype, offset, length, threads, backend, allow_trailing, f
             at.filename, at.dtype, at.offset, at.length, at.record, at.field_offset, "raw", None
     o = _options.scan_options(dtype, offset, length, threads, backend, allow_trailing, field, record, field_offset,
                               format, io_depth, io_size)
+    more.apply(o)
     r, e = _lib.Result(), _lib.Error()
     name = _options.path_bytes(source)
     status = _call.run(lambda: _lib.lib.mapscan_scan_path(name, ctypes.byref(o), ctypes.byref(r), ctypes.byref(e)),
-                       o, progress)
+                       o, progress, keep=more)
     if status != _lib.OK:
         raise_status(e, status, os.fsdecode(name))
     if progress is not None:
         progress(r.bytes, r.bytes)      # the finish, also of a scan too short for a call on the way
-    return Result._from_c(os.fsdecode(name), r)
+    if at is not None:
+        layout = (at.shape, at.fortran, 0)
+    elif r.format == _lib.FORMATS["npy"]:
+        # positions count from the first element scanned: offset= moves it (by whole elements, or no index)
+        unit = r.record_size or _lib.TYPE_SIZES[r.type]
+        layout = (tuple(r.shape[:r.ndim]), bool(r.fortran_order), o.offset // unit) if o.offset % unit == 0 \
+            else None
+    else:
+        layout = None
+    return Result._from_c(os.fsdecode(name), r, _layout=layout)
 
 
 def _size(source) -> int:
@@ -110,16 +124,22 @@ def scan(source: Union[List[Source], Tuple[Source, ...]], dtype: Any = ..., offs
          length: Optional[int] = ..., threads: Optional[int] = ..., backend: Backend = ...,
          allow_trailing: bool = ..., field: Optional[str] = ..., record: Optional[int] = ..., field_offset: int = ...,
          progress: Union[bool, Progress, None] = ..., format: Format = ..., io_depth: Optional[int] = ...,
-         io_size: Optional[int] = ...) -> Results: ...
+         io_size: Optional[int] = ..., stats: Union[Stat, Sequence[Stat], None] = ..., ddof: int = ...,
+         quantiles: Union[float, Sequence[float], None] = ..., histogram: Optional[int] = ...,
+         range: Optional[Tuple[float, float]] = ..., describe: bool = ...) -> Results: ...
 @overload
 def scan(source: Source, dtype: Any = ..., offset: int = ..., length: Optional[int] = ...,
          threads: Optional[int] = ..., backend: Backend = ..., allow_trailing: bool = ..., field: Optional[str] = ...,
          record: Optional[int] = ..., field_offset: int = ..., progress: Union[bool, Progress, None] = ...,
-         format: Format = ..., io_depth: Optional[int] = ..., io_size: Optional[int] = ...) -> Result: ...
+         format: Format = ..., io_depth: Optional[int] = ..., io_size: Optional[int] = ...,
+         stats: Union[Stat, Sequence[Stat], None] = ..., ddof: int = ...,
+         quantiles: Union[float, Sequence[float], None] = ..., histogram: Optional[int] = ...,
+         range: Optional[Tuple[float, float]] = ..., describe: bool = ...) -> Result: ...
 
 
 def scan(source, dtype=None, offset=0, length=None, threads=None, backend="auto", allow_trailing=False, field=None,
-         record=None, field_offset=0, progress=None, format="auto", io_depth=None, io_size=None):
+         record=None, field_offset=0, progress=None, format="auto", io_depth=None, io_size=None, stats=None, ddof=0,
+         quantiles=None, histogram=None, range=None, describe=False):
     """Scans a file and returns its exact statistics (a Result); a list of files gives a Results.
 
     source: a path (str, bytes, pathlib.Path; '-' is standard input); a numpy.memmap, such as
@@ -145,11 +165,21 @@ def scan(source, dtype=None, offset=0, length=None, threads=None, backend="auto"
     format: 'auto' (a .npy file when it starts with numpy's magic string), 'raw' or 'npy'.
     io_depth, io_size: the direct backend's reads in flight per thread (1-64, default 8) and bytes per read
         (4096 to 64 MiB, default 1 MiB); Result.backend says 'direct-pread' where io_uring is not available.
+    stats: more statistics from the same pass: 'var', 'std' (either gives both), 'argmin', 'argmax', 'all',
+        or a list of them. ddof: var's divisor is n - ddof (numpy's; default 0).
+    quantiles: a number from 0 to 1, or a sequence of at most 64: numpy's 'linear' quantiles, exactly
+        (Result.quantiles, {q: value}). histogram: a number of bins (1 to 2**20; Result.histogram), from the
+        data's min to max, or over range=(lo, hi) (finite, lo < hi; values outside counted apart).
+        Quantiles of types wider than 16 bits and a histogram without a range read the data again (a pass
+        per 16 bits of quantile key, one for the histogram): standard input and pipes refuse them
+        (InputError). describe=True: stats='all' and, unless given, quantiles (0.25, 0.5, 0.75).
     Integers may be Python ints or numpy integers.
     """
     kwargs = dict(dtype=dtype, offset=offset, length=length, threads=threads, backend=backend,
                   allow_trailing=allow_trailing, field=field, record=record, field_offset=field_offset,
-                  format=format, io_depth=io_depth, io_size=io_size)
+                  format=format, io_depth=io_depth, io_size=io_size,
+                  extra=dict(stats=stats, ddof=ddof, quantiles=quantiles, histogram=histogram, range=range,
+                             describe=describe))
     if isinstance(source, (list, tuple)):
         return _scan_many(source, progress, kwargs)
     with _progress.reporter(progress, _label(source)) as report:
@@ -164,13 +194,18 @@ def _label(source) -> str:
         return "mapscan"
 
 
-def scan_buffer(obj, dtype=None, threads: Optional[int] = None) -> Result:
+def scan_buffer(obj, dtype=None, threads: Optional[int] = None, stats: Union[Stat, Sequence[Stat], None] = None,
+                ddof: int = 0, quantiles: Union[float, Sequence[float], None] = None,
+                histogram: Optional[int] = None, range: Optional[Tuple[float, float]] = None,
+                describe: bool = False) -> Result:
     """Scans memory already in the process (a numpy array, bytes, bytearray, memoryview, mmap) with the
-    same parallel kernels, exactly: an int64 array of 1000 x 2**62 sums to 1000 * 2**62.
+    same parallel kernels, exactly: an int64 array of 1000 x 2**62 sums to 1000 * 2**62. stats, ddof,
+    quantiles, histogram, range and describe are scan's; argmin_index is an index into the buffer's shape.
 
     dtype defaults to the buffer's own element type (bytes: uint8). The buffer must be C-contiguous: a
     non-contiguous one raises InputError, it is never copied or read with the wrong strides. A numpy.memmap
     is read through its mapping, every page brought in: scan(memmap) reads its file instead."""
+    more = _options.Extra(stats, ddof, quantiles, histogram, range, describe)
     try:
         view = memoryview(obj)
     except TypeError as e:
@@ -181,13 +216,19 @@ def scan_buffer(obj, dtype=None, threads: Optional[int] = None) -> Result:
                              "numpy.ascontiguousarray makes one)")
         o = _options.scan_options(view.format if dtype is None else dtype, 0, None, threads, "auto", False, None,
                                   None, 0, "raw")
+        more.apply(o)
         r, e = _lib.Result(), _lib.Error()
-        status = _call.run(_call.scan_memory(view, o, r, e), o, None)
+        status = _call.run(_call.scan_memory(view, o, r, e), o, None, keep=more)
+        shape = tuple(view.shape)
     finally:
         view.release()      # only once the worker is gone: it would refuse while exported (BufferError)
     if status != _lib.OK:
         raise_status(e, status, None)
-    return Result._from_c(None, r)
+    whole = 1
+    for extent in shape:
+        whole *= extent
+    layout = (shape if whole == r.stats.count else (r.stats.count,), False, 0)
+    return Result._from_c(None, r, _layout=layout)
 
 
 def generate(path: PathLike, dtype: Any = "<i4", count: Optional[int] = None, size: Optional[int] = None,

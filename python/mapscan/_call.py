@@ -11,9 +11,13 @@ from . import _lib, _worker
 from ._errors import ScanError
 
 
-def run(call, options, progress: Optional[Callable[[int, int], object]]):
+def run(call, options, progress: Optional[Callable[[int, int], object]], keep=None):
     """call() (the library's) on a thread of its own, while this thread passes progress on and answers
-    Ctrl-C: the library polls the cancel flag about ten times a second and stops."""
+    Ctrl-C: the library polls the cancel flag about ten times a second and stops.
+
+    keep: what the options point to (the extra statistics' arrays, _options.Extra), held by the worker's
+    call itself, so that it lives until the library has returned, even when an interrupt ends this frame
+    first (the options hold it too, through ctypes; this does not depend on that)."""
     cancel = ctypes.c_int(0)
     seen = [None]
 
@@ -27,8 +31,11 @@ def run(call, options, progress: Optional[Callable[[int, int], object]]):
         if progress is not None and seen[0] is not None:
             progress(*seen[0])
 
+    def held(call=call, keep=keep, options=options):
+        return call()
+
     try:
-        return _worker.run(call, cancel, on_tick)
+        return _worker.run(held, cancel, on_tick)
     except _worker.StartError as e:
         raise ScanError(e.errno, f"{e.strerror}: {os.strerror(e.errno)}") from None
 

@@ -16,6 +16,10 @@ TYPE_SIZES = (1, 1, 2, 2, 4, 4, 8, 8, 2, 2, 4, 8)
 FLOAT_TYPES = frozenset(range(8, 12))      # MAPSCAN_F16 ... MAPSCAN_F64
 F64 = 11
 EXACT_SUM_WORDS = 34
+SQUARE_SUM_WORDS = 68
+STAT_VAR, STAT_ARGMIN, STAT_ARGMAX, STAT_ALL = 1, 2, 4, 7      # mapscan_options.stats, extra.computed
+MAX_QUANTILES = 64
+MAX_BINS = 1 << 20
 LITTLE, BIG, NATIVE = range(3)
 BACKENDS = {"auto": 0, "mmap": 1, "read": 2, "direct": 3}
 FORMATS = {"auto": 0, "raw": 1, "npy": 2}
@@ -68,6 +72,39 @@ class FloatStats(ctypes.Structure):
                 ("sum", ctypes.c_double), ("mean", ctypes.c_double), ("exact", ExactSum)]
 
 
+class SquareSum(ctypes.Structure):
+    """mapscan_square_sum: the exact sum of the squares (a non-negative integer, least significant word first,
+    in units of 1 for integers and 2**-2148 for floats), and whether an infinity was among the values."""
+    _fields_ = [("word", ctypes.c_uint64 * SQUARE_SUM_WORDS), ("inf", ctypes.c_bool)]
+
+    def value(self):
+        n = 0
+        for i in reversed(range(SQUARE_SUM_WORDS)):
+            n = (n << 64) | self.word[i]
+        return n
+
+    def set_value(self, n):
+        """Lays a non-negative Python int into the words; False when it does not fit them."""
+        if not 0 <= n < 1 << 64 * SQUARE_SUM_WORDS:
+            return False
+        for i in range(SQUARE_SUM_WORDS):
+            self.word[i] = (n >> 64 * i) & (2**64 - 1)
+        return True
+
+
+class ExtraStats(ctypes.Structure):
+    """mapscan_extra_stats (0.6): what the options' stats, quantiles and histogram asked for."""
+    _fields_ = [
+        ("computed", ctypes.c_uint), ("ddof", ctypes.c_uint64), ("var", ctypes.c_double),
+        ("std", ctypes.c_double), ("squares", SquareSum), ("argmin", ctypes.c_uint64),
+        ("argmax", ctypes.c_uint64), ("origin", ctypes.c_uint64), ("origin_whole", ctypes.c_bool),
+        ("nquantiles", ctypes.c_size_t), ("q", ctypes.c_double * MAX_QUANTILES),
+        ("quantile", ctypes.c_double * MAX_QUANTILES), ("bins", ctypes.c_uint64), ("lo", ctypes.c_double),
+        ("hi", ctypes.c_double), ("counts", ctypes.POINTER(ctypes.c_uint64)), ("below", ctypes.c_uint64),
+        ("above", ctypes.c_uint64), ("ranged", ctypes.c_bool),
+    ]
+
+
 class Error(ctypes.Structure):
     _fields_ = [("status", ctypes.c_int), ("sys_errno", ctypes.c_int), ("message", ctypes.c_char * 256)]
 
@@ -82,6 +119,13 @@ class Options(ctypes.Structure):
         ("endian_set", ctypes.c_bool), ("field", ctypes.c_char_p), ("record_size", ctypes.c_uint64),
         ("field_offset", ctypes.c_uint64), ("io_depth", ctypes.c_uint), ("io_size", ctypes.c_uint64),
         ("result_size", ctypes.c_size_t),      # 0.5: sizeof(Result), set by options_init below
+        # 0.6: the extra statistics; the arrays behind quantiles and histogram_counts are the caller's, held
+        # (_options.Extra) until the call has returned. sync is mapscan-mpi's hook: always NULL here.
+        ("stats", ctypes.c_uint), ("ddof", ctypes.c_uint64), ("nquantiles", ctypes.c_size_t),
+        ("quantiles", ctypes.POINTER(ctypes.c_double)), ("histogram_bins", ctypes.c_uint64),
+        ("histogram_counts", ctypes.POINTER(ctypes.c_uint64)), ("histogram_range", ctypes.c_bool),
+        ("range_lo", ctypes.c_double), ("range_hi", ctypes.c_double), ("sync", ctypes.c_void_p),
+        ("sync_arg", ctypes.c_void_p),
     ]
 
 
@@ -92,6 +136,7 @@ class Result(ctypes.Structure):
         ("endian", ctypes.c_int), ("record_size", ctypes.c_uint64), ("field_offset", ctypes.c_uint64),
         ("ndim", ctypes.c_uint), ("shape", ctypes.c_uint64 * 64),
         ("floats", FloatStats),                 # 0.5: a float type's statistics
+        ("extra", ExtraStats), ("fortran_order", ctypes.c_bool),     # 0.6
     ]
 
 
@@ -126,6 +171,9 @@ _SIGNATURES = {
     "mapscan_status_is_input_error": (ctypes.c_bool, [ctypes.c_int]),
     "mapscan_kernel_available": (ctypes.c_bool, [ctypes.c_char_p]),
     "mapscan_type_is_float": (ctypes.c_bool, [ctypes.c_int]),
+    "mapscan_histogram_edge": (ctypes.c_double, [ctypes.c_double, ctypes.c_double, ctypes.c_uint64,
+                                                 ctypes.c_uint64]),
+    "mapscan_unravel": (ctypes.c_uint, [ctypes.POINTER(Result), ctypes.c_uint64, ctypes.POINTER(ctypes.c_uint64)]),
 }
 for _name, (_restype, _argtypes) in _SIGNATURES.items():
     try:

@@ -13,7 +13,7 @@ its elements; an array with gaps (a[::2]) is refused, never read wrongly."""
 
 import mmap
 import sys
-from typing import NamedTuple, Optional
+from typing import NamedTuple, Optional, Tuple
 
 from ._errors import InputError
 from ._options import field_bytes
@@ -27,6 +27,8 @@ class FileView(NamedTuple):
     dtype: str
     record: Optional[int]
     field_offset: int
+    shape: Tuple[int, ...] = ()     # the array's, for argmin_index and argmax_index
+    fortran: bool = False           # its elements lie in Fortran order (and not also in C order)
 
 
 def _mapping(a):
@@ -79,4 +81,5 @@ def view(a, field) -> Optional[FileView]:
         record = a.dtype.itemsize
     elif field is not None:
         raise InputError(f"field {field!r}: the array's dtype {dtype} has no fields")
-    return FileView(a.filename, offset, a.nbytes, dtype.str, record, field_offset)
+    fortran = bool(a.flags.f_contiguous and not a.flags.c_contiguous)
+    return FileView(a.filename, offset, a.nbytes, dtype.str, record, field_offset, tuple(a.shape), fortran)

@@ -15,14 +15,21 @@ bits, a float scan's rounded mean) to rebuild the C structure.
 A float scan's exact sum is the library's: a two's-complement integer of 34
 64-bit words in units of 2**-1074 (binary64's smallest step), and flags for
 the infinities. Here it is a fractions.Fraction, so that it is exact too, and
-float(fraction) rounds it once, correctly."""
+float(fraction) rounds it once, correctly.
 
+The extra statistics (var, std, argmin, argmax, quantiles, histogram) are
+the library's too; a Result keeps the exact sum of squares and the bits of
+what was computed (private fields) so that a merge recomputes var and std
+exactly. Histogram edges come from mapscan_histogram_edge, bit for bit the
+library's (and numpy.linspace's)."""
+
+import ctypes
 import dataclasses
 import math
 import struct
 import sys
 from fractions import Fraction
-from typing import Any, Dict, Iterable, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 
 from . import _lib
 from ._errors import InputError
@@ -56,9 +63,141 @@ def _exact_into(value, e: "_lib.ExactSum") -> None:
 
 
 def _bits(value):
-    """A value as equality sees it: a float by its bits (every NaN alike), anything else as it is."""
+    """A value as equality sees it: a float by its bits (every NaN alike), a dict (quantiles) as its items in
+    order, a Histogram by its key, anything else as it is."""
     if isinstance(value, float):
         return ("nan",) if math.isnan(value) else ("float", struct.pack("<d", value))
+    if isinstance(value, dict):
+        return ("dict",) + tuple((_bits(k), _bits(v)) for k, v in value.items())
+    if isinstance(value, Histogram):
+        return value._key()
+    return value
+
+
+def _numpy():
+    """numpy when it can be imported, else None (asked each time: a test may hide it)."""
+    try:
+        import numpy
+    except ImportError:
+        return None
+    return numpy
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Histogram:
+    """A histogram of the values that are not NaN, as numpy.histogram counts them: bins equal bins from lo
+    to hi, each half-open [edge i, edge i+1) but the last, which includes hi.
+
+    counts: the bins' counts, a read-only numpy int64 array when numpy can be imported, else a list.
+    edges (a property): the bins + 1 edges, numpy.linspace(lo, hi, bins + 1) bit for bit, as the library
+    computes them (mapscan_histogram_edge); a read-only float64 array, or a list.
+    lo, hi: range=(lo, hi) when given; else the data's min and max (widened by 0.5 each way when they are
+    equal; 0 and 1 when there is no value). below, above: with range=, the values below lo and above hi
+    (in no bin); None without a range, when nothing is outside."""
+
+    counts: Any
+    lo: float
+    hi: float
+    below: Optional[int] = None
+    above: Optional[int] = None
+    _edges: Any = dataclasses.field(default=None, repr=False)
+
+    @property
+    def bins(self) -> int:
+        """The number of bins."""
+        return len(self.counts)
+
+    @property
+    def range(self) -> Tuple[float, float]:
+        """(lo, hi): the first and the last edge."""
+        return self.lo, self.hi
+
+    @property
+    def ranged(self) -> bool:
+        """Whether the scan was given range= (below and above are then counted)."""
+        return self.below is not None
+
+    @property
+    def edges(self) -> Any:
+        """The bins + 1 edges (computed on first use: one library call per edge)."""
+        if self._edges is None:
+            bins = self.bins
+            edges = [_lib.lib.mapscan_histogram_edge(self.lo, self.hi, bins, i) for i in range(bins + 1)]
+            np = _numpy()
+            if np is not None:
+                edges = np.array(edges, dtype=np.float64)
+                edges.flags.writeable = False
+            object.__setattr__(self, "_edges", edges)
+        return self._edges
+
+    def _edges_key(self):
+        return (self.bins, struct.pack("<dd", self.lo, self.hi), self.ranged)
+
+    def _key(self):
+        counts = self.counts.tolist() if hasattr(self.counts, "tolist") else self.counts
+        return ("histogram", tuple(int(c) for c in counts), self._edges_key(), self.below, self.above)
+
+    def __eq__(self, other: Any) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def as_dict(self) -> Dict[str, Any]:
+        """{"edges": [...], "counts": [...]} in plain Python lists (and "below", "above" with a range), as the
+        command's --json writes a histogram."""
+        edges, counts = self.edges, self.counts
+        d: Dict[str, Any] = {"edges": edges.tolist() if hasattr(edges, "tolist") else list(edges),
+                             "counts": counts.tolist() if hasattr(counts, "tolist") else list(counts)}
+        if self.ranged:
+            d.update(below=self.below, above=self.above)
+        return d
+
+    def __repr__(self) -> str:
+        n = self.bins
+        shown = [int(c) for c in (self.counts if n <= 16 else list(self.counts[:6]) + list(self.counts[-3:]))]
+        text = repr(shown) if n <= 16 else \
+            "[" + ", ".join(map(str, shown[:6])) + ", ..., " + ", ".join(map(str, shown[6:])) + "]"
+        outside = f", below={self.below}, above={self.above}" if self.ranged else ""
+        return f"mapscan.Histogram(bins={n}, lo={self.lo!r}, hi={self.hi!r}, counts={text}{outside})"
+
+
+def _histogram_of(x: "_lib.ExtraStats") -> Histogram:
+    """The library's histogram (its counts read through x.counts, which must still be alive)."""
+    bins = x.bins
+    np = _numpy()
+    if np is not None:
+        counts = np.ctypeslib.as_array(x.counts, shape=(bins,)).astype(np.int64)
+        counts.flags.writeable = False
+    else:
+        counts = x.counts[:bins]
+    below, above = (x.below, x.above) if x.ranged else (None, None)
+    return Histogram(counts, x.lo, x.hi, below, above)
+
+
+def _histogram_into(h: Optional[Histogram], x: "_lib.ExtraStats", bins=0, lo=0.0, hi=0.0, ranged=False) -> None:
+    """h (or, when None, an empty histogram of bins from lo to hi) laid into x over a counts array of its
+    own (x holds it, through ctypes)."""
+    if h is not None:
+        bins, lo, hi, ranged = h.bins, h.lo, h.hi, h.ranged
+    array = (ctypes.c_uint64 * bins)()
+    if h is not None:
+        np = _numpy()
+        if np is not None and isinstance(h.counts, np.ndarray):
+            ctypes.memmove(array, np.ascontiguousarray(h.counts, dtype=np.uint64).ctypes.data, 8 * bins)
+        else:
+            for i, c in enumerate(h.counts):
+                array[i] = int(c)
+        x.below, x.above = (h.below, h.above) if ranged else (0, 0)
+    x.bins, x.lo, x.hi, x.ranged = bins, lo, hi, ranged
+    x.counts = ctypes.cast(array, ctypes.POINTER(ctypes.c_uint64))
+
+
+def _position(name, value):
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**64:
+        raise InputError(f"Result.{name} {value!r}: a whole number from 0 to 2**64 - 1")
     return value
 
 
@@ -76,7 +215,16 @@ class Result:
     included and -0.0 below 0.0 (None when every element is NaN); exact_sum is their exact sum, a
     fractions.Fraction (float('inf') or float('-inf') when that infinity was among them, float('nan') when
     both were); sum is exact_sum rounded once to a float (0.0 when nothing was counted; -0.0 only when every
-    counted value is -0.0). a + b and mapscan.merge([...]) combine results exactly."""
+    counted value is -0.0). a + b and mapscan.merge([...]) combine results exactly.
+
+    The extra statistics, None when not asked for (stats=, quantiles=, histogram=, describe=), computed over
+    the counted values (all but NaN): var and std (with ddof, numpy's meaning: var = sum((x - mean)**2) /
+    (n - ddof), from exact sums, rounded once; std = sqrt(var)); None when n <= ddof; nan when an infinity
+    was among the values. argmin, argmax: the position (elements or records from the first one scanned) of
+    the first min and of the first max (-0.0 below 0.0); None when nothing was counted. argmin_index and
+    argmax_index: those positions as an index into the array (.npy files, memmaps, scan_buffer). quantiles:
+    {q: value} in the order asked, numpy's 'linear' method exactly, rounded once (values None when nothing
+    was counted). histogram: a Histogram."""
 
     file: Optional[str]
     count: int
@@ -94,8 +242,21 @@ class Result:
     backend: str = dataclasses.field(default="", compare=False)
     kernel: Optional[str] = dataclasses.field(default=None, compare=False)
     threads: int = dataclasses.field(default=0, compare=False)
+    ddof: Optional[int] = None
+    var: Optional[float] = None
+    std: Optional[float] = None
+    argmin: Optional[int] = None
+    argmax: Optional[int] = None
+    quantiles: Optional[Dict[float, Optional[float]]] = None
+    histogram: Optional[Histogram] = None
     _backends: int = dataclasses.field(default=0, compare=False, repr=False)
     _mean: Optional[float] = dataclasses.field(default=None, compare=False, repr=False)
+    # What the library computed (MAPSCAN_STAT_* bits), the exact sum of squares and its infinity flag (for
+    # merging var), and (shape, fortran, first element's position) for argmin_index / argmax_index.
+    _computed: int = dataclasses.field(default=0, compare=False, repr=False)
+    _squares: Optional[Tuple[int, bool]] = dataclasses.field(default=None, compare=False, repr=False)
+    _layout: Optional[Tuple[Tuple[int, ...], bool, int]] = dataclasses.field(default=None, compare=False,
+                                                                              repr=False)
 
     @property
     def is_float(self) -> bool:
@@ -132,8 +293,72 @@ class Result:
             fields.update(min=f.min if counted else None, max=f.max if counted else None, sum=f.sum, nan=f.nan,
                           exact_sum=_exact_of(f.exact), _mean=f.mean if counted else None)
         fields["shape"] = tuple(r.shape[:r.ndim]) if fields["format"] == "npy" else None
+        fields.update(cls._extra_of(r))
         fields.update(describe)
         return cls(**fields)
+
+    @staticmethod
+    def _extra_of(r: "_lib.Result") -> Dict[str, Any]:
+        """The extra statistics' fields of a Result from the library's structure."""
+        x = r.extra
+        counted = r.stats.count - (r.floats.nan if r.type in _lib.FLOAT_TYPES else 0)
+        fields: Dict[str, Any] = {"_computed": x.computed}
+        if x.computed & _lib.STAT_VAR:
+            defined = counted > x.ddof
+            fields.update(ddof=x.ddof, var=x.var if defined else None, std=x.std if defined else None,
+                          _squares=(x.squares.value(), bool(x.squares.inf)))
+        if x.computed & _lib.STAT_ARGMIN:
+            fields["argmin"] = x.argmin if counted else None
+        if x.computed & _lib.STAT_ARGMAX:
+            fields["argmax"] = x.argmax if counted else None
+        if x.nquantiles:
+            fields["quantiles"] = {x.q[i]: x.quantile[i] if counted else None for i in range(x.nquantiles)}
+        if x.bins:
+            fields["histogram"] = _histogram_of(x)
+        return fields
+
+    def _extra_into(self, r: "_lib.Result") -> None:
+        """The extra statistics laid back into the library's structure, as far as the merge reads them."""
+        x = r.extra
+        bits = self._computed & _lib.STAT_ALL
+        if self._squares is None:
+            bits &= ~_lib.STAT_VAR     # a Result made by hand: its var cannot be merged exactly
+        x.computed = bits
+        if bits & _lib.STAT_VAR:
+            x.ddof = _position("ddof", self.ddof)
+            if not x.squares.set_value(self._squares[0]):
+                raise InputError("Result: a sum of squares past the library's words")
+            x.squares.inf = self._squares[1]
+        for name, bit in (("argmin", _lib.STAT_ARGMIN), ("argmax", _lib.STAT_ARGMAX)):
+            value = getattr(self, name)
+            if bits & bit and value is not None:
+                setattr(x, name, _position(name, value))
+        if self.histogram is not None:
+            _histogram_into(self.histogram, x)
+
+    def _index(self, position: Optional[int]) -> Optional[Tuple[int, ...]]:
+        if position is None or self._layout is None:
+            return None
+        shape, fortran, p = self._layout
+        p += position
+        index = [0] * len(shape)
+        for axis in (range(len(shape)) if fortran else reversed(range(len(shape)))):
+            extent = shape[axis]
+            index[axis], p = (p % extent, p // extent) if extent else (0, 0)
+        return tuple(index)
+
+    @property
+    def argmin_index(self) -> Optional[Tuple[int, ...]]:
+        """argmin as an index into the array scanned (numpy.unravel_index(argmin, shape), in the array's
+        order, C or Fortran): for a .npy file (from its first element, also with offset=), a numpy.memmap
+        and scan_buffer (a buffer's own shape); None for a raw file, a merge of several results, or when
+        argmin is None."""
+        return self._index(self.argmin)
+
+    @property
+    def argmax_index(self) -> Optional[Tuple[int, ...]]:
+        """argmax as an index into the array scanned, as argmin_index."""
+        return self._index(self.argmax)
 
     def _to_c(self) -> "_lib.Result":
         """The library's structure, as far as mapscan_result_merge reads it."""
@@ -157,6 +382,7 @@ class Result:
                     raise InputError(f"Result.{name} {value!r}: a float") from None
             f.mean = self._mean if self._mean is not None else 0.0
             _exact_into(self.exact_sum, f.exact)
+            self._extra_into(r)
             return r
         for name in ("sum", "min", "max"):
             value = getattr(self, name)
@@ -165,6 +391,7 @@ class Result:
         r.stats.sum = _lib.Int128.of(self.sum)
         r.stats.min = _lib.Int128.of(self.min if self.count else 0)
         r.stats.max = _lib.Int128.of(self.max if self.count else 0)
+        self._extra_into(r)
         return r
 
     @property
@@ -190,13 +417,36 @@ class Result:
                  bytes=self.bytes, count=self.count)
         if self.is_float:
             d["nan"] = self.nan
-        d.update(min=self.min, max=self.max, sum=self.sum, mean=self.mean, seconds=self.seconds)
+        d.update(min=self.min, max=self.max, sum=self.sum, mean=self.mean)
+        d.update(self._extra_dict())
+        d["seconds"] = self.seconds
+        return d
+
+    def _extra_dict(self) -> Dict[str, Any]:
+        """The extra statistics that were asked for, with the command's --json keys."""
+        d: Dict[str, Any] = {}
+        if self.ddof is not None:
+            d.update(var=self.var, std=self.std, ddof=self.ddof)
+        for name in ("argmin", "argmax"):
+            if self._computed & (_lib.STAT_ARGMIN if name == "argmin" else _lib.STAT_ARGMAX) or \
+                    getattr(self, name) is not None:
+                d[name] = getattr(self, name)
+                index = self._index(getattr(self, name))
+                if index is not None:
+                    d[name + "_index"] = list(index)
+        if self.quantiles is not None:
+            d["quantiles"] = dict(self.quantiles)
+        if self.histogram is not None:
+            d["histogram"] = self.histogram.as_dict()
         return d
 
     def __repr__(self) -> str:
         nan = f"nan={self.nan}, " if self.is_float else ""
+        extra = "".join(f"{k}={v!r}, " for k, v in self._extra_dict().items() if k != "histogram")
+        if self.histogram is not None:
+            extra += f"histogram={self.histogram!r}, "
         return (f"mapscan.Result(file={self.file!r}, count={self.count}, {nan}min={self.min}, max={self.max}, "
-                f"sum={self.sum}, mean={self.mean}, type={self.type!r})")
+                f"sum={self.sum}, mean={self.mean}, {extra}type={self.type!r})")
 
     def __add__(self, other: "Result") -> "Result":
         if not isinstance(other, Result):
@@ -223,7 +473,13 @@ def merge(results: Iterable[Result]) -> Result:
     least min and the greatest max, bytes and seconds added, through the library's mapscan_result_merge.
     Float results: NaN counts and exact sums added, sum and mean rounded once from the total's exact sum.
     What the parts share (file, type, endian, format, shape, kernel) is kept; what differs is None.
-    Integer and float results together are an InputError."""
+    Integer and float results together are an InputError.
+
+    The extra statistics that every part has are merged: var and std recomputed exactly from the merged
+    sums (with the first part's ddof); argmin and argmax as positions in the parts' concatenation, in the
+    order given (a part's positions shifted by the counts of the parts before it); a histogram when every
+    part has one with the same edges (counts, below and above added). Quantiles are not merged (those of
+    the parts are not those of the whole): None in a merge of two or more, as argmin_index and argmax_index."""
     parts = list(results)
     if not parts:
         raise InputError("merge of no results: give at least one")
@@ -237,9 +493,30 @@ def merge(results: Iterable[Result]) -> Result:
     total = _lib.Result()
     if parts[0].is_float:
         total.type = parts[0]._to_c().type
+    # The total's extra statistics are set up first (the library would take the first part's choice, but
+    # no histogram): the bits every part computed, the first part's ddof, and a histogram of its own
+    # counts when every part has one over the same edges.
+    bits = _lib.STAT_ALL
     for r in parts:
-        _lib.lib.mapscan_result_merge(total, r._to_c())
+        bits &= r._computed & (_lib.STAT_ALL if r._squares is not None else _lib.STAT_ALL & ~_lib.STAT_VAR)
+    total.extra.computed = bits
+    if bits & _lib.STAT_VAR:
+        total.extra.ddof = _position("ddof", parts[0].ddof)
+    hists = [r.histogram for r in parts]
+    if all(h is not None for h in hists) and len({h._edges_key() for h in hists}) == 1:
+        h = hists[0]
+        _histogram_into(None, total.extra, h.bins, h.lo, h.hi, h.ranged)
+    before = 0
+    for r in parts:
+        c = r._to_c()
+        for name in ("argmin", "argmax"):
+            if getattr(r, name) is not None and before:
+                setattr(c.extra, name, _position(f"{name} in the merge", getattr(c.extra, name) + before))
+        _lib.lib.mapscan_result_merge(total, c)
+        before += r.count
     describe = {name: _common(parts, name) for name in ("file", "type", "endian", "format", "shape", "kernel")}
+    if len(parts) == 1:
+        describe.update(quantiles=parts[0].quantiles, _layout=parts[0]._layout)
     return Result._from_c(describe.pop("file"), total, **describe)
 
 

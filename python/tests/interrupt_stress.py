@@ -7,7 +7,9 @@ not the end of pytest), or by hand:
 
 Each case picks a call (scan_buffer of a 64 MiB array, 4 MiB under ASan,
 dropped right after; scan of a 64 MiB file with one of the backends;
-generate of a 4 MiB file), a way to interrupt (a one-shot or repeating
+generate of a 4 MiB file; a scan or scan_buffer with extra statistics,
+whose quantiles and histogram counts are arrays the package allocates and
+the library reads and writes to the end of its passes), a way to interrupt (a one-shot or repeating
 ITIMER_REAL whose SIGALRM handler raises, _thread.interrupt_main or
 pthread_kill(main, SIGINT) from a helper thread), one to five interrupts,
 and a delay from 2 us to 1.5 times the call's own duration (measured first),
@@ -118,7 +120,21 @@ def main():
     def call_generate(threads, progress):
         mapscan.generate(target, dtype="<i4", count=GEN_COUNT, threads=threads, progress=progress)
 
-    calls = {"scan_buffer": call_buffer, "scan": call_scan, "generate": call_generate}
+    def call_extra(threads, progress):
+        # a 32nd of the data: each statistic here takes passes of its own
+        extra = dict(stats="all", quantiles=[0.25, 0.5], histogram=rng.choice([1, 4096, 1 << 20]),
+                     range=rng.choice([None, (0, ARRAY_ELEMENTS)]))
+        if rng.random() < 0.5:
+            mapscan.scan(big, dtype="<i8", length=ARRAY_ELEMENTS // 4, threads=threads,
+                         backend=rng.choice(["auto", "mmap", "read"]), progress=progress, **extra)
+            return
+        a = np.empty(ARRAY_ELEMENTS // 32, dtype="<i8")
+        try:
+            mapscan.scan_buffer(a, threads=threads, **extra)
+        finally:
+            del a
+
+    calls = {"scan_buffer": call_buffer, "scan": call_scan, "generate": call_generate, "extra": call_extra}
     if len(sys.argv) > 4:
         calls = {name: calls[name] for name in sys.argv[4].split(",")}
     duration = {}

@@ -219,11 +219,23 @@ void cli_format_double(double v, char buf[static 32])
         snprintf(buf, 32, "nan");       /* whatever its sign and payload */
         return;
     }
-    /* The fewest digits that read back as the same binary64 (17 always do). */
+    if (isinf(v)) {
+        snprintf(buf, 32, "%s", v < 0 ? "-inf" : "inf");
+        return;
+    }
+    /* The fewest digits that read back as the same binary64 (17 always do),
+     * written as Python's repr writes them: positional for exponents from
+     * -4 to 15 (2000, 0.25), scientific otherwise (1e+300, 1e-05). */
     for (int digits = 1; digits <= 17; digits++) {
-        snprintf(buf, 32, "%.*g", digits, v);
-        if (strtod(buf, NULL) == v && signbit(strtod(buf, NULL)) == signbit(v))
-            return;
+        snprintf(buf, 32, "%.*e", digits - 1, v);
+        if (strtod(buf, NULL) != v || signbit(strtod(buf, NULL)) != signbit(v))
+            continue;
+        int exponent = atoi(strchr(buf, 'e') + 1);
+        if (exponent >= -4 && exponent < 16)
+            snprintf(buf, 32, "%.*f", digits - 1 - exponent > 0 ? digits - 1 - exponent : 0, v);
+        else
+            snprintf(buf, 32, "%.*g", digits, v);
+        return;
     }
 }
 

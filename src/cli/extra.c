@@ -146,7 +146,8 @@ static void index_text(const mapscan_result *r, uint64_t position, char *buf, si
 
 static bool has_index(const mapscan_result *r)
 {
-    return r->format == MAPSCAN_FORMAT_NPY && r->ndim > 0;
+    uint64_t index[64];
+    return mapscan_unravel(r, 0, index) > 0;
 }
 
 static void text_position(FILE *out, const char *label, const mapscan_result *r, uint64_t position)
@@ -202,7 +203,8 @@ static void text_histogram(FILE *out, const mapscan_extra_stats *x)
         int bar = most ? (int)((double)x->counts[i] / (double)most * room + 0.5) : 0;
         if (bar == 0 && x->counts[i])
             bar = 1;    /* a bin with something in it never looks empty */
-        fprintf(out, "  %-*s %*llu ", label_width, label, count_width, (unsigned long long)x->counts[i]);
+        fprintf(out, "  %-*s %*llu%s", label_width, label, count_width, (unsigned long long)x->counts[i],
+                bar ? " " : "");
         for (int k = 0; k < bar; k++)
             fputc('#', out);
         fputc('\n', out);

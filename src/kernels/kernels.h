@@ -14,6 +14,13 @@ typedef void (*ms_reduce_fn)(const unsigned char *p, size_t n, ms_acc *acc);
 /* Copies the n elements at p, p + stride, ... to out, packed. */
 typedef void (*ms_gather_fn)(const unsigned char *p, size_t n, size_t stride, unsigned char *out);
 
+struct ms_tally_plan;
+struct ms_reducer;
+typedef struct ms_tally ms_tally;
+/* Counting loops (tally_impl.h): digits into counts, bins into a tally. */
+typedef void (*ms_digits_fn)(const struct ms_tally_plan *plan, uint32_t *counts, const unsigned char *p, size_t n);
+typedef void (*ms_bins_fn)(const struct ms_tally_plan *plan, ms_tally *t, const unsigned char *p, size_t n);
+
 typedef struct ms_kernel {
     const char *name;
     ms_reduce_fn reduce[MAPSCAN_TYPE_COUNT][2];
@@ -21,6 +28,8 @@ typedef struct ms_kernel {
     /* The exact sum of squares into acc->squares (or small_squares), NaN
      * and infinities left out (an infinity sets the flag). */
     ms_reduce_fn squares[MAPSCAN_TYPE_COUNT][2];
+    ms_digits_fn digits[MAPSCAN_TYPE_COUNT][2];
+    ms_bins_fn bins[MAPSCAN_TYPE_COUNT][2];     /* NULL for the 64-bit integers: tally.c's exact loop */
 } ms_kernel;
 
 /* ---- tally.c: counting passes ----
@@ -31,6 +40,8 @@ typedef struct ms_kernel {
 typedef enum ms_tally_kind { MS_TALLY_DIGITS, MS_TALLY_HISTOGRAM } ms_tally_kind;
 typedef struct ms_tally_plan {
     ms_tally_kind kind;
+    ms_digits_fn digits_loop;   /* the kernel's, for the type */
+    ms_bins_fn bins_loop;       /* the kernel's, or NULL */
     mapscan_type type;
     bool swap;
     ms_digit_pass digits;
@@ -42,11 +53,19 @@ typedef struct ms_tally_plan {
     uint64_t *totals;           /* ncounters, then below and above */
 } ms_tally_plan;
 
-typedef struct ms_tally ms_tally;
+/* A worker's counters. */
+struct ms_tally {
+    uint32_t *counts;
+    uint64_t pending;           /* counted since the last flush */
+    uint64_t below, above;
+};
 ms_tally *ms_tally_new(const ms_tally_plan *plan);
 /* Adds what t counted to the plan's totals (atomically) and frees it. */
 void ms_tally_end(const ms_tally_plan *plan, ms_tally *t);
-void ms_tally_count(const ms_tally_plan *plan, ms_tally *t, const unsigned char *p, size_t n, size_t stride);
+void ms_tally_count(const ms_tally_plan *plan, ms_tally *t, const unsigned char *p, size_t n,
+                    const struct ms_reducer *r);
+/* A block's bins as the kernels' loops marked them (tally_impl.h), counted. */
+void ms_bins_count(const ms_tally_plan *plan, ms_tally *t, const int64_t *mark, const double *value, size_t n);
 struct ms_reducer;
 /* acc's tallies for a reducer's counting passes; false when out of memory. */
 bool ms_tallies_open(const struct ms_reducer *r, ms_acc *acc);

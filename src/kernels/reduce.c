@@ -78,5 +78,5 @@ void ms_reduce(const ms_reducer *r, const unsigned char *p, size_t n, uint64_t i
     }
     for (unsigned i = 0; i < MS_TALLIES; i++)
         if (r->tally[i])
-            ms_tally_count(r->tally[i], acc->tally[i], p, n, r->stride ? r->stride : r->elem);
+            ms_tally_count(r->tally[i], acc->tally[i], p, n, r);
 }

@@ -143,6 +143,7 @@ DEFINE_GATHER(g64, uint64_t)
 
 #include "float_impl.h"
 #include "squares_impl.h"
+#include "tally_impl.h"
 
 const ms_kernel KERNEL_TABLE = {
     KERNEL_NAME,
@@ -174,5 +175,31 @@ const ms_kernel KERNEL_TABLE = {
         [MAPSCAN_BF16] = { s_bf16, s_bf16s },
         [MAPSCAN_F32] = { s_f32, s_f32s },
         [MAPSCAN_F64] = { s_f64, s_f64s },
+    },
+    {
+        [MAPSCAN_I8] = { d_i8, d_i8 },
+        [MAPSCAN_U8] = { d_u8, d_u8 },
+        [MAPSCAN_I16] = { d_i16, d_i16s },
+        [MAPSCAN_U16] = { d_u16, d_u16s },
+        [MAPSCAN_I32] = { d_i32, d_i32s },
+        [MAPSCAN_U32] = { d_u32, d_u32s },
+        [MAPSCAN_I64] = { d_i64, d_i64s },
+        [MAPSCAN_U64] = { d_u64, d_u64s },
+        [MAPSCAN_F16] = { d_f16, d_f16s },
+        [MAPSCAN_BF16] = { d_bf16, d_bf16s },
+        [MAPSCAN_F32] = { d_f32, d_f32s },
+        [MAPSCAN_F64] = { d_f64, d_f64s },
+    },
+    {
+        [MAPSCAN_I8] = { b_i8, b_i8 },
+        [MAPSCAN_U8] = { b_u8, b_u8 },
+        [MAPSCAN_I16] = { b_i16, b_i16s },
+        [MAPSCAN_U16] = { b_u16, b_u16s },
+        [MAPSCAN_I32] = { b_i32, b_i32s },
+        [MAPSCAN_U32] = { b_u32, b_u32s },
+        [MAPSCAN_F16] = { b_f16, b_f16s },
+        [MAPSCAN_BF16] = { b_bf16, b_bf16s },
+        [MAPSCAN_F32] = { b_f32, b_f32s },
+        [MAPSCAN_F64] = { b_f64, b_f64s },
     },
 };

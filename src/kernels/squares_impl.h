@@ -93,6 +93,7 @@ DEFINE_SQUARES_64(s_u64s, false, BSWAP64)
     static void FN(const unsigned char *p, size_t n, ms_acc *acc)              \
     {                                                                          \
         _Alignas(64) double x[FBLOCK];                                         \
+        U raw[FBLOCK];                                                         \
         exponent_bins bins;                                                    \
         bins.ready = false;                                                    \
         ms_fp_saved fp = ms_fp_enter();                                        \
@@ -100,18 +101,17 @@ DEFINE_SQUARES_64(s_u64s, false, BSWAP64)
             size_t m = n - start < FBLOCK ? n - start : FBLOCK;                \
             uint64_t amax = 0, least = 0x7ff;                                  \
             U infinities = 0;                                                  \
+            memcpy(raw, p + start * sizeof(U), m * sizeof(U));                 \
+            /* masks, not selects: GCC vectorizes a min or max fed by them */ \
             for (size_t i = 0; i < m; i++) {                                   \
-                U b;                                                           \
-                memcpy(&b, p + (start + i) * sizeof(U), sizeof(U));            \
-                b = (U)SWAP(b);                                                \
-                U magnitude = (U)(b & (U)((INF) | ((INF) - 1)));               \
+                U magnitude = (U)((U)SWAP(raw[i]) & (U)((INF) | ((INF) - 1))); \
                 infinities |= (U)(magnitude == (U)(INF));                      \
                 double v = VALUE(magnitude);                                   \
                 uint64_t keep = 0u - (uint64_t)(magnitude < (U)(INF));         \
                 uint64_t sq = bits_of_double(v * v) & keep;                    \
                 x[i] = double_of_bits(sq);                                     \
                 amax = sq > amax ? sq : amax;                                  \
-                uint64_t exponent = sq ? sq >> 52 : 0x7ff;                     \
+                uint64_t exponent = (sq >> 52) | (0x7ffu & (0u - (uint64_t)(sq == 0))); \
                 least = exponent < least ? exponent : least;                   \
             }                                                                  \
             acc->small_squares.pos_inf |= infinities != 0;                     \

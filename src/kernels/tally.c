@@ -19,12 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct ms_tally {
-    uint32_t *counts;
-    uint64_t pending;           /* counted since the last flush */
-    uint64_t below, above;
-};
-
 ms_tally *ms_tally_new(const ms_tally_plan *plan)
 {
     ms_tally *t = calloc(1, sizeof *t);
@@ -56,24 +50,6 @@ void ms_tally_end(const ms_tally_plan *plan, ms_tally *t)
     flush(plan, t);
     free(t->counts);
     free(t);
-}
-
-/* ---- digits ---- */
-
-static void count_digits(const ms_tally_plan *plan, ms_tally *t, const unsigned char *p, size_t n, size_t stride)
-{
-    const ms_digit_pass *d = &plan->digits;
-    uint64_t mask = ((uint64_t)1 << d->digit_bits) - 1;
-    bool first = d->shift + d->digit_bits >= d->key_bits;
-    for (size_t i = 0; i < n; i++) {
-        bool nan;
-        uint64_t key = ms_key_of(plan->type, plan->swap, p + i * stride, &nan);
-        if (nan)
-            continue;
-        int slot = first ? 0 : ms_digit_slot(d, key);
-        if (slot >= 0)
-            t->counts[((size_t)slot << d->digit_bits) | ((key >> d->shift) & mask)]++;
-    }
 }
 
 /* ---- histograms ---- */
@@ -140,6 +116,18 @@ static int64_t bin_of(const ms_tally_plan *plan, const hvalue *v)
     return b;
 }
 
+/* Counts a value of bin b (-1: below the lowest edge; bins: above the highest). */
+static void place(const ms_tally_plan *plan, ms_tally *t, int64_t b)
+{
+    int64_t bins = (int64_t)plan->bins;
+    if (b < 0 && !plan->clamp)
+        t->below++;
+    else if (b >= bins && !plan->clamp)
+        t->above++;
+    else
+        t->counts[b < 0 ? 0 : b >= bins ? bins - 1 : b]++;
+}
+
 static bool value_of(const ms_tally_plan *plan, const unsigned char *p, hvalue *v)
 {
     bool nan;
@@ -158,36 +146,63 @@ static bool value_of(const ms_tally_plan *plan, const unsigned char *p, hvalue *
     return true;
 }
 
-static void count_bins(const ms_tally_plan *plan, ms_tally *t, const unsigned char *p, size_t n, size_t stride)
+/* The 64-bit integers' bins, each value placed exactly. */
+static void count_bins_exactly(const ms_tally_plan *plan, ms_tally *t, const unsigned char *p, size_t n, size_t elem)
 {
-    int64_t bins = (int64_t)plan->bins;
     for (size_t i = 0; i < n; i++) {
         hvalue v;
-        if (!value_of(plan, p + i * stride, &v))
-            continue;
-        int64_t b = bin_of(plan, &v);
-        if (b < 0 && !plan->clamp)
-            t->below++;
-        else if (b >= bins && !plan->clamp)
-            t->above++;
-        else
-            t->counts[b < 0 ? 0 : b >= bins ? bins - 1 : b]++;
+        if (value_of(plan, p + i * elem, &v))
+            place(plan, t, bin_of(plan, &v));
     }
 }
 
-void ms_tally_count(const ms_tally_plan *plan, ms_tally *t, const unsigned char *p, size_t n, size_t stride)
+void ms_bins_count(const ms_tally_plan *plan, ms_tally *t, const int64_t *mark, const double *value, size_t n)
 {
-    const size_t most = (size_t)1 << 31;
+    const int64_t bins = (int64_t)plan->bins;
+    for (size_t i = 0; i < n; i++) {
+        int64_t b = mark[i];
+        if (b < bins) {
+            t->counts[b]++;
+        } else if (b == bins + 3) {
+            hvalue v = { .d = value[i] };
+            place(plan, t, bin_of(plan, &v));
+        } else if (b != bins + 2) {
+            place(plan, t, b == bins ? bins : -1);
+        }
+    }
+}
+
+/* n contiguous elements. */
+static void count(const ms_tally_plan *plan, ms_tally *t, const unsigned char *p, size_t n, size_t elem)
+{
+    if (plan->kind == MS_TALLY_DIGITS)
+        plan->digits_loop(plan, t->counts, p, n);
+    else if (plan->bins_loop)
+        plan->bins_loop(plan, t, p, n);
+    else
+        count_bins_exactly(plan, t, p, n, elem);
+}
+
+/* Records in batches small enough to stay in L1 once gathered. */
+#define GATHER_BATCH_BYTES 4096
+
+void ms_tally_count(const ms_tally_plan *plan, ms_tally *t, const unsigned char *p, size_t n, const ms_reducer *r)
+{
+    _Alignas(64) unsigned char packed[GATHER_BATCH_BYTES];
+    size_t batch = r->stride ? GATHER_BATCH_BYTES / r->elem : (size_t)1 << 30;
     while (n > 0) {
-        size_t m = n < most ? n : most;
+        size_t m = n < batch ? n : batch;
         if (t->pending + m > UINT32_MAX)
             flush(plan, t);
-        if (plan->kind == MS_TALLY_DIGITS)
-            count_digits(plan, t, p, m, stride);
-        else
-            count_bins(plan, t, p, m, stride);
+        if (r->stride) {
+            r->gather(p, m, r->stride, packed);
+            count(plan, t, packed, m, r->elem);
+            p += m * r->stride;
+        } else {
+            count(plan, t, p, m, r->elem);
+            p += m * r->elem;
+        }
         t->pending += m;
-        p += m * stride;
         n -= m;
     }
 }

@@ -10,6 +10,7 @@
 #include "placement.h"
 #include "progress.h"
 #include "split.h"
+#include "sync.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -26,7 +27,9 @@ static const char mpi_usage[] =
     "\n"
     "Options as mapscan's (mapscan --help): -t -e -j -b --format --field --record\n"
     "--field-offset --offset --length --allow-trailing --io-depth --io-size --json\n"
-    "--kernel --files-from -0 -q -h -V;\n"
+    "--kernel --files-from -0 -q -h -V, and the extra statistics --stats --ddof\n"
+    "--quantiles --median --histogram --range --describe (with --io mpiio, a\n"
+    "histogram needs --range and quantiles an 8- or 16-bit type);\n"
     "-j is threads per rank (default: the node's cores shared among its ranks, at\n"
     "most the cores the rank is bound to). --progress: rank 0 shows the bytes done\n"
     "over all ranks (a bar on a terminal, else a line every half second).\n"
@@ -119,6 +122,16 @@ typedef struct job {
     job_progress progress;
     bool show_progress;         /* the same on every rank */
     uint64_t bytes_before;      /* this rank's bytes of the pieces already scanned */
+    uint64_t piece_bytes;       /* the bytes of the piece being scanned, */
+    uint64_t piece_shown;       /* and how many of them progress has shown */
+    /* Extra statistics (--stats, --quantiles, --histogram...): every rank
+     * takes part in every file's scan, meeting the others through the
+     * library's sync hook (sync.c), and ends with the whole file's result,
+     * which rank 0 keeps for printing, with its histogram's counters. */
+    bool extra;
+    mapscan_result *whole;      /* rank 0: per file */
+    uint64_t **file_counts;     /* rank 0: per file, when a histogram is asked for */
+    uint64_t *scratch_counts;   /* the other ranks' */
 } job;
 
 static void fill_failure(rank_failure *f, const job *j, const mapscan_error *error)
@@ -165,12 +178,30 @@ static void as_changed(mapscan_error *err, int prober)
     }
 }
 
-/* The library's progress callback, on the scanning thread. */
+/* The library's progress callback, on the scanning thread. done and
+ * total count every pass over the piece (quantiles and a histogram take
+ * more than one, and total may grow as the passes are decided): shown as
+ * that share of the piece's bytes, never going back. */
 static void on_progress(uint64_t done, uint64_t total, void *arg)
 {
     job *j = arg;
-    (void)total;
-    progress_update(&j->progress, j->bytes_before + done);
+    uint64_t mine = j->piece_bytes;
+    if (total && done < total)
+        mine = (uint64_t)((unsigned __int128)j->piece_bytes * done / total);
+    if (mine < j->piece_shown)
+        mine = j->piece_shown;
+    j->piece_shown = mine;
+    progress_update(&j->progress, j->bytes_before + mine);
+}
+
+static void use_progress(job *j, mapscan_options *o, uint64_t piece_bytes)
+{
+    j->piece_bytes = piece_bytes;
+    j->piece_shown = 0;
+    if (j->show_progress) {
+        o->progress = on_progress;
+        o->progress_arg = j;
+    }
 }
 
 /* The piece is scanned on the descriptor whose file was checked, and the
@@ -186,10 +217,7 @@ static void scan_posix(job *j, const split_piece *piece)
     o.length = piece->count * p->extent.unit;
     o.threads = j->place.threads;
     o.cancel = &interrupted;
-    if (j->show_progress) {
-        o.progress = on_progress;
-        o.progress_arg = j;
-    }
+    use_progress(j, &o, piece->count * p->extent.unit);
     mapscan_result r;
     mapscan_error *err = &j->errors[piece->file];
     int fd;
@@ -208,6 +236,133 @@ static void scan_posix(job *j, const split_piece *piece)
     j->bytes_before += r.bytes;
     progress_update(&j->progress, j->bytes_before);
     part_merge(part, &r);
+}
+
+/* The counters a file's histogram is counted into: rank 0 keeps one
+ * array per file for printing, the others share one. NULL when there is
+ * no histogram, or no memory for it (*failed). */
+static uint64_t *counts_for(job *j, size_t i, bool *failed)
+{
+    uint64_t bins = j->cli.options.histogram_bins;
+    *failed = false;
+    if (!bins)
+        return NULL;
+    uint64_t **slot = j->rank == 0 ? &j->file_counts[i] : &j->scratch_counts;
+    if (!*slot)
+        *slot = calloc(bins, sizeof **slot);
+    *failed = !*slot;
+    return *slot;
+}
+
+/* The scan of nothing, with the file's type and layout: the library's own
+ * answer for a file, or a part of one, with no data (count 0, var NaN, the
+ * quantiles NaN, a histogram of zeros over the range or 0 to 1). With
+ * o->sync set, a rank without a piece of the file takes part this way. */
+static mapscan_status scan_nothing(const file_probe *p, const mapscan_options *given, mapscan_result *r,
+                                   mapscan_error *err)
+{
+    static const unsigned char none[1];
+    mapscan_options o = *given;
+    o.format = MAPSCAN_FORMAT_RAW;
+    o.field = NULL;
+    o.type = p->result.type;
+    o.endian = p->result.endian;
+    o.record_size = p->result.record_size;
+    o.field_offset = p->result.field_offset;
+    o.offset = 0;
+    o.length = UINT64_MAX;
+    o.allow_trailing = false;
+    o.backend = MAPSCAN_BACKEND_AUTO;
+    o.progress = NULL;
+    return mapscan_scan_memory(none, 0, &o, r, err);
+}
+
+/* A failure this rank must report: its own, not another rank's that the
+ * sync hook brought back (that rank reports it). */
+static void own_failure(job *j, size_t i, const scan_sync *sync, mapscan_error *err)
+{
+    file_part *part = &j->parts[i];
+    if (sync && sync->others_failure && !sync->own_failure)
+        return;
+    if (!sync || !sync->merged)     /* after the merge: the later passes' own words (a range not finite) */
+        as_changed(err, (int)(i % (size_t)j->ranks));
+    part->failed_rank = j->rank;
+    part->status = err->status;
+}
+
+/* File i's scan with extra statistics: every rank calls this for every
+ * file that has data, in file order, with its piece or none (it then scans
+ * nothing, to meet the others). Positions count from the file's first
+ * unit: the hook moves this rank's by its piece's first unit. */
+static void scan_posix_extra(job *j, size_t i, const split_piece *piece)
+{
+    const file_probe *p = &j->probes[i];
+    file_part *part = &j->parts[i];
+    mapscan_error *err = &j->errors[i];
+    double started = MPI_Wtime();
+    mapscan_options o = j->cli.options;
+    o.threads = j->place.threads;
+    o.cancel = &interrupted;
+    scan_sync sync;
+    sync_begin(&sync, MPI_COMM_WORLD, p->result.type);
+    o.sync = sync_hook;
+    o.sync_arg = &sync;
+    bool no_memory;
+    o.histogram_counts = counts_for(j, i, &no_memory);
+    mapscan_result r;
+    mapscan_status s;
+    if (no_memory) {
+        *err = (mapscan_error){ MAPSCAN_E_NOMEM, 0, "out of memory for the histogram's counters" };
+        s = sync_fail(&sync, err->status);
+    } else if (piece) {
+        sync.shift = piece->first;
+        o.offset += piece->first * p->extent.unit;
+        o.length = piece->count * p->extent.unit;
+        use_progress(j, &o, o.length);
+        int fd;
+        s = identity_check_path(j->files[i], &p->identity, (int)(i % (size_t)j->ranks), &fd, err);
+        if (s == MAPSCAN_OK) {
+            s = mapscan_scan_fd(fd, &o, &r, err);
+            close(fd);
+        } else {
+            sync_fail(&sync, s);
+        }
+    } else {
+        s = scan_nothing(p, &o, &r, err);
+    }
+    sync_end(&sync);
+    part->seconds += MPI_Wtime() - started;
+    if (s != MAPSCAN_OK) {
+        own_failure(j, i, &sync, err);
+        return;
+    }
+    if (piece) {
+        j->bytes_before += piece->count * p->extent.unit;
+        progress_update(&j->progress, j->bytes_before);
+        part->bytes += piece->count * p->extent.unit;
+        part->backends |= r.backends;
+        if (r.threads > part->threads)
+            part->threads = r.threads;
+    }
+    if (j->whole)
+        j->whole[i] = r;
+}
+
+/* A file with no data (empty, or an offset at its end): every rank finds
+ * the library's answer for nothing alike, without meeting. */
+static void scan_empty_extra(job *j, size_t i)
+{
+    mapscan_options o = j->cli.options;
+    bool no_memory;
+    o.histogram_counts = counts_for(j, i, &no_memory);
+    mapscan_result r;
+    mapscan_status s = no_memory ? MAPSCAN_E_NOMEM : scan_nothing(&j->probes[i], &o, &r, &j->errors[i]);
+    if (no_memory)
+        j->errors[i] = (mapscan_error){ MAPSCAN_E_NOMEM, 0, "out of memory for the histogram's counters" };
+    if (s != MAPSCAN_OK)
+        own_failure(j, i, NULL, &j->errors[i]);
+    else if (j->whole)
+        j->whole[i] = r;
 }
 
 /* This rank's pieces; with MPI-IO every rank also joins the collective
@@ -230,18 +385,36 @@ static void scan_pieces(job *j)
         snprintf(label, sizeof label, "%zu files", j->nfiles);
         progress_start(&j->progress, j->show_progress, total, j->nfiles == 1 ? j->files[0] : label,
                        MPI_COMM_WORLD);
-        if (!j->m.mpiio) {
+        if (!j->m.mpiio && !j->extra) {
             for (size_t k = 0; k < n; k++)
                 scan_posix(j, &pieces[k]);
+        } else if (!j->m.mpiio) {
+            for (size_t i = 0, k = 0; i < j->nfiles; i++) {
+                const split_piece *mine = k < n && pieces[k].file == i ? &pieces[k++] : NULL;
+                if (j->probes[i].failure.failed)
+                    continue;
+                if (sizes[i].units == 0)
+                    scan_empty_extra(j, i);
+                else
+                    scan_posix_extra(j, i, mine);
+            }
         } else {
             size_t k = 0;
             for (size_t i = 0; i < j->nfiles; i++) {
+                if (sizes[i].units == 0 && j->extra && !j->probes[i].failure.failed)
+                    scan_empty_extra(j, i);
                 if (sizes[i].units == 0)
                     continue;
                 const split_piece *mine = k < n && pieces[k].file == i ? &pieces[k++] : NULL;
                 double started = MPI_Wtime();
+                mpiio_extra x = { NULL, j->whole ? &j->whole[i] : NULL, false };
+                bool no_memory = false;
+                if (j->extra)
+                    x.counts = counts_for(j, i, &no_memory);
+                x.no_memory = no_memory;
                 mpiio_scan(j->files[i], &j->probes[i], (int)(i % (size_t)j->ranks), mine, &j->cli.options,
-                           j->m.info, MPI_COMM_WORLD, &j->progress, j->bytes_before, &j->parts[i], &j->errors[i]);
+                           j->extra ? &x : NULL, j->m.info, MPI_COMM_WORLD, &j->progress, j->bytes_before,
+                           &j->parts[i], &j->errors[i]);
                 j->parts[i].seconds += MPI_Wtime() - started;
                 if (j->parts[i].failed_rank != NO_FAILURE)
                     j->parts[i].failed_rank = j->rank;
@@ -372,7 +545,7 @@ static int print_results(const job *j, const timing *t, double elapsed)
     size_t scanned = 0;
     bool mixed = false;
     mapscan_result total;
-    memset(&total, 0, sizeof total);
+    cli_extra_total_begin(&j->cli, &total);
     for (size_t i = 0; i < j->nfiles; i++) {
         const file_probe *p = &j->probes[i];
         const file_part *part = &j->parts[i];
@@ -393,6 +566,11 @@ static int print_results(const job *j, const timing *t, double elapsed)
         mapscan_result r = p->result;
         r.stats = part->stats;
         r.floats = part->floats;
+        if (j->whole) {     /* the extra statistics: the whole file's, as every rank ended the scan with */
+            r.stats = j->whole[i].stats;
+            r.floats = j->whole[i].floats;
+            r.extra = j->whole[i].extra;
+        }
         r.bytes = part->bytes;
         r.backends = part->backends;
         r.threads = part->threads ? part->threads : j->place.threads;
@@ -526,12 +704,41 @@ static void warn_if_idle(const job *j, bool threads_given)
             j->place.local_ranks == 1 ? "s" : "", j->place.node_cores - used, j->place.node_cores);
 }
 
+/* With --io mpiio a rank's part is reduced in rounds as it is read, and
+ * never read again: what needs a second pass over the data is refused.
+ * Quantiles of 8- and 16-bit types take one pass; wider ones take more. */
+static void refuse_wide_quantiles(job *j)
+{
+    if (!j->m.mpiio || !j->cli.options.nquantiles)
+        return;
+    for (size_t i = 0; i < j->nfiles; i++) {
+        file_probe *p = &j->probes[i];
+        if (p->failure.failed || mapscan_type_size(p->result.type) <= 2 || p->extent.units == 0)
+            continue;
+        mapscan_error e = { MAPSCAN_E_UNMAPPABLE, 0, "" };
+        snprintf(e.message, sizeof e.message, "quantiles of %s need more than one pass over the data, and --io mpiio "
+                 "reads it once (use --io posix)", mapscan_type_name(p->result.type));
+        fill_failure(&p->failure, j, &e);
+    }
+}
+
 static int run(job *j)
 {
     j->probes = calloc(j->nfiles, sizeof *j->probes);
     j->parts = calloc(j->nfiles, sizeof *j->parts);
     j->errors = calloc(j->nfiles, sizeof *j->errors);
-    if (exchange_any(!j->probes || !j->parts || !j->errors, MPI_COMM_WORLD)) {
+    const mapscan_options *o = &j->cli.options;
+    j->extra = o->stats || o->nquantiles || o->histogram_bins;
+    bool ok = j->probes && j->parts && j->errors;
+    if (j->extra && j->rank == 0) {
+        j->whole = calloc(j->nfiles, sizeof *j->whole);
+        ok = ok && j->whole;
+        if (o->histogram_bins) {
+            j->file_counts = calloc(j->nfiles, sizeof *j->file_counts);
+            ok = ok && j->file_counts;
+        }
+    }
+    if (exchange_any(!ok, MPI_COMM_WORLD)) {
         cli_error("mapscan-mpi", "out of memory for %zu files", j->nfiles);
         return EXIT_RUNTIME;
     }
@@ -542,6 +749,7 @@ static int run(job *j)
     MPI_Bcast(&show, 1, MPI_INT, 0, MPI_COMM_WORLD);
     j->show_progress = show != 0;
     probe_files(j);
+    refuse_wide_quantiles(j);
     for (size_t i = 0; i < j->nfiles; i++)
         j->parts[i].type = (int32_t)j->probes[i].result.type;      /* before any merge into the part */
     scan_pieces(j);
@@ -604,6 +812,11 @@ int main(int argc, char **argv)
     int status = cli_scan_parse(argc, argv, &j.cli);
     if (status < 0)
         status = check_ranks(&j);
+    if (status < 0 && j.m.mpiio && j.cli.options.histogram_bins && !j.cli.options.histogram_range) {
+        cli_error("--histogram", "without --range its edges come from the data's min and max, so it needs a second "
+                  "pass over the data, and --io mpiio reads it once (give --range LO:HI, or use --io posix)");
+        status = EXIT_USAGE;
+    }
     if (status < 0)
         status = take_files(&j, argc, argv);
     for (size_t i = 0; status < 0 && i < j.nfiles; i++)
@@ -621,6 +834,13 @@ int main(int argc, char **argv)
         status = run(&j);
     }
     cli_files_free(&j.list);
+    if (j.file_counts)
+        for (size_t i = 0; i < j.nfiles; i++)
+            free(j.file_counts[i]);
+    free(j.file_counts);
+    free(j.scratch_counts);
+    free(j.whole);
+    cli_extra_free(&j.cli);
     /* Rank 0 alone writes: a failed write there is everyone's status. */
     if (j.rank == 0)
         status = cli_finish_stdout(status);

@@ -1,5 +1,6 @@
 #include "mpiio.h"
 #include "interrupt.h"
+#include "sync.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,8 +40,13 @@ static uint64_t rounds_for(uint64_t bytes, uint64_t round)
     return bytes / round + (bytes % round != 0);
 }
 
+/* One round's bytes reduced in memory. With extra statistics (sync set)
+ * the round meets the others through the hook, and r gets the rounds'
+ * result so far (after the last round: the whole file's); the part then
+ * takes only this rank's bytes and threads, not statistics. */
 static mapscan_status reduce_round(const void *buf, uint64_t n, const file_probe *probe,
-                                   const mapscan_options *options, file_part *part, mapscan_error *error)
+                                   const mapscan_options *options, const mpiio_extra *extra, scan_sync *sync,
+                                   file_part *part, mapscan_result *r, mapscan_error *error)
 {
     mapscan_options o;
     mapscan_options_init(&o);
@@ -50,18 +56,37 @@ static mapscan_status reduce_round(const void *buf, uint64_t n, const file_probe
     o.field_offset = probe->result.field_offset;
     o.threads = options->threads;
     o.kernel = options->kernel;
-    mapscan_result r;
-    mapscan_status s = mapscan_scan_memory(buf, (size_t)n, &o, &r, error);
-    if (s == MAPSCAN_OK) {
-        r.backends = 0;     /* what MPI-IO read, reduced in memory: the part says read */
-        part_merge(part, &r);
+    if (extra) {
+        o.stats = options->stats;
+        o.ddof = options->ddof;
+        o.nquantiles = options->nquantiles;
+        o.quantiles = options->quantiles;
+        o.histogram_bins = options->histogram_bins;
+        o.histogram_counts = extra->counts;
+        o.histogram_range = options->histogram_range;
+        o.range_lo = options->range_lo;
+        o.range_hi = options->range_hi;
+        o.sync = sync_hook;
+        o.sync_arg = sync;
     }
+    static const unsigned char none[1];
+    mapscan_status s = mapscan_scan_memory(n ? buf : none, (size_t)n, &o, r, error);
+    if (s != MAPSCAN_OK)
+        return s;
+    r->backends = 0;     /* what MPI-IO read, reduced in memory: the part says read */
+    if (!extra) {
+        part_merge(part, r);
+        return s;
+    }
+    part->bytes += n;
+    if (n && r->threads > part->threads)
+        part->threads = r->threads;
     return s;
 }
 
 void mpiio_scan(const char *path, const file_probe *probe, int prober, const split_piece *piece,
-                const mapscan_options *options, MPI_Info info, MPI_Comm comm, job_progress *progress,
-                uint64_t before, file_part *part, mapscan_error *error)
+                const mapscan_options *options, const mpiio_extra *extra, MPI_Info info, MPI_Comm comm,
+                job_progress *progress, uint64_t before, file_part *part, mapscan_error *error)
 {
     char reason[MPI_MAX_ERROR_STRING];
     mapscan_status status = MAPSCAN_OK;
@@ -92,6 +117,11 @@ void mpiio_scan(const char *path, const file_probe *probe, int prober, const spl
     unsigned char *buf = malloc((size_t)(bytes < round ? bytes : round) + 1);
     if (!buf)
         status = fail(error, MAPSCAN_E_NOMEM, "out of memory");
+    if (extra && extra->no_memory && status == MAPSCAN_OK)
+        status = fail(error, MAPSCAN_E_NOMEM, "out of memory for the histogram's counters");
+    scan_sync sync;
+    sync_begin(&sync, comm, probe->result.type);
+    mapscan_result r;
     unsigned long long mine = rounds_for(bytes, round), all = 0;
     MPI_Allreduce(&mine, &all, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, comm);
     part->backends |= MAPSCAN_USED_READ;
@@ -113,12 +143,27 @@ void mpiio_scan(const char *path, const file_probe *probe, int prober, const spl
         else if ((uint64_t)got != n)
             status = fail(error, MAPSCAN_E_CHANGED, "the file changed during the scan: it ended at byte %llu",
                           (unsigned long long)(first + done + (uint64_t)got));
-        else if (n)
-            status = reduce_round(buf, n, probe, options, part, error);
+        if (extra) {
+            /* Every rank meets the others in the last round, whatever it read or failed. */
+            bool last = i + 1 == all;
+            sync.local = !last;
+            sync.shift = (piece ? piece->first : 0) + done / unit;
+            if (status != MAPSCAN_OK && last)
+                sync_fail(&sync, status);
+            else if (status == MAPSCAN_OK && (n || last))
+                status = reduce_round(buf, n, probe, options, extra, &sync, part, &r, error);
+            if (last && status == MAPSCAN_OK && extra->whole)
+                *extra->whole = r;
+            if (status != MAPSCAN_OK && sync.others_failure && !sync.own_failure)
+                status = MAPSCAN_OK;    /* another rank's failure, which that rank reports */
+        } else if (status == MAPSCAN_OK && n) {
+            status = reduce_round(buf, n, probe, options, NULL, NULL, part, &r, error);
+        }
         done += n;
         progress_update(progress, before + part->bytes);
     }
     free(buf);
+    sync_end(&sync);
     /* A file replaced after the check, or changed under the reads. */
     if (status == MAPSCAN_OK)
         status = identity_recheck(path, fd, &probe->identity, error);

@@ -7,16 +7,28 @@
 #include "progress.h"
 #include "split.h"
 
+/* With extra statistics: the file's histogram counters (NULL: none, or
+ * no_memory when they could not be had), and where the whole file's
+ * result goes once every rank's rounds have met (NULL: nowhere). Each
+ * round is one library scan of memory with the sync hook (sync.c): the
+ * rounds before the last meet locally, the last meets the other ranks. */
+typedef struct mpiio_extra {
+    uint64_t *counts;
+    mapscan_result *whole;
+    bool no_memory;
+} mpiio_extra;
+
 /* Collective: every rank calls it for the same files in the same order,
  * piece NULL where it has none of the file. The collective open comes
  * only once every rank has found the file the probing rank (prober)
  * described, and each round of reads only once every rank has said it is
  * still well (and not interrupted), so that a failure on one rank never
  * leaves the others waiting inside a collective call. Fills part and,
- * when this rank fails, error; tells progress this rank's bytes, counting
- * from before. */
+ * when this rank fails, error (another rank's failure, met in the last
+ * round, is that rank's to report); tells progress this rank's bytes,
+ * counting from before. extra: NULL without extra statistics. */
 void mpiio_scan(const char *path, const file_probe *probe, int prober, const split_piece *piece,
-                const mapscan_options *options, MPI_Info info, MPI_Comm comm, job_progress *progress,
-                uint64_t before, file_part *part, mapscan_error *error);
+                const mapscan_options *options, const mpiio_extra *extra, MPI_Info info, MPI_Comm comm,
+                job_progress *progress, uint64_t before, file_part *part, mapscan_error *error);
 
 #endif

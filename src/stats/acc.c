@@ -303,6 +303,8 @@ static void merge_extra(mapscan_result *a, const mapscan_result *b)
     const mapscan_extra_stats *y = &b->extra;
     x->computed &= y->computed;
     merge_positions(x, a, b);
+    x->origin = y->origin < x->origin ? y->origin : x->origin;
+    x->origin_whole &= y->origin_whole;
     if (x->computed & MAPSCAN_STAT_VAR)
         squares_merge(&x->squares, &y->squares);
     x->nquantiles = 0;

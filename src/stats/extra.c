@@ -23,6 +23,9 @@ double mapscan_histogram_edge(double lo, double hi, uint64_t bins, uint64_t i)
 unsigned mapscan_unravel(const mapscan_result *result, uint64_t position, uint64_t index[64])
 {
     unsigned ndim = result->ndim;
+    if (result->format != MAPSCAN_FORMAT_NPY || !result->extra.origin_whole)
+        return 0;
+    position += result->extra.origin;
     for (unsigned k = 0; k < ndim; k++) {
         /* C order: the last axis varies fastest; Fortran order: the first. */
         unsigned axis = result->fortran_order ? k : ndim - 1 - k;

@@ -4,7 +4,9 @@
  * struct_size no release had) is refused with a message, its result
  * untouched, while one built against 0.4's header (options without
  * result_size, a result without floats) is served as much as it has and
- * refused float data. Prints 'N passed, N failed'. */
+ * refused float data, and one built against 0.5's (options before stats,
+ * a result before extra) gets its floats and nothing past its result.
+ * Prints 'N passed, N failed'. */
 #include <mapscan.h>
 
 #include <stddef.h>
@@ -51,6 +53,28 @@ int main(void)
     check(strstr(e.message, "floating point") != NULL, "saying why");
     o.type = MAPSCAN_F32;
     check(mapscan_scan_memory(floats, sizeof floats, &o, &r, &e) == MAPSCAN_OK && r.floats.sum == -0.5, "this header's floats");
+
+    /* 0.5's header: options ended before stats, the result before extra. */
+    mapscan_options five;
+    mapscan_options_init(&five);
+    five.type = MAPSCAN_F32;
+    five.struct_size = offsetof(mapscan_options, stats);
+    five.result_size = offsetof(mapscan_result, extra);
+    memset(&r, 0x5a, sizeof r);
+    check(mapscan_scan_memory(floats, sizeof floats, &five, &r, &e) == MAPSCAN_OK && r.floats.sum == -0.5,
+          "0.5's caller served floats");
+    beyond = 1;
+    for (size_t i = offsetof(mapscan_result, extra); i < sizeof r; i++)
+        beyond &= ((const unsigned char *)&r)[i] == 0x5a;
+    check(beyond, "nothing written past 0.5's result");
+    static const double qs[1] = { 0.5 };
+    o.stats = MAPSCAN_STAT_ALL;
+    o.nquantiles = 1;
+    o.quantiles = qs;
+    check(mapscan_scan_memory(floats, sizeof floats, &o, &r, &e) == MAPSCAN_OK && r.extra.var == 3.0625 &&
+          r.extra.argmin == 1 && r.extra.quantile[0] == -0.25, "this header's extra statistics");
+    o.stats = 0;
+    o.nquantiles = 0;
 
     o.struct_size = sizeof o - 4;      /* no release's size */
     memset(&r, 0x5a, sizeof r);

@@ -1,0 +1,59 @@
+/* The library's sync hook (mapscan_sync_fn) for mapscan-mpi: how the
+ * ranks that scan parts of one file meet after each pass, so that every
+ * rank ends with the whole file's extra statistics (var, std, argmin,
+ * argmax, quantiles, histograms) and takes the same passes after the
+ * first.
+ *
+ * MAPSCAN_SYNC_STATS: each rank's result, its argmin and argmax moved to
+ * count from the file's first unit (the part's `shift`), is merged over
+ * the ranks by an MPI_Op that calls mapscan_result_merge; MAPSCAN_SYNC_COUNTS:
+ * the counters are summed (MPI_SUM). Each meeting first agrees on the
+ * parts' statuses, so that a rank that failed meets the others once and
+ * all stop after that meeting.
+ *
+ * With --io mpiio a rank's part is reduced in rounds, one library scan of
+ * memory each: the rounds before the last keep their meetings local (the
+ * results merged, the counters added, no MPI), and the last round's
+ * meetings carry them to the other ranks. */
+#ifndef MAPSCAN_MPI_SYNC_H
+#define MAPSCAN_MPI_SYNC_H
+
+#include "mapscan.h"
+
+#include <mpi.h>
+#include <stdbool.h>
+
+#define SYNC_MAX_COUNTS 4   /* the counting meetings a local round keeps: the first pass has at most 2 */
+
+typedef struct scan_sync {
+    MPI_Comm comm;
+    int rank;
+    mapscan_type type;          /* the file's (a failing part sends an empty result of it) */
+    uint64_t shift;             /* this part's first unit, counted from the file's first */
+    bool local;                 /* a round before the last: keep what it met, tell no one */
+    /* What the local rounds kept: their results merged, their counters added. */
+    bool have_rounds;
+    mapscan_result rounds;
+    uint64_t *round_counts[SYNC_MAX_COUNTS];
+    size_t round_ncounts[SYNC_MAX_COUNTS];
+    unsigned meeting;           /* counting meetings so far in this scan */
+    /* The outcome: this rank failed (at a meeting), or another did; the
+     * statistics were merged (a failure after that is not in the data's
+     * layout, which the first pass read). */
+    bool own_failure, others_failure, merged;
+} scan_sync;
+
+/* A context for one file's scan: nothing kept, no failure seen. */
+void sync_begin(scan_sync *s, MPI_Comm comm, mapscan_type type);
+/* Frees what the local rounds kept. */
+void sync_end(scan_sync *s);
+
+/* The hook: options.sync = sync_hook, options.sync_arg = the context. */
+mapscan_status sync_hook(mapscan_sync_point point, void *data, size_t n, mapscan_status status, mapscan_error *error,
+                         void *arg);
+
+/* A rank that fails before its scan calls the library meets the others
+ * itself, once: the combined status (its own). */
+mapscan_status sync_fail(scan_sync *s, mapscan_status status);
+
+#endif
