@@ -83,7 +83,8 @@ static inline uint64_t raw_prefix(uint64_t key_prefix, unsigned key_bits, unsign
                 U key = KEY(U, raw);                                           \
                 U t = (U)(raw >> above);                                       \
                 S slot = t == want[0] ? 0 : t == want[1] ? 1 : t == want[2] ? 2 : t == want[3] ? 3 : -1; \
-                S index = (slot << digit_bits) | (S)((key >> shift) & mask);   \
+                /* unsigned: slot may be -1 (its index is not used) */          \
+                S index = (S)((uint64_t)slot << digit_bits | (uint64_t)((key >> shift) & mask)); \
                 bool nan = is_float && (key > inf_key || key < nan_below);     \
                 at[i] = slot < 0 || nan ? -1 : index;                          \
                 any = at[i] > any ? at[i] : any;                               \
