@@ -1839,8 +1839,9 @@ Test(extra, the_most_bins)
 }
 
 /* An empty regular file is read as a stream (its size 0 could be a procfs
- * file's), but what needs a second pass is refused only when it held data:
- * it answers as an empty buffer does (NaN quantiles, bins from 0 to 1). */
+ * file's); what needs a second pass is refused there only when it held
+ * data, so the same request answers as on an empty buffer (NaN quantiles,
+ * bins from 0 to 1): no pass is needed when nothing was counted. */
 Test(extra, an_empty_file_answers_as_an_empty_buffer)
 {
     char path[64];
