@@ -252,6 +252,15 @@ static uint64_t *new_counts(uint64_t bins)
     return c;
 }
 
+/* The offset's whole units, and whether it is whole (mapscan_unravel's origin). */
+static void expect_origin(const mapscan_result *r, const extra_want *w, const layout *l, const char *what)
+{
+    size_t unit = unit_of(w, l);
+    cr_assert_eq(r->extra.origin, l->offset / unit, "%s: origin %llu, want %zu", what,
+                 (unsigned long long)r->extra.origin, l->offset / unit);
+    cr_assert_eq(r->extra.origin_whole, l->offset % unit == 0, "%s: origin_whole", what);
+}
+
 /* Scans memory as w asks and checks the answers (the histogram's refusal too). */
 static void expect_memory(const extra_want *w, const unsigned char *data, size_t len, const layout *l,
                           const char *kernel, unsigned threads, const char *what)
@@ -276,6 +285,7 @@ static void expect_memory(const extra_want *w, const unsigned char *data, size_t
                    mapscan_type_name(w->type), w->big ? "big" : "little", (unsigned long long)w->count,
                    kernel ? kernel : "default", threads, l->offset, l->record, l->field, why);
     cr_assert_eq(r.stats.count, w->count, "%s: count", what);
+    expect_origin(&r, w, l, what);
     free(counts);
 }
 
@@ -435,6 +445,44 @@ Test(extra, unravel_follows_c_and_fortran_order)
     r.extra.origin_whole = true;
     r.ndim = 0;
     cr_assert_eq(mapscan_unravel(&r, 0, index), 0);
+}
+
+/* A .npy file in Fortran order: positions count in the file's order, and
+ * mapscan_unravel reads them down the first axis. */
+Test(extra, positions_of_a_fortran_order_npy_file)
+{
+    for (int fortran = 0; fortran < 2; fortran++) {
+        char header[128];
+        int len = snprintf(header, sizeof header, "\x93NUMPY\x01%c%c%c{'descr': '<i4', 'fortran_order': %s, "
+                           "'shape': (2, 3), }", 0, 0, 0, fortran ? "True" : "False");
+        cr_assert(len > 0 && len < 127);
+        memset(header + len, ' ', sizeof header - (size_t)len);
+        header[127] = '\n';
+        header[8] = 128 - 10;       /* the header's length after its first 10 bytes */
+        unsigned char file[128 + 24];
+        memcpy(file, header, 128);
+        int32_t v[6] = { 4, -9, 3, 11, 0, -9 };     /* the max at 3, the first min at 1 */
+        for (int i = 0; i < 6; i++)
+            store_int(file + 128 + 4 * i, MAPSCAN_I32, false, v[i]);
+        char path[64];
+        write_temp_file(path, sizeof path, file, sizeof file);
+        mapscan_options o;
+        mapscan_options_init(&o);
+        o.stats = MAPSCAN_STAT_ALL;
+        mapscan_result r;
+        mapscan_error e;
+        cr_assert_eq(mapscan_scan_path(path, &o, &r, &e), MAPSCAN_OK, "%s", e.message);
+        unlink(path);
+        cr_assert_eq(r.format, MAPSCAN_FORMAT_NPY);
+        cr_assert_eq(r.fortran_order, fortran);
+        cr_assert(r.extra.argmax == 3 && r.extra.argmin == 1, "%llu %llu", (unsigned long long)r.extra.argmax,
+                  (unsigned long long)r.extra.argmin);
+        uint64_t index[64];
+        cr_assert_eq(mapscan_unravel(&r, r.extra.argmax, index), 2);
+        /* C order: 3 = 1 * 3 + 0; Fortran order: 3 = 1 + 2 * 1 */
+        cr_assert(index[0] == 1 && index[1] == (fortran ? 1u : 0u), "%s order: (%llu, %llu)",
+                  fortran ? "Fortran" : "C", (unsigned long long)index[0], (unsigned long long)index[1]);
+    }
 }
 
 /* ---- 1. var and std: every kernel, type, byte order, length and alignment ---- */
@@ -895,7 +943,9 @@ Test(extra, histograms_of_every_type_bins_and_range)
                 extra_want w = request((mapscan_type)t, how % 2, 0, 0);
                 set_bins(&w, bins[b]);
                 want_of(&w, p, n * size_of((mapscan_type)t), &contiguous);
-                expect_memory(&w, p, n * size_of((mapscan_type)t), &contiguous, NULL, 1 + (unsigned)(b % 3),
+                const char *kernel = kernel_names[(b + (size_t)how + (size_t)t) % KERNELS];
+                kernel = mapscan_kernel_available(kernel) ? kernel : NULL;
+                expect_memory(&w, p, n * size_of((mapscan_type)t), &contiguous, kernel, 1 + (unsigned)(b % 3),
                               "histogram");
                 extra_want_free(&w);
                 /* a range inside the data's, and one around it */
@@ -904,7 +954,7 @@ Test(extra, histograms_of_every_type_bins_and_range)
                     lo = 3.3;
                 set_range(&w, bins[b], lo, hi);
                 want_of(&w, p, n * size_of((mapscan_type)t), &contiguous);
-                expect_memory(&w, p, n * size_of((mapscan_type)t), &contiguous, NULL, 2, "ranged histogram");
+                expect_memory(&w, p, n * size_of((mapscan_type)t), &contiguous, kernel, 2, "ranged histogram");
                 extra_want_free(&w);
                 set_range(&w, bins[b], -1e300, 1e300);
                 want_of(&w, p, n * size_of((mapscan_type)t), &contiguous);
@@ -1017,6 +1067,20 @@ Test(extra, histogram_ends_constants_empty_nan_and_infinities)
                 free(p);
             }
         }
+    /* edges closer than the values' steps: many of them equal after rounding */
+    for (int t = MAPSCAN_F32; t <= MAPSCAN_F64; t += 1) {
+        double step = t == MAPSCAN_F64 ? 0x1p-52 : 0x1p-23;
+        double v[40];
+        for (int i = 0; i < 40; i++)
+            v[i] = 1 + (i % 10) * step - (i % 3 == 0 ? step : 0);
+        unsigned char *p = doubles_data((mapscan_type)t, false, v, 40);
+        extra_want w = request((mapscan_type)t, false, 0, 0);
+        set_range(&w, 1000, 1, 1 + 4 * step);
+        expect_everywhere(&w, p, 40 * size_of((mapscan_type)t), &contiguous, 1, "edges rounded together");
+        set_bins(&w, 999);
+        expect_everywhere(&w, p, 40 * size_of((mapscan_type)t), &contiguous, 1, "data edges rounded together");
+        free(p);
+    }
     /* empty data and only NaN: 0 to 1, nothing counted */
     double nan[] = { NAN, NAN };
     for (int t = 0; t < TYPES; t++) {
@@ -1608,6 +1672,7 @@ Test(extra, files_through_every_backend_and_thread_count_agree)
                 const char *why = extra_want_check(&w, &r);
                 cr_assert_null(why, "file case %zu, backend %s, %u threads: %s", c, mapscan_backends_name(r.backends),
                                threads, why);
+                expect_origin(&r, &w, &l, "file");
                 if (!have_first) {
                     first = r;
                     memcpy(first_counts, counts, w.bins * sizeof *counts);
