@@ -319,47 +319,28 @@ def main():
                                    for n, s, t, v in timeline])
     targets(scaling, cold_disk, cat_cold, record_rows)
     plots(scaling, timeline, fio_ceiling)
-    floats()
-    extra()
+    targets_script("floats.py", "floats against integers of the same width", "BENCH_FLOATS")
+    targets_script("extra.py", "extra statistics against the plain scan", "BENCH_EXTRA")
     log(f"== results in {RESULTS}")
 
 
-def floats():
-    """bench/floats.py (issue 17's float targets) on its own files of BENCH_SIZE, with numpy's Python;
-    its judged targets are added to targets.txt. BENCH_FLOATS=0 leaves it out."""
-    if os.environ.get("BENCH_FLOATS", "1") == "0":
-        log("== floats: left out (BENCH_FLOATS=0)")
+def targets_script(script, title, switch):
+    """bench/SCRIPT (a later issue's targets) on its own files of BENCH_SIZE, with numpy's Python;
+    its judged targets (results/NAME_targets.txt) are added to targets.txt. SWITCH=0 leaves it out."""
+    name = os.path.splitext(script)[0]
+    if os.environ.get(switch, "1") == "0":
+        log(f"== {title}: left out ({switch}=0)")
         return
-    log("== floats against integers of the same width (bench/floats.py)")
-    r = subprocess.run([PY, os.path.join(ROOT, "bench", "floats.py"), BIN])
+    log(f"== {title} (bench/{script})")
+    r = subprocess.run([PY, os.path.join(ROOT, "bench", script), BIN])
     try:
-        with open(os.path.join(RESULTS, "floats_targets.txt")) as f:
+        with open(os.path.join(RESULTS, f"{name}_targets.txt")) as f:
             lines = f.read()
     except OSError:
         lines = ""
     if r.returncode != 0 or not lines:
-        log(f"  bench/floats.py failed (status {r.returncode})")
-        lines = f"MISS  floats: bench/floats.py failed (status {r.returncode})\n"
-    with open(os.path.join(RESULTS, "targets.txt"), "a") as f:
-        f.write(lines)
-
-
-def extra():
-    """bench/extra.py (issue 19's targets: --stats, --histogram, --quantiles); its judged targets
-    are added to targets.txt. BENCH_EXTRA=0 leaves it out."""
-    if os.environ.get("BENCH_EXTRA", "1") == "0":
-        log("== extra statistics: left out (BENCH_EXTRA=0)")
-        return
-    log("== extra statistics against the plain scan (bench/extra.py)")
-    r = subprocess.run([PY, os.path.join(ROOT, "bench", "extra.py"), BIN])
-    try:
-        with open(os.path.join(RESULTS, "extra_targets.txt")) as f:
-            lines = f.read()
-    except OSError:
-        lines = ""
-    if r.returncode != 0 or not lines:
-        log(f"  bench/extra.py failed (status {r.returncode})")
-        lines = f"MISSED extra: bench/extra.py failed (status {r.returncode})\n"
+        log(f"  bench/{script} failed (status {r.returncode})")
+        lines = f"MISS  {name}: bench/{script} failed (status {r.returncode})\n"
     with open(os.path.join(RESULTS, "targets.txt"), "a") as f:
         f.write(lines)
 
