@@ -24,7 +24,7 @@ The default scan against an older build: make bench-builds OLD=... (bench/builds
 Usage: /usr/bin/python3 bench/extra.py [MAPSCAN]   (make bench-stats; make bench runs it)
 Environment: BENCH_SIZE, BENCH_DIR (default bench/data), BENCH_EXTRA_ROUNDS, BENCH_NUMPY_SIZE,
 BENCH_CGROUP_LIMIT, BENCH_KEEP=1 (keep the data files).
-Writes bench/results/extra.txt (what was measured, and each target MET or MISSED),
+Writes bench/results/extra.txt (what was measured, and each target met or MISS),
 extra.json and extra_targets.txt."""
 
 import json
@@ -161,7 +161,7 @@ def capped_quantiles(path, type_name, want):
 
 
 def judge(targets, name, ok, text):
-    targets.append(f"{'MET   ' if ok else 'MISSED'} {name}: {text}")
+    targets.append(f"{'met ' if ok else 'MISS'}  {name}: {text}")
 
 
 def one_file(type_name, pattern, targets, record):
