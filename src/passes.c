@@ -128,9 +128,9 @@ mapscan_status ms_passes_begin(ms_passes *ps, ms_scan_request *req, ms_reread re
     if (reread == MS_REREAD_NEVER && planned > 1)
         return read_once(o, error);
     if (reread == MS_REREAD_YES) {
+        req->progress_total = planned * req->plan.count * req->plan.elem_size;
         ps->req = *req;
         ps->can_rescan = true;
-        req->progress_total = planned * req->plan.count * req->plan.elem_size;
     }
     return MAPSCAN_OK;
 }
