@@ -437,6 +437,7 @@ def test_argmin_index_follows_the_files_order(tmp_path, shape, order):
         # the library's mapscan_unravel agrees
         c = _lib.Result()
         c.ndim, c.fortran_order = len(shape), fortran
+        c.format, c.extra.origin_whole = 2, True        # MAPSCAN_FORMAT_NPY, an offset of whole elements
         for i, extent in enumerate(shape):
             c.shape[i] = extent
         index = (ctypes.c_uint64 * 64)()
