@@ -3,6 +3,7 @@
 #ifndef MAPSCAN_FUZZ_H
 #define MAPSCAN_FUZZ_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,21 @@ static inline void fuzz_write_all(int fd, const unsigned char *p, size_t n)
         p += w;
         n -= (size_t)w;
     }
+}
+
+/* The input read as numbers: up to 8 bytes at a time, little-endian,
+ * zeros past its end. */
+typedef struct fuzz_input {
+    const unsigned char *p;
+    size_t left;
+} fuzz_input;
+
+static inline uint64_t fuzz_take(fuzz_input *in, size_t bytes)
+{
+    uint64_t v = 0;
+    for (size_t b = 0; b < bytes && in->left; b++, in->p++, in->left--)
+        v |= (uint64_t)*in->p << (8 * b);
+    return v;
 }
 
 #endif

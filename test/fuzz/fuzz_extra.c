@@ -44,30 +44,17 @@
 
 static const char *const kernels[] = { "scalar", "avx2", "avx512", NULL };
 
-typedef struct input {
-    const unsigned char *p;
-    size_t left;
-} input;
-
-static uint64_t take(input *in, size_t bytes)
-{
-    uint64_t v = 0;
-    for (size_t b = 0; b < bytes && in->left; b++, in->p++, in->left--)
-        v |= (uint64_t)*in->p << (8 * b);
-    return v;
-}
-
-static double take_q(input *in)
+static double take_q(fuzz_input *in)
 {
     static const double named[] = { 0, 1, 0.5, 0.25, 0.75, 1.0 / 3, 0.1, 1e-300, 5e-324, 0x1.fffffffffffffp-1,
                                     0.999999999, 0x1p-1022, 0.9, 2.0 / 3, 1e-9, 0.5 + 0x1p-53 };
-    unsigned kind = (unsigned)take(in, 1);
+    unsigned kind = (unsigned)fuzz_take(in, 1);
     switch (kind & 3) {
     case 0: return named[(kind >> 2) % (sizeof named / sizeof named[0])];
     case 1: return (double)(kind >> 2) / 63;
-    case 2: return ldexp((double)(take(in, 8) >> 11), -53 - (int)(kind >> 2));
+    case 2: return ldexp((double)(fuzz_take(in, 8) >> 11), -53 - (int)(kind >> 2));
     default: {
-        uint64_t bits = take(in, 8);
+        uint64_t bits = fuzz_take(in, 8);
         double x;
         memcpy(&x, &bits, sizeof x);
         if (isnan(x))
@@ -110,14 +97,14 @@ static uint64_t named_bits(mapscan_type t, unsigned char b)
            fractions[b >> 4];
 }
 
-static void range_of(unsigned which, input *in, double *lo, double *hi)
+static void range_of(unsigned which, fuzz_input *in, double *lo, double *hi)
 {
     static const double pairs[3][2] = { { -100.5, 77.25 }, { 0x1p53, 0x1p53 + 8 }, { -0x1p63, 0x1p63 } };
     if (which < 3) {
         *lo = pairs[which][0], *hi = pairs[which][1];
         return;
     }
-    uint64_t a = take(in, 8), b = take(in, 8);
+    uint64_t a = fuzz_take(in, 8), b = fuzz_take(in, 8);
     memcpy(lo, &a, 8);
     memcpy(hi, &b, 8);
     if (!(isfinite(*lo) && isfinite(*hi) && *lo < *hi))
@@ -147,7 +134,7 @@ static mapscan_status scan(const extra_want *w, const unsigned char *p, size_t n
     return s;
 }
 
-static size_t make_data(mapscan_type t, bool big, unsigned mode, input *in, unsigned char *p)
+static size_t make_data(mapscan_type t, bool big, unsigned mode, fuzz_input *in, unsigned char *p)
 {
     size_t elem = width(t), n = 0;
     if (mode == 0) {
@@ -157,18 +144,18 @@ static size_t make_data(mapscan_type t, bool big, unsigned mode, input *in, unsi
         memcpy(p, in->p, n * elem);
     } else if (mode == 1) {
         for (; in->left && n < MAX_ELEMENTS; n++)
-            store(p + n * elem, elem, big, named_bits(t, (unsigned char)take(in, 1)));
+            store(p + n * elem, elem, big, named_bits(t, (unsigned char)fuzz_take(in, 1)));
     } else if (mode == 2) {
         while (in->left >= 2 && n < MAX_ELEMENTS) {
-            size_t run = 1 + take(in, 1) * 4;
-            uint64_t bits = named_bits(t, (unsigned char)take(in, 1));
+            size_t run = 1 + fuzz_take(in, 1) * 4;
+            uint64_t bits = named_bits(t, (unsigned char)fuzz_take(in, 1));
             for (size_t k = 0; k < run && n < MAX_ELEMENTS; k++)
                 store(p + elem * n++, elem, big, bits);
         }
     } else {
-        uint64_t base = take(in, 8);
+        uint64_t base = fuzz_take(in, 8);
         for (; in->left && n < MAX_ELEMENTS; n++)
-            store(p + n * elem, elem, big, (base & ~(uint64_t)0xff) | take(in, 1));
+            store(p + n * elem, elem, big, (base & ~(uint64_t)0xff) | fuzz_take(in, 1));
     }
     return n;
 }
@@ -189,7 +176,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     static const uint64_t named_bins[] = { 1, 2, 3, 7, 10, 64, 1000 };
     uint64_t bins = data[4] == 0 ? 0 : data[4] <= 7 ? named_bins[data[4] - 1] : data[4];
     size_t cut_seed = (size_t)data[6] | (size_t)data[7] << 8;
-    input in = { data + HEADER, size - HEADER };
+    fuzz_input in = { data + HEADER, size - HEADER };
 
     extra_want w;
     memset(&w, 0, sizeof w);

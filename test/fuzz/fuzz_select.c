@@ -30,31 +30,17 @@
 #define MAX_Q 16
 #define COUNTS ((size_t)MS_SELECT_MAX_SLOTS << MS_SELECT_DIGIT_BITS)
 
-typedef struct input {
-    const unsigned char *p;
-    size_t left;
-} input;
-
-/* Up to 8 bytes, little-endian; zeros past the end. */
-static uint64_t take(input *in, size_t bytes)
-{
-    uint64_t v = 0;
-    for (size_t b = 0; b < bytes && in->left; b++, in->p++, in->left--)
-        v |= (uint64_t)*in->p << (8 * b);
-    return v;
-}
-
-static double take_q(input *in)
+static double take_q(fuzz_input *in)
 {
     static const double named[] = { 0, 1, 0.5, 0.25, 0.75, 1.0 / 3, 0.1, 1e-300, 5e-324, 0x1.fffffffffffffp-1,
                                     0.999999999, 0x1p-1022, 0.9, 2.0 / 3, 1e-9, 0.5 + 0x1p-53 };
-    unsigned kind = (unsigned)take(in, 1);
+    unsigned kind = (unsigned)fuzz_take(in, 1);
     switch (kind & 3) {
     case 0: return named[(kind >> 2) % (sizeof named / sizeof named[0])];
     case 1: return (double)(kind >> 2) / 63;
-    case 2: return ldexp((double)(take(in, 8) >> 11), -53 - (int)(kind >> 2));
+    case 2: return ldexp((double)(fuzz_take(in, 8) >> 11), -53 - (int)(kind >> 2));
     default: {
-        uint64_t bits = take(in, 8);
+        uint64_t bits = fuzz_take(in, 8);
         double x;
         memcpy(&x, &bits, sizeof x);
         if (isnan(x))
@@ -65,26 +51,26 @@ static double take_q(input *in)
     }
 }
 
-static size_t make_keys(input *in, unsigned mode, unsigned key_bits, uint64_t *keys)
+static size_t make_keys(fuzz_input *in, unsigned mode, unsigned key_bits, uint64_t *keys)
 {
     uint64_t mask = key_bits == 64 ? UINT64_MAX : ((uint64_t)1 << key_bits) - 1;
     size_t n = 0, key_bytes = key_bits / 8;
     if (mode == 0) {
         while (in->left >= key_bytes && n < MAX_KEYS)
-            keys[n++] = take(in, key_bytes);
+            keys[n++] = fuzz_take(in, key_bytes);
         return n;
     }
     if (mode == 1) {
-        uint64_t base = take(in, 8) & mask & ~(uint64_t)0xff;
+        uint64_t base = fuzz_take(in, 8) & mask & ~(uint64_t)0xff;
         while (in->left && n < MAX_KEYS)
-            keys[n++] = (base | take(in, 1)) & mask;
+            keys[n++] = (base | fuzz_take(in, 1)) & mask;
         return n;
     }
-    uint64_t a = take(in, 8) & mask, b = take(in, 8) & mask;
+    uint64_t a = fuzz_take(in, 8) & mask, b = fuzz_take(in, 8) & mask;
     const uint64_t alphabet[8] = { 0, mask, a, b, (a + 1) & mask, (b - 1) & mask, a ^ b, mask >> 1 };
     while (in->left && n < MAX_KEYS) {
-        size_t run = mode == 2 ? 1 : 1 + 4 * take(in, 1);
-        uint64_t key = alphabet[take(in, 1) & 7];
+        size_t run = mode == 2 ? 1 : 1 + 4 * fuzz_take(in, 1);
+        uint64_t key = alphabet[fuzz_take(in, 1) & 7];
         for (size_t k = 0; k < run && n < MAX_KEYS; k++)
             keys[n++] = key;
     }
@@ -183,7 +169,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         return 0;
     unsigned key_bits = widths[data[0] & 3], mode = (data[0] >> 2) & 3;
     size_t nq = data[1] % (MAX_Q + 1);
-    input in = { data + 2, size - 2 };
+    fuzz_input in = { data + 2, size - 2 };
     double q[MAX_Q];
     uint64_t lo[MAX_Q], hi[MAX_Q];
     for (size_t i = 0; i < nq; i++)
