@@ -39,11 +39,12 @@ static inline uint64_t raw_prefix(uint64_t key_prefix, unsigned key_bits, unsign
     return key_prefix;
 }
 
-/* Two loops per block: the first finds each key's counter (or -1: NaN, or
- * under no slot's prefix) in a form the vectorizer takes whole, from a
- * typed copy of the block; the second increments them, one by one. The
- * first pass counts every key; later ones compare each key's raw prefix
- * with the slots' (raw_prefix) and count the few that match. */
+/* The first pass counts every key: a load, a few operations and an
+ * increment each. Later passes take a block at a time in two loops: the
+ * first finds each key's counter (all ones: NaN, or under no slot's
+ * prefix, compared raw: raw_prefix) in the key's own width, which the
+ * vectorizer takes whole; the second increments them one by one, and
+ * runs only in a block that holds a wanted key. */
 #define DEFINE_DIGITS(FN, U, SWAP, KEY, INF, KIND)                             \
     static void FN(const ms_tally_plan *plan, uint32_t *counts, const unsigned char *p, size_t n) \
     {                                                                          \
