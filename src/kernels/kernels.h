@@ -15,7 +15,7 @@ typedef void (*ms_reduce_fn)(const unsigned char *p, size_t n, ms_acc *acc);
 typedef void (*ms_gather_fn)(const unsigned char *p, size_t n, size_t stride, unsigned char *out);
 
 struct ms_tally_plan;
-struct ms_reducer;
+struct ms_reducer;          /* below: the tallies are opened for one */
 typedef struct ms_tally ms_tally;
 /* Counting loops (tally_impl.h): digits into counts, bins into a tally. */
 typedef void (*ms_digits_fn)(const struct ms_tally_plan *plan, uint32_t *counts, const unsigned char *p, size_t n);
@@ -62,11 +62,10 @@ struct ms_tally {
 ms_tally *ms_tally_new(const ms_tally_plan *plan);
 /* Adds what t counted to the plan's totals (atomically) and frees it. */
 void ms_tally_end(const ms_tally_plan *plan, ms_tally *t);
-void ms_tally_count(const ms_tally_plan *plan, ms_tally *t, const unsigned char *p, size_t n,
-                    const struct ms_reducer *r);
+/* n contiguous elements (the reducer gathers records first). */
+void ms_tally_count(const ms_tally_plan *plan, ms_tally *t, const unsigned char *p, size_t n);
 /* A block's bins as the kernels' loops marked them (tally_impl.h), counted. */
 void ms_bins_count(const ms_tally_plan *plan, ms_tally *t, const int64_t *mark, const double *value, size_t n);
-struct ms_reducer;
 /* acc's tallies for a reducer's counting passes; false when out of memory. */
 bool ms_tallies_open(const struct ms_reducer *r, ms_acc *acc);
 /* Adds them to the totals and frees them. */

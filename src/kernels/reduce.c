@@ -1,14 +1,14 @@
 /*
  * What a reader's piece of units goes through: the kernel (and the sum of
- * squares, when var is asked for), records first gathered into an
- * L1-sized buffer; the positions of the first min and max; and the
- * counting passes' tallies.
+ * squares, when var is asked for) and the counting passes' tallies, records
+ * gathered once into an L1-sized buffer for all of them; and the positions
+ * of the first min and max.
  *
  * Positions: the piece is reduced into an accumulator of its own. Only
  * when its min could be the first one overall (smaller than what acc has
  * seen, or as small and earlier — the direct reader completes pieces in
  * any order) is the piece searched for it, from its start, by value
- * (find.c). For data in random order that is the first piece a worker
+ * (keys.c). For data in random order that is the first piece a worker
  * reads and then rarely another; for data that keeps falling it is every
  * piece, up to the whole piece again.
  */
@@ -17,13 +17,25 @@
 /* Records in batches small enough to stay in L1 once gathered. */
 #define GATHER_BATCH_BYTES 4096
 
-static void fold(const ms_reducer *r, const unsigned char *p, size_t n, ms_acc *acc)
+/* Contiguous elements: the kernel and the squares (the default
+ * statistics, when main), then the tallies. */
+static void reduce_packed(const ms_reducer *r, const unsigned char *p, size_t n, bool main, ms_acc *acc)
 {
-    bool squares = r->stats & MAPSCAN_STAT_VAR;
-    if (!r->stride) {
+    if (main) {
         r->reduce(p, n, acc);
-        if (squares)
+        if (r->stats & MAPSCAN_STAT_VAR)
             r->squares(p, n, acc);
+    }
+    for (unsigned i = 0; i < MS_TALLIES; i++)
+        if (r->tally[i])
+            ms_tally_count(r->tally[i], acc->tally[i], p, n);
+}
+
+/* Records are gathered once per batch, and every reduction takes the batch. */
+static void reduce_any(const ms_reducer *r, const unsigned char *p, size_t n, bool main, ms_acc *acc)
+{
+    if (!r->stride) {
+        reduce_packed(r, p, n, main, acc);
         return;
     }
     _Alignas(64) unsigned char packed[GATHER_BATCH_BYTES];
@@ -31,9 +43,7 @@ static void fold(const ms_reducer *r, const unsigned char *p, size_t n, ms_acc *
     for (size_t done = 0; done < n; done += batch) {
         size_t m = n - done < batch ? n - done : batch;
         r->gather(p + done * r->stride, m, r->stride, packed);
-        r->reduce(packed, m, acc);
-        if (squares)
-            r->squares(packed, m, acc);
+        reduce_packed(r, packed, m, main, acc);
     }
 }
 
@@ -52,7 +62,9 @@ static void fold_with_positions(const ms_reducer *r, const unsigned char *p, siz
     ms_acc piece;
     ms_acc_init(&piece);
     piece.argmin = piece.argmax = UINT64_MAX;     /* not searched: never before acc's */
-    fold(r, p, n, &piece);
+    for (unsigned i = 0; i < MS_TALLIES; i++)
+        piece.tally[i] = acc->tally[i];     /* the worker's counters count the piece directly */
+    reduce_any(r, p, n, true, &piece);
     bool is_float = mapscan_type_is_float(r->type);
     bool seen_any = acc->count > acc->fl.nan;
     size_t stride = r->stride ? r->stride : r->elem;
@@ -70,13 +82,8 @@ static void fold_with_positions(const ms_reducer *r, const unsigned char *p, siz
 
 void ms_reduce(const ms_reducer *r, const unsigned char *p, size_t n, uint64_t index, ms_acc *acc)
 {
-    if (r->main) {
-        if (r->stats & (MAPSCAN_STAT_ARGMIN | MAPSCAN_STAT_ARGMAX))
-            fold_with_positions(r, p, n, index, acc);
-        else
-            fold(r, p, n, acc);
-    }
-    for (unsigned i = 0; i < MS_TALLIES; i++)
-        if (r->tally[i])
-            ms_tally_count(r->tally[i], acc->tally[i], p, n, r);
+    if (r->main && (r->stats & (MAPSCAN_STAT_ARGMIN | MAPSCAN_STAT_ARGMAX)))
+        fold_with_positions(r, p, n, index, acc);
+    else
+        reduce_any(r, p, n, r->main, acc);
 }

@@ -172,37 +172,21 @@ void ms_bins_count(const ms_tally_plan *plan, ms_tally *t, const int64_t *mark, 
     }
 }
 
-/* n contiguous elements. */
-static void count(const ms_tally_plan *plan, ms_tally *t, const unsigned char *p, size_t n, size_t elem)
+void ms_tally_count(const ms_tally_plan *plan, ms_tally *t, const unsigned char *p, size_t n)
 {
-    if (plan->kind == MS_TALLY_DIGITS)
-        plan->digits_loop(plan, t->counts, p, n);
-    else if (plan->bins_loop)
-        plan->bins_loop(plan, t, p, n);
-    else
-        count_bins_exactly(plan, t, p, n, elem);
-}
-
-/* Records in batches small enough to stay in L1 once gathered. */
-#define GATHER_BATCH_BYTES 4096
-
-void ms_tally_count(const ms_tally_plan *plan, ms_tally *t, const unsigned char *p, size_t n, const ms_reducer *r)
-{
-    _Alignas(64) unsigned char packed[GATHER_BATCH_BYTES];
-    size_t batch = r->stride ? GATHER_BATCH_BYTES / r->elem : (size_t)1 << 30;
+    const size_t most = (size_t)1 << 30, elem = mapscan_type_size(plan->type);
     while (n > 0) {
-        size_t m = n < batch ? n : batch;
+        size_t m = n < most ? n : most;
         if (t->pending + m > UINT32_MAX)
-            flush(plan, t);
-        if (r->stride) {
-            r->gather(p, m, r->stride, packed);
-            count(plan, t, packed, m, r->elem);
-            p += m * r->stride;
-        } else {
-            count(plan, t, p, m, r->elem);
-            p += m * r->elem;
-        }
+            flush(plan, t);     /* before a 32-bit counter could overflow */
+        if (plan->kind == MS_TALLY_DIGITS)
+            plan->digits_loop(plan, t->counts, p, m);
+        else if (plan->bins_loop)
+            plan->bins_loop(plan, t, p, m);
+        else
+            count_bins_exactly(plan, t, p, m, elem);
         t->pending += m;
+        p += m * elem;
         n -= m;
     }
 }
