@@ -173,18 +173,13 @@ static mapscan_status run_pass(ms_passes *ps, ms_tally_plan *plan, size_t ncount
     return meet(ps, MAPSCAN_SYNC_COUNTS, plan->totals, ncounters + 2, s, error);
 }
 
-static uint64_t counted_of(const mapscan_result *r)
-{
-    return r->stats.count - (mapscan_type_is_float(r->type) ? r->floats.nan : 0);
-}
-
 /* A histogram over the data's min and max (numpy's rule when they are
  * equal; 0 to 1 when there is no value): its pass. */
 static mapscan_status histogram_pass(ms_passes *ps, const mapscan_result *result, mapscan_error *error)
 {
     bool is_float = mapscan_type_is_float(result->type);
     double lo = 0, hi = 1;
-    if (counted_of(result)) {
+    if (ms_result_counted(result)) {
         lo = is_float ? result->floats.min : (double)ms_from_int128(result->stats.min);
         hi = is_float ? result->floats.max : (double)ms_from_int128(result->stats.max);
         if (!isfinite(lo) || !isfinite(hi))
@@ -194,7 +189,7 @@ static mapscan_status histogram_pass(ms_passes *ps, const mapscan_result *result
             lo -= 0.5, hi += 0.5;
     }
     set_edges(ps, lo, hi);
-    if (!counted_of(result))
+    if (!ms_result_counted(result))
         return MAPSCAN_OK;
     if (!ps->can_rescan)
         return read_once(ps->o, error);
@@ -242,7 +237,7 @@ static mapscan_status quantile_passes(ms_passes *ps, mapscan_result *result, map
 {
     const mapscan_options *o = ps->o;
     mapscan_extra_stats *x = &result->extra;
-    uint64_t n = counted_of(result);
+    uint64_t n = ms_result_counted(result);
     x->nquantiles = o->nquantiles;
     for (size_t i = 0; i < o->nquantiles; i++) {
         x->q[i] = o->quantiles[i];
@@ -304,7 +299,7 @@ mapscan_status ms_passes_end(ms_passes *ps, mapscan_status s, mapscan_result *re
     if (o->nquantiles && ps->digits.totals) {
         /* Made before the parts meet again, so that one that cannot make it
          * stops them all there rather than leaving them waiting. */
-        uint64_t n = result->stats.count - (mapscan_type_is_float(result->type) ? result->floats.nan : 0);
+        uint64_t n = ms_result_counted(result);
         ps->select = ms_select_new(ps->key_bits, n ? n : 1, o->quantiles, o->nquantiles);
         mapscan_status made = ps->select ? MAPSCAN_OK
                                          : ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for the quantiles");

@@ -121,6 +121,9 @@ bool cli_resolve_order(const cli_order *order, mapscan_endian *endian);
 bool cli_parse_size(const char *option, const char *text, uint64_t *value);
 bool cli_parse_threads(const char *text, unsigned *threads);
 bool cli_parse_u64(const char *option, const char *text, uint64_t *value);
+/* Whether the first len bytes of text are a number, whole (strtod's
+ * forms, no leading space, in binary64's range): *v. Prints nothing. */
+bool cli_number(const char *text, size_t len, double *v);
 /* A kernel name from --kernel or MAPSCAN_KERNEL: unknown and unsupported told apart. */
 bool cli_check_kernel(const char *source, const char *name);
 

@@ -118,6 +118,24 @@ bool cli_parse_u64(const char *option, const char *text, uint64_t *value)
     return true;
 }
 
+bool cli_number(const char *text, size_t len, double *v)
+{
+    char buf[64];
+    if (len == 0 || isspace((unsigned char)text[0]))
+        return false;       /* strtod would skip a space */
+    if (text[len] != '\0') {      /* a piece of a list: copied, to end where it ends */
+        if (len >= sizeof buf)
+            return false;
+        memcpy(buf, text, len);
+        buf[len] = '\0';
+        text = buf;
+    }
+    char *end;
+    errno = 0;
+    *v = strtod(text, &end);
+    return *end == '\0' && errno == 0;
+}
+
 bool cli_check_kernel(const char *source, const char *name)
 {
     if (mapscan_kernel_available(name))

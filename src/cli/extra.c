@@ -38,20 +38,6 @@ bool cli_take_stats(scan_cli *cli, const char *text)
     return true;
 }
 
-/* A number the whole text is, or false. */
-static bool whole_double(const char *text, size_t len, double *v)
-{
-    char buf[64];
-    if (len == 0 || len >= sizeof buf)
-        return false;
-    memcpy(buf, text, len);
-    buf[len] = '\0';
-    char *end;
-    errno = 0;
-    *v = strtod(buf, &end);
-    return *end == '\0' && errno == 0 && !isspace((unsigned char)buf[0]);
-}
-
 bool cli_take_quantiles(scan_cli *cli, const char *text, const char *option)
 {
     cli_extra *x = &cli->more;
@@ -59,7 +45,7 @@ bool cli_take_quantiles(scan_cli *cli, const char *text, const char *option)
     do {
         size_t len = strcspn(p, ",");
         double q;
-        if (!whole_double(p, len, &q) || !(q >= 0 && q <= 1)) {
+        if (!cli_number(p, len, &q) || !(q >= 0 && q <= 1)) {
             cli_error(option, "'%.*s' is not a quantile (a number from 0 to 1)", (int)len, p);
             return false;
         }
@@ -80,7 +66,7 @@ bool cli_take_range(scan_cli *cli, const char *text)
 {
     const char *colon = strchr(text, ':');
     double lo, hi;
-    if (!colon || !whole_double(text, (size_t)(colon - text), &lo) || !whole_double(colon + 1, strlen(colon + 1), &hi)) {
+    if (!colon || !cli_number(text, (size_t)(colon - text), &lo) || !cli_number(colon + 1, strlen(colon + 1), &hi)) {
         cli_error("--range", "'%s' is not LO:HI (two numbers)", text);
         return false;
     }

@@ -151,10 +151,8 @@ static void print_table(const char *file, const mapscan_gen_options *o, const ma
 /* A chance from 0 to 1, as a decimal number. */
 static bool parse_rate(const char *option, const char *text, double *rate)
 {
-    char *end = (char *)text;
-    errno = 0;
-    double v = *text && !isspace((unsigned char)*text) ? strtod(text, &end) : NAN;
-    if (isnan(v) || *end || errno || !(v >= 0 && v <= 1)) {
+    double v;
+    if (!cli_number(text, strlen(text), &v) || !(v >= 0 && v <= 1)) {
         cli_error(option, "'%s' is not a rate from 0 to 1", text);
         return false;
     }

@@ -158,15 +158,10 @@ static void squares_join(mapscan_square_sum *out, const mapscan_exact_sum *small
     out->inf |= small->pos_inf;
 }
 
-static uint64_t counted_of(const mapscan_result *r)
-{
-    return r->stats.count - (mapscan_type_is_float(r->type) ? r->floats.nan : 0);
-}
-
 void ms_result_variance(mapscan_result *r)
 {
     mapscan_extra_stats *x = &r->extra;
-    uint64_t n = counted_of(r);
+    uint64_t n = ms_result_counted(r);
     x->var = x->std = NAN;
     if (n <= x->ddof || x->squares.inf)
         return;
@@ -190,7 +185,7 @@ void ms_acc_finish_extra(const ms_acc *acc, unsigned stats, uint64_t ddof, mapsc
     mapscan_extra_stats *x = &result->extra;
     x->computed = stats & MAPSCAN_STAT_ALL;
     x->ddof = ddof;
-    bool counted = counted_of(result) > 0;
+    bool counted = ms_result_counted(result) > 0;
     if (stats & MAPSCAN_STAT_VAR) {
         x->squares = acc->squares;
         squares_join(&x->squares, &acc->small_squares);
@@ -278,9 +273,9 @@ static ms_i128 extreme_key(const mapscan_result *r, bool max)
 /* b's positions into a's (before the statistics are merged). */
 static void merge_positions(mapscan_extra_stats *x, const mapscan_result *a, const mapscan_result *b)
 {
-    if (!counted_of(b))
+    if (!ms_result_counted(b))
         return;
-    bool a_empty = !counted_of(a);
+    bool a_empty = !ms_result_counted(a);
     if ((x->computed & MAPSCAN_STAT_ARGMIN) &&
         (a_empty || earlier(extreme_key(b, false), b->extra.argmin, extreme_key(a, false), x->argmin, true)))
         x->argmin = b->extra.argmin;

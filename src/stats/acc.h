@@ -47,6 +47,12 @@ void ms_acc_merge_positions(ms_acc *into, const ms_acc *from, bool is_float);
 void ms_squares_add(mapscan_square_sum *s, ms_u128 v, unsigned bit);
 /* The extra statistics of the data acc has seen (after ms_acc_finish). */
 void ms_acc_finish_extra(const ms_acc *acc, unsigned stats, uint64_t ddof, mapscan_result *result);
+/* The values a result's statistics are over: every element of an integer
+ * type, those that are not NaN of a float type. */
+static inline uint64_t ms_result_counted(const mapscan_result *r)
+{
+    return r->stats.count - (mapscan_type_is_float(r->type) ? r->floats.nan : 0);
+}
 /* var and std of a result's count, sums and ddof (extra.squares set). */
 void ms_result_variance(mapscan_result *result);
 /* The statistics of the data acc has seen, of this element type. */
