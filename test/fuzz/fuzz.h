@@ -3,6 +3,7 @@
 #ifndef MAPSCAN_FUZZ_H
 #define MAPSCAN_FUZZ_H
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,29 @@ static inline uint64_t fuzz_take(fuzz_input *in, size_t bytes)
     for (size_t b = 0; b < bytes && in->left; b++, in->p++, in->left--)
         v |= (uint64_t)*in->p << (8 * b);
     return v;
+}
+
+/* A quantile from the input: one of the hard ones by name, a multiple of
+ * 1/63, a fraction with a tiny exponent, or any binary64 folded into [0, 1]. */
+static inline double fuzz_take_q(fuzz_input *in)
+{
+    static const double named[] = { 0, 1, 0.5, 0.25, 0.75, 1.0 / 3, 0.1, 1e-300, 5e-324, 0x1.fffffffffffffp-1,
+                                    0.999999999, 0x1p-1022, 0.9, 2.0 / 3, 1e-9, 0.5 + 0x1p-53 };
+    unsigned kind = (unsigned)fuzz_take(in, 1);
+    switch (kind & 3) {
+    case 0: return named[(kind >> 2) % (sizeof named / sizeof named[0])];
+    case 1: return (double)(kind >> 2) / 63;
+    case 2: return ldexp((double)(fuzz_take(in, 8) >> 11), -53 - (int)(kind >> 2));
+    default: {
+        uint64_t bits = fuzz_take(in, 8);
+        double x;
+        memcpy(&x, &bits, sizeof x);
+        if (isnan(x))
+            return 0.5;
+        x = fabs(x);
+        return x > 1 ? 1 / x : x;
+    }
+    }
 }
 
 #endif

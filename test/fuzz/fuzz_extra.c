@@ -44,27 +44,6 @@
 
 static const char *const kernels[] = { "scalar", "avx2", "avx512", NULL };
 
-static double take_q(fuzz_input *in)
-{
-    static const double named[] = { 0, 1, 0.5, 0.25, 0.75, 1.0 / 3, 0.1, 1e-300, 5e-324, 0x1.fffffffffffffp-1,
-                                    0.999999999, 0x1p-1022, 0.9, 2.0 / 3, 1e-9, 0.5 + 0x1p-53 };
-    unsigned kind = (unsigned)fuzz_take(in, 1);
-    switch (kind & 3) {
-    case 0: return named[(kind >> 2) % (sizeof named / sizeof named[0])];
-    case 1: return (double)(kind >> 2) / 63;
-    case 2: return ldexp((double)(fuzz_take(in, 8) >> 11), -53 - (int)(kind >> 2));
-    default: {
-        uint64_t bits = fuzz_take(in, 8);
-        double x;
-        memcpy(&x, &bits, sizeof x);
-        if (isnan(x))
-            return 0.5;
-        x = fabs(x);
-        return x > 1 ? 1 / x : x;
-    }
-    }
-}
-
 static size_t width(mapscan_type t) { return mapscan_type_size(t); }
 
 static void store(unsigned char *p, size_t size, bool big, uint64_t bits)
@@ -185,7 +164,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     w.stats = stats;
     w.nq = nq;
     for (size_t i = 0; i < nq; i++)
-        w.q[i] = take_q(&in);
+        w.q[i] = fuzz_take_q(&in);
     w.bins = bins;
     w.ranged = ranged && bins;
     if (w.ranged)

@@ -30,27 +30,6 @@
 #define MAX_Q 16
 #define COUNTS ((size_t)MS_SELECT_MAX_SLOTS << MS_SELECT_DIGIT_BITS)
 
-static double take_q(fuzz_input *in)
-{
-    static const double named[] = { 0, 1, 0.5, 0.25, 0.75, 1.0 / 3, 0.1, 1e-300, 5e-324, 0x1.fffffffffffffp-1,
-                                    0.999999999, 0x1p-1022, 0.9, 2.0 / 3, 1e-9, 0.5 + 0x1p-53 };
-    unsigned kind = (unsigned)fuzz_take(in, 1);
-    switch (kind & 3) {
-    case 0: return named[(kind >> 2) % (sizeof named / sizeof named[0])];
-    case 1: return (double)(kind >> 2) / 63;
-    case 2: return ldexp((double)(fuzz_take(in, 8) >> 11), -53 - (int)(kind >> 2));
-    default: {
-        uint64_t bits = fuzz_take(in, 8);
-        double x;
-        memcpy(&x, &bits, sizeof x);
-        if (isnan(x))
-            return 0.5;
-        x = fabs(x);
-        return x > 1 ? 1 / x : x;
-    }
-    }
-}
-
 static size_t make_keys(fuzz_input *in, unsigned mode, unsigned key_bits, uint64_t *keys)
 {
     uint64_t mask = key_bits == 64 ? UINT64_MAX : ((uint64_t)1 << key_bits) - 1;
@@ -173,7 +152,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     double q[MAX_Q];
     uint64_t lo[MAX_Q], hi[MAX_Q];
     for (size_t i = 0; i < nq; i++)
-        q[i] = take_q(&in);
+        q[i] = fuzz_take_q(&in);
     size_t n = make_keys(&in, mode, key_bits, keys);
     if (n == 0)
         return 0;
