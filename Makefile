@@ -27,7 +27,7 @@ LDLIBS    += $(HWLOC_LIBS) -luring -lpthread -lm
 # The library: one folder per module (see docs/ARCHITECTURE.md).
 LIB_DIRS := src src/common src/stats src/sys src/npy src/plan src/io
 LIB_SRC  := $(wildcard $(LIB_DIRS:%=%/*.c)) src/kernels/dispatch.c src/kernels/reduce.c src/kernels/keys.c \
-            src/kernels/tally.c src/kernels/reduce_scalar.c
+            src/kernels/tally.c src/kernels/accs.c src/kernels/reduce_scalar.c
 LIB_HDR  := $(wildcard $(LIB_DIRS:%=%/*.h) src/kernels/*.h)
 CLI_SRC := $(wildcard src/cli/*.c)
 

@@ -37,7 +37,9 @@ extern "C" {
  * 0.5.0 added the float types, mapscan_result's floats and
  * mapscan_options' result_size under the same soname; 0.6.0 the statistics
  * beyond the default ones (mapscan_result.extra, asked for through the
- * options' stats, quantiles and histogram) and the sync hook.
+ * options' stats, quantiles and histogram) and the sync hook; 0.7.0
+ * several columns in one pass (mapscan_options' field list, channels and
+ * columns; mapscan_result's columns, freed by mapscan_result_free).
  *
  * Structures grow only at their end. The ones a caller fills
  * (mapscan_options, mapscan_gen_options) start with struct_size, the size
@@ -51,7 +53,7 @@ extern "C" {
  * mapscan_stats, mapscan_int128, mapscan_error and mapscan_extent never
  * change: new statistics join the end of mapscan_result.
  */
-#define MAPSCAN_VERSION "0.6.0"
+#define MAPSCAN_VERSION "0.7.0"
 #define MAPSCAN_SONAME_MAJOR 1
 
 typedef enum mapscan_type {
@@ -295,7 +297,27 @@ typedef struct mapscan_options {
     /* A scan split between processes (mapscan-mpi): see mapscan_sync_fn. */
     mapscan_sync_fn sync;
     void *sync_arg;
+    /* Added in 0.7: several columns in one pass, each with its own
+     * statistics (mapscan_result.columns). field may also name several
+     * fields of a structured .npy, "a,b,c" (a name that is itself a field
+     * is that field alone), or be "all": every numeric field, a sub-array
+     * field as one column per element, "name[i]". channels: the last axis
+     * of a .npy array of 2 or more dimensions is that many columns ("ch0"
+     * ...; MAPSCAN_CHANNELS_AUTO: whatever it holds), C order or Fortran;
+     * for raw data, rows of that many elements of type. columns: raw
+     * records of mixed types, "NAME:TYPE[@OFFSET],..." (TYPE as
+     * mapscan_type_parse reads it, byte order per column; each column
+     * after the one before unless it gives its offset); record_size, when
+     * set, is the record's size (padding after the last column). With
+     * columns, offset and length are whole records (rows), and a
+     * histogram's counts are the library's (histogram_counts unused). */
+    unsigned channels;
+    const char *columns;
 } mapscan_options;
+
+#define MAPSCAN_CHANNELS_AUTO UINT32_MAX
+#define MAPSCAN_MAX_COLUMNS 4096
+#define MAPSCAN_COLUMN_NAME_SIZE 256     /* a column's name, with its NUL */
 
 #define MAPSCAN_MAX_IO_DEPTH 64u
 #define MAPSCAN_MIN_IO_SIZE ((uint64_t)4096)
@@ -330,7 +352,27 @@ typedef struct mapscan_result {
      * order (a .npy in Fortran order: positions run down its first axis). */
     mapscan_extra_stats extra;
     bool fortran_order;
+    /* Added in 0.7: a scan of several columns (see mapscan_options.columns)
+     * gives each column's result in columns[0 .. ncolumns - 1], in the
+     * order asked for ("all", channels: the file's), each with its name in
+     * column and its type, byte order, field_offset and statistics; this
+     * result then describes the scan (layout, bytes, seconds, threads,
+     * backends) and has no statistics of its own (count 0). The array is
+     * the library's: free it with mapscan_result_free. A scan of one
+     * element per unit has ncolumns 0 and column "". */
+    char column[MAPSCAN_COLUMN_NAME_SIZE];
+    size_t ncolumns;
+    struct mapscan_result *columns;
 } mapscan_result;
+
+/* Frees what a scan allocated for a result (its columns and their
+ * histograms' counts) and sets columns to NULL; a result without any is
+ * left as it is. Safe on a zeroed result. */
+MAPSCAN_API void mapscan_result_free(mapscan_result *result);
+/* dst becomes a copy of src that owns its own columns (free it with
+ * mapscan_result_free); MAPSCAN_E_NOMEM leaves dst without columns. For
+ * totals of several column scans: copy the first, merge the others. */
+MAPSCAN_API mapscan_status mapscan_result_copy(mapscan_result *dst, const mapscan_result *src, mapscan_error *error);
 
 /* Added in 0.6: a position (argmin, argmax; counted from the first unit
  * scanned) as an index into the result's .npy shape, in the file's order
@@ -352,7 +394,10 @@ MAPSCAN_API unsigned mapscan_unravel(const mapscan_result *result, uint64_t posi
  * own counts array and both have the same edges (b's counts are added to
  * a's); quantiles never (they are not the quantiles of both). A zeroed a
  * takes b's choice of extra statistics and its ddof, but no histogram:
- * for a total histogram, give a its counts array, bins and edges first. */
+ * for a total histogram, give a its counts array, bins and edges first.
+ * Columns (0.7): when a and b have the same number of columns, each of
+ * b's is merged into a's by these rules (names and types are the
+ * caller's to compare); otherwise a's columns are left as they are. */
 MAPSCAN_API void mapscan_result_merge(mapscan_result *a, const mapscan_result *b);
 
 /* Scans the file at path ("-" is standard input), opened read-only and

@@ -14,8 +14,9 @@
  * that the result can grow without the options growing.
  *
  * A caller whose result has no room for what a scan found (float data, for
- * a header older than 0.5) gets an error instead of a result it would
- * misread.
+ * a header older than 0.5; several columns, for one older than 0.7) gets
+ * an error instead of a result it would misread. A scan that fails
+ * returns no columns.
  */
 #include "stages.h"
 
@@ -33,11 +34,14 @@ typedef struct generation {
 #define RESULT_0_4 offsetof(mapscan_result, floats)
 #define OPTIONS_0_5 offsetof(mapscan_options, stats)
 #define RESULT_0_5 offsetof(mapscan_result, extra)
+#define OPTIONS_0_6 offsetof(mapscan_options, channels)
+#define RESULT_0_6 offsetof(mapscan_result, column)
 
 static const generation generations[] = {
     { "0.4", OPTIONS_0_4, GEN_OPTIONS_0_4, RESULT_0_4 },
     { "0.5", OPTIONS_0_5, sizeof(mapscan_gen_options), RESULT_0_5 },
-    { "0.6", sizeof(mapscan_options), sizeof(mapscan_gen_options), sizeof(mapscan_result) },
+    { "0.6", OPTIONS_0_6, sizeof(mapscan_gen_options), RESULT_0_6 },
+    { "0.7", sizeof(mapscan_options), sizeof(mapscan_gen_options), sizeof(mapscan_result) },
 };
 
 #if defined(__LP64__)
@@ -92,6 +96,13 @@ mapscan_status ms_abi_leave(ms_abi_call *call, mapscan_status status, mapscan_re
         status = ms_fail(error, MAPSCAN_E_FORMAT, 0, "the data is floating point (%s): this program was built "
                          "against a mapscan.h older than 0.5, whose result cannot hold it",
                          mapscan_type_name(call->result.type));
+        memset(&call->result, 0, sizeof call->result);
+    }
+    if (status == MAPSCAN_OK && call->result.ncolumns && call->result_size < sizeof call->result)
+        status = ms_fail(error, MAPSCAN_E_INVALID, 0, "a list of fields asks for several columns: this program "
+                         "was built against a mapscan.h older than 0.7, whose result cannot hold them");
+    if (status != MAPSCAN_OK && call->result.ncolumns) {
+        mapscan_result_free(&call->result);     /* never a partial result */
         memset(&call->result, 0, sizeof call->result);
     }
     memcpy(caller, &call->result, call->result_size);

@@ -23,6 +23,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define DIGIT_COUNTERS ((size_t)MS_SELECT_MAX_SLOTS << MS_SELECT_DIGIT_BITS)
 
@@ -41,9 +42,6 @@ mapscan_status ms_passes_check(const mapscan_options *o, mapscan_error *error)
     if (o->histogram_bins > MAPSCAN_MAX_BINS)
         return ms_fail(error, MAPSCAN_E_INVALID, 0, "%llu bins: at most %llu",
                        (unsigned long long)o->histogram_bins, (unsigned long long)MAPSCAN_MAX_BINS);
-    if (o->histogram_bins && !o->histogram_counts)
-        return ms_fail(error, MAPSCAN_E_INVALID, 0, "a histogram of %llu bins but no array for its counts",
-                       (unsigned long long)o->histogram_bins);
     if (o->histogram_range && o->histogram_bins &&
         !(isfinite(o->range_lo) && isfinite(o->range_hi) && o->range_lo < o->range_hi))
         return ms_fail(error, MAPSCAN_E_INVALID, 0, "the range %g:%g is not two finite numbers, the first smaller",
@@ -107,9 +105,42 @@ static mapscan_status read_once(const mapscan_options *o, mapscan_error *error)
                                                             : "quantiles of a type wider than 16 bits need");
 }
 
+/* The passes a column's answers take after the first. */
+static unsigned column_pass_count(const mapscan_options *o, mapscan_type type)
+{
+    unsigned key_bits = (unsigned)mapscan_type_size(type) * 8;
+    return (o->nquantiles ? (key_bits + MS_SELECT_DIGIT_BITS - 1) / MS_SELECT_DIGIT_BITS : 0) +
+           (o->histogram_bins ? 1 : 0);
+}
+
+/* Several columns: nothing counted in the first pass; each column's
+ * passes come after it, one column at a time. */
+static mapscan_status begin_columns(ms_passes *ps, ms_scan_request *req, ms_reread reread, mapscan_error *error)
+{
+    const mapscan_options *o = ps->o;
+    uint64_t bytes = req->plan.count * req->plan.elem_size, later = 0;
+    for (size_t c = 0; c < req->reducer.ncolumns; c++) {
+        uint64_t column_bytes = req->reducer.column_units ? bytes / req->reducer.ncolumns : bytes;
+        later += column_pass_count(o, req->reducer.columns[c].type) * column_bytes;
+    }
+    if (reread == MS_REREAD_NEVER && later)
+        return ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0, "quantiles and histograms of several columns need more "
+                       "than one pass over the data, and a stream is read once (save it to a file first)");
+    if (reread == MS_REREAD_YES) {
+        req->progress_total = bytes + later;
+        ps->req = *req;
+        ps->can_rescan = true;
+        ps->progress_done = bytes;
+    }
+    return MAPSCAN_OK;
+}
+
 mapscan_status ms_passes_begin(ms_passes *ps, ms_scan_request *req, ms_reread reread, mapscan_error *error)
 {
     const mapscan_options *o = ps->o;
+    if (req->reducer.ncolumns)
+        return begin_columns(ps, req, reread, error);
+    ps->counts = o->histogram_counts;
     mapscan_status s = allocate(ps, &req->reducer, req->kernel, error);
     if (s != MAPSCAN_OK)
         return s;
@@ -131,6 +162,7 @@ mapscan_status ms_passes_begin(ms_passes *ps, ms_scan_request *req, ms_reread re
         req->progress_total = planned * req->plan.count * req->plan.elem_size;
         ps->req = *req;
         ps->can_rescan = true;
+        ps->progress_done = req->plan.count * req->plan.elem_size;
     }
     return MAPSCAN_OK;
 }
@@ -160,9 +192,11 @@ static mapscan_status run_pass(ms_passes *ps, ms_tally_plan *plan, size_t ncount
     r.reducer.tally[0] = plan;
     r.reducer.tally[1] = NULL;
     uint64_t bytes = r.plan.count * r.plan.elem_size;
-    r.progress_before = ++ps->passes_done * bytes;
-    if (r.progress_before + bytes > r.progress_total)
-        r.progress_total = r.progress_before + bytes;
+    r.progress_before = ps->progress_done;
+    ps->progress_done += bytes;
+    ps->passes_done++;
+    if (ps->progress_done > r.progress_total)
+        r.progress_total = ps->progress_done;
     ps->req.progress_total = r.progress_total;
     memset(plan->totals, 0, (ncounters + 2) * sizeof(uint64_t));
     mapscan_result scratch;
@@ -281,10 +315,96 @@ static void histogram_result(ms_passes *ps, mapscan_result *result)
     x->lo = ps->edges[0];
     x->hi = ps->edges[x->bins];
     x->ranged = o->histogram_range;
-    x->counts = o->histogram_counts;
+    x->counts = ps->counts;
     memcpy(x->counts, ps->histogram.totals, x->bins * sizeof(uint64_t));
     x->below = ps->histogram.totals[x->bins];
     x->above = ps->histogram.totals[x->bins + 1];
+}
+
+/* Column c's own pass over the first pass's range: the same records with
+ * the column's reducer, or a Fortran-order array's run of the column. */
+static ms_scan_request column_request(const ms_passes *ps, size_t c)
+{
+    ms_scan_request r = ps->req;
+    const ms_reducer *all = &ps->req.reducer;
+    r.reducer = all->columns[c];
+    r.reducer.origin = r.plan.offset;
+    r.field_offset = all->columns[c].offset;
+    if (all->column_units) {
+        /* the units of the scan in [c * column_units, (c + 1) * column_units) of the data */
+        uint64_t first = all->column_base, end = first + r.plan.count;
+        uint64_t lo = c * all->column_units, hi = lo + all->column_units;
+        uint64_t from = first > lo ? first : lo, to = end < hi ? end : hi;
+        if (to < from)
+            to = from;
+        ms_plan_make(&r.plan, r.plan.offset + (from - first) * r.plan.elem_size, to - from, r.plan.elem_size,
+                     r.plan.chunk_bytes, (size_t)sysconf(_SC_PAGESIZE));
+        r.reducer.origin = r.plan.offset;
+    }
+    return r;
+}
+
+/* Column c's quantiles and histogram: its first digit and a ranged
+ * histogram take a pass each here (the first pass counted nothing). */
+static mapscan_status column_passes(ms_passes *ps, size_t c, mapscan_result *column, mapscan_error *error)
+{
+    const mapscan_options *o = ps->o;
+    ms_passes sub = { .o = o, .counts = column->extra.counts, .can_rescan = ps->can_rescan,
+                      .passes_done = ps->passes_done, .progress_done = ps->progress_done, .ended = true };
+    sub.req = column_request(ps, c);
+    mapscan_status s = allocate(&sub, &sub.req.reducer, sub.req.kernel, error);
+    uint64_t counted = ms_result_counted(column);
+    if (o->nquantiles) {
+        first_digit(&sub);
+        if (s == MAPSCAN_OK) {
+            sub.select = ms_select_new(sub.key_bits, counted ? counted : 1, o->quantiles, o->nquantiles);
+            if (!sub.select)
+                s = ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for the quantiles");
+        }
+        if (s == MAPSCAN_OK && counted && !sub.can_rescan)
+            s = read_once(o, error);
+        /* Every part meets here once, whether it counts, has nothing to
+         * count, or failed (and then brings no counts). */
+        if (s == MAPSCAN_OK && counted)
+            s = run_pass(&sub, &sub.digits, sub.digits.ncounters, error);
+        else
+            s = meet(&sub, MAPSCAN_SYNC_COUNTS, s == MAPSCAN_OK ? sub.digits.totals : NULL,
+                     sub.digits.ncounters + 2, s, error);
+    } else if (s != MAPSCAN_OK && counted) {
+        /* the others count the histogram's pass: they meet there */
+        s = meet(&sub, MAPSCAN_SYNC_COUNTS, NULL, o->histogram_bins + 2, s, error);
+    }
+    if (s == MAPSCAN_OK && o->histogram_bins && o->histogram_range) {
+        set_edges(&sub, o->range_lo, o->range_hi);
+        if (counted && !sub.can_rescan)
+            s = read_once(o, error);
+        else if (counted)
+            s = run_pass(&sub, &sub.histogram, sub.histogram.ncounters, error);
+    } else if (s == MAPSCAN_OK && o->histogram_bins) {
+        s = histogram_pass(&sub, column, error);
+    }
+    if (s == MAPSCAN_OK && o->nquantiles)
+        s = quantile_passes(&sub, column, error);
+    if (s == MAPSCAN_OK && o->histogram_bins)
+        histogram_result(&sub, column);
+    ps->passes_done = sub.passes_done;
+    ps->progress_done = sub.progress_done;
+    ps->seconds += sub.seconds;
+    ps->req.progress_total = sub.req.progress_total > ps->req.progress_total ? sub.req.progress_total
+                                                                               : ps->req.progress_total;
+    ms_passes_free(&sub);
+    return s;
+}
+
+static mapscan_status end_columns(ms_passes *ps, mapscan_status s, mapscan_result *result, mapscan_error *error)
+{
+    const mapscan_options *o = ps->o;
+    s = meet(ps, MAPSCAN_SYNC_STATS, result->columns, result->ncolumns, s, error);
+    if (o->nquantiles || o->histogram_bins)
+        for (size_t c = 0; s == MAPSCAN_OK && c < result->ncolumns; c++)
+            s = column_passes(ps, c, &result->columns[c], error);
+    result->seconds += ps->seconds;
+    return s;
 }
 
 mapscan_status ms_passes_end(ms_passes *ps, mapscan_status s, mapscan_result *result, mapscan_error *error)
@@ -293,6 +413,8 @@ mapscan_status ms_passes_end(ms_passes *ps, mapscan_status s, mapscan_result *re
     if (ps->ended)
         return s;
     ps->ended = true;
+    if (ps->columns)
+        return end_columns(ps, s, result, error);
     s = meet(ps, MAPSCAN_SYNC_STATS, result, 1, s, error);
     if (s != MAPSCAN_OK)
         return s;
@@ -319,6 +441,9 @@ mapscan_status ms_passes_end(ms_passes *ps, mapscan_status s, mapscan_result *re
 
 void ms_passes_free(ms_passes *ps)
 {
+    free(ps->columns);
+    ps->columns = NULL;
+    ms_layout_free(&ps->layout);
     ms_select_free(ps->select);
     free(ps->digits.totals);
     free(ps->histogram.totals);

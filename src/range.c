@@ -3,6 +3,8 @@
  * the layout, the chunks and the number of workers. */
 #include "stages.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -11,14 +13,42 @@ static bool host_is_little(void)
     return mapscan_endian_resolve(MAPSCAN_NATIVE) == MAPSCAN_LITTLE;
 }
 
-void ms_plan_reducer(ms_scan_request *req, const ms_layout *l)
+static bool swapped(mapscan_endian endian)
 {
-    bool swap = (mapscan_endian_resolve(l->endian) == MAPSCAN_LITTLE) != host_is_little();
+    return (mapscan_endian_resolve(endian) == MAPSCAN_LITTLE) != host_is_little();
+}
+
+mapscan_status ms_plan_reducer(ms_scan_request *req, const ms_layout *l, ms_reducer **columns, mapscan_error *error)
+{
     size_t elem = mapscan_type_size(l->type);
-    req->reducer = ms_reducer_make(req->kernel, l->type, swap, l->unit != elem ? l->unit : 0);
-    req->reducer.stats = req->options->stats & MAPSCAN_STAT_ALL;
+    unsigned stats = req->options->stats & MAPSCAN_STAT_ALL;
+    req->reducer = ms_reducer_make(req->kernel, l->type, swapped(l->endian), l->unit != elem ? l->unit : 0);
+    req->reducer.stats = stats;
     req->unit = l->unit;
     req->field_offset = l->field_offset;
+    *columns = NULL;
+    if (!l->ncolumns)
+        return MAPSCAN_OK;
+    /* Several columns: the unit is the record (or, for a Fortran-order
+     * array, the element), each column reduced by its own reducer. */
+    ms_reducer *each = malloc(l->ncolumns * sizeof *each);
+    if (!each)
+        return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for %zu columns", l->ncolumns);
+    for (size_t c = 0; c < l->ncolumns; c++) {
+        const ms_column *col = &l->columns[c];
+        each[c] = ms_reducer_make(req->kernel, col->type, swapped(col->endian), l->column_units ? 0 : l->unit);
+        each[c].stats = stats;
+        each[c].offset = col->offset;
+    }
+    req->reducer.main = false;
+    req->reducer.stats = 0;
+    req->reducer.stride = l->column_units ? 0 : l->unit;
+    req->reducer.ncolumns = l->ncolumns;
+    req->reducer.columns = each;
+    req->reducer.column_units = l->column_units;
+    req->reducer.column_base = req->options->offset / l->unit;
+    *columns = each;
+    return MAPSCAN_OK;
 }
 
 /* Plans count units from start over the workers; the caller runs them. */

@@ -6,6 +6,7 @@
 #include "stages.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -24,8 +25,57 @@ void mapscan_options_init_sized(mapscan_options *options, size_t struct_size)
     options->result_size = sizeof(mapscan_result);
 }
 
-static void describe(const ms_layout *l, const mapscan_options *o, mapscan_result *result)
+/* A column's result, before its statistics: what it is and where. */
+static void describe_column(const ms_layout *l, const ms_column *col, const mapscan_options *o,
+                            mapscan_result *column)
 {
+    ms_acc empty;
+    ms_acc_init(&empty);
+    column->format = l->format;
+    column->type = col->type;
+    column->endian = col->endian;
+    column->record_size = l->column_units ? 0 : l->unit;
+    column->field_offset = col->offset;
+    column->fortran_order = l->fortran_order;
+    /* positions: rows from the scan's first (a Fortran-order array's: from
+     * the start of the column's run, so its origin is 0) */
+    column->extra.origin = l->column_units ? 0 : o->offset / l->unit;
+    column->extra.origin_whole = true;
+    bool channels = l->format == MAPSCAN_FORMAT_NPY && o->channels;
+    column->ndim = channels ? l->ndim - 1 : l->ndim;
+    memcpy(column->shape, l->shape, column->ndim * sizeof l->shape[0]);
+    snprintf(column->column, sizeof column->column, "%s", col->name);
+    ms_acc_finish(&empty, col->type, column);
+    ms_acc_finish_extra(&empty, o->stats, o->ddof, column);
+}
+
+/* Several columns: whole records, and a result for each. */
+static mapscan_status describe_columns(const ms_layout *l, const mapscan_options *o, mapscan_result *result,
+                                       mapscan_error *error)
+{
+    if (o->offset % l->unit)
+        return ms_fail(error, MAPSCAN_E_INVALID, 0, "offset %llu is not a whole number of %zu-byte %s",
+                       (unsigned long long)o->offset, l->unit, l->column_units ? "elements" : "records");
+    if (o->length != UINT64_MAX && o->length % l->unit)
+        return ms_fail(error, MAPSCAN_E_INVALID, 0, "length %llu is not a whole number of %zu-byte %s",
+                       (unsigned long long)o->length, l->unit, l->column_units ? "elements" : "records");
+    mapscan_status s = ms_result_columns_alloc(result, l->ncolumns, o->histogram_bins, error);
+    for (size_t c = 0; s == MAPSCAN_OK && c < l->ncolumns; c++)
+        describe_column(l, &l->columns[c], o, &result->columns[c]);
+    return s;
+}
+
+/* The result's description of what is scanned; the layout (its columns)
+ * goes to ps, which keeps it to the end of the call. */
+static mapscan_status describe(ms_layout *l, const mapscan_options *o, ms_passes *ps, mapscan_result *result,
+                               mapscan_error *error)
+{
+    ps->layout = *l;
+    l->columns = NULL;
+    l = &ps->layout;
+    if (!l->ncolumns && o->histogram_bins && !o->histogram_counts)
+        return ms_fail(error, MAPSCAN_E_INVALID, 0, "a histogram of %llu bins but no array for its counts",
+                       (unsigned long long)o->histogram_bins);
     result->extra.origin = o->offset / l->unit;
     result->extra.origin_whole = o->offset % l->unit == 0;
     result->format = l->format;
@@ -38,6 +88,21 @@ static void describe(const ms_layout *l, const mapscan_options *o, mapscan_resul
     result->ndim = l->ndim;
     memcpy(result->shape, l->shape, sizeof result->shape);
     result->fortran_order = l->fortran_order;
+    if (!l->ncolumns)
+        return MAPSCAN_OK;
+    result->record_size = l->column_units ? 0 : l->unit;
+    result->field_offset = 0;
+    return describe_columns(l, o, result, error);
+}
+
+/* describe, then the reducer of the layout (ps keeps its columns'). */
+static mapscan_status plan(ms_layout *l, const mapscan_options *o, ms_scan_request *req, ms_passes *ps,
+                           mapscan_result *result, mapscan_error *error)
+{
+    mapscan_status s = describe(l, o, ps, result, error);
+    if (s == MAPSCAN_OK)
+        s = ms_plan_reducer(req, &ps->layout, &ps->columns, error);
+    return s;
 }
 
 static mapscan_status scan_regular(int fd, const struct stat *st, const mapscan_options *o, ms_scan_request *req,
@@ -46,10 +111,11 @@ static mapscan_status scan_regular(int fd, const struct stat *st, const mapscan_
     ms_layout l;
     uint64_t start, count;
     mapscan_status s = ms_plan_file_range(fd, st, o, &l, &start, &count, error);
+    if (s == MAPSCAN_OK)
+        s = plan(&l, o, req, ps, result, error);
+    ms_layout_free(&l);
     if (s != MAPSCAN_OK)
         return s;
-    describe(&l, o, result);
-    ms_plan_reducer(req, &l);
     ms_plan_range(req, start, count, result);
     s = ms_passes_begin(ps, req, MS_REREAD_YES, error);
     if (s != MAPSCAN_OK || req->plan.count == 0)
@@ -72,10 +138,12 @@ static mapscan_status scan_stream_input(int fd, const mapscan_options *o, ms_sca
     unsigned char head[12];
     ms_layout l;
     mapscan_status s = ms_layout_of_stream(&in, head, o, &l, error);
+    if (s == MAPSCAN_OK)
+        s = plan(&l, o, req, ps, result, error);
+    ms_layout_free(&l);
     if (s != MAPSCAN_OK)
         return s;
-    describe(&l, o, result);
-    ms_plan_reducer(req, &l);
+    l = ps->layout;
     s = ms_passes_begin(ps, req, reread, error);
     if (s != MAPSCAN_OK)
         return s;
@@ -206,12 +274,17 @@ static mapscan_status extent_fd(int fd, const mapscan_options *o, mapscan_result
         s = ms_fail(error, MAPSCAN_E_FORMAT, 0, "not a .npy file (no \\x93NUMPY magic)");
     else
         s = ms_layout_resolve(o, NULL, &l, error);
+    ms_passes ps = { .o = o };
+    if (s == MAPSCAN_OK)
+        s = describe(&l, o, &ps, result, error);
+    ms_layout_free(&l);
+    size_t unit = ps.layout.unit;
+    ms_passes_free(&ps);
     if (s != MAPSCAN_OK)
         return s;
-    describe(&l, o, result);
-    result->bytes = count * l.unit;
+    result->bytes = count * unit;
     extent->start = start;
-    extent->unit = l.unit;
+    extent->unit = unit;
     extent->units = count;
     return MAPSCAN_OK;
 }
@@ -258,10 +331,12 @@ static mapscan_status scan_memory(const void *data, size_t len, const mapscan_op
     ms_scan_request req = { .fd = -1, .memory = data, .options = o, .kernel = kernel };
     ms_layout l;
     mapscan_status s = ms_layout_resolve(o, NULL, &l, error);
+    if (s == MAPSCAN_OK)
+        s = plan(&l, o, &req, ps, result, error);
+    ms_layout_free(&l);
     if (s != MAPSCAN_OK)
         return s;
-    describe(&l, o, result);
-    ms_plan_reducer(&req, &l);
+    l = ps->layout;
     if (o->offset > len)
         return ms_fail(error, MAPSCAN_E_OFFSET, 0, "offset %llu is past the end of the buffer (%zu bytes)",
                        (unsigned long long)o->offset, len);
@@ -285,6 +360,14 @@ static mapscan_status end_passes(ms_passes *ps, mapscan_status s, mapscan_result
 {
     s = ms_passes_end(ps, s, result, error);
     ms_passes_free(ps);
+    for (size_t c = 0; c < result->ncolumns; c++) {
+        mapscan_result *column = &result->columns[c];    /* the scan's facts, for each column */
+        column->bytes = result->bytes;
+        column->seconds = result->seconds;
+        column->threads = result->threads;
+        column->backends = result->backends;
+        column->kernel = result->kernel;
+    }
     return s;
 }
 

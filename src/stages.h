@@ -36,8 +36,10 @@ mapscan_status ms_layout_of_stream(ms_stream *in, unsigned char head[static 12],
  * request against the file made. */
 mapscan_status ms_plan_file_range(int fd, const struct stat *st, const mapscan_options *o, ms_layout *l,
                                   uint64_t *start, uint64_t *count, mapscan_error *error);
-/* The reducer of the layout (kernel, byte order, stride) into req. */
-void ms_plan_reducer(ms_scan_request *req, const ms_layout *l);
+/* The reducer of the layout (kernel, byte order, stride) into req; for
+ * several columns, *columns is their reducers' array (the caller frees it
+ * when the scan is over), else NULL. */
+mapscan_status ms_plan_reducer(ms_scan_request *req, const ms_layout *l, ms_reducer **columns, mapscan_error *error);
 /* Chunks and workers for count units from start; result's threads and bytes. */
 void ms_plan_range(ms_scan_request *req, uint64_t start, uint64_t count, mapscan_result *result);
 
@@ -51,9 +53,13 @@ typedef struct ms_passes {
     ms_scan_request req;        /* the first pass's, for the passes after it */
     bool can_rescan;            /* not a stream */
     unsigned passes_done;
+    uint64_t progress_done;     /* bytes of the passes so far (progress) */
     double seconds;             /* of the passes after the first */
     struct ms_select *select;   /* the quantiles' refinement, once the count is known */
     bool ended;
+    uint64_t *counts;           /* the histogram's counts: the options' (set by begin), or a column's */
+    ms_reducer *columns;        /* a scan of several columns: their reducers (freed with the passes) */
+    ms_layout layout;           /* the scan's layout (its columns freed with the passes) */
 } ms_passes;
 
 /* The options' quantiles, histogram and statistics, checked. */
@@ -67,7 +73,10 @@ typedef enum ms_reread {
 } ms_reread;
 mapscan_status ms_passes_begin(ms_passes *ps, ms_scan_request *req, ms_reread reread, mapscan_error *error);
 /* After the first pass ended with s (whatever it was, and once): the
- * sync, the passes after it, their answers in result. */
+ * sync, the passes after it, their answers in result. A scan of several
+ * columns meets once with every column's result, then takes each
+ * column's passes in turn, with its own counters, so that memory does not
+ * grow with the columns. */
 mapscan_status ms_passes_end(ms_passes *ps, mapscan_status s, mapscan_result *result, mapscan_error *error);
 void ms_passes_free(ms_passes *ps);
 

@@ -225,9 +225,8 @@ static mapscan_status open_workers(ms_job *job, mapscan_error *error)
     for (unsigned i = 0; i < job->nworkers; i++) {
         ms_worker *w = &job->workers[i];
         memset(w, 0, sizeof *w);
-        ms_acc_init(&w->acc);
-        if (!ms_tallies_open(&job->req->reducer, &w->acc))
-            return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for the counters of %u workers",
+        if (!ms_accs_open(&job->req->reducer, &w->acc, true))
+            return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for the accumulators of %u workers",
                            job->nworkers);
         w->probe_interval = PROBE_MIN;
         w->next_probe = PROBE_MIN;
@@ -245,7 +244,7 @@ static mapscan_status open_workers(ms_job *job, mapscan_error *error)
 static void close_workers(ms_job *job)
 {
     for (unsigned i = 0; i < job->nworkers; i++)
-        ms_tallies_close(&job->req->reducer, &job->workers[i].acc);
+        ms_accs_close(&job->req->reducer, &job->workers[i].acc);
     for (unsigned i = 0; i < job->nworkers; i++)
         for (unsigned k = 0; k < job->nslots; k++)
             if (job->slots[k].reader->worker_close)
@@ -269,15 +268,17 @@ static mapscan_status run(ms_job *job, mapscan_result *result, mapscan_error *er
     }
     const ms_reducer *r = &job->req->reducer;
     ms_acc total;
-    ms_acc_init(&total);
+    if (!ms_accs_open(r, &total, false)) {
+        ms_accs_close(r, &total);
+        return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for the merge");
+    }
     for (unsigned i = 0; i < n; i++) {
-        ms_acc_merge_positions(&total, &job->workers[i].acc, mapscan_type_is_float(r->type));
-        ms_acc_merge(&total, &job->workers[i].acc);
+        ms_accs_merge(r, &total, &job->workers[i].acc);
         ms_tallies_close(r, &job->workers[i].acc);
         result->backends |= job->workers[i].used;
     }
-    ms_acc_finish(&total, result->type, result);
-    ms_acc_finish_extra(&total, r->stats, job->req->options->ddof, result);
+    ms_accs_finish(r, &total, job->req->options->ddof, result);
+    ms_accs_close(r, &total);
     return MAPSCAN_OK;
 }
 

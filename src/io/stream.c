@@ -128,10 +128,10 @@ mapscan_status ms_scan_stream(const ms_scan_request *req, ms_stream *in, uint64_
     if (!buf)
         return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory");
     ms_acc acc;
-    ms_acc_init(&acc);
-    if (!ms_tallies_open(&req->reducer, &acc)) {
+    if (!ms_accs_open(&req->reducer, &acc, true)) {
+        ms_accs_close(&req->reducer, &acc);
         free(buf);
-        return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for the counters");
+        return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for the accumulators");
     }
     double start = ms_now();
     uint64_t total = 0;
@@ -151,10 +151,9 @@ mapscan_status ms_scan_stream(const ms_scan_request *req, ms_stream *in, uint64_
         result->bytes = total;
         result->backends = MAPSCAN_USED_READ;
         result->seconds = ms_now() - start;
-        ms_acc_finish(&acc, result->type, result);
-        ms_acc_finish_extra(&acc, req->reducer.stats, req->options->ddof, result);
+        ms_accs_finish(&req->reducer, &acc, req->options->ddof, result);
     }
-    ms_tallies_close(&req->reducer, &acc);
+    ms_accs_close(&req->reducer, &acc);
     free(buf);
     return status;
 }

@@ -100,6 +100,16 @@ struct ms_reducer {
     unsigned stats;             /* MAPSCAN_STAT_* */
     const ms_tally_plan *tally[MS_TALLIES];    /* counting passes, or NULL */
     uint64_t origin;            /* the byte offset of the scan's first unit (readers' positions) */
+    /* A scan of several columns (reduce.c): each column its own reducer
+     * (its offset in the record, stride the record) into its own
+     * accumulator, acc->columns[i]; or, when column_units is set (a
+     * Fortran-order array), column i is the units [i * column_units, (i +
+     * 1) * column_units) of the data, counted from column_base (the units
+     * before the scan's first). */
+    size_t offset;              /* a column's, in the record */
+    size_t ncolumns;
+    const struct ms_reducer *columns;
+    uint64_t column_units, column_base;
 };
 typedef struct ms_reducer ms_reducer;
 
@@ -113,6 +123,19 @@ ms_reducer ms_reducer_make(const ms_kernel *kernel, mapscan_type type, bool swap
 /* reduce.c: folds n elements (records), the first of them the scan's unit
  * number index, into acc (and its tally). */
 void ms_reduce(const ms_reducer *r, const unsigned char *p, size_t n, uint64_t index, ms_acc *acc);
+
+/* ---- accs.c: a reducer's accumulators, one per column ---- */
+
+/* acc set up for r (its columns' too), with r's tallies when counting;
+ * false when out of memory (then ms_accs_close frees what was made). */
+bool ms_accs_open(const ms_reducer *r, ms_acc *acc, bool counting);
+/* The tallies added to their totals, the columns freed (twice is harmless). */
+void ms_accs_close(const ms_reducer *r, ms_acc *acc);
+/* from into into, every column too (positions first, as the merge needs). */
+void ms_accs_merge(const ms_reducer *r, ms_acc *into, const ms_acc *from);
+/* The statistics of acc into result, and each column's into
+ * result->columns[i] (which scan.c has set up). */
+void ms_accs_finish(const ms_reducer *r, const ms_acc *acc, uint64_t ddof, mapscan_result *result);
 
 extern const ms_kernel ms_kernel_scalar;
 #if defined(MAPSCAN_HAVE_X86_KERNELS)

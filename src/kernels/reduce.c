@@ -80,9 +80,43 @@ static void fold_with_positions(const ms_reducer *r, const unsigned char *p, siz
     ms_acc_merge(acc, &piece);
 }
 
+/* Several columns of records: a batch of records small enough to stay in
+ * L1 goes through every column's reduction (which gathers its column from
+ * the batch), so the records are read from memory once. */
+#define COLUMN_BATCH_BYTES 16384
+
+static void reduce_records(const ms_reducer *r, const unsigned char *p, size_t n, uint64_t index, ms_acc *acc)
+{
+    size_t batch = r->stride < COLUMN_BATCH_BYTES ? COLUMN_BATCH_BYTES / r->stride : 1;
+    for (size_t done = 0; done < n; done += batch) {
+        size_t m = n - done < batch ? n - done : batch;
+        const unsigned char *records = p + done * r->stride;
+        for (size_t c = 0; c < r->ncolumns; c++)
+            ms_reduce(&r->columns[c], records + r->columns[c].offset, m, index + done, &acc->columns[c]);
+    }
+}
+
+/* A Fortran-order array's columns: the piece cut where one column's run
+ * ends, each part reduced whole by its column (positions from the start
+ * of the column's run). */
+static void reduce_runs(const ms_reducer *r, const unsigned char *p, size_t n, uint64_t index, ms_acc *acc)
+{
+    uint64_t at = r->column_base + index;
+    while (n > 0) {
+        uint64_t c = at / r->column_units, row = at - c * r->column_units;
+        size_t m = r->column_units - row < n ? (size_t)(r->column_units - row) : n;
+        ms_reduce(&r->columns[c], p, m, row, &acc->columns[c]);
+        p += m * r->elem;
+        at += m;
+        n -= m;
+    }
+}
+
 void ms_reduce(const ms_reducer *r, const unsigned char *p, size_t n, uint64_t index, ms_acc *acc)
 {
-    if (r->main && (r->stats & (MAPSCAN_STAT_ARGMIN | MAPSCAN_STAT_ARGMAX)))
+    if (r->ncolumns)
+        (r->column_units ? reduce_runs : reduce_records)(r, p, n, index, acc);
+    else if (r->main && (r->stats & (MAPSCAN_STAT_ARGMIN | MAPSCAN_STAT_ARGMAX)))
         fold_with_positions(r, p, n, index, acc);
     else
         reduce_any(r, p, n, r->main, acc);

@@ -26,14 +26,11 @@ static void numeric_fields(const mapscan_npy_header *h, char *buf, size_t room)
         snprintf(buf, room, "none");
 }
 
-/* A record is read whole into a worker's buffer (and a stream's): past
- * this size the buffers would be what a scan must not be, large. */
-#define MAX_RECORD_BYTES ((uint64_t)16 << 20)
 
 static mapscan_status record_too_large(mapscan_error *error, uint64_t size)
 {
     return ms_fail(error, MAPSCAN_E_INVALID, 0, "records of %llu bytes: mapscan reads records of at most %llu MiB",
-                   (unsigned long long)size, (unsigned long long)(MAX_RECORD_BYTES >> 20));
+                   (unsigned long long)size, (unsigned long long)(MS_MAX_RECORD_BYTES >> 20));
 }
 
 /* "a.b" when there are a field named "a.b" and a field "b" inside "a". */
@@ -62,8 +59,20 @@ static mapscan_status resolve_npy(const mapscan_options *o, const mapscan_npy_he
     l->fortran_order = h->fortran_order;
     memcpy(l->shape, h->shape, sizeof l->shape);
     char names[160];
-    if (h->structured) {
-        numeric_fields(h, names, sizeof names);
+    numeric_fields(h, names, sizeof names);
+    if (h->structured && h->itemsize > MS_MAX_RECORD_BYTES)
+        return record_too_large(error, h->itemsize);
+    if (ms_columns_asked(o, h)) {
+        l->type = h->type;
+        l->endian = h->endian;
+        l->unit = (size_t)h->itemsize;
+        if (!h->structured && !h->is_integer && !mapscan_type_is_float(h->type))
+            return ms_fail(error, MAPSCAN_E_FORMAT, 0, "dtype '%s' is not a type mapscan scans (i1 i2 i4 i8 u1 u2 "
+                           "u4 u8 f2 f4 f8)", h->descr);
+        mapscan_status s = ms_columns_resolve(o, h, l, names, error);
+        if (s != MAPSCAN_OK)
+            return s;
+    } else if (h->structured) {
         if (!o->field)
             return ms_fail(error, MAPSCAN_E_INVALID, 0, "a structured dtype: choose a field (numeric fields: %s)",
                            names);
@@ -81,8 +90,6 @@ static mapscan_status resolve_npy(const mapscan_options *o, const mapscan_npy_he
         if (!scannable(f))
             return ms_fail(error, MAPSCAN_E_INVALID, 0, "field '%s' is '%s', not a number mapscan scans (numeric fields: %s)",
                            f->name, f->descr, names);
-        if (h->itemsize > MAX_RECORD_BYTES)
-            return record_too_large(error, h->itemsize);
         l->type = f->type;
         l->endian = f->endian;
         l->unit = (size_t)h->itemsize;
@@ -99,6 +106,8 @@ static mapscan_status resolve_npy(const mapscan_options *o, const mapscan_npy_he
         l->unit = mapscan_type_size(h->type);
     }
     size_t elem = mapscan_type_size(l->type);
+    if (l->ncolumns && h->structured)
+        return MAPSCAN_OK;      /* the fields' types are the header's */
     if (o->type_set && o->type != l->type)
         return ms_fail(error, MAPSCAN_E_INVALID, 0, "type %s contradicts the header's %s", mapscan_type_name(o->type),
                        mapscan_type_name(l->type));
@@ -119,13 +128,15 @@ mapscan_status ms_layout_resolve(const mapscan_options *o, const mapscan_npy_hea
     l->type = o->type;
     l->endian = o->endian;
     size_t elem = mapscan_type_size(o->type);
+    if (o->channels || o->columns)
+        return ms_columns_resolve(o, NULL, l, "", error);
     if (o->field)
         return ms_fail(error, MAPSCAN_E_INVALID, 0, "field '%s' given, but a raw file has no header naming fields "
                        "(--record and --field-offset describe records)", o->field);
     if (o->field_offset && !o->record_size)
         return ms_fail(error, MAPSCAN_E_INVALID, 0, "a field offset needs a record size");
     if (o->record_size) {
-        if (o->record_size > MAX_RECORD_BYTES)
+        if (o->record_size > MS_MAX_RECORD_BYTES)
             return record_too_large(error, o->record_size);
         if (o->field_offset > o->record_size || o->record_size - o->field_offset < elem)
             return ms_fail(error, MAPSCAN_E_INVALID, 0,
@@ -138,6 +149,13 @@ mapscan_status ms_layout_resolve(const mapscan_options *o, const mapscan_npy_hea
         l->unit = elem;
     }
     return MAPSCAN_OK;
+}
+
+void ms_layout_free(ms_layout *l)
+{
+    free(l->columns);
+    l->columns = NULL;
+    l->ncolumns = 0;
 }
 
 mapscan_status ms_fail_trailing(mapscan_error *error, const ms_layout *l, uint64_t bytes, const char *what)

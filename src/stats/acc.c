@@ -337,4 +337,7 @@ void mapscan_result_merge(mapscan_result *a, const mapscan_result *b)
         a->threads = b->threads;
     if (a->extra.computed & MAPSCAN_STAT_VAR)
         ms_result_variance(a);
+    if (a->ncolumns && a->ncolumns == b->ncolumns && a->columns && b->columns && a->columns != b->columns)
+        for (size_t c = 0; c < a->ncolumns; c++)
+            mapscan_result_merge(&a->columns[c], &b->columns[c]);
 }

@@ -31,6 +31,7 @@ typedef struct ms_acc {
     mapscan_exact_sum small_squares;
     uint64_t argmin, argmax;
     struct ms_tally *tally[2];  /* a counting pass's counters (kernels/tally.c, MS_TALLIES), or NULL */
+    struct ms_acc *columns;     /* a scan of several columns: one each (kernels/accs.c), or NULL */
 } ms_acc;
 
 void ms_acc_init(ms_acc *acc);
@@ -57,6 +58,10 @@ static inline uint64_t ms_result_counted(const mapscan_result *r)
 void ms_result_variance(mapscan_result *result);
 /* The statistics of the data acc has seen, of this element type. */
 void ms_acc_finish(const ms_acc *acc, mapscan_type type, mapscan_result *result);
+
+/* results.c: result->columns, n of them, with room for bins counts each
+ * (their extra.counts); MAPSCAN_E_NOMEM. */
+mapscan_status ms_result_columns_alloc(mapscan_result *result, size_t n, uint64_t bins, mapscan_error *error);
 
 /* The order-preserving integer of a binary64's bits (its own inverse). */
 static inline int64_t ms_float_key(uint64_t bits)
