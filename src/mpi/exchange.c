@@ -1,5 +1,8 @@
 #include "exchange.h"
 
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Bytes filled on one rank and zero on all others come out whole from a
@@ -16,6 +19,49 @@ static int or_bytes(void *data, size_t bytes, MPI_Comm comm)
         bytes -= (size_t)n;
     }
     return MPI_SUCCESS;
+}
+
+int exchange_or(void *data, size_t bytes, MPI_Comm comm)
+{
+    return or_bytes(data, bytes, comm);
+}
+
+void result_portable(mapscan_result *r)
+{
+    r->kernel = NULL;
+    r->extra.counts = NULL;
+    r->columns = NULL;
+    r->ncolumns = 0;
+}
+
+/* numpy's codes, which mapscan_type_parse reads with a byte order first
+ * (bfloat16 has none: its name) */
+static const char *const type_codes[MAPSCAN_TYPE_COUNT] = {
+    [MAPSCAN_I8] = "i1", [MAPSCAN_U8] = "u1", [MAPSCAN_I16] = "i2", [MAPSCAN_U16] = "u2",
+    [MAPSCAN_I32] = "i4", [MAPSCAN_U32] = "u4", [MAPSCAN_I64] = "i8", [MAPSCAN_U64] = "u8",
+    [MAPSCAN_F16] = "f2", [MAPSCAN_BF16] = "bfloat16", [MAPSCAN_F32] = "f4", [MAPSCAN_F64] = "f8",
+};
+
+char *columns_spec(const column_layout *columns, size_t n, bool offsets)
+{
+    size_t room = n * 40 + 1;     /* "c4095:<bfloat16@4294967295," is 28 */
+    char *spec = malloc(room), *at = spec;
+    if (!spec)
+        return NULL;
+    *at = '\0';
+    for (size_t c = 0; c < n; c++) {
+        mapscan_type type = (mapscan_type)columns[c].type;
+        if ((unsigned)type >= MAPSCAN_TYPE_COUNT)
+            type = MAPSCAN_U8;      /* never: the probe's own types */
+        char order = mapscan_type_size(type) == 1 ? '|'
+                     : mapscan_endian_resolve((mapscan_endian)columns[c].endian) == MAPSCAN_BIG ? '>' : '<';
+        int len = offsets ? snprintf(at, room, "%sc%zu:%c%s@%u", c ? "," : "", c, order, type_codes[type],
+                                     (unsigned)columns[c].offset)
+                          : snprintf(at, room, "%sc%zu:%c%s", c ? "," : "", c, order, type_codes[type]);
+        at += len;
+        room -= (size_t)len;
+    }
+    return spec;
 }
 
 int exchange_probes(file_probe *probes, size_t n, MPI_Comm comm)
@@ -105,6 +151,74 @@ int exchange_broadcast(void *data, size_t bytes, int root, MPI_Comm comm)
         bytes -= (size_t)n;
     }
     return MPI_SUCCESS;
+}
+
+bool exchange_gather_columns(const column_block *blocks, size_t nblocks, const mapscan_result *results,
+                             size_t nresults, int root, column_block **all_blocks, size_t *all_nblocks,
+                             mapscan_result **all_results, MPI_Comm comm)
+{
+    int rank, ranks;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &ranks);
+    *all_blocks = NULL;
+    *all_results = NULL;
+    *all_nblocks = 0;
+    /* Counts and displacements are ints in MPI: a rank past them says so by a count of -1. */
+    int mine[2] = { nblocks <= INT_MAX ? (int)nblocks : -1, nresults <= INT_MAX ? (int)nresults : -1 };
+    int *counts = rank == root ? calloc((size_t)ranks * 4, sizeof *counts) : NULL;
+    bool ok = rank != root || counts;
+    if (exchange_any(!ok, comm)) {
+        free(counts);
+        return false;
+    }
+    MPI_Gather(mine, 2, MPI_INT, counts, 2, MPI_INT, root, comm);
+    int *block_counts = NULL, *block_at = NULL, *result_counts = NULL, *result_at = NULL;
+    if (rank == root) {
+        block_counts = counts + 2 * ranks, block_at = block_counts + ranks;
+        /* counts holds (blocks, results) per rank: split them, with their running sums */
+        result_counts = malloc((size_t)ranks * 2 * sizeof *result_counts);
+        long long blocks_total = 0, results_total = 0;
+        for (int r = 0; r < ranks && result_counts; r++) {
+            int b = counts[2 * r], n = counts[2 * r + 1];
+            if (b < 0 || n < 0 || blocks_total + b > INT_MAX || results_total + n > INT_MAX) {
+                ok = false;
+                break;
+            }
+            block_counts[r] = b, block_at[r] = (int)blocks_total;
+            result_counts[r] = n, result_counts[ranks + r] = (int)results_total;
+            blocks_total += b, results_total += n;
+        }
+        result_at = result_counts ? result_counts + ranks : NULL;
+        ok = ok && result_counts;
+        if (ok) {
+            *all_blocks = malloc((size_t)(blocks_total ? blocks_total : 1) * sizeof **all_blocks);
+            *all_results = malloc((size_t)(results_total ? results_total : 1) * sizeof **all_results);
+            *all_nblocks = (size_t)blocks_total;
+            ok = *all_blocks && *all_results;
+        }
+    }
+    if (exchange_any(!ok, comm)) {
+        free(counts);
+        free(result_counts);
+        free(*all_blocks);
+        free(*all_results);
+        *all_blocks = NULL;
+        *all_results = NULL;
+        *all_nblocks = 0;
+        return false;
+    }
+    MPI_Datatype block_type, result_type;
+    MPI_Type_contiguous((int)sizeof *blocks, MPI_BYTE, &block_type);
+    MPI_Type_commit(&block_type);
+    MPI_Type_contiguous((int)sizeof *results, MPI_BYTE, &result_type);
+    MPI_Type_commit(&result_type);
+    MPI_Gatherv(blocks, mine[0], block_type, *all_blocks, block_counts, block_at, block_type, root, comm);
+    MPI_Gatherv(results, mine[1], result_type, *all_results, result_counts, result_at, result_type, root, comm);
+    MPI_Type_free(&block_type);
+    MPI_Type_free(&result_type);
+    free(counts);
+    free(result_counts);
+    return true;
 }
 
 bool exchange_any(bool mine, MPI_Comm comm)

@@ -129,9 +129,26 @@ typedef struct job {
      * library's sync hook (sync.c), and ends with the whole file's result,
      * which rank 0 keeps for printing, with its histogram's counters. */
     bool extra;
-    mapscan_result *whole;      /* rank 0: per file */
+    mapscan_result *whole;      /* rank 0: per file (with its columns, the library's) */
     uint64_t **file_counts;     /* rank 0: per file, when a histogram is asked for */
     uint64_t *scratch_counts;   /* the other ranks' */
+    /* Files of several columns (--field a,b or all, --channels, --columns):
+     * the probe's result then has ncolumns and no columns (pointers do not
+     * travel). Every rank knows each column's type, byte order and offset
+     * (layouts, files end to end, file i's from layout_at[i]), for the scans
+     * it takes part in without the file's description; rank 0 gets the
+     * descriptions (names, shapes) from the probing ranks and, where the
+     * sync hook did not merge the statistics already (no extra statistics,
+     * or --io mpiio), every rank's share of them, after the scan. */
+    bool any_columns;           /* the same on every rank */
+    column_layout *layouts;
+    size_t *layout_at;
+    mapscan_result **described; /* the probing rank's: file i's columns as the probe found them */
+    mapscan_result **shares;    /* this rank's share of file i's columns' statistics */
+    column_block *blocks;       /* rank 0: what the gather brought, */
+    mapscan_result *gathered;
+    mapscan_result **names;     /* and, per file, the columns' descriptions in it */
+    mapscan_result **merged;    /* and the merge of every share */
 } job;
 
 static void fill_failure(rank_failure *f, const job *j, const mapscan_error *error)
@@ -142,6 +159,31 @@ static void fill_failure(rank_failure *f, const job *j, const mapscan_error *err
     f->error = *error;
 }
 
+/* n results of the library's (columns), copied to the caller's memory, portable. */
+static mapscan_result *copy_columns(const mapscan_result *columns, size_t n)
+{
+    mapscan_result *copy = malloc((n ? n : 1) * sizeof *copy);
+    for (size_t c = 0; copy && c < n; c++) {
+        copy[c] = columns[c];
+        result_portable(&copy[c]);
+    }
+    return copy;
+}
+
+/* The probe's columns stay on the probing rank (described); its result
+ * keeps their number. */
+static bool keep_description(job *j, size_t i)
+{
+    file_probe *p = &j->probes[i];
+    size_t n = p->result.ncolumns;
+    if (!n)
+        return true;
+    j->described[i] = copy_columns(p->result.columns, n);
+    mapscan_result_free(&p->result);
+    p->result.ncolumns = n;
+    return j->described[i] != NULL;
+}
+
 /* File i is probed by rank i mod K, so that each rank opens a K-th of
  * the files (a thousand small files are a thousand opens). The probe also
  * describes the file (identity.c) for every rank that reads it to check. */
@@ -150,14 +192,53 @@ static void probe_files(job *j)
     for (size_t i = (size_t)j->rank; i < j->nfiles; i += (size_t)j->ranks) {
         file_probe *p = &j->probes[i];
         double started = MPI_Wtime();
-        mapscan_error err;
+        mapscan_error err = { MAPSCAN_E_NOMEM, 0, "out of memory for the columns' descriptions" };
         if (mapscan_extent_path(j->files[i], &j->cli.options, &p->result, &p->extent, &err) != MAPSCAN_OK ||
-            identity_take_path(j->files[i], &p->identity, &err) != MAPSCAN_OK)
+            identity_take_path(j->files[i], &p->identity, &err) != MAPSCAN_OK || !keep_description(j, i)) {
             fill_failure(&p->failure, j, &err);
+            mapscan_result_free(&p->result);
+            p->result.columns = NULL;
+            p->result.ncolumns = 0;
+            free(j->described[i]);
+            j->described[i] = NULL;
+        }
         p->result.kernel = NULL;    /* a pointer means nothing on another rank */
         j->parts[i].seconds += MPI_Wtime() - started;
     }
     exchange_probes(j->probes, j->nfiles, MPI_COMM_WORLD);
+}
+
+/* What every rank must know of each file's columns: their types, byte
+ * orders and offsets, from the probing ranks. Without memory for them,
+ * every file of several columns fails alike on every rank. */
+static void share_layouts(job *j)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < j->nfiles; i++) {
+        j->layout_at[i] = total;
+        total += j->probes[i].failure.failed ? 0 : j->probes[i].result.ncolumns;
+    }
+    j->any_columns = total > 0;
+    if (!total)
+        return;
+    j->layouts = calloc(total, sizeof *j->layouts);
+    if (!exchange_any(!j->layouts, MPI_COMM_WORLD)) {
+        for (size_t i = 0; i < j->nfiles; i++) {
+            const mapscan_result *d = j->described[i];
+            for (size_t c = 0; d && c < j->probes[i].result.ncolumns; c++)
+                j->layouts[j->layout_at[i] + c] = (column_layout){ (uint32_t)d[c].field_offset, (uint8_t)d[c].type,
+                                                                   (uint8_t)d[c].endian, 0 };
+        }
+        exchange_or(j->layouts, total * sizeof *j->layouts, MPI_COMM_WORLD);
+        return;
+    }
+    free(j->layouts);
+    j->layouts = NULL;
+    j->any_columns = false;
+    mapscan_error e = { MAPSCAN_E_NOMEM, 0, "out of memory for the columns' layouts" };
+    for (size_t i = 0; i < j->nfiles; i++)
+        if (!j->probes[i].failure.failed && j->probes[i].result.ncolumns)
+            fill_failure(&j->probes[i].failure, j, &e);
 }
 
 /* A check the probe passed failing now means the file is not what the
@@ -236,6 +317,16 @@ static void scan_posix(job *j, const split_piece *piece)
     j->bytes_before += r.bytes;
     progress_update(&j->progress, j->bytes_before);
     part_merge(part, &r);
+    if (r.ncolumns) {
+        /* for the gather; no positions: no extra statistics here */
+        j->shares[piece->file] = copy_columns(r.columns, r.ncolumns);
+        mapscan_result_free(&r);
+        if (!j->shares[piece->file]) {
+            *err = (mapscan_error){ MAPSCAN_E_NOMEM, 0, "out of memory for the columns' results" };
+            part->failed_rank = j->rank;
+            part->status = err->status;
+        }
+    }
 }
 
 /* The counters a file's histogram is counted into: rank 0 keeps one
@@ -257,14 +348,22 @@ static uint64_t *counts_for(job *j, size_t i, bool *failed)
 /* The scan of nothing, with the file's type and layout: the library's own
  * answer for a file, or a part of one, with no data (count 0, var NaN, the
  * quantiles NaN, a histogram of zeros over the range or 0 to 1). With
- * o->sync set, a rank without a piece of the file takes part this way. */
-static mapscan_status scan_nothing(const file_probe *p, const mapscan_options *given, mapscan_result *r,
+ * o->sync set, a rank without a piece of the file takes part this way.
+ * A file of several columns is scanned as raw columns of the same types,
+ * one after the other (a Fortran-order array's runs would overlap as
+ * records): their results meet the others' alike, in number, type and
+ * passes; their names and shapes are not the file's (rank 0 prints the
+ * probe's). */
+static mapscan_status scan_nothing(const job *j, size_t i, const mapscan_options *given, mapscan_result *r,
                                    mapscan_error *err)
 {
     static const unsigned char none[1];
+    const file_probe *p = &j->probes[i];
     mapscan_options o = *given;
     o.format = MAPSCAN_FORMAT_RAW;
     o.field = NULL;
+    o.channels = 0;
+    o.columns = NULL;
     o.type = p->result.type;
     o.endian = p->result.endian;
     o.record_size = p->result.record_size;
@@ -274,7 +373,22 @@ static mapscan_status scan_nothing(const file_probe *p, const mapscan_options *g
     o.allow_trailing = false;
     o.backend = MAPSCAN_BACKEND_AUTO;
     o.progress = NULL;
-    return mapscan_scan_memory(none, 0, &o, r, err);
+    char *spec = NULL;
+    if (p->result.ncolumns) {
+        spec = columns_spec(j->layouts + j->layout_at[i], p->result.ncolumns, false);
+        if (!spec) {
+            *err = (mapscan_error){ MAPSCAN_E_NOMEM, 0, "out of memory for the columns' layout" };
+            if (o.sync)
+                sync_fail(o.sync_arg, err->status);
+            return err->status;
+        }
+        o.columns = spec;
+        o.record_size = 0;
+        o.field_offset = 0;
+    }
+    mapscan_status s = mapscan_scan_memory(none, 0, &o, r, err);
+    free(spec);
+    return s;
 }
 
 /* A failure this rank must report: its own, not another rank's that the
@@ -304,11 +418,12 @@ static void scan_posix_extra(job *j, size_t i, const split_piece *piece)
     o.threads = j->place.threads;
     o.cancel = &interrupted;
     scan_sync sync;
-    sync_begin(&sync, MPI_COMM_WORLD, p->result.type);
+    sync_begin(&sync, MPI_COMM_WORLD);
     o.sync = sync_hook;
     o.sync_arg = &sync;
-    bool no_memory;
-    o.histogram_counts = counts_for(j, i, &no_memory);
+    bool no_memory = false;
+    if (!p->result.ncolumns)    /* columns' histograms count into the library's own counters */
+        o.histogram_counts = counts_for(j, i, &no_memory);
     mapscan_result r;
     mapscan_status s;
     if (no_memory) {
@@ -328,7 +443,7 @@ static void scan_posix_extra(job *j, size_t i, const split_piece *piece)
             sync_fail(&sync, s);
         }
     } else {
-        s = scan_nothing(p, &o, &r, err);
+        s = scan_nothing(j, i, &o, &r, err);
     }
     sync_end(&sync);
     part->seconds += MPI_Wtime() - started;
@@ -346,6 +461,8 @@ static void scan_posix_extra(job *j, size_t i, const split_piece *piece)
     }
     if (j->whole)
         j->whole[i] = r;
+    else
+        mapscan_result_free(&r);
 }
 
 /* A file with no data (empty, or an offset at its end): every rank finds
@@ -353,16 +470,19 @@ static void scan_posix_extra(job *j, size_t i, const split_piece *piece)
 static void scan_empty_extra(job *j, size_t i)
 {
     mapscan_options o = j->cli.options;
-    bool no_memory;
-    o.histogram_counts = counts_for(j, i, &no_memory);
+    bool no_memory = false;
+    if (!j->probes[i].result.ncolumns)
+        o.histogram_counts = counts_for(j, i, &no_memory);
     mapscan_result r;
-    mapscan_status s = no_memory ? MAPSCAN_E_NOMEM : scan_nothing(&j->probes[i], &o, &r, &j->errors[i]);
+    mapscan_status s = no_memory ? MAPSCAN_E_NOMEM : scan_nothing(j, i, &o, &r, &j->errors[i]);
     if (no_memory)
         j->errors[i] = (mapscan_error){ MAPSCAN_E_NOMEM, 0, "out of memory for the histogram's counters" };
     if (s != MAPSCAN_OK)
         own_failure(j, i, NULL, &j->errors[i]);
     else if (j->whole)
         j->whole[i] = r;
+    else
+        mapscan_result_free(&r);
 }
 
 /* This rank's pieces; with MPI-IO every rank also joins the collective
@@ -407,18 +527,34 @@ static void scan_pieces(job *j)
                     continue;
                 const split_piece *mine = k < n && pieces[k].file == i ? &pieces[k++] : NULL;
                 double started = MPI_Wtime();
+                const file_probe *p = &j->probes[i];
                 mpiio_extra x = { NULL, j->whole ? &j->whole[i] : NULL, false };
                 bool no_memory = false;
-                if (j->extra)
+                if (j->extra && !p->result.ncolumns)
                     x.counts = counts_for(j, i, &no_memory);
                 x.no_memory = no_memory;
-                mpiio_scan(j->files[i], &j->probes[i], (int)(i % (size_t)j->ranks), mine, &j->cli.options,
-                           j->extra ? &x : NULL, j->m.info, MPI_COMM_WORLD, &j->progress, j->bytes_before,
-                           &j->parts[i], &j->errors[i]);
+                mpiio_columns cx = { NULL, NULL, NULL, false };
+                if (p->result.ncolumns) {
+                    cx.layout = j->layouts + j->layout_at[i];
+                    if (mine) {
+                        cx.share = calloc(p->result.ncolumns, sizeof *cx.share);
+                        if (p->result.record_size)
+                            cx.spec = columns_spec(cx.layout, p->result.ncolumns, true);
+                        cx.no_memory = !cx.share || (p->result.record_size && !cx.spec);
+                    }
+                }
+                mpiio_scan(j->files[i], p, (int)(i % (size_t)j->ranks), mine, &j->cli.options,
+                           j->extra && !p->result.ncolumns ? &x : NULL, p->result.ncolumns ? &cx : NULL, j->m.info,
+                           MPI_COMM_WORLD, &j->progress, j->bytes_before, &j->parts[i], &j->errors[i]);
                 j->parts[i].seconds += MPI_Wtime() - started;
                 if (j->parts[i].failed_rank != NO_FAILURE)
                     j->parts[i].failed_rank = j->rank;
                 j->bytes_before += j->parts[i].bytes;
+                free((char *)cx.spec);
+                if (j->parts[i].failed_rank == NO_FAILURE)
+                    j->shares[i] = cx.share;    /* for the gather */
+                else
+                    free(cx.share);
             }
         }
         progress_finish(&j->progress);
@@ -432,6 +568,87 @@ static void scan_pieces(job *j)
     }
     free(sizes);
     free(pieces);
+}
+
+/* A file of several columns whose results go to rank 0: scanned, by every
+ * rank's account (after exchange_parts). */
+static bool columns_to_gather(const job *j, size_t i)
+{
+    return j->probes[i].result.ncolumns && !j->probes[i].failure.failed && j->parts[i].failed_rank == NO_FAILURE;
+}
+
+/* Rank 0 gets the descriptions of each file's columns from the probing
+ * rank, and every rank's share of their statistics where the sync hook
+ * did not merge them (no extra statistics, or --io mpiio), and merges the
+ * shares column by column: positions already count from the file's first
+ * row (or a run's start), so the merge's ties are the whole file's. When
+ * they cannot come, those files fail alike on every rank. */
+static void gather_columns(job *j)
+{
+    if (!j->any_columns)
+        return;
+    size_t nblocks = 0, nresults = 0;
+    for (size_t i = 0; i < j->nfiles; i++) {
+        if (!columns_to_gather(j, i))
+            continue;
+        size_t n = j->probes[i].result.ncolumns;
+        nblocks += (j->described[i] != NULL) + (j->shares[i] != NULL);
+        nresults += n * (j->described[i] != NULL) + n * (j->shares[i] != NULL);
+    }
+    column_block *blocks = malloc((nblocks ? nblocks : 1) * sizeof *blocks);
+    mapscan_result *results = malloc((nresults ? nresults : 1) * sizeof *results);
+    bool ok = blocks && results;
+    if (j->rank == 0) {
+        j->names = calloc(j->nfiles, sizeof *j->names);
+        j->merged = calloc(j->nfiles, sizeof *j->merged);
+        ok = ok && j->names && j->merged;
+    }
+    for (size_t i = 0, b = 0, at = 0; ok && i < j->nfiles; i++) {
+        if (!columns_to_gather(j, i))
+            continue;
+        uint32_t n = (uint32_t)j->probes[i].result.ncolumns;
+        const mapscan_result *both[2] = { j->described[i], j->shares[i] };
+        for (uint32_t kind = BLOCK_DESCRIPTION; kind <= BLOCK_STATISTICS; kind++) {
+            if (!both[kind])
+                continue;
+            blocks[b++] = (column_block){ i, n, kind };
+            memcpy(results + at, both[kind], n * sizeof *results);
+            at += n;
+        }
+    }
+    size_t got = 0;
+    bool sent = !exchange_any(!ok, MPI_COMM_WORLD) &&
+                exchange_gather_columns(blocks, nblocks, results, nresults, 0, &j->blocks, &got, &j->gathered,
+                                        MPI_COMM_WORLD);
+    free(blocks);
+    free(results);
+    if (!sent) {
+        for (size_t i = 0; i < j->nfiles; i++) {
+            if (!columns_to_gather(j, i))
+                continue;
+            j->parts[i].failed_rank = 0;
+            j->parts[i].status = MAPSCAN_E_NOMEM;
+            j->errors[i] = (mapscan_error){ MAPSCAN_E_NOMEM, 0, "out of memory to gather the columns' results" };
+        }
+        return;
+    }
+    if (j->rank != 0)
+        return;
+    mapscan_result *next = j->gathered;
+    for (size_t b = 0; b < got; b++) {
+        const column_block *k = &j->blocks[b];
+        mapscan_result *these = next;
+        next += k->ncolumns;
+        if (k->file >= j->nfiles || k->ncolumns != j->probes[k->file].result.ncolumns)
+            continue;       /* never: each rank sent what every rank agreed on */
+        if (k->kind == BLOCK_DESCRIPTION)
+            j->names[k->file] = these;
+        else if (!j->merged[k->file])
+            j->merged[k->file] = these;
+        else
+            for (uint32_t c = 0; c < k->ncolumns; c++)
+                mapscan_result_merge(&j->merged[k->file][c], &these[c]);
+    }
 }
 
 /* The scan failures' messages, from the lowest failing rank of each file;
@@ -520,6 +737,39 @@ static void report_failure(const char *file, const rank_failure *f)
     cli_report_failure(file, &e);
 }
 
+/* File i's columns as rank 0 prints them, in memory of their own (NULL
+ * when there is none): the probe's descriptions, the statistics of the
+ * whole file (the sync hook's, or the merge of the gathered shares; none
+ * for a file without data, whose descriptions are the library's answer
+ * for nothing), positions' origin the probe's (a rank's scan of nothing
+ * has its own), and the file's facts (bytes, time, threads, backends and
+ * kernel) as the library gives each column the scan's. */
+static mapscan_result *printed_columns(const job *j, size_t i, const mapscan_result *top)
+{
+    size_t n = j->probes[i].result.ncolumns;
+    const mapscan_result *names = j->names ? j->names[i] : NULL;
+    const mapscan_result *stats = j->merged ? j->merged[i] : NULL;
+    if (j->whole && j->whole[i].ncolumns == n && j->whole[i].columns)
+        stats = j->whole[i].columns;
+    mapscan_result *out = names ? malloc(n * sizeof *out) : NULL;
+    for (size_t c = 0; out && c < n; c++) {
+        out[c] = names[c];
+        if (stats) {
+            out[c].stats = stats[c].stats;
+            out[c].floats = stats[c].floats;
+            out[c].extra = stats[c].extra;
+            out[c].extra.origin = names[c].extra.origin;
+            out[c].extra.origin_whole = names[c].extra.origin_whole;
+        }
+        out[c].bytes = top->bytes;
+        out[c].seconds = top->seconds;
+        out[c].threads = top->threads;
+        out[c].backends = top->backends;
+        out[c].kernel = top->kernel;
+    }
+    return out;
+}
+
 /* Rank 0's output, in file order as mapscan's; returns the exit status,
  * which every rank computes alike from what the reductions gave it. */
 static int print_results(const job *j, const timing *t, double elapsed)
@@ -546,9 +796,21 @@ static int print_results(const job *j, const timing *t, double elapsed)
     bool mixed = false;
     mapscan_result total;
     cli_extra_total_begin(&j->cli, &total);
+    /* what the printed results' columns point to, until the total is printed */
+    mapscan_result **columns = j->rank == 0 && j->any_columns ? calloc(j->nfiles, sizeof *columns) : NULL;
     for (size_t i = 0; i < j->nfiles; i++) {
         const file_probe *p = &j->probes[i];
         const file_part *part = &j->parts[i];
+        if (j->rank == 0 && p->result.ncolumns && !p->failure.failed && part->failed_rank == NO_FAILURE &&
+            (!columns || !j->names || !j->names[i])) {
+            /* never but out of memory: the columns' descriptions came to rank 0 (gather_columns) */
+            rank_failure f = { 1, 0, "", { MAPSCAN_E_NOMEM, 0, "out of memory for the columns' results" } };
+            memcpy(f.host, j->host, sizeof f.host);
+            report_failure(j->files[i], &f);
+            int code = cli_exit_status(MAPSCAN_E_NOMEM);
+            status = code > status ? code : status;
+            continue;
+        }
         if (p->failure.failed || part->failed_rank != NO_FAILURE) {
             rank_failure f = p->failure;
             if (!f.failed) {    /* the words were lost (collect_failures), never the status */
@@ -566,11 +828,15 @@ static int print_results(const job *j, const timing *t, double elapsed)
         mapscan_result r = p->result;
         r.stats = part->stats;
         r.floats = part->floats;
-        if (j->whole) {     /* the extra statistics: the whole file's, as every rank ended the scan with */
+        if (j->whole && !p->result.ncolumns) {  /* the extra statistics: the whole file's, as every rank ended with */
             r.stats = j->whole[i].stats;
             r.floats = j->whole[i].floats;
             r.extra = j->whole[i].extra;
+            r.extra.origin = p->result.extra.origin;    /* the merge's is the smallest: a scan of nothing's 0 */
+            r.extra.origin_whole = p->result.extra.origin_whole;
         }
+        if (p->result.ncolumns)     /* no statistics of its own, as the library's scan that read data */
+            r.extra.computed = p->extent.units ? 0 : j->cli.options.stats;
         r.bytes = part->bytes;
         r.backends = part->backends;
         r.threads = part->threads ? part->threads : j->place.threads;
@@ -578,6 +844,20 @@ static int print_results(const job *j, const timing *t, double elapsed)
         if (j->cli.options.kernel)
             r.kernel = j->cli.options.kernel;
         r.seconds = part->seconds;      /* the slowest rank's on this file, as mapscan's is the file's */
+        r.columns = NULL;
+        if (columns && p->result.ncolumns) {
+            r.columns = columns[i] = printed_columns(j, i, &r);
+            if (!r.columns) {       /* rank 0 alone: its status is every rank's */
+                rank_failure f = { 1, 0, "", { MAPSCAN_E_NOMEM, 0, "out of memory for the columns' results" } };
+                memcpy(f.host, j->host, sizeof f.host);
+                report_failure(j->files[i], &f);
+                int code = cli_exit_status(MAPSCAN_E_NOMEM);
+                status = code > status ? code : status;
+                continue;
+            }
+        }
+        if (!r.columns)
+            r.ncolumns = 0;         /* the other ranks: their total is not printed */
         if (j->rank == 0)
             cli_print_result(&j->cli, j->files[i], &r, scanned == 0, json, text);
         if (scanned && mapscan_type_is_float(r.type) != mapscan_type_is_float(total.type))
@@ -592,7 +872,32 @@ static int print_results(const job *j, const timing *t, double elapsed)
         cli_error("total", "none: the files mix integer and floating-point data");
     else if (j->rank == 0 && j->nfiles >= 2 && scanned == j->nfiles)
         cli_print_result(&j->cli, NULL, &total, false, json, text);
+    mapscan_result_free(&total);    /* a total of columns owns a copy of them */
+    for (size_t i = 0; columns && i < j->nfiles; i++)
+        free(columns[i]);
+    free(columns);
     return status;
+}
+
+/* Every result's columns, the library's and this program's. */
+static void free_columns(job *j)
+{
+    for (size_t i = 0; i < j->nfiles; i++) {
+        if (j->described)
+            free(j->described[i]);
+        if (j->shares)
+            free(j->shares[i]);
+        if (j->whole)
+            mapscan_result_free(&j->whole[i]);
+    }
+    free(j->described);
+    free(j->shares);
+    free(j->layouts);
+    free(j->layout_at);
+    free(j->blocks);
+    free(j->gathered);
+    free(j->names);
+    free(j->merged);
 }
 
 /* The launcher's variable that says the job has more than one task, or
@@ -706,18 +1011,27 @@ static void warn_if_idle(const job *j, bool threads_given)
 
 /* With --io mpiio a rank's part is reduced in rounds as it is read, and
  * never read again: what needs a second pass over the data is refused.
- * Quantiles of 8- and 16-bit types take one pass; wider ones take more. */
-static void refuse_wide_quantiles(job *j)
+ * Quantiles of 8- and 16-bit types take one pass; wider ones take more.
+ * Several columns count their quantiles and histograms in passes of their
+ * own after the first (the library's way), whatever their types. */
+static void refuse_more_passes(job *j)
 {
-    if (!j->m.mpiio || !j->cli.options.nquantiles)
+    const mapscan_options *o = &j->cli.options;
+    if (!j->m.mpiio || (!o->nquantiles && !o->histogram_bins))
         return;
     for (size_t i = 0; i < j->nfiles; i++) {
         file_probe *p = &j->probes[i];
-        if (p->failure.failed || mapscan_type_size(p->result.type) <= 2 || p->extent.units == 0)
+        if (p->failure.failed || p->extent.units == 0)
             continue;
         mapscan_error e = { MAPSCAN_E_UNMAPPABLE, 0, "" };
-        snprintf(e.message, sizeof e.message, "quantiles of %s need more than one pass over the data, and --io mpiio "
-                 "reads it once (use --io posix)", mapscan_type_name(p->result.type));
+        if (p->result.ncolumns)
+            snprintf(e.message, sizeof e.message, "quantiles and histograms of several columns take a pass over the "
+                     "data for each column, and --io mpiio reads it once (use --io posix)");
+        else if (o->nquantiles && mapscan_type_size(p->result.type) > 2)
+            snprintf(e.message, sizeof e.message, "quantiles of %s need more than one pass over the data, and --io "
+                     "mpiio reads it once (use --io posix)", mapscan_type_name(p->result.type));
+        else
+            continue;
         fill_failure(&p->failure, j, &e);
     }
 }
@@ -727,9 +1041,12 @@ static int run(job *j)
     j->probes = calloc(j->nfiles, sizeof *j->probes);
     j->parts = calloc(j->nfiles, sizeof *j->parts);
     j->errors = calloc(j->nfiles, sizeof *j->errors);
+    j->layout_at = calloc(j->nfiles ? j->nfiles : 1, sizeof *j->layout_at);
+    j->described = calloc(j->nfiles ? j->nfiles : 1, sizeof *j->described);
+    j->shares = calloc(j->nfiles ? j->nfiles : 1, sizeof *j->shares);
     const mapscan_options *o = &j->cli.options;
     j->extra = o->stats || o->nquantiles || o->histogram_bins;
-    bool ok = j->probes && j->parts && j->errors;
+    bool ok = j->probes && j->parts && j->errors && j->layout_at && j->described && j->shares;
     if (j->extra && j->rank == 0) {
         j->whole = calloc(j->nfiles, sizeof *j->whole);
         ok = ok && j->whole;
@@ -749,7 +1066,8 @@ static int run(job *j)
     MPI_Bcast(&show, 1, MPI_INT, 0, MPI_COMM_WORLD);
     j->show_progress = show != 0;
     probe_files(j);
-    refuse_wide_quantiles(j);
+    share_layouts(j);
+    refuse_more_passes(j);
     for (size_t i = 0; i < j->nfiles; i++)
         j->parts[i].type = (int32_t)j->probes[i].result.type;      /* before any merge into the part */
     scan_pieces(j);
@@ -758,6 +1076,7 @@ static int run(job *j)
     for (size_t i = 0; i < j->nfiles; i++)
         my_bytes += j->parts[i].bytes;
     exchange_parts(j->parts, j->nfiles, MPI_COMM_WORLD);
+    gather_columns(j);
     collect_failures(j);
     timing t;
     gather_timing(j, mine, my_bytes, &t);
@@ -834,6 +1153,7 @@ int main(int argc, char **argv)
         status = run(&j);
     }
     cli_files_free(&j.list);
+    free_columns(&j);
     if (j.file_counts)
         for (size_t i = 0; i < j.nfiles; i++)
             free(j.file_counts[i]);

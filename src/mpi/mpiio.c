@@ -84,9 +84,78 @@ static mapscan_status reduce_round(const void *buf, uint64_t n, const file_probe
     return s;
 }
 
+/* A column's result (positions from pos 0 of what was scanned) merged
+ * into the share's, its positions moved by shift. */
+static void share_merge(mapscan_result *share, const mapscan_result *r, uint64_t shift)
+{
+    mapscan_result moved = *r;
+    result_portable(&moved);
+    moved.extra.argmin += shift;
+    moved.extra.argmax += shift;
+    mapscan_result_merge(share, &moved);
+}
+
+/* One round of a file of several columns, units [first, first + n / unit)
+ * of the file's: records reduced in one scan of memory with every column;
+ * a Fortran-order array's elements a column's stretch at a time. */
+static mapscan_status reduce_columns(const unsigned char *buf, uint64_t n, uint64_t first, const file_probe *probe,
+                                     const mapscan_options *options, const mpiio_columns *columns, file_part *part,
+                                     mapscan_error *error)
+{
+    size_t ncolumns = probe->result.ncolumns;
+    uint64_t unit = probe->extent.unit;
+    mapscan_options o;
+    mapscan_options_init(&o);
+    o.threads = options->threads;
+    o.kernel = options->kernel;
+    o.stats = options->stats;
+    o.ddof = options->ddof;
+    mapscan_result r;
+    mapscan_status s = MAPSCAN_OK;
+    if (probe->result.record_size) {
+        o.columns = columns->spec;
+        o.record_size = unit;
+        s = mapscan_scan_memory(buf, (size_t)n, &o, &r, error);
+        if (s != MAPSCAN_OK)
+            return s;
+        if (r.ncolumns != ncolumns) {
+            mapscan_result_free(&r);
+            return fail(error, MAPSCAN_E_INVALID, "a round gave %zu columns, not %zu", r.ncolumns, ncolumns);
+        }
+        for (size_t c = 0; c < ncolumns; c++)
+            share_merge(&columns->share[c], &r.columns[c], first);     /* rows from the file's first */
+        if (r.threads > part->threads)
+            part->threads = r.threads;
+        mapscan_result_free(&r);
+        return MAPSCAN_OK;
+    }
+    /* Each column a run of `run` elements, counted from the data's first
+     * (the offset's elements are extra.origin): its positions count from
+     * the run's start. */
+    uint64_t run = 1;
+    for (unsigned d = 0; d + 1 < probe->result.ndim; d++)
+        run *= probe->result.shape[d];
+    uint64_t from = probe->result.extra.origin + first, to = from + n / unit;
+    for (size_t c = 0; s == MAPSCAN_OK && c < ncolumns; c++) {
+        uint64_t lo = c * run > from ? c * run : from, hi = (c + 1) * run < to ? (c + 1) * run : to;
+        if (lo >= hi)
+            continue;
+        o.type = (mapscan_type)columns->layout[c].type;
+        o.endian = (mapscan_endian)columns->layout[c].endian;
+        s = mapscan_scan_memory(buf + (lo - from) * unit, (size_t)((hi - lo) * unit), &o, &r, error);
+        if (s != MAPSCAN_OK)
+            break;
+        share_merge(&columns->share[c], &r, lo - c * run);
+        if (r.threads > part->threads)
+            part->threads = r.threads;
+    }
+    return s;
+}
+
 void mpiio_scan(const char *path, const file_probe *probe, int prober, const split_piece *piece,
-                const mapscan_options *options, const mpiio_extra *extra, MPI_Info info, MPI_Comm comm,
-                job_progress *progress, uint64_t before, file_part *part, mapscan_error *error)
+                const mapscan_options *options, const mpiio_extra *extra, const mpiio_columns *columns,
+                MPI_Info info, MPI_Comm comm, job_progress *progress, uint64_t before, file_part *part,
+                mapscan_error *error)
 {
     char reason[MPI_MAX_ERROR_STRING];
     mapscan_status status = MAPSCAN_OK;
@@ -119,8 +188,10 @@ void mpiio_scan(const char *path, const file_probe *probe, int prober, const spl
         status = fail(error, MAPSCAN_E_NOMEM, "out of memory");
     if (extra && extra->no_memory && status == MAPSCAN_OK)
         status = fail(error, MAPSCAN_E_NOMEM, "out of memory for the histogram's counters");
+    if (columns && columns->no_memory && status == MAPSCAN_OK)
+        status = fail(error, MAPSCAN_E_NOMEM, "out of memory for the columns' results");
     scan_sync sync;
-    sync_begin(&sync, comm, probe->result.type);
+    sync_begin(&sync, comm);
     mapscan_result r;
     unsigned long long mine = rounds_for(bytes, round), all = 0;
     MPI_Allreduce(&mine, &all, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, comm);
@@ -143,7 +214,14 @@ void mpiio_scan(const char *path, const file_probe *probe, int prober, const spl
         else if ((uint64_t)got != n)
             status = fail(error, MAPSCAN_E_CHANGED, "the file changed during the scan: it ended at byte %llu",
                           (unsigned long long)(first + done + (uint64_t)got));
-        if (extra) {
+        if (columns) {
+            if (status == MAPSCAN_OK && n) {
+                status = reduce_columns(buf, n, (piece ? piece->first : 0) + done / unit, probe, options, columns,
+                                        part, error);
+                if (status == MAPSCAN_OK)
+                    part->bytes += n;
+            }
+        } else if (extra) {
             /* Every rank meets the others in the last round, whatever it read or failed. */
             bool last = i + 1 == all;
             sync.local = !last;

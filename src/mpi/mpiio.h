@@ -18,6 +18,19 @@ typedef struct mpiio_extra {
     bool no_memory;
 } mpiio_extra;
 
+/* A file of several columns: read without the sync hook, each round's
+ * columns merged into this rank's share, their positions moved to the
+ * file's first row (records; a Fortran-order array's runs, scanned a
+ * column's stretch at a time, to the run's start), for the gather on rank
+ * 0 after the scan. With --io mpiio such a file takes the statistics of
+ * the first pass only: quantiles and histograms are refused before. */
+typedef struct mpiio_columns {
+    const column_layout *layout;    /* the file's columns */
+    const char *spec;               /* records: the columns for mapscan_options.columns */
+    mapscan_result *share;          /* ncolumns results, zeroed; NULL without a piece */
+    bool no_memory;                 /* the share or the spec could not be had */
+} mpiio_columns;
+
 /* Collective: every rank calls it for the same files in the same order,
  * piece NULL where it has none of the file. The collective open comes
  * only once every rank has found the file the probing rank (prober)
@@ -26,9 +39,11 @@ typedef struct mpiio_extra {
  * leaves the others waiting inside a collective call. Fills part and,
  * when this rank fails, error (another rank's failure, met in the last
  * round, is that rank's to report); tells progress this rank's bytes,
- * counting from before. extra: NULL without extra statistics. */
+ * counting from before. extra: NULL without extra statistics; columns:
+ * NULL unless the file has several (extra is then NULL). */
 void mpiio_scan(const char *path, const file_probe *probe, int prober, const split_piece *piece,
-                const mapscan_options *options, const mpiio_extra *extra, MPI_Info info, MPI_Comm comm,
-                job_progress *progress, uint64_t before, file_part *part, mapscan_error *error);
+                const mapscan_options *options, const mpiio_extra *extra, const mpiio_columns *columns,
+                MPI_Info info, MPI_Comm comm, job_progress *progress, uint64_t before, file_part *part,
+                mapscan_error *error);
 
 #endif
