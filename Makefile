@@ -70,7 +70,7 @@ TEST_BIN := $(BUILD)/test/unit
 .PHONY: all deps demo test check check-abi check-unit check-cli check-python check-python-asan check-npy check-asan check-tsan \
         check-fuzz fuzz fuzz-build \
         bench install install-mpi uninstall clean help mpi deps-mpi deps-fuzz check-mpi check-quick bench-mpi bench-direct bench-builds \
-        bench-floats bench-stats
+        bench-floats bench-stats bench-columns
 
 all: $(BIN) $(LIB) $(SHLIB)
 
@@ -92,6 +92,7 @@ help:
 	@echo "make bench-floats  f32/f64/f16/bf16 against i32/i64/i16, numpy, memory, cold and capped"
 	@echo "                (part of make bench; bench/results/floats.txt, .md, .png)"
 	@echo "make bench-stats   --stats, --histogram and --quantiles against the plain scan, numpy, a memory cgroup"
+	@echo "make bench-columns every column in one pass against the contiguous scan, numpy's per-column ways"
 	@echo "                (part of make bench; bench/results/extra.txt)"
 	@echo "make bench-direct  cold reads: fio's ceiling, cat, mapscan's backends, a memory cgroup (bench/results/direct.txt)"
 	@echo "make bench-builds OLD=...  two builds on one file, cached and cold (bench/results/builds.txt)"
@@ -164,6 +165,10 @@ bench-floats: $(BIN) $(BUILD)/bench/peak_rss $(BUILD)/bench/inmem
 bench-stats: $(BIN) $(BUILD)/bench/peak_rss
 	@scripts/install-deps.sh --bench
 	@$(BENCH_PYTHON) bench/extra.py $(BIN)
+
+bench-columns: $(BIN) $(BUILD)/bench/peak_rss
+	@scripts/install-deps.sh --bench
+	@$(BENCH_PYTHON) bench/columns.py $(BIN)
 
 # Two builds on one file, alternating: OLD=path/to/an/older/mapscan
 bench-builds: $(BIN)

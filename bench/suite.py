@@ -7,10 +7,11 @@ answer is checked against the statistics `mapscan gen` reported.
 Environment: BENCH_SIZE (default 4G), BENCH_REPEAT (default 3), BENCH_DIR
 (where the data file goes, default bench/data), BENCH_CGROUP_LIMIT (default 256M),
 BENCH_EXTRA=0 (leave out bench/extra.py, the extra statistics' targets);
-BENCH_FLOATS=0 (leave out bench/floats.py, floats against integers; its other
-variables are in its docstring).
+BENCH_FLOATS=0 (leave out bench/floats.py, floats against integers), BENCH_COLUMNS=0
+(leave out bench/columns.py, every column in one pass; their other variables are in their
+docstrings).
 Writes bench/results/: machine.txt, results.csv, scaling.csv, rss_timeline.csv,
-records.csv, python.txt, targets.txt, floats.* and the PNG plots."""
+records.csv, python.txt, targets.txt, floats.*, extra.*, columns.* and the PNG plots."""
 
 import csv
 import json
@@ -321,6 +322,7 @@ def main():
     plots(scaling, timeline, fio_ceiling)
     targets_script("floats.py", "floats against integers of the same width", "BENCH_FLOATS")
     targets_script("extra.py", "extra statistics against the plain scan", "BENCH_EXTRA")
+    targets_script("columns.py", "every column in one pass against the contiguous scan", "BENCH_COLUMNS")
     log(f"== results in {RESULTS}")
 
 

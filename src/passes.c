@@ -113,22 +113,30 @@ static unsigned column_pass_count(const mapscan_options *o, mapscan_type type)
            (o->histogram_bins ? 1 : 0);
 }
 
+static mapscan_status read_once_columns(mapscan_error *error)
+{
+    return ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0, "quantiles and histograms of several columns need more than one "
+                   "pass over the data, and a stream is read once (save it to a file first)");
+}
+
 /* Several columns: nothing counted in the first pass; each column's
  * passes come after it, one column at a time. */
 static mapscan_status begin_columns(ms_passes *ps, ms_scan_request *req, ms_reread reread, mapscan_error *error)
 {
     const mapscan_options *o = ps->o;
     uint64_t bytes = req->plan.count * req->plan.elem_size, later = 0;
+    bool more = false;
     for (size_t c = 0; c < req->reducer.ncolumns; c++) {
         uint64_t column_bytes = req->reducer.column_units ? bytes / req->reducer.ncolumns : bytes;
-        later += column_pass_count(o, req->reducer.columns[c].type) * column_bytes;
+        unsigned passes = column_pass_count(o, req->reducer.columns[c].type);
+        later += passes * column_bytes;
+        more |= passes > 0;
     }
-    if (reread == MS_REREAD_NEVER && later)
-        return ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0, "quantiles and histograms of several columns need more "
-                       "than one pass over the data, and a stream is read once (save it to a file first)");
+    if (reread == MS_REREAD_NEVER && more)
+        return read_once_columns(error);
+    ps->req = *req;     /* the columns' reducers, for their passes (or, unread, their empty answers) */
     if (reread == MS_REREAD_YES) {
-        req->progress_total = bytes + later;
-        ps->req = *req;
+        req->progress_total = ps->req.progress_total = bytes + later;
         ps->can_rescan = true;
         ps->progress_done = bytes;
     }
@@ -362,7 +370,7 @@ static mapscan_status column_passes(ms_passes *ps, size_t c, mapscan_result *col
                 s = ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for the quantiles");
         }
         if (s == MAPSCAN_OK && counted && !sub.can_rescan)
-            s = read_once(o, error);
+            s = read_once_columns(error);
         /* Every part meets here once, whether it counts, has nothing to
          * count, or failed (and then brings no counts). */
         if (s == MAPSCAN_OK && counted)
@@ -377,7 +385,7 @@ static mapscan_status column_passes(ms_passes *ps, size_t c, mapscan_result *col
     if (s == MAPSCAN_OK && o->histogram_bins && o->histogram_range) {
         set_edges(&sub, o->range_lo, o->range_hi);
         if (counted && !sub.can_rescan)
-            s = read_once(o, error);
+            s = read_once_columns(error);
         else if (counted)
             s = run_pass(&sub, &sub.histogram, sub.histogram.ncounters, error);
     } else if (s == MAPSCAN_OK && o->histogram_bins) {

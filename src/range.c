@@ -18,6 +18,25 @@ static bool swapped(mapscan_endian endian)
     return (mapscan_endian_resolve(endian) == MAPSCAN_LITTLE) != host_is_little();
 }
 
+/* Whether reduce.c can transpose the records (kernels.h): a record of 2^k
+ * bytes, at most MS_TRANSPOSE_RECORD, each column at a multiple of its
+ * size; order then sorted by offset. */
+static bool transposable(const ms_layout *l, size_t *order)
+{
+    if (l->column_units || l->ncolumns < 2 || l->unit > MS_TRANSPOSE_RECORD || (l->unit & (l->unit - 1)))
+        return false;
+    for (size_t c = 0; c < l->ncolumns; c++)
+        if (l->columns[c].offset % mapscan_type_size(l->columns[c].type))
+            return false;
+    for (size_t i = 1; i < l->ncolumns; i++)      /* at most 64 columns: insertion */
+        for (size_t j = i; j > 0 && l->columns[order[j]].offset < l->columns[order[j - 1]].offset; j--) {
+            size_t t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    return true;
+}
+
 mapscan_status ms_plan_reducer(ms_scan_request *req, const ms_layout *l, ms_reducer **columns, mapscan_error *error)
 {
     size_t elem = mapscan_type_size(l->type);
@@ -31,14 +50,25 @@ mapscan_status ms_plan_reducer(ms_scan_request *req, const ms_layout *l, ms_redu
         return MAPSCAN_OK;
     /* Several columns: the unit is the record (or, for a Fortran-order
      * array, the element), each column reduced by its own reducer. */
-    ms_reducer *each = malloc(l->ncolumns * sizeof *each);
+    size_t n = l->ncolumns;
+    ms_reducer *each = malloc(n * (2 * sizeof *each + sizeof(size_t)));
     if (!each)
-        return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for %zu columns", l->ncolumns);
-    for (size_t c = 0; c < l->ncolumns; c++) {
+        return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for %zu columns", n);
+    ms_reducer *packed = each + n;
+    size_t *order = (size_t *)(void *)(packed + n);
+    for (size_t c = 0; c < n; c++) {
         const ms_column *col = &l->columns[c];
         each[c] = ms_reducer_make(req->kernel, col->type, swapped(col->endian), l->column_units ? 0 : l->unit);
         each[c].stats = stats;
         each[c].offset = col->offset;
+        packed[c] = ms_reducer_make(req->kernel, col->type, swapped(col->endian), 0);
+        packed[c].stats = stats;
+        order[c] = c;
+    }
+    if (transposable(l, order)) {
+        req->reducer.packed = packed;
+        req->reducer.order = order;
+        req->reducer.split = req->kernel->split;
     }
     req->reducer.main = false;
     req->reducer.stats = 0;

@@ -108,7 +108,7 @@ static mapscan_status plan(ms_layout *l, const mapscan_options *o, ms_scan_reque
 static mapscan_status scan_regular(int fd, const struct stat *st, const mapscan_options *o, ms_scan_request *req,
                                    ms_passes *ps, mapscan_result *result, mapscan_error *error)
 {
-    ms_layout l;
+    ms_layout l = { .columns = NULL };    /* freed on every path, also before it is resolved */
     uint64_t start, count;
     mapscan_status s = ms_plan_file_range(fd, st, o, &l, &start, &count, error);
     if (s == MAPSCAN_OK)
@@ -136,7 +136,7 @@ static mapscan_status scan_stream_input(int fd, const mapscan_options *o, ms_sca
 {
     ms_stream in = { fd, NULL, 0 };
     unsigned char head[12];
-    ms_layout l;
+    ms_layout l = { .columns = NULL };    /* freed on every path, also before it is resolved */
     mapscan_status s = ms_layout_of_stream(&in, head, o, &l, error);
     if (s == MAPSCAN_OK)
         s = plan(&l, o, req, ps, result, error);
@@ -265,7 +265,7 @@ static mapscan_status extent_fd(int fd, const mapscan_options *o, mapscan_result
     if (!S_ISREG(st.st_mode) || ms_probe_pseudo_fs(fd))
         return ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0,
                        "not a regular file: its length is known only once it is read, so it cannot be split");
-    ms_layout l;
+    ms_layout l = { .columns = NULL };    /* freed on every path, also before it is resolved */
     uint64_t start = 0, count = 0;
     mapscan_status s;
     if (st.st_size > 0)
@@ -329,7 +329,7 @@ static mapscan_status scan_memory(const void *data, size_t len, const mapscan_op
     if (!kernel)
         return MAPSCAN_E_INVALID;
     ms_scan_request req = { .fd = -1, .memory = data, .options = o, .kernel = kernel };
-    ms_layout l;
+    ms_layout l = { .columns = NULL };    /* freed on every path, also before it is resolved */
     mapscan_status s = ms_layout_resolve(o, NULL, &l, error);
     if (s == MAPSCAN_OK)
         s = plan(&l, o, &req, ps, result, error);

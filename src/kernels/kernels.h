@@ -21,6 +21,10 @@ typedef struct ms_tally ms_tally;
 typedef void (*ms_digits_fn)(const struct ms_tally_plan *plan, uint32_t *counts, const unsigned char *p, size_t n);
 typedef void (*ms_bins_fn)(const struct ms_tally_plan *plan, ms_tally *t, const unsigned char *p, size_t n);
 
+/* A run of pairs of units split into the run of first and of second units. */
+typedef void (*ms_split_fn)(const unsigned char *in, size_t pairs, unsigned char *first, unsigned char *second);
+#define MS_SPLIT_SIZES 6        /* units of 1 to 32 bytes */
+
 typedef struct ms_kernel {
     const char *name;
     ms_reduce_fn reduce[MAPSCAN_TYPE_COUNT][2];
@@ -30,6 +34,8 @@ typedef struct ms_kernel {
     ms_reduce_fn squares[MAPSCAN_TYPE_COUNT][2];
     ms_digits_fn digits[MAPSCAN_TYPE_COUNT][2];
     ms_bins_fn bins[MAPSCAN_TYPE_COUNT][2];     /* NULL for the 64-bit integers: tally.c's exact loop */
+    /* pairs pairs of units of 2^k bytes (k = 0..5) into the first units and the second (split_impl.h) */
+    ms_split_fn split[MS_SPLIT_SIZES];
 } ms_kernel;
 
 /* ---- tally.c: counting passes ----
@@ -110,8 +116,17 @@ struct ms_reducer {
     size_t ncolumns;
     const struct ms_reducer *columns;
     uint64_t column_units, column_base;
+    /* Records of 2^k bytes (at most MS_TRANSPOSE_RECORD) whose columns each
+     * lie at a multiple of their size are transposed (reduce.c): split in
+     * halves until each column is a run, reduced by packed[i] (the
+     * column's reducer for packed elements); order holds the columns by
+     * offset. NULL otherwise: each column is gathered. */
+    const struct ms_reducer *packed;
+    const size_t *order;
+    const ms_split_fn *split;
 };
 typedef struct ms_reducer ms_reducer;
+#define MS_TRANSPOSE_RECORD 64
 
 /* The unit number of the unit at byte offset at. */
 static inline uint64_t ms_reducer_index(const ms_reducer *r, uint64_t at)

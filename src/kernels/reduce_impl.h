@@ -144,6 +144,7 @@ DEFINE_GATHER(g64, uint64_t)
 #include "float_impl.h"
 #include "squares_impl.h"
 #include "tally_impl.h"
+#include "split_impl.h"
 
 const ms_kernel KERNEL_TABLE = {
     KERNEL_NAME,
@@ -202,4 +203,5 @@ const ms_kernel KERNEL_TABLE = {
         [MAPSCAN_F32] = { b_f32, b_f32s },
         [MAPSCAN_F64] = { b_f64, b_f64s },
     },
+    { split1, split2, split4, split8, split16, split32 },
 };

@@ -1,0 +1,43 @@
+/*
+ * The halves of records (reduce.c's transpose): a run of record pairs of
+ * units, "e0 o0 e1 o1 ...", split into the run of first halves and the run
+ * of second halves, for units of 1 to 32 bytes. Units of up to 8 bytes
+ * take a plain de-interleave that the compiler vectorizes with two-source
+ * permutes (reduce_avx512.c, reduce_avx2.c; in reduce_scalar.c it stays
+ * scalar); larger ones are copied whole (a de-interleave of 8-byte words
+ * in groups of 4 measured slower than the copy).
+ * Included by reduce_impl.h, which puts them in the kernel's table.
+ */
+
+#define DEFINE_SPLIT(FN, T, PER_UNIT)                                                                     \
+    typedef T FN##_word __attribute__((aligned(1), may_alias));                                          \
+    static void FN(const unsigned char *restrict in, size_t pairs, unsigned char *restrict even,         \
+                   unsigned char *restrict odd)                                                          \
+    {                                                                                                    \
+        const FN##_word *s = (const FN##_word *)(const void *)in;                                        \
+        FN##_word *e = (FN##_word *)(void *)even, *o = (FN##_word *)(void *)odd;                         \
+        for (size_t i = 0; i < pairs; i++)                                                               \
+            for (size_t w = 0; w < (PER_UNIT); w++) {                                                    \
+                e[i * (PER_UNIT) + w] = s[2 * i * (PER_UNIT) + w];                                       \
+                o[i * (PER_UNIT) + w] = s[(2 * i + 1) * (PER_UNIT) + w];                                 \
+            }                                                                                            \
+    }
+
+DEFINE_SPLIT(split1, uint8_t, 1)
+DEFINE_SPLIT(split2, uint16_t, 1)
+DEFINE_SPLIT(split4, uint32_t, 1)
+DEFINE_SPLIT(split8, uint64_t, 1)
+
+/* Units of a vector register or half of one: moved whole. */
+#define DEFINE_SPLIT_COPY(FN, UNIT)                                                                       \
+    static void FN(const unsigned char *restrict in, size_t pairs, unsigned char *restrict even,         \
+                   unsigned char *restrict odd)                                                          \
+    {                                                                                                    \
+        for (size_t i = 0; i < pairs; i++) {                                                             \
+            memcpy(even + i * (UNIT), in + 2 * i * (UNIT), (UNIT));                                      \
+            memcpy(odd + i * (UNIT), in + (2 * i + 1) * (UNIT), (UNIT));                                 \
+        }                                                                                                \
+    }
+
+DEFINE_SPLIT_COPY(split16, 16)
+DEFINE_SPLIT_COPY(split32, 32)
