@@ -391,6 +391,35 @@ static mapscan_status scan_nothing(const job *j, size_t i, const mapscan_options
     return s;
 }
 
+/* A share of file i's columns with nothing in it yet, for --io mpiio to
+ * merge its rounds into: the library's results for no data (the
+ * statistics asked for, of each column's type), so that a column this
+ * rank's piece never reaches (a Fortran-order array's) merges as nothing
+ * rather than as a result that computed nothing. NULL without memory. */
+static mapscan_result *empty_share(const job *j, size_t i)
+{
+    mapscan_options o;
+    mapscan_options_init(&o);
+    o.stats = j->cli.options.stats;
+    o.ddof = j->cli.options.ddof;
+    o.threads = 1;
+    mapscan_result r;
+    mapscan_error ignored;
+    mapscan_result *share = NULL;
+    char *spec = columns_spec(j->layouts + j->layout_at[i], j->probes[i].result.ncolumns, false);
+    if (spec) {
+        static const unsigned char none[1];
+        o.columns = spec;
+        if (mapscan_scan_memory(none, 0, &o, &r, &ignored) == MAPSCAN_OK) {
+            if (r.ncolumns == j->probes[i].result.ncolumns)
+                share = copy_columns(r.columns, r.ncolumns);
+            mapscan_result_free(&r);
+        }
+    }
+    free(spec);
+    return share;
+}
+
 /* A failure this rank must report: its own, not another rank's that the
  * sync hook brought back (that rank reports it). */
 static void own_failure(job *j, size_t i, const scan_sync *sync, mapscan_error *err)
@@ -537,7 +566,7 @@ static void scan_pieces(job *j)
                 if (p->result.ncolumns) {
                     cx.layout = j->layouts + j->layout_at[i];
                     if (mine) {
-                        cx.share = calloc(p->result.ncolumns, sizeof *cx.share);
+                        cx.share = empty_share(j, i);
                         if (p->result.record_size)
                             cx.spec = columns_spec(cx.layout, p->result.ncolumns, true);
                         cx.no_memory = !cx.share || (p->result.record_size && !cx.spec);

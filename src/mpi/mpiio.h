@@ -27,7 +27,7 @@ typedef struct mpiio_extra {
 typedef struct mpiio_columns {
     const column_layout *layout;    /* the file's columns */
     const char *spec;               /* records: the columns for mapscan_options.columns */
-    mapscan_result *share;          /* ncolumns results, zeroed; NULL without a piece */
+    mapscan_result *share;          /* ncolumns results of nothing, portable; NULL without a piece */
     bool no_memory;                 /* the share or the spec could not be had */
 } mpiio_columns;
 
