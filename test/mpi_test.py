@@ -757,6 +757,164 @@ def a_failing_rank_meets_the_others_once_and_all_end():
         list(pool.map(one, jobs))
 
 
+# ---- Several columns in one scan: a field list or all (and, through the shared options, channels and
+# raw columns).
+
+COLUMNS_WRITER = r"""
+import sys
+import numpy as np
+work = sys.argv[1]
+rng = np.random.default_rng(7)
+# records of 25 bytes, packed: integers and floats of both byte orders, a sub-array, bytes that are no
+# number; over 16 MiB (every K cuts it), a count no K divides; NaN, -0.0 and each extreme on several ranks
+dt = np.dtype([("id", "<i4"), ("x", "<f8"), ("v", ">u2", (3,)), ("tag", "S2"), ("w", ">f4"), ("b", "i1")])
+n = (17 << 20) // dt.itemsize + 211
+a = np.zeros(n, dt)
+a["id"] = rng.integers(-10**6, 10**6, n)
+a["x"] = rng.standard_normal(n)
+a["v"] = rng.integers(0, 65535, (n, 3))
+a["w"] = rng.standard_normal(n).astype(np.float32)
+a["b"] = rng.integers(-127, 127, n)
+a["x"][::1009] = np.nan
+a["x"][0] = np.nan
+a["w"][n // 2] = np.nan
+for where in (0.15, 0.55, 0.95):
+    i = int(n * where)
+    a["id"][i], a["b"][i], a["x"][i + 1], a["w"][i + 2] = -10**6 - 1, -128, 9.5, -0.0
+    a["v"][i + 3] = (65535, 0, 65535)
+np.save(f"{work}/rec.npy", a)
+np.save(f"{work}/rec-small.npy", a[:1000])        # whole on one rank
+np.save(f"{work}/rec-empty.npy", a[:0])
+b = a.copy()
+b["id"] += 1
+np.save(f"{work}/rec-other.npy", b)             # another file of the same size
+"""
+
+
+def columns_files():
+    """Written once by numpy (COLUMNS_WRITER) into WORK/columns; returns the path of name."""
+    d = path("columns")
+    if not os.path.exists(os.path.join(d, "rec-other.npy")):
+        os.makedirs(d, exist_ok=True)
+        r = subprocess.run([NUMPY_PYTHON, "-c", COLUMNS_WRITER, d], capture_output=True, timeout=TIMEOUT)
+        assert r.returncode == 0, r.stderr.decode()
+    return lambda name: os.path.join(d, name)
+
+
+def without_how(o):
+    """A JSON value without the keys of HOW at any depth (a column's own time, threads...)."""
+    if isinstance(o, dict):
+        return {k: without_how(v) for k, v in o.items() if k not in HOW}
+    if isinstance(o, list):
+        return [without_how(x) for x in o]
+    return o
+
+
+def exact_deep(r):
+    """exact(), for results with columns: every number as written, HOW left out at any depth."""
+    return [without_how(json.loads(x, parse_float=str, parse_int=str)) for x in r.stdout.decode().splitlines()]
+
+
+def same_columns_as_mapscan(jobs):
+    """Each job (args, K, extra): mapscan-mpi prints mapscan's JSON, number for number, for every
+    column; run three at a time."""
+    wants = {}
+    for args, _, _ in jobs:
+        if tuple(args) not in wants:
+            want = mapscan("--json", *args)
+            assert want.returncode == 0 and want.stderr == b"", (args, want.stderr.decode())
+            wants[tuple(args)] = exact_deep(want)
+
+    def one(job):
+        args, k, extra = job
+        got = mpirun(k, "--json", *extra, *args)
+        said = f"K={k} {' '.join(extra)} {' '.join(args)}"
+        assert got.returncode == 0 and got.stderr == b"", (said, got.returncode, got.stderr.decode())
+        assert exact_deep(got) == wants[tuple(args)], f"{said}:\n{exact_deep(got)}\n!=\n{wants[tuple(args)]}"
+
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        list(pool.map(one, jobs))
+
+
+@test
+def columns_of_a_structured_npy_for_every_k():
+    """--field all (every numeric field, the sub-array as v[0] v[1] v[2], the bytes field left out)
+    with --stats all over a file every K cuts, one whole on a rank and an empty one (ranks without a
+    piece scan nothing and meet the others), for K = 1, 2, 3, 5, --io posix and mpiio: each
+    column's numbers are mapscan's, argmin and argmax of the whole file whichever rank read them;
+    and without extra statistics, where rank 0 gathers and merges every rank's share."""
+    f = columns_files()
+    files = [f("rec.npy"), f("rec-small.npy"), f("rec-empty.npy")]
+    every = [(["--field", "all", "--stats", "all", *files], k, io) for k in asan_or((1, 2, 3, 5), (3,))
+             for io in ((), ("--io", "mpiio"))]
+    same_columns_as_mapscan(every + [(["--field", "all", *files], k, ()) for k in asan_or((5,), ())])
+
+
+@test
+def a_field_list_with_quantiles_and_histograms_per_column():
+    """A list of fields, some of a sub-array's elements: quartiles refined over several passes
+    and a histogram over each column's own min and max (posix), a histogram with --range, and
+    an offset in whole records, whose positions count from it; with --io mpiio, quantiles and
+    histograms of several columns fail the file (status 2, one line) and the others go on."""
+    f = columns_files()
+    files = [f("rec.npy"), f("rec-small.npy"), f("rec-empty.npy")]
+    same_columns_as_mapscan([
+        (["--field", "x,b,v[1],w", "--describe", "--histogram", "5", "--ddof", "1", *files], 2, ()),
+        (["--field", "x,b,v[1],w", "--describe", "--histogram", "5", "--ddof", "1", *files], 5, ()),
+        (["--field", "id,w,v", "--stats", "argmin,argmax", "--histogram", "4", "--range", "-2:2",
+          "--offset", str(25 * 1001), f("rec.npy")], 3, ()),
+        (["--field", "v[2],id", "--stats", "all", "--offset", str(25 * 1001), f("rec.npy")], 5, ("--io", "mpiio")),
+    ])
+    r = mpirun(2, "--io", "mpiio", "--json", "--field", "x,b", "--median", f("rec.npy"), f("rec-empty.npy"))
+    msgs = failure_lines(r)
+    assert r.returncode == 2 and len(msgs) == 1 and msgs[0].startswith(f"mapscan-mpi: {f('rec.npy')}: quantiles and "
+                                                                       "histograms of several columns") \
+        and "--io posix" in msgs[0], (r.returncode, msgs)
+    assert exact_deep(r) == exact_deep(mapscan("--json", "--field", "x,b", "--median", f("rec-empty.npy")))
+
+
+@test
+def a_failing_rank_with_columns_ends_the_file_not_the_job():
+    """The last rank finds another file at the path: with --stats all it meets the others once
+    through the sync hook (posix) and all stop; without, and with --io mpiio, its share never
+    comes; each time the file is one line naming that rank, status 1, no hang, and the other
+    file's columns are mapscan's."""
+    f = columns_files()
+    cwd = os.path.dirname(f("rec-small.npy"))
+    want, want_plain = (exact_deep(subprocess.run([MAPSCAN, "--json", "--field", "all", *stats, "rec-small.npy"],
+                                                  capture_output=True, cwd=cwd, timeout=TIMEOUT))
+                        for stats in (("--stats", "all"), ()))
+    for o in want + want_plain:
+        o["file"] = "s.npy"
+
+    def one(job):
+        n, io, stats = job
+        wrap = per_rank(f"columns-disagree{n}", 3,
+                        lambda r, d: (os.link(f("rec.npy") if r < 2 else f("rec-other.npy"), os.path.join(d, "x.npy")),
+                                      os.link(f("rec-small.npy"), os.path.join(d, "s.npy"))))
+        r = mpirun(3, "--json", "--io", io, "--field", "all", *stats, "x.npy", "s.npy", program=wrap, timeout=30)
+        said = f"--io {io} {' '.join(stats)}"
+        msgs = failure_lines(r)
+        assert r.returncode == 1, (said, r.returncode, msgs)
+        assert len(msgs) == 1 and msgs[0].startswith("mapscan-mpi: x.npy: not the file rank 0 found") \
+            and "(rank 2 on " in msgs[0], (said, msgs)
+        assert exact_deep(r) == (want if stats else want_plain), (said, exact_deep(r))
+
+    jobs = [(0, "posix", ("--stats", "all")), (1, "posix", ()), (2, "mpiio", ("--stats", "all"))]
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        list(pool.map(one, jobs))
+
+
+@test
+def an_offset_keeps_its_origin_when_a_rank_scans_nothing():
+    """A .npy's argmin_index adds the offset's elements to the position: the printed origin is the
+    probe's, not the merge's (a rank that scans nothing has origin 0)."""
+    f = columns_files()
+    small = gen("offset-origin.npy", "--format", "npy", "-t", "i32", "-n", "3000", "-p", "mod:17")
+    same_columns_as_mapscan([(["--stats", "all", "--offset", "8", small], 2, ()),
+                             (["--field", "all", "--stats", "all", "--offset", "250", f("rec-small.npy")], 3, ())])
+
+
 # ---- Interrupts and --progress, on a sparse file: long to scan, nothing to store.
 
 PROGRESS_LINE = re.compile(r"^mapscan-mpi: [0-9.]+ [KMGT]?i?B of ([0-9.]+ [KMGT]?i?B) \(([0-9]+)%\), [0-9.]+ [MG]B/s$")
