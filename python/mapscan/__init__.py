@@ -5,6 +5,7 @@
     >>> r.count, r.min, r.max, r.sum, r.mean
     >>> mapscan.scan(np.load("big.npy", mmap_mode="r"))     # through its file: no page faulted in
     >>> mapscan.scan(["a.bin", "b.bin"]).total              # per-file Results and their exact total
+    >>> mapscan.scan("table.npy", field="all")["temp"].mean  # several columns in one pass: a Columns
 
 A thin layer over the C library (libmapscan.so.1): the scan runs on every
 core with the GIL released, its memory stays at a few MiB whatever the size
@@ -13,7 +14,9 @@ numpy's int64 sums wrap around. Floats (float16, bfloat16, float32, float64)
 get their NaN count and an exact sum (a fractions.Fraction), rounded once for
 sum and mean. On request (stats=, quantiles=, histogram=, describe=): var and
 std from exact sums, argmin and argmax, numpy's linear quantiles exactly, and
-histograms whose edges are numpy's. numpy is optional.
+histograms whose edges are numpy's. Several columns in one pass (field= a
+list or "all", channels=, columns=) give a Columns, a mapping from each
+column's name to its Result. numpy is optional.
 
 Errors: a file that cannot be opened raises the matching OSError subclass
 (FileNotFoundError, PermissionError, IsADirectoryError...); bad input raises
@@ -23,12 +26,14 @@ fraction of a second and raises KeyboardInterrupt; wherever it lands, the
 scan's thread is gone by then and the buffer it read is still held.
 
 Types for annotations: Backend and Format (the strings backend= and
-format= take), Progress (a progress callback), Source (what scan takes).
+format= take), Progress (a progress callback), Source (what scan takes),
+ColumnsSpec (what columns= takes).
 docs/python.md in the repository is the guide."""
 
 import ctypes
 import dataclasses
 import os
+import stat
 import sys
 from typing import Any, Callable, List, Literal, Optional, Sequence, Tuple, Union, overload
 
@@ -99,6 +104,33 @@ def _scan(source, o, more, progress):
     return os.fsdecode(name), r, taken[0] if taken else None
 
 
+def _read_once(source, o: "_lib.Options") -> None:
+    """InputError for several columns' quantiles or histogram from what the library reads as a stream (a pipe,
+    standard input that is not a regular file, a device, an empty file, procfs): mapscan 0.7.0 crashes
+    there (passes.c's column passes run without the request a stream never set up), where it means to
+    refuse them as one column's that need a second pass. Regular files with data are scanned."""
+    if not (o.nquantiles or o.histogram_bins):
+        return
+    try:
+        st = os.stat(0) if source == b"-" else os.stat(source)
+    except OSError:
+        return          # the library says why it cannot open it
+    if not (stat.S_ISREG(st.st_mode) and st.st_size > 0):
+        raise InputError(f"{os.fsdecode(source)}: quantiles and histograms of several columns need more than one "
+                         "pass over the data, and a stream (or an empty file, or one of procfs) is read once: "
+                         "save it to a regular file first")
+
+
+def _several(field, channels, columns) -> bool:
+    """Whether the keywords may ask for several columns (a .npy's field list is the library's to tell)."""
+    if channels is not None or columns is not None:
+        return True
+    if field is None:
+        return False
+    text, listed = _columns.field_text(field)
+    return listed or text == "all" or "," in text or "[" in text
+
+
 def _scan_one(source, dtype, offset, length, threads, backend, allow_trailing, field, record, field_offset,
               progress, format, io_depth, io_size, extra, channels=None, columns=None):
     at = _memmap.view(source, field, channels)
@@ -123,6 +155,8 @@ def _scan_one(source, dtype, offset, length, threads, backend, allow_trailing, f
     o = _options.scan_options(dtype, offset, length, threads, backend, allow_trailing, field, record, field_offset,
                               format, io_depth, io_size, channels, columns)
     more.apply(o)
+    if _several(field, channels, columns):
+        _read_once(_options.path_bytes(source), o)
     file, r, columns_ = _scan(source, o, more, progress)
     if columns_ is not None:
         return _columns_of(file, r, columns_, _npy_layout)
