@@ -33,7 +33,6 @@ docs/python.md in the repository is the guide."""
 import ctypes
 import dataclasses
 import os
-import stat
 import sys
 from typing import Any, Callable, List, Literal, Optional, Sequence, Tuple, Union, overload
 
@@ -104,23 +103,6 @@ def _scan(source, o, more, progress):
     return os.fsdecode(name), r, taken[0] if taken else None
 
 
-def _read_once(source, o: "_lib.Options") -> None:
-    """InputError for several columns' quantiles or histogram from what the library reads as a stream (a pipe,
-    standard input that is not a regular file, a device, an empty file, procfs): mapscan 0.7.0 crashes
-    there (passes.c's column passes run without the request a stream never set up), where it means to
-    refuse them as one column's that need a second pass. Regular files with data are scanned."""
-    if not (o.nquantiles or o.histogram_bins):
-        return
-    try:
-        st = os.stat(0) if source == b"-" else os.stat(source)
-    except OSError:
-        return          # the library says why it cannot open it
-    if not (stat.S_ISREG(st.st_mode) and st.st_size > 0):
-        raise InputError(f"{os.fsdecode(source)}: quantiles and histograms of several columns need more than one "
-                         "pass over the data, and a stream (or an empty file, or one of procfs) is read once: "
-                         "save it to a regular file first")
-
-
 def _several(field, channels, columns) -> bool:
     """Whether the keywords may ask for several columns (a .npy's field list is the library's to tell)."""
     if channels is not None or columns is not None:
@@ -155,8 +137,6 @@ def _scan_one(source, dtype, offset, length, threads, backend, allow_trailing, f
     o = _options.scan_options(dtype, offset, length, threads, backend, allow_trailing, field, record, field_offset,
                               format, io_depth, io_size, channels, columns)
     more.apply(o)
-    if _several(field, channels, columns):
-        _read_once(_options.path_bytes(source), o)
     file, r, columns_ = _scan(source, o, more, progress)
     if columns_ is not None:
         return _columns_of(file, r, columns_, _npy_layout)
