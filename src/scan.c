@@ -49,16 +49,10 @@ static void describe_column(const ms_layout *l, const ms_column *col, const maps
     ms_acc_finish_extra(&empty, o->stats, o->ddof, column);
 }
 
-/* Several columns: a result for each. In a .npy file the offset must
- * fall between rows (elements, for a Fortran-order array), or every
- * column would read its neighbour's bytes; a raw file's offset is where
- * its records start (a header before them). */
+/* Several columns: a result for each. */
 static mapscan_status describe_columns(const ms_layout *l, const mapscan_options *o, mapscan_result *result,
                                        mapscan_error *error)
 {
-    if (l->format == MAPSCAN_FORMAT_NPY && o->offset % l->unit)
-        return ms_fail(error, MAPSCAN_E_INVALID, 0, "offset %llu is not a whole number of %zu-byte %s",
-                       (unsigned long long)o->offset, l->unit, l->column_units ? "elements" : "records");
     mapscan_status s = ms_result_columns_alloc(result, l->ncolumns, o->histogram_bins, error);
     for (size_t c = 0; s == MAPSCAN_OK && c < l->ncolumns; c++)
         describe_column(l, &l->columns[c], o, &result->columns[c]);

@@ -40,9 +40,7 @@ class Multi(NamedTuple):
     its data, the library resolving field (the list's text) or channels itself, as for the file's path.
     'raw': the file is scanned raw from offset, as the columns spec (and record) or channels of dtype say.
     'each': one scan per column (name, dtype, offset, length, record, field_offset), where the library's
-    several columns cannot be placed: a Fortran-order array's channels (each one run of the file), or rows
-    that do not start at a whole number of rows into the file (the library counts a raw scan's offset in
-    whole rows). shape, fortran: the columns' positions index this shape, in this order."""
+    several columns cannot be placed: a Fortran-order array's channels (each one run of the file). shape, fortran: the columns' positions index this shape, in this order."""
     kind: str
     offset: int = 0
     field: Optional[str] = None
@@ -105,13 +103,9 @@ def _multi(a, offset, field, channels, fortran) -> Optional[Multi]:
         inside = _npy_offset(a, a.filename, offset, record)
         if inside is not None:
             return Multi("npy", inside, field=text, shape=shape, fortran=fortran, listed=listed)
-        if offset % record == 0:
-            spec, renames = _columns.spec_of(chosen)
-            return Multi("raw", offset, spec=spec, record=record, shape=shape, fortran=fortran, listed=listed,
-                         renames=renames)
-        return Multi("each", each=tuple((name, base.str, offset, a.nbytes, record, at)
-                                        for name, base, at in chosen),
-                     shape=shape, fortran=fortran, listed=listed)
+        spec, renames = _columns.spec_of(chosen)
+        return Multi("raw", offset, spec=spec, record=record, shape=shape, fortran=fortran, listed=listed,
+                     renames=renames)
     if channels is None:
         return None
     last = _columns.last_axis(a.shape, channels, a.filename)
@@ -125,10 +119,7 @@ def _multi(a, offset, field, channels, fortran) -> Optional[Multi]:
     inside = _npy_offset(a, a.filename, offset, row)
     if inside is not None:
         return Multi("npy", inside, channels=last, shape=shape)
-    if offset % row == 0:
-        return Multi("raw", offset, channels=last, shape=shape)
-    return Multi("each", each=tuple((f"ch{i}", a.dtype.str, offset, a.nbytes, row, i * elem) for i in range(last)),
-                 shape=shape)
+    return Multi("raw", offset, channels=last, shape=shape)
 
 
 def _mapping(a):

@@ -83,6 +83,12 @@ static mapscan_status resolve_npy(const mapscan_options *o, const mapscan_npy_he
         mapscan_status s = ms_columns_resolve(o, h, l, names, error);
         if (s != MAPSCAN_OK)
             return s;
+        /* between rows (elements, in Fortran order), or each column would
+         * read its neighbour's bytes (a raw file's offset is where its
+         * records start: a header before them, any size) */
+        if (o->offset % l->unit)
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "offset %llu is not a whole number of %zu-byte %s",
+                           (unsigned long long)o->offset, l->unit, l->column_units ? "elements" : "rows");
     } else if (h->structured) {
         if (!o->field)
             return ms_fail(error, MAPSCAN_E_INVALID, 0, "a structured dtype: choose a field (numeric fields: %s)",
