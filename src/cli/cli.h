@@ -169,6 +169,14 @@ int cli_finish_stdout(int status);
 void cli_json_stats(FILE *out, const mapscan_result *r);
 void cli_text_stats(FILE *out, const mapscan_result *r);
 void cli_quiet_stats(FILE *out, const mapscan_result *r);
+/* The text forms' rows, each a label and its value's text, given to a
+ * function one by one: so that a table of columns shows each statistic
+ * exactly as the one-column output does. cli_print_row (out a FILE *)
+ * prints one as the one-column table does ("%-8s %s"). */
+typedef void (*cli_row_fn)(void *arg, const char *label, const char *text);
+void cli_print_row(void *out, const char *label, const char *text);
+/* count, nan (float types), min, max, sum, mean */
+void cli_stats_rows(const mapscan_result *r, cli_row_fn row, void *arg);
 /* The shortest decimal that reads back as the same binary64 ("0.1",
  * "1e+300", "-0", "inf", "-inf", "nan"). */
 void cli_format_double(double v, char buf[static 32]);
@@ -186,6 +194,12 @@ bool cli_take_range(scan_cli *cli, const char *text);
 bool cli_extra_ready(scan_cli *cli);
 void cli_extra_free(scan_cli *cli);
 void cli_extra_text(FILE *out, const scan_cli *cli, const mapscan_result *r, bool total);
+/* cli_extra_text's rows, without the histogram: var, std, argmin, argmax,
+ * each quantile (as asked; a total has no positions or quantiles). */
+void cli_extra_rows(const scan_cli *cli, const mapscan_result *r, bool total, cli_row_fn row, void *arg);
+/* A histogram's text form (x->counts set): a heading line, "histogram of
+ * NAME: ..." when a column's name is given, then a bar per bin. */
+void cli_histogram_text(FILE *out, const mapscan_extra_stats *x, const char *name);
 void cli_extra_json(FILE *out, const scan_cli *cli, const mapscan_result *r, bool total);
 void cli_extra_quiet(FILE *out, const scan_cli *cli, const mapscan_result *r, bool total);
 /* An empty total that merges the extra statistics the options ask for. */
