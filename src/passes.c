@@ -119,19 +119,22 @@ static mapscan_status begin_columns(ms_passes *ps, ms_scan_request *req, ms_rere
 {
     const mapscan_options *o = ps->o;
     uint64_t bytes = req->plan.count * req->plan.elem_size, later = 0;
+    unsigned passes = 0;
     for (size_t c = 0; c < req->reducer.ncolumns; c++) {
         uint64_t column_bytes = req->reducer.column_units ? bytes / req->reducer.ncolumns : bytes;
+        passes += column_pass_count(o, req->reducer.columns[c].type);
         later += column_pass_count(o, req->reducer.columns[c].type) * column_bytes;
     }
-    if (reread == MS_REREAD_NEVER && later)
+    /* by the passes, not their bytes: a stream's are not known before it is read */
+    if (reread == MS_REREAD_NEVER && passes)
         return ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0, "quantiles and histograms of several columns need more "
                        "than one pass over the data, and a stream is read once (save it to a file first)");
     if (reread == MS_REREAD_YES) {
         req->progress_total = bytes + later;
-        ps->req = *req;
         ps->can_rescan = true;
         ps->progress_done = bytes;
     }
+    ps->req = *req;     /* each column's request is made from it, whether its passes may run or not */
     return MAPSCAN_OK;
 }
 
