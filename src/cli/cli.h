@@ -60,8 +60,28 @@ int cli_scan_parse(int argc, char **argv, scan_cli *cli);
  * text_extra (whole lines) to the table after its backend line. */
 void cli_print_result(const scan_cli *cli, const char *file, const mapscan_result *r, bool first,
                       const char *json_extra, const char *text_extra);
-/* Adds a file's result to the total line's. */
+/* Adds a file's result to the total line's. With columns, the total owns
+ * a copy of the first file's (free it with mapscan_result_free). */
 void cli_total_add(mapscan_result *total, const mapscan_result *r);
+
+/* output.c's pieces, for columns.c: the format line's text (no newline);
+ * one result as a JSON object (a line) or a -q line, with "column" (or
+ * -q's second field) when column is given. */
+void cli_put_layout(const mapscan_options *o, const mapscan_result *r);
+void cli_json_result(const scan_cli *cli, const char *file, const char *column, const mapscan_result *r,
+                     const char *extra);
+void cli_quiet_result(const scan_cli *cli, const char *file, const char *column, const mapscan_result *r);
+
+/* columns.c: a scan of several columns (r->ncolumns > 0), as
+ * cli_print_result prints it (same arguments); and its part of
+ * cli_total_add: true when it took r, that is when r or the total has
+ * columns. A total over files whose columns differ (names, types, their
+ * number, or columns in some files only) has none: cli_total_refused
+ * says why, and cli_print_result prints that on stderr instead. */
+void cli_columns_print(const scan_cli *cli, const char *file, const mapscan_result *r, bool first,
+                       const char *json_extra, const char *text_extra);
+bool cli_columns_total_add(mapscan_result *total, const mapscan_result *r);
+const char *cli_total_refused(const mapscan_result *total);
 
 /* The files to scan: those on the command line, then --files-from's. */
 typedef struct cli_files {

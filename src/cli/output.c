@@ -8,8 +8,10 @@
 
 #include <string.h>
 
-/* "npy, shape (3, 4), field a" or "raw, records of 16 bytes, element at byte 8" */
-static void print_layout(const mapscan_options *o, const mapscan_result *r)
+/* "npy, shape (3, 4), field a" or "raw, records of 16 bytes, element at byte 8";
+ * a scan of columns: "npy, shape (9, 16), 16 columns", "raw, records of 24
+ * bytes, 3 columns". */
+void cli_put_layout(const mapscan_options *o, const mapscan_result *r)
 {
     fputs(mapscan_format_name(r->format), stdout);
     if (r->format == MAPSCAN_FORMAT_NPY) {
@@ -17,14 +19,20 @@ static void print_layout(const mapscan_options *o, const mapscan_result *r)
         for (unsigned i = 0; i < r->ndim; i++)
             printf("%s%llu", i ? ", " : "", (unsigned long long)r->shape[i]);
         fputs(r->ndim == 1 ? ",)" : ")", stdout);
+        if (r->ncolumns && r->fortran_order)
+            fputs(", Fortran order", stdout);
         if (o->field) {
             fputs(", field ", stdout);
             cli_put_text(stdout, o->field);
         }
+    } else if (r->record_size && r->ncolumns) {
+        printf(", records of %llu bytes", (unsigned long long)r->record_size);
     } else if (r->record_size) {
         printf(", records of %llu bytes, element at byte %llu", (unsigned long long)r->record_size,
                (unsigned long long)r->field_offset);
     }
+    if (r->ncolumns)
+        printf(", %zu column%s", r->ncolumns, r->ncolumns == 1 ? "" : "s");
     putchar('\n');
 }
 
@@ -39,7 +47,7 @@ static void print_table(const char *file, const scan_cli *cli, const mapscan_res
     putchar('\n');
     if (file) {
         printf("%-8s ", "format");
-        print_layout(o, r);
+        cli_put_layout(o, r);
     }
     printf("%-8s %s %s\n", "type", mapscan_type_name(r->type), mapscan_endian_name(r->endian));
     printf("%-8s %s, %u thread%s, %s kernel\n", "backend", mapscan_backends_name(r->backends), r->threads,
@@ -52,20 +60,29 @@ static void print_table(const char *file, const scan_cli *cli, const mapscan_res
     printf("%-8s %.3f s, %s\n", "time", r->seconds, rate);
 }
 
-static void print_quiet(const char *file, const scan_cli *cli, const mapscan_result *r)
+void cli_quiet_result(const scan_cli *cli, const char *file, const char *column, const mapscan_result *r)
 {
     cli_put_text(stdout, file ? file : "total");
+    if (column) {
+        putchar('\t');
+        cli_put_text(stdout, column);
+    }
     cli_quiet_stats(stdout, r);
     cli_extra_quiet(stdout, cli, r, !file);
     putchar('\n');
 }
 
-static void print_json(const char *file, const scan_cli *cli, const mapscan_result *r, const char *extra)
+void cli_json_result(const scan_cli *cli, const char *file, const char *column, const mapscan_result *r,
+                     const char *extra)
 {
     const mapscan_options *o = &cli->options;
     fputs("{\"file\":", stdout);
     if (file) {
         cli_json_string(stdout, file);
+        if (column) {
+            fputs(",\"column\":", stdout);
+            cli_json_string(stdout, column);
+        }
         printf(",\"format\":\"%s\"", mapscan_format_name(r->format));
         if (r->format == MAPSCAN_FORMAT_NPY) {
             fputs(",\"shape\":[", stdout);
@@ -82,6 +99,10 @@ static void print_json(const char *file, const scan_cli *cli, const mapscan_resu
                    (unsigned long long)r->field_offset);
     } else {
         fputs("null,\"total\":true", stdout);
+        if (column) {
+            fputs(",\"column\":", stdout);
+            cli_json_string(stdout, column);
+        }
     }
     printf(",\"type\":\"%s\",\"endian\":\"%s\",\"backend\":\"%s\",\"kernel\":\"%s\",\"threads\":%u,"
            "\"bytes\":%llu,",
@@ -95,10 +116,15 @@ static void print_json(const char *file, const scan_cli *cli, const mapscan_resu
 void cli_print_result(const scan_cli *cli, const char *file, const mapscan_result *r, bool first,
                       const char *json_extra, const char *text_extra)
 {
-    if (cli->json)
-        print_json(file, cli, r, json_extra);
+    const char *none = file ? NULL : cli_total_refused(r);
+    if (none)
+        cli_error("total", "none: %s", none);
+    else if (r->ncolumns)
+        cli_columns_print(cli, file, r, first, json_extra, text_extra);
+    else if (cli->json)
+        cli_json_result(cli, file, NULL, r, json_extra);
     else if (cli->quiet)
-        print_quiet(file, cli, r);
+        cli_quiet_result(cli, file, NULL, r);
     else {
         if (!first)
             putchar('\n');
@@ -109,6 +135,8 @@ void cli_print_result(const scan_cli *cli, const char *file, const mapscan_resul
 
 void cli_total_add(mapscan_result *total, const mapscan_result *r)
 {
+    if (cli_columns_total_add(total, r))
+        return;
     if (total->stats.count == 0 && total->bytes == 0 && total->floats.nan == 0)
         total->type = r->type;      /* the merge reads the type: float statistics or integer ones */
     mapscan_result_merge(total, r);

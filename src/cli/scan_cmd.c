@@ -25,10 +25,18 @@ static const char scan_usage[] =
     "                        shrink to keep all threads' buffers within 48 MiB)\n"
     "      --format F        auto | raw | npy (default auto: numpy's .npy when the file\n"
     "                        starts with its magic string, raw otherwise)\n"
-    "      --field NAME      .npy with a structured dtype: the numeric field to scan\n"
-    "                        (outer.inner for a nested one)\n"
+    "      --field LIST      .npy with a structured dtype: the numeric field to scan\n"
+    "                        (outer.inner for a nested one); a,b,c or all: a column\n"
+    "                        each (a sub-array's elements: name[i]) in one pass\n"
+    "      --channels C|auto .npy of 2 or more dimensions: its last axis is C columns\n"
+    "                        ch0... (auto: all it holds; C or Fortran order); raw:\n"
+    "                        rows of C elements of type -t (C from 1 to 4096)\n"
+    "      --columns SPEC    raw records: columns NAME:TYPE[@OFFSET],... (TYPE as -t\n"
+    "                        takes it; each after the one before unless @OFFSET)\n"
     "      --record SIZE     raw records of SIZE bytes: scan one element of each, the\n"
     "      --field-offset SIZE   one of type -t at this offset in the record (default 0)\n"
+    "                        (with --columns or --channels, --record is the record's\n"
+    "                        size: the bytes after the last column are padding)\n"
     "      --offset SIZE     skip SIZE bytes at the start (a header; for .npy, of the data)\n"
     "      --length SIZE     scan at most SIZE bytes after the offset\n"
     "      --allow-trailing  ignore a final partial element instead of failing\n"
@@ -51,10 +59,13 @@ static const char scan_usage[] =
     "  -q, --quiet           results only: one tab-separated line per file (file,\n"
     "                        count, min, max, sum, mean; floats: then nan; then var,\n"
     "                        std, argmin, argmax as asked, each quantile, below and\n"
-    "                        above with --range, each bin's count)\n"
+    "                        above with --range, each bin's count); with columns, one\n"
+    "                        per column: file, column, then the same\n"
     "  -h, --help            -V, --version\n"
     "\n"
     "SIZE takes K M G T (powers of 1024), KB MB GB TB (powers of 1000), KiB MiB GiB TiB.\n"
+    "Columns: a table of one column each (wrapped to the terminal's width, or 80),\n"
+    "then each column's histogram; JSON and -q: an object or line per column.\n"
     "Floats: count includes NaN, nan counts them; min and max leave NaN out (-0 < +0);\n"
     "sum is the exact sum of the values that are not NaN, rounded once to binary64;\n"
     "mean is the exact sum over their number, rounded once. Printed in the shortest\n"
@@ -65,11 +76,49 @@ static const char scan_usage[] =
     "with \\t \\n \\\\ \\xHH escapes (JSON: \\udcHH for bytes not UTF-8); see the man page.\n"
     "Other commands: mapscan gen --help, mapscan bench --help.\n";
 
+/* --channels: auto, or 1 to MAPSCAN_MAX_COLUMNS. */
+static bool take_channels(const char *text, unsigned *channels)
+{
+    if (strcmp(text, "auto") == 0) {
+        *channels = MAPSCAN_CHANNELS_AUTO;
+        return true;
+    }
+    size_t digits = strspn(text, "0123456789");
+    unsigned long n = digits && digits == strlen(text) && digits <= 5 ? strtoul(text, NULL, 10) : 0;
+    if (n < 1 || n > MAPSCAN_MAX_COLUMNS) {
+        cli_error("--channels", "'%s' is not a number of channels (1 to %d, or auto)", text, MAPSCAN_MAX_COLUMNS);
+        return false;
+    }
+    *channels = (unsigned)n;
+    return true;
+}
+
+/* The ways to ask for columns exclude each other (and --field-offset, as
+ * each column says where it is): said here, before any file is opened. */
+static bool columns_agree(const mapscan_options *o)
+{
+    if (o->channels && o->columns) {
+        cli_error("--channels", "and --columns both given: choose one");
+        return false;
+    }
+    if ((o->channels || o->columns) && o->field) {
+        cli_error(o->channels ? "--channels" : "--columns", "and --field both given: choose one");
+        return false;
+    }
+    if ((o->channels || o->columns) && o->field_offset) {
+        cli_error("--field-offset", "with %s: each column says where it is (NAME:TYPE@OFFSET)",
+                  o->channels ? "--channels" : "--columns");
+        return false;
+    }
+    return true;
+}
+
 int cli_scan_parse(int argc, char **argv, scan_cli *cli)
 {
     enum { OPT_OFFSET = 256, OPT_LENGTH, OPT_TRAILING, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_KERNEL,
            OPT_FORMAT, OPT_FIELD, OPT_RECORD, OPT_FIELD_OFFSET, OPT_IO_DEPTH, OPT_IO_SIZE, OPT_FILES_FROM,
-           OPT_STATS, OPT_DDOF, OPT_QUANTILES, OPT_MEDIAN, OPT_HISTOGRAM, OPT_RANGE, OPT_DESCRIBE };
+           OPT_STATS, OPT_DDOF, OPT_QUANTILES, OPT_MEDIAN, OPT_HISTOGRAM, OPT_RANGE, OPT_DESCRIBE, OPT_CHANNELS,
+           OPT_COLUMNS };
     static const struct option scan_longs[] = {
         { "type", required_argument, NULL, 't' },
         { "endian", required_argument, NULL, 'e' },
@@ -86,6 +135,8 @@ int cli_scan_parse(int argc, char **argv, scan_cli *cli)
         { "field", required_argument, NULL, OPT_FIELD },
         { "record", required_argument, NULL, OPT_RECORD },
         { "field-offset", required_argument, NULL, OPT_FIELD_OFFSET },
+        { "channels", required_argument, NULL, OPT_CHANNELS },
+        { "columns", required_argument, NULL, OPT_COLUMNS },
         { "io-depth", required_argument, NULL, OPT_IO_DEPTH },
         { "io-size", required_argument, NULL, OPT_IO_SIZE },
         { "stats", required_argument, NULL, OPT_STATS },
@@ -146,6 +197,17 @@ int cli_scan_parse(int argc, char **argv, scan_cli *cli)
         case OPT_FIELD_OFFSET:
             if (!cli_parse_size("--field-offset", optarg, &o->field_offset))
                 return EXIT_USAGE;
+            break;
+        case OPT_CHANNELS:
+            if (!take_channels(optarg, &o->channels))
+                return EXIT_USAGE;
+            break;
+        case OPT_COLUMNS:
+            if (!*optarg) {
+                cli_error("--columns", "an empty list (NAME:TYPE[@OFFSET],...)");
+                return EXIT_USAGE;
+            }
+            o->columns = optarg;
             break;
         case OPT_IO_DEPTH: {
             uint64_t depth;
@@ -266,6 +328,8 @@ int cli_scan_parse(int argc, char **argv, scan_cli *cli)
         cli_error("--field-offset", "needs --record");
         return EXIT_USAGE;
     }
+    if (!columns_agree(o))
+        return EXIT_USAGE;
     if (!cli_extra_ready(cli))
         return EXIT_USAGE;
     if (cli->null_list && !cli->files_from) {
@@ -329,9 +393,12 @@ int cmd_scan(int argc, char **argv)
             continue;
         }
         cli_print_result(&cli, file, &r, scanned == 0, NULL, NULL);
-        if (scanned && mapscan_type_is_float(r.type) != mapscan_type_is_float(total.type))
+        /* columns are totalled column by column (cli_total_add says when they cannot be) */
+        if (scanned && !r.ncolumns && !total.ncolumns && !cli_total_refused(&total) &&
+            mapscan_type_is_float(r.type) != mapscan_type_is_float(total.type))
             mixed = true;
         cli_total_add(&total, &r);
+        mapscan_result_free(&r);
         scanned++;
     }
     /* A total over only some of the files would pass for the whole; one of
@@ -340,6 +407,7 @@ int cmd_scan(int argc, char **argv)
         cli_error("total", "none: the files mix integer and floating-point data");
     else if (files.n >= 2 && scanned == files.n)
         cli_print_result(&cli, NULL, &total, false, NULL, NULL);
+    mapscan_result_free(&total);
     cli_files_free(&files);
     cli_extra_free(&cli);
     return status;
