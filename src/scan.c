@@ -265,7 +265,7 @@ static mapscan_status extent_fd(int fd, const mapscan_options *o, mapscan_result
     if (!S_ISREG(st.st_mode) || ms_probe_pseudo_fs(fd))
         return ms_fail(error, MAPSCAN_E_UNMAPPABLE, 0,
                        "not a regular file: its length is known only once it is read, so it cannot be split");
-    ms_layout l;
+    ms_layout l = { 0 };    /* freed below, also when an empty .npy never gets one */
     uint64_t start = 0, count = 0;
     mapscan_status s;
     if (st.st_size > 0)
