@@ -2357,5 +2357,15 @@ np.save("{WORK}/esc-cols.npy", a)
     assert [line for line in rest if line.startswith("histogram of ")][0].startswith("histogram of %s: " % texts[0])
 
 
+
+@test
+def columns_bench_times_a_scan_of_columns():
+    column_data()
+    r = run("bench", path("cs.npy"), "--field", "all", "-r", "1", "-j", "1,2", "-b", "mmap", "--json")
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(line) for line in r.stdout.decode().splitlines()]
+    assert rows and all(row["backend"] == "mmap" for row in rows), rows
+    expect_error(run("bench", path("cs.npy"), "--field", "nosuch,x"), 2, "no field 'nosuch'")
+
 if __name__ == "__main__":
     sys.exit(SUITE.main(WORK))
