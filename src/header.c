@@ -36,6 +36,7 @@ mapscan_status ms_layout_of_file(int fd, uint64_t base, uint64_t size, const map
 {
     unsigned char first[12];
     size_t got = 0;
+    memset(l, 0, sizeof *l);    /* freed by the caller whatever happens, also after a bad header */
     if (o->format != MAPSCAN_FORMAT_RAW) {
         uint64_t want = size - base < sizeof first ? size - base : sizeof first;
         int err = head_read(fd, first, (size_t)want, base, o);
@@ -69,6 +70,7 @@ mapscan_status ms_layout_of_file(int fd, uint64_t base, uint64_t size, const map
 mapscan_status ms_layout_of_stream(ms_stream *in, unsigned char head[static 12], const mapscan_options *o,
                                     ms_layout *l, mapscan_error *error)
 {
+    memset(l, 0, sizeof *l);    /* as ms_layout_of_file's */
     if (o->format == MAPSCAN_FORMAT_RAW)
         return ms_layout_resolve(o, NULL, l, error);
     ssize_t n = ms_stream_read(in, head, 6);

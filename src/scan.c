@@ -40,7 +40,7 @@ static void describe_column(const ms_layout *l, const ms_column *col, const maps
     /* positions: rows from the scan's first (a Fortran-order array's: from
      * the start of the column's run, so its origin is 0) */
     column->extra.origin = l->column_units ? 0 : o->offset / l->unit;
-    column->extra.origin_whole = true;
+    column->extra.origin_whole = l->column_units || o->offset % l->unit == 0;
     bool channels = l->format == MAPSCAN_FORMAT_NPY && o->channels;
     column->ndim = channels ? l->ndim - 1 : l->ndim;
     memcpy(column->shape, l->shape, column->ndim * sizeof l->shape[0]);
@@ -49,16 +49,10 @@ static void describe_column(const ms_layout *l, const ms_column *col, const maps
     ms_acc_finish_extra(&empty, o->stats, o->ddof, column);
 }
 
-/* Several columns: whole records, and a result for each. */
+/* Several columns: a result for each. */
 static mapscan_status describe_columns(const ms_layout *l, const mapscan_options *o, mapscan_result *result,
                                        mapscan_error *error)
 {
-    if (o->offset % l->unit)
-        return ms_fail(error, MAPSCAN_E_INVALID, 0, "offset %llu is not a whole number of %zu-byte %s",
-                       (unsigned long long)o->offset, l->unit, l->column_units ? "elements" : "records");
-    if (o->length != UINT64_MAX && o->length % l->unit)
-        return ms_fail(error, MAPSCAN_E_INVALID, 0, "length %llu is not a whole number of %zu-byte %s",
-                       (unsigned long long)o->length, l->unit, l->column_units ? "elements" : "records");
     mapscan_status s = ms_result_columns_alloc(result, l->ncolumns, o->histogram_bins, error);
     for (size_t c = 0; s == MAPSCAN_OK && c < l->ncolumns; c++)
         describe_column(l, &l->columns[c], o, &result->columns[c]);

@@ -1787,5 +1787,585 @@ def extra_statistics_on_streams_need_one_pass_and_bad_values_are_usage_errors():
     assert obj["argmin"] is None and obj["quantiles"]["0.5"] is None and obj["histogram"]["counts"] == [0, 0], obj
 
 
+
+# ---- several columns in one pass: --field LIST|all, --channels, --columns ----
+# Each column's JSON against numpy's values of the files numpy wrote: the default statistics by
+# expect_stats and expect_float_stats, the extra ones by the exact references above.
+
+COLUMN_SANITIZED = bool(os.environ.get("MAPSCAN_SANITIZE"))
+COLUMN_ROWS = 300 if COLUMN_SANITIZED else 2000
+COLUMN_DATA = {}
+
+
+def column_data():
+    """The files every column test reads, written once: their values by column, as numpy reads them."""
+    if COLUMN_DATA:
+        return COLUMN_DATA
+    COLUMN_DATA.update(numpy_run(f"""
+rng = np.random.default_rng(71)
+n = {COLUMN_ROWS}
+def col(a):
+    return [float(x) if a.dtype.kind == "f" else int(x) for x in np.asarray(a).ravel()]
+out = {{}}
+# structured: padding (align), a big-endian sub-array, a nested big-endian float, NaN
+dt = np.dtype([("t", "<u8"), ("x", "<i4"), ("v", "<f4"), ("s", ">i2", (3,)),
+               ("n", [("a", ">f8"), ("b", "u1")])], align=True)
+a = np.zeros(n, dtype=dt)
+a["t"] = rng.integers(0, 2**64 - 1, n, dtype=np.uint64, endpoint=True)
+a["x"] = rng.integers(-2**31, 2**31 - 1, n, endpoint=True)
+a["v"] = (rng.standard_normal(n) * 1e3).astype(np.float32)
+a["v"][[5, n // 2]] = np.nan
+a["s"] = rng.integers(-2**15, 2**15 - 1, (n, 3), endpoint=True)
+a["n"]["a"] = rng.standard_normal(n) * 1e6
+a["n"]["b"] = rng.integers(0, 255, n, endpoint=True)
+np.save("{WORK}/cs.npy", a)
+b = a.copy()
+b["x"] = rng.integers(-1000, 1000, n)
+b["v"] = (rng.standard_normal(n) * 10).astype(np.float32)
+np.save("{WORK}/cs2.npy", b[: n // 2 + 1])
+def offset(path):
+    d, o = dt, 0
+    for part in path.split("."):
+        o += d.fields[part][1]
+        d = d.fields[part][0]
+    return o
+out["struct"] = dict(itemsize=dt.itemsize, n=n,
+                     offsets={{k: offset(k) for k in ("t", "x", "v", "s", "n.a", "n.b")}},
+                     cols={{"t": col(a["t"]), "x": col(a["x"]), "v": col(a["v"]), "s[0]": col(a["s"][:, 0]),
+                           "s[1]": col(a["s"][:, 1]), "s[2]": col(a["s"][:, 2]), "n.a": col(a["n"]["a"]),
+                           "n.b": col(a["n"]["b"])}},
+                     cols2={{k: col(b[: n // 2 + 1][k]) for k in ("t", "x", "v")}})
+# channels: C order, its raw bytes, rows padded to 40 bytes, Fortran order, three dimensions, one
+c = rng.integers(-2**15, 2**15 - 1, (n, 16), endpoint=True).astype("<i2")
+np.save("{WORK}/ch16.npy", c)
+c.tofile("{WORK}/ch16.raw")
+padded = np.zeros(n, [("c", "<i2", (16,)), ("pad", "V8")])
+padded["c"] = c
+padded.tofile("{WORK}/ch16pad.raw")
+f = (rng.standard_normal((n, 5)) * 100).astype(">f4")
+f[3, 2] = np.nan
+np.save("{WORK}/fort.npy", np.asfortranarray(f))
+t3 = rng.integers(0, 1000, (4, 5, 3)).astype("<u4")
+np.save("{WORK}/t3.npy", t3)
+np.save("{WORK}/one.npy", np.arange(10, dtype="<i4"))
+out["ch16"] = [col(c[:, i]) for i in range(16)]
+out["fort"] = [col(f[:, i]) for i in range(5)]
+out["t3"] = [dict(values=col(t3[..., i]), argmin=[int(k) for k in np.unravel_index(int(np.argmin(t3[..., i])), (4, 5))])
+             for i in range(3)]
+# raw records of mixed types: 20 bytes of columns and 12 of padding; and packed ones
+rt = np.dtype([("t", "<u8"), ("x", "<i4"), ("v", "<f4"), ("b", ">i4"), ("pad", "V12")])
+r = np.zeros(n, rt)
+r["t"] = rng.integers(0, 2**63, n)
+r["x"] = rng.integers(-50, 50, n)
+r["v"] = rng.standard_normal(n).astype(np.float32)
+r["v"][7] = np.nan
+r["b"] = rng.integers(-2**31, 2**31 - 1, n, endpoint=True)
+r.tofile("{WORK}/rec32.raw")
+packed = np.zeros(n, [("t", "<u8"), ("x", "<i4"), ("v", "<f4")])
+for k in ("t", "x", "v"):
+    packed[k] = r[k]
+packed.tofile("{WORK}/rec16.raw")
+out["raw"] = {{k: col(r[k]) for k in ("t", "x", "v", "b")}}
+print(json.dumps(out))
+"""))
+    return COLUMN_DATA
+
+
+STRUCT_COLUMNS = ["t", "x", "v", "s[0]", "s[1]", "s[2]", "n.a", "n.b"]
+FLOAT_COLUMNS = {"v", "n.a"}
+KEYS_OF_THE_RUN = ("seconds", "backend", "threads", "kernel")
+
+
+def strict_lines(result):
+    """The JSON lines of a run, strictly (no NaN or Infinity literals)."""
+    assert result.returncode == 0, (result.returncode, result.stderr)
+
+    def refuse(name):
+        raise ValueError("not JSON: " + name)
+    return [json.loads(line, parse_constant=refuse) for line in result.stdout.decode().splitlines()]
+
+
+def without_run_keys(objs):
+    return [{k: v for k, v in o.items() if k not in KEYS_OF_THE_RUN} for o in objs]
+
+
+def counted_of(values):
+    return [v for v in values if not (isinstance(v, float) and math.isnan(v))]
+
+
+def expect_column(obj, name, values, is_float, ddof=None, qs=(), bins=None, value_range=None, total=False):
+    """One column's object against its values: the default statistics, and those asked for."""
+    assert obj["column"] == name, (obj["column"], name)
+    if is_float:
+        expect_float_stats(obj, values)
+    else:
+        expect_stats(obj, values)
+    counted = counted_of(values)
+    if ddof is not None:
+        want = exact_var(counted, ddof)
+        assert json_float(obj["var"]) == want and obj["ddof"] == ddof, (name, obj["var"], want)
+        if "std" in obj:
+            assert json_float(obj["std"]) == (None if want is None else math.sqrt(want)), (name, obj["std"])
+    if total:
+        assert "argmin" not in obj and "quantiles" not in obj, obj
+    elif "argmin" in obj:
+        assert obj["argmin"] == first_index(values, min(counted)), (name, obj["argmin"])
+        assert obj["argmax"] == first_index(values, max(counted)), (name, obj["argmax"])
+    for q in ([] if total else qs):
+        assert obj["quantiles"][q] == exact_quantile(counted, float(q)), (name, q, obj["quantiles"][q])
+    if bins:
+        lo, hi = value_range if value_range else (float(min(counted)), float(max(counted)))
+        edges = linspace_edges(lo, hi, bins)
+        counts, below, above = exact_histogram(counted, edges, bool(value_range))
+        h = obj["histogram"]
+        assert h["edges"] == edges and h["counts"] == counts, (name, h, edges, counts)
+        if value_range:
+            assert (h["below"], h["above"]) == (below, above), (name, h)
+
+
+@test
+def columns_of_structured_npy_padding_nesting_big_endian_and_sub_arrays():
+    d = column_data()["struct"]
+    f = path("cs.npy")
+    objs = strict_lines(run(f, "--json", "--field", "all"))
+    assert [o["column"] for o in objs] == STRUCT_COLUMNS, objs
+    types = {"t": ("u64", "little"), "x": ("i32", "little"), "v": ("f32", "little"), "s[0]": ("i16", "big"),
+             "n.a": ("f64", "big"), "n.b": ("u8", None)}
+    for o in objs:
+        name = o["column"]
+        expect_column(o, name, d["cols"][name], name in FLOAT_COLUMNS)
+        base = name.split("[")[0]
+        offset = d["offsets"][base] + (2 * int(name[-2]) if "[" in name else 0)
+        assert o["record"] == d["itemsize"] and o["field_offset"] == offset, (name, o, offset)
+        assert o["file"] == f and o["format"] == "npy" and o["shape"] == [d["n"]] and o["field"] == "all", o
+        want_type, want_order = types.get(name, types["s[0]"] if name.startswith("s[") else None)
+        assert o["type"] == want_type and (want_order is None or o["endian"] == want_order), (name, o)
+    # a list, in its order; an element of a sub-array; a single field is the one-column output
+    objs = strict_lines(run(f, "--json", "--field", "n.b,s[1],x"))
+    assert [o["column"] for o in objs] == ["n.b", "s[1]", "x"], objs
+    for o in objs:
+        expect_column(o, o["column"], d["cols"][o["column"]], False)
+    obj = one_json(run(f, "--json", "--field", "x"))
+    assert "column" not in obj and obj["field"] == "x", obj
+    expect_stats(obj, d["cols"]["x"])
+    # a name that is itself a field is that field alone; a backslash keeps a comma in a name
+    numpy_run(f"""
+a = np.zeros(3, [("p,q", "<i2"), ("p", "<i4"), ("q", "<i4")])
+a["p,q"], a["p"], a["q"] = 1, 2, 3
+np.save("{WORK}/pq.npy", a)
+""")
+    obj = one_json(run(path("pq.npy"), "--json", "--field", "p,q"))
+    assert "column" not in obj and obj["sum"] == 3, obj
+    objs = strict_lines(run(path("pq.npy"), "--json", "--field", "q,p\\,q"))
+    assert [(o["column"], o["sum"]) for o in objs] == [("q", 9), ("p,q", 3)], objs
+
+
+@test
+def columns_of_channels_c_and_fortran_order_and_raw_rows():
+    data = column_data()
+    n = COLUMN_ROWS
+    names = ["ch%d" % i for i in range(16)]
+    runs = {"auto": run(path("ch16.npy"), "--json", "--channels", "auto"),
+            "16": run(path("ch16.npy"), "--json", "--channels", "16"),
+            "raw": run(path("ch16.raw"), "--json", "--channels", "16", "-t", "i16"),
+            "padded": run(path("ch16pad.raw"), "--json", "--channels", "16", "-t", "<i2", "--record", "40")}
+    for how, r in runs.items():
+        objs = strict_lines(r)
+        assert [o["column"] for o in objs] == names, (how, objs)
+        for i, o in enumerate(objs):
+            expect_column(o, names[i], data["ch16"][i], False)
+            assert o["type"] == "i16" and o["endian"] == "little", o
+            assert o["record"] == (40 if how == "padded" else 32) and o["field_offset"] == 2 * i, (how, o)
+            if how in ("auto", "16"):
+                assert o["format"] == "npy" and o["shape"] == [n], o
+            else:
+                assert o["format"] == "raw", o
+    assert without_run_keys(strict_lines(runs["auto"])) == without_run_keys(strict_lines(runs["16"]))
+    # Fortran order: each channel one contiguous run (no record), big-endian floats with a NaN
+    objs = strict_lines(run(path("fort.npy"), "--json", "--channels", "auto", "-j", "3"))
+    assert [o["column"] for o in objs] == ["ch%d" % i for i in range(5)], objs
+    for i, o in enumerate(objs):
+        expect_column(o, "ch%d" % i, data["fort"][i], True)
+        assert o["type"] == "f32" and o["endian"] == "big" and "record" not in o and o["shape"] == [n], o
+    # three dimensions: each channel has the shape of the others, and positions index it
+    objs = strict_lines(run(path("t3.npy"), "--json", "--channels", "3", "--stats", "argmin,argmax"))
+    for i, o in enumerate(objs):
+        expect_column(o, "ch%d" % i, data["t3"][i]["values"], False)
+        assert o["shape"] == [4, 5] and o["argmin_index"] == data["t3"][i]["argmin"], o
+
+
+@test
+def columns_of_raw_records_offsets_padding_and_mixed_types():
+    raw = column_data()["raw"]
+    n = COLUMN_ROWS
+    f = path("rec32.raw")
+    objs = strict_lines(run(f, "--json", "--columns", "t:<u8,x:<i4,v:<f4", "--record", "32"))
+    assert [o["column"] for o in objs] == ["t", "x", "v"], objs
+    for o, off in zip(objs, (0, 8, 12)):
+        expect_column(o, o["column"], raw[o["column"]], o["column"] == "v")
+        assert o["record"] == 32 and o["field_offset"] == off and o["format"] == "raw", o
+    # offsets out of order, numpy's and mapscan's spellings, a big-endian column
+    objs = strict_lines(run(f, "--json", "--columns", "v:float32@12,b:>i4@16,t:u64@0,x:int32", "--record", "32"))
+    assert [(o["column"], o["type"], o["endian"], o["field_offset"]) for o in objs] == \
+        [("v", "f32", "little", 12), ("b", "i32", "big", 16), ("t", "u64", "little", 0), ("x", "i32", "little", 8)], objs
+    for o in objs:
+        expect_column(o, o["column"], raw[o["column"]], o["column"] == "v")
+    # packed records: each column after the one before, the record their sum
+    objs = strict_lines(run(path("rec16.raw"), "--json", "--columns", "t:<u8,x:<i4,v:<f4"))
+    assert [o["record"] for o in objs] == [16] * 3, objs
+    for o in objs:
+        expect_column(o, o["column"], raw[o["column"]], o["column"] == "v")
+    # --offset and --length in whole records
+    objs = strict_lines(run(f, "--json", "--columns", "x:<i4@8,v:<f4", "--record", "32", "--offset", str(32 * 10),
+                            "--length", str(32 * 100)))
+    for o in objs:
+        expect_column(o, o["column"], raw[o["column"]][10:110], o["column"] == "v")
+        assert o["bytes"] == 3200, o
+    assert n > 110
+
+
+@test
+def columns_give_the_same_json_for_every_backend_thread_count_and_kernel():
+    column_data()
+    kernels_here = [k for k in ("scalar", "avx2", "avx512")
+                    if run("--kernel", k, "-t", "f32", "/dev/null").returncode == 0]
+    assert "scalar" in kernels_here
+    cases = [[path("cs.npy"), "--field", "all"],
+             [path("rec32.raw"), "--columns", "t:<u8,x:<i4,v:<f4,b:>i4", "--record", "32"],
+             [path("fort.npy"), "--channels", "auto"]]
+    # Every backend and thread count, the kernels in turn, from the first pass (--stats all); the
+    # columns' own passes (quantiles, histograms: a pass per column and digit, each ~0.1 s with
+    # direct here) with fewer: direct once, on the smallest case.
+    one_pass = [(b, j, kernels_here[n % len(kernels_here)])
+                for n, (b, j) in enumerate((b, j) for b in ("mmap", "read", "direct", "auto") for j in ("1", "2", "3"))]
+    passes = [("mmap", "1", kernels_here[-1]), ("read", "3", "scalar"), ("auto", "2", kernels_here[0])]
+    for n, case in enumerate(cases):
+        for extra, picked in ((["--stats", "all"], one_pass),
+                              (["--stats", "all", "--quantiles", "0.25,0.5", "--histogram", "4"],
+                               passes + ([("direct", "2", kernels_here[-1])] if n == 2 else []))):
+            if COLUMN_SANITIZED:
+                picked = picked[n % 2::2]
+            first = None
+            for backend, threads, kernel in picked:
+                objs = strict_lines(run(*case, *extra, "--json", "-b", backend, "-j", threads, "--kernel", kernel))
+                assert all(o["kernel"] == kernel for o in objs), objs
+                if backend in ("mmap", "read"):
+                    assert all(o["backend"] == backend for o in objs), objs
+                if first is None:
+                    first = without_run_keys(objs)
+                assert without_run_keys(objs) == first, (case, extra, backend, threads, kernel)
+
+
+@test
+def columns_extra_statistics_are_exact():
+    data = column_data()
+    d = data["struct"]
+    qs = ["0", "0.1", "0.25", "0.5", ".75", "1"]
+    objs = strict_lines(run(path("cs.npy"), "--json", "--field", "all", "--stats", "all", "--ddof", "1",
+                            "--quantiles", ",".join(qs), "--histogram", "7", "-j", "2"))
+    assert [o["column"] for o in objs] == STRUCT_COLUMNS
+    for o in objs:
+        name = o["column"]
+        assert list(o["quantiles"]) == qs and o["argmin_index"] == [o["argmin"]], o
+        expect_column(o, name, d["cols"][name], name in FLOAT_COLUMNS, ddof=1, qs=qs, bins=7)
+    # floats with a range: what falls outside is counted apart; a raw file's columns
+    objs = strict_lines(run(path("fort.npy"), "--json", "--channels", "5", "--describe", "--histogram", "5",
+                            "--range", "-100:100"))
+    for i, o in enumerate(objs):
+        expect_column(o, "ch%d" % i, data["fort"][i], True, ddof=0, qs=["0.25", "0.5", "0.75"], bins=5,
+                      value_range=(-100.0, 100.0))
+    objs = strict_lines(run(path("rec32.raw"), "--json", "--columns", "x:<i4@8,b:>i4@16", "--record", "32",
+                            "--stats", "var,argmax", "--median", "--histogram", "3"))
+    for o in objs:
+        expect_column(o, o["column"], data["raw"][o["column"]], False, ddof=0, qs=["0.5"], bins=3)
+        assert "std" not in o and "argmin" not in o and o["argmax"] == first_index(data["raw"][o["column"]],
+                                                                                   max(data["raw"][o["column"]]))
+
+
+@test
+def columns_from_pipes_in_one_pass_and_their_quantiles_refused():
+    column_data()
+    f = path("rec32.raw")
+    args = ["--columns", "t:<u8,x:<i4,v:<f4,b:>i4", "--record", "32", "--stats", "all", "--histogram", "2"]
+    want = without_run_keys(strict_lines(run(f, "--json", *args[:-2])))
+    for script in ('cat "$W/rec32.raw" | "$M" - --json ' + " ".join("'%s'" % a for a in args[:-2]),
+                   '"$M" - --json ' + " ".join("'%s'" % a for a in args[:-2]) + ' < "$W/rec32.raw"'):
+        got = [dict(o, file=f) for o in strict_lines(sh(script))]
+        assert without_run_keys(got) == want, (script, got, want)
+    # a regular file on standard input is not a stream: its columns' passes run
+    objs = strict_lines(sh('"$M" - --json --median ' + " ".join("'%s'" % a for a in args) + ' < "$W/rec32.raw"'))
+    assert [o["quantiles"]["0.5"] for o in objs] == [exact_quantile(counted_of(v), 0.5)
+                                                     for v in column_data()["raw"].values()], objs
+    want = without_run_keys(strict_lines(run(path("cs.npy"), "--json", "--field", "all")))
+    got = strict_lines(sh('cat "$W/cs.npy" | "$M" - --json --field all'))     # the header read from the stream
+    assert [dict(o, file=None) for o in without_run_keys(got)] == [dict(o, file=None) for o in want]
+    # a column's quantiles and histogram take passes of its own: refused on a stream (MAPSCAN_E_UNMAPPABLE,
+    # bad input: status 2), before anything is printed, even for 16-bit types and with a range
+    for script in ('cat "$W/rec32.raw" | "$M" - --columns t:u64,x:i32 --record 32 --median',
+                   'cat "$W/ch16.npy" | "$M" - --channels auto --median',
+                   'cat "$W/ch16.npy" | "$M" - -q --channels auto --histogram 3 --range 0:1',
+                   'cat "$W/cs.npy" | "$M" - --json --field x,v --histogram 3'):
+        expect_error(sh(script), 2, "-: ", "several columns", "read once")
+    # an empty input has nothing to count: no pass, no refusal
+    open(path("empty-cols.raw"), "wb").close()
+    for script in ('"$M" "$W/empty-cols.raw" --json --columns a:i4,b:f8 --median --histogram 2',
+                   'cat "$W/empty-cols.raw" | "$M" - --json --columns a:i4,b:f8 --stats all'):
+        objs = strict_lines(sh(script))
+        assert [(o["column"], o["count"], o["min"]) for o in objs] == [("a", 0, None), ("b", 0, None)], objs
+
+
+def parse_tables(text):
+    """A text scan of columns: its lines before the table, the tables (each a list of names and a
+    list of (label, cells) rows, cells cut at the column ends the header gives), and the rest."""
+    lines = text.split("\n")
+    assert lines[-1] == "", lines[-1:]
+    lines = lines[:-1]
+    head_end = next(i for i, line in enumerate(lines) if line.startswith("time "))
+    head, body = lines[:head_end + 1], lines[head_end + 1:]
+    tables, rest, i = [], [], 0
+    while i < len(body) and body[i].startswith(" "):
+        header = body[i]
+        rows = []
+        i += 1
+        while i < len(body) and body[i]:
+            rows.append(body[i])
+            i += 1
+        label_width = max(len(r.split()[0]) for r in rows)
+        names = header.split()
+        ends, at = [], label_width
+        for name in names:
+            at = header.index(name, at) + len(name)
+            ends.append(at)
+        parsed = []
+        for r in rows:
+            assert len(r) == len(header), (r, header)          # right-aligned: every row as long
+            starts = [label_width] + ends[:-1]
+            parsed.append((r[:label_width].strip(), [r[a:b].strip() for a, b in zip(starts, ends)]))
+            assert all(r[a:b].startswith("  ") for a, b in zip(starts, ends)), r
+        tables.append((names, parsed, header))
+        if i < len(body) and body[i] == "":
+            i += 1
+    rest = body[i:]
+    return head, tables, rest
+
+
+def greedy_split(label_width, widths, screen):
+    """pandas' wrapping: as many columns in each table as fit (at least one)."""
+    groups, i = [], 0
+    while i < len(widths):
+        line, j = label_width + 2 + widths[i], i + 1
+        while j < len(widths) and line + 2 + widths[j] <= screen:
+            line += 2 + widths[j]
+            j += 1
+        groups.append(j - i)
+        i = j
+    return groups
+
+
+def run_on_a_terminal(args, cols, env):
+    """The command with its stdout on a pseudo-terminal of cols columns; what it wrote."""
+    import fcntl
+    import pty
+    import termios
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, cols, 0, 0))
+    attrs = termios.tcgetattr(follower)
+    attrs[1] &= ~termios.OPOST      # no \r before \n
+    termios.tcsetattr(follower, termios.TCSANOW, attrs)
+    p = subprocess.Popen([MAPSCAN, *args], stdout=follower, stderr=subprocess.PIPE, env=env)
+    os.close(follower)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(leader)
+    assert p.wait(timeout=60) == 0, p.stderr.read()
+    return out.decode()
+
+
+@test
+def columns_text_tables_wrap_to_the_screen_and_show_what_quiet_shows():
+    column_data()
+    f = path("ch16.npy")
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    quiet = [line.split("\t") for line in run(f, "-q", "--channels", "auto", env=env).stdout.decode().splitlines()]
+    names = [q[1] for q in quiet]
+    labels = ["type", "count", "min", "max", "sum", "mean"]
+    cells = {q[1]: dict(zip(labels, ["i16 little"] + q[2:7])) for q in quiet}
+    widths = [max(len(x) for x in [name, *cells[name].values()]) for name in names]
+    for screen, out in ((80, run(f, "--channels", "auto", env=env).stdout.decode()),
+                        (200, run(f, "--channels", "auto", env=dict(env, COLUMNS="200")).stdout.decode()),
+                        (80, run(f, "--channels", "auto", env=dict(env, COLUMNS="x")).stdout.decode()),
+                        (117, run_on_a_terminal([f, "--channels", "auto"], 117, env)),
+                        (60, run_on_a_terminal([f, "--channels", "auto"], 117, dict(env, COLUMNS="60")))):
+        head, tables, rest = parse_tables(out)
+        assert [line.split()[0] for line in head] == ["file", "format", "backend", "scanned", "time"], head
+        assert "16 columns" in head[1] and not rest, (head, rest)
+        assert [len(t[0]) for t in tables] == greedy_split(len("count"), widths, screen), (screen, out)
+        assert sum((t[0] for t in tables), []) == names
+        assert all(len(line) <= screen for line in out.splitlines()), (screen, out)
+        for table_names, rows, _ in tables:
+            assert [label for label, _ in rows] == labels, rows
+            for label, row in rows:
+                assert row == [cells[name][label] for name in table_names], (label, row)
+    assert len(greedy_split(5, widths, 80)) > 2 and len(greedy_split(5, widths, 200)) < 3
+
+
+@test
+def columns_text_table_of_mixed_types_extra_rows_and_histograms():
+    column_data()
+    f = path("cs.npy")
+    args = [f, "--field", "all", "--stats", "all", "--quantiles", "0.5,0.9", "--histogram", "3"]
+    out = run(*args, env=dict(os.environ, COLUMNS="100000")).stdout.decode()
+    head, tables, rest = parse_tables(out)
+    assert len(tables) == 1, out
+    names, rows, _ = tables[0]
+    assert names == STRUCT_COLUMNS
+    table = {label: dict(zip(names, row)) for label, row in rows}
+    assert [label for label, _ in rows] == ["type", "count", "nan", "min", "max", "sum", "mean", "var", "std",
+                                            "argmin", "argmax", "q0.5", "q0.9"], rows
+    quiet = {q.split("\t")[1]: q.split("\t") for q in run(*args, "-q").stdout.decode().splitlines()}
+    for name in names:
+        q = quiet[name]
+        is_float = name in FLOAT_COLUMNS
+        # -q: file column count min max sum mean [nan] var std argmin argmax q0.5 q0.9 counts...
+        stats = q[2:7] + q[8:14] if is_float else q[2:7] + q[7:13]
+        shown = [table[label][name] for label in ("count", "min", "max", "sum", "mean", "var", "std")]
+        assert shown == stats[:7], (name, shown, stats)
+        assert table["argmin"][name] == "%s (%s,)" % (stats[7], stats[7]), (name, table["argmin"][name])
+        assert [table["q0.5"][name], table["q0.9"][name]] == stats[9:11], name
+        assert table["nan"][name] == (q[7] if is_float else "-"), (name, table["nan"][name])
+    # each column's histogram after the table, headed by its name, as the one-column output draws it
+    assert rest[0].startswith("histogram of t: 3 bins from "), rest      # a blank line before each
+    headings = [line for line in rest if line.startswith("histogram")]
+    assert headings == [h for h in headings if h.startswith("histogram of ")] and \
+        [h.split(":")[0][len("histogram of "):] for h in headings] == STRUCT_COLUMNS, headings
+    one = run(f, "--field", "x", "--histogram", "3").stdout.decode().splitlines()
+    bars = [line for line in one if line.startswith("  [")]
+    at = rest.index(next(h for h in headings if h.startswith("histogram of x:")))
+    assert rest[at + 1:at + 4] == bars, (rest[at + 1:at + 4], bars)
+
+
+@test
+def columns_quiet_lines_and_totals_per_column():
+    data = column_data()
+    d = data["struct"]
+    a, b = path("cs.npy"), path("cs2.npy")
+    q = run(a, "-q", "--field", "t,v,x", "--stats", "var").stdout.decode().splitlines()
+    assert [line.split("\t")[:2] for line in q] == [[a, "t"], [a, "v"], [a, "x"]], q
+    assert [len(line.split("\t")) for line in q] == [8, 9, 8], q     # floats: nan after mean
+    # two files: each file's columns, then a total object per column
+    objs = strict_lines(run(a, b, "--json", "--field", "t,x,v", "--stats", "all", "--median", "--histogram", "4",
+                            "--range", "-1000:1000"))
+    assert len(objs) == 9 and [o["file"] for o in objs] == [a] * 3 + [b] * 3 + [None] * 3, objs
+    for o in objs[6:]:
+        name = o["column"]
+        assert o["total"] is True, o
+        expect_column(o, name, d["cols"][name] + d["cols2"][name], name == "v", ddof=0, bins=4,
+                      value_range=(-1000.0, 1000.0), total=True)
+        assert o["bytes"] == objs[0]["bytes"] + objs[3]["bytes"], o
+    for o in objs[3:6]:
+        expect_column(o, o["column"], d["cols2"][o["column"]], o["column"] == "v", ddof=0, qs=["0.5"])
+    objs = strict_lines(run(a, b, "--json", "--field", "t,x", "--histogram", "4"))
+    assert "histogram" in objs[0] and all("histogram" not in o for o in objs[4:]), objs    # edges differ
+    q = run(a, b, "-q", "--field", "t,v", "--median").stdout.decode().splitlines()
+    assert [line.split("\t")[:2] for line in q[4:]] == [["total", "t"], ["total", "v"]], q
+    assert q[4].split("\t")[2] == str(len(d["cols"]["t"]) + len(d["cols2"]["t"])) and q[4].endswith("\t-"), q
+    text = run(a, b, "--field", "t,v", "--stats", "all").stdout.decode()
+    total = text.split("\n\n")[-1]
+    assert total.startswith("file     (total)\n") and "argmin" not in total and "\nvar " in total, total
+    # columns that differ between files: each file printed, no total, one note, status 0
+    numpy_run(f"""
+a = np.zeros(4, [("t", "<u8"), ("x", "<i2"), ("v", "<f4")])
+np.save("{WORK}/cs-other.npy", a)
+b = np.zeros(4, [("t,x", "<i4")])
+np.save("{WORK}/cs-one.npy", b)
+""")
+    for files, fields in (([a, path("cs-other.npy")], "t,x"), ([path("cs-other.npy"), a], "t,v,x"),
+                          ([a, path("cs-one.npy")], "t,x"), ([path("cs-one.npy"), a, b], "t,x")):
+        for form in (["--json"], ["-q"], []):
+            r = run(*files, "--field", fields, *form)
+            assert r.returncode == 0, r.stderr
+            err = r.stderr.decode().splitlines()
+            assert len(err) == 1 and "total: none" in err[0] and "columns differ" in err[0], (files, err)
+            out = r.stdout.decode()
+            assert "total" not in out, out
+
+
+@test
+def columns_bad_specs_are_usage_errors_with_one_line():
+    column_data()
+    numpy_run(f"""np.save("{WORK}/nonum.npy", np.zeros(3, [("c", "<c8"), ("s", "S4")]))""")
+    raw, npy = path("rec32.raw"), path("cs.npy")
+    for args, fragments in (
+            ([raw, "--columns", "t:q9"], [raw, "column 't:q9': unknown type 'q9'"]),
+            ([raw, "--columns", "t:<u8@28", "--record", "32"], [raw, "column 't'", "does not fit in a record of 32"]),
+            ([raw, "--columns", "t:<u8,x:<i4@4", "--record", "32"], [raw, "'t' and 'x' overlap"]),
+            ([raw, "--columns", "t:<u8,t:<i4", "--record", "32"], [raw, "column 't' is named twice"]),
+            ([raw, "--columns", ""], ["--columns", "empty"]),
+            ([raw, "--columns", "t:<u8,,x:<i4"], [raw, "an empty column"]),
+            ([raw, "--columns", "t"], [raw, "not NAME:TYPE"]),
+            ([raw, "--columns", "t:<u8@x", "--record", "32"], [raw, "not a byte offset"]),
+            ([raw, "--channels", "0"], ["--channels", "'0'", "1 to 4096"]),
+            ([raw, "--channels", "4097"], ["--channels", "1 to 4096"]),
+            ([raw, "--channels", "-3"], ["--channels"]),
+            ([raw, "--channels", "many"], ["--channels", "auto"]),
+            ([path("ch16.npy"), "--channels", "7"], ["ch16.npy", "holds 16 channels, not 7"]),
+            ([path("one.npy"), "--channels", "auto"], ["one.npy", "2 or more dimensions"]),
+            ([npy, "--channels", "auto"], ["cs.npy", "structured dtype has fields, not channels"]),
+            ([npy, "--field", "nosuch,x"], ["cs.npy", "no field 'nosuch'"]),
+            ([npy, "--field", "x,s[3]"], ["cs.npy", "no element 3"]),
+            ([npy, "--field", "x,x"], ["cs.npy", "named twice"]),
+            ([path("nonum.npy"), "--field", "all"], ["nonum.npy", "no numeric fields"]),
+            ([raw, "--channels", "auto"], [raw, "need a .npy header"]),
+            ([raw, "--channels", "4", "--columns", "t:<u8"], ["--channels", "--columns", "choose one"]),
+            ([npy, "--channels", "4", "--field", "x"], ["--channels", "--field"]),
+            ([raw, "--columns", "t:<u8", "--record", "32", "--field-offset", "8"], ["--field-offset"]),
+            ([raw, "--columns", "t:<u8,x:<i4", "--record", "32", "--offset", "3", "--allow-trailing"],
+             [raw, "offset 3 is not a whole number of 32-byte records"]),
+            ([raw, "--columns", "t:<u8,x:<i4", "--record", "32", "--offset", "3"], [raw, "trailing"]),
+            ([raw, "--columns", "t:<u8", "--record", "32", "--length", "40", "--allow-trailing"],
+             [raw, "length 40 is not a whole number"]),
+            ([npy, "--columns", "t:<u8"], ["cs.npy", "a .npy header gives the layout"])):
+        expect_error(run(*args), 2, *fragments)
+
+
+@test
+def columns_names_are_escaped_in_every_form():
+    numpy_run(f"""
+a = np.zeros(5, [("\\tb", "<i4"), ("q\\\\", "<i2"), ("\\u00e9", "<u1")])
+a["\\tb"] = 7
+np.save("{WORK}/esc-cols.npy", a)
+""")
+    f = path("esc-cols.npy")
+    # a field's column is named as --field spells it (\t for a tab, \\ for a backslash: the library's
+    # names), which JSON gives as it is and the text forms escape as they escape any name
+    spelled = ["\\tb", "q\\\\", "\u00e9"]
+    objs = strict_lines(run(f, "--json", "--field", "all"))
+    assert [o["column"] for o in objs] == spelled and objs[0]["sum"] == 35, objs
+    assert one_json(run(f, "--json", "--field", objs[1]["column"]))["field"] == spelled[1]     # it reads back
+    texts = [name.replace("\\", "\\\\") for name in spelled]
+    q = [line.split("\t")[1] for line in run(f, "-q", "--field", "all").stdout.decode().splitlines()]
+    assert q == texts, q
+    head, tables, rest = parse_tables(run(f, "--field", "all", "--histogram", "2").stdout.decode())
+    assert tables[0][0] == texts, tables
+    assert [line for line in rest if line.startswith("histogram of ")][0].startswith("histogram of %s: " % texts[0])
+
+
+
+@test
+def columns_bench_times_a_scan_of_columns():
+    column_data()
+    r = run("bench", path("cs.npy"), "--field", "all", "-r", "1", "-j", "1,2", "-b", "mmap", "--json")
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(line) for line in r.stdout.decode().splitlines()]
+    assert rows and all(row["backend"] == "mmap" for row in rows), rows
+    expect_error(run("bench", path("cs.npy"), "--field", "nosuch,x"), 2, "no field 'nosuch'")
+
 if __name__ == "__main__":
     sys.exit(SUITE.main(WORK))

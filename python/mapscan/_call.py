@@ -69,3 +69,34 @@ def scan_memory(view: memoryview, options, result, error) -> Callable[[], int]:
         finally:
             _release_buffer(ctypes.byref(exported))
     return call
+
+
+def taking_columns(call, result, taken: list) -> Callable[[], int]:
+    """call() (a scan into result), then, on the worker too, the columns of a scan of several (the library's
+    memory) copied into the package's: taken gets a ctypes array of Results whose histogram counts point
+    into arrays of its own (the array keeps them alive), and the library's block is freed at once,
+    whatever happens. Nothing of the library's outlives the worker's call, so an interrupt that ends the
+    caller's frame at any instruction leaks nothing."""
+    def call_and_take():
+        status = call()
+        try:
+            n = result.ncolumns
+            if n and result.columns:
+                columns = (_lib.Result * n)()
+                ctypes.memmove(columns, result.columns, n * ctypes.sizeof(_lib.Result))
+                keep = []
+                for c in columns:
+                    c.columns, c.ncolumns = None, 0
+                    if c.extra.counts and c.extra.bins:
+                        counts = (ctypes.c_uint64 * c.extra.bins)()
+                        ctypes.memmove(counts, c.extra.counts, 8 * c.extra.bins)
+                        c.extra.counts = ctypes.cast(counts, ctypes.POINTER(ctypes.c_uint64))
+                        keep.append(counts)
+                    else:
+                        c.extra.counts = None
+                columns._counts = keep      # held by the array
+                taken.append(columns)
+        finally:
+            _lib.lib.mapscan_result_free(ctypes.byref(result))
+        return status
+    return call_and_take

@@ -20,6 +20,9 @@ SQUARE_SUM_WORDS = 68
 STAT_VAR, STAT_ARGMIN, STAT_ARGMAX, STAT_ALL = 1, 2, 4, 7      # mapscan_options.stats, extra.computed
 MAX_QUANTILES = 64
 MAX_BINS = 1 << 20
+CHANNELS_AUTO = 0xFFFFFFFF      # mapscan_options.channels: the last axis of a .npy array, whatever it holds
+MAX_COLUMNS = 4096
+COLUMN_NAME_SIZE = 256
 LITTLE, BIG, NATIVE = range(3)
 BACKENDS = {"auto": 0, "mmap": 1, "read": 2, "direct": 3}
 FORMATS = {"auto": 0, "raw": 1, "npy": 2}
@@ -126,18 +129,28 @@ class Options(ctypes.Structure):
         ("histogram_counts", ctypes.POINTER(ctypes.c_uint64)), ("histogram_range", ctypes.c_bool),
         ("range_lo", ctypes.c_double), ("range_hi", ctypes.c_double), ("sync", ctypes.c_void_p),
         ("sync_arg", ctypes.c_void_p),
+        # 0.7: several columns in one pass (channels: a number, or CHANNELS_AUTO; columns: a raw record's
+        # "NAME:TYPE[@OFFSET],..." spec); the result then holds one Result per column
+        ("channels", ctypes.c_uint), ("columns", ctypes.c_char_p),
     ]
 
 
 class Result(ctypes.Structure):
-    _fields_ = [
-        ("stats", Stats), ("bytes", ctypes.c_uint64), ("seconds", ctypes.c_double), ("threads", ctypes.c_uint),
-        ("backends", ctypes.c_uint), ("kernel", ctypes.c_char_p), ("format", ctypes.c_int), ("type", ctypes.c_int),
-        ("endian", ctypes.c_int), ("record_size", ctypes.c_uint64), ("field_offset", ctypes.c_uint64),
-        ("ndim", ctypes.c_uint), ("shape", ctypes.c_uint64 * 64),
-        ("floats", FloatStats),                 # 0.5: a float type's statistics
-        ("extra", ExtraStats), ("fortran_order", ctypes.c_bool),     # 0.6
-    ]
+    pass        # its fields below: columns points to Results
+
+
+Result._fields_ = [
+    ("stats", Stats), ("bytes", ctypes.c_uint64), ("seconds", ctypes.c_double), ("threads", ctypes.c_uint),
+    ("backends", ctypes.c_uint), ("kernel", ctypes.c_char_p), ("format", ctypes.c_int), ("type", ctypes.c_int),
+    ("endian", ctypes.c_int), ("record_size", ctypes.c_uint64), ("field_offset", ctypes.c_uint64),
+    ("ndim", ctypes.c_uint), ("shape", ctypes.c_uint64 * 64),
+    ("floats", FloatStats),                 # 0.5: a float type's statistics
+    ("extra", ExtraStats), ("fortran_order", ctypes.c_bool),     # 0.6
+    # 0.7: a scan of several columns: columns[0 .. ncolumns - 1], each a whole Result with its name in
+    # column; the array (and its histograms' counts) is the library's until mapscan_result_free
+    ("column", ctypes.c_char * COLUMN_NAME_SIZE), ("ncolumns", ctypes.c_size_t),
+    ("columns", ctypes.POINTER(Result)),
+]
 
 
 class GenOptions(ctypes.Structure):
@@ -174,6 +187,10 @@ _SIGNATURES = {
     "mapscan_histogram_edge": (ctypes.c_double, [ctypes.c_double, ctypes.c_double, ctypes.c_uint64,
                                                  ctypes.c_uint64]),
     "mapscan_unravel": (ctypes.c_uint, [ctypes.POINTER(Result), ctypes.c_uint64, ctypes.POINTER(ctypes.c_uint64)]),
+    "mapscan_result_free": (None, [ctypes.POINTER(Result)]),
+    "mapscan_result_copy": (ctypes.c_int, [ctypes.POINTER(Result), ctypes.POINTER(Result), ctypes.POINTER(Error)]),
+    "mapscan_text_escape": (ctypes.c_size_t, [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t,
+                                              ctypes.c_char_p]),
 }
 for _name, (_restype, _argtypes) in _SIGNATURES.items():
     try:

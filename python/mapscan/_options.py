@@ -10,7 +10,7 @@ import operator
 import os
 import sys
 
-from . import _dtype, _lib
+from . import _columns, _dtype, _lib
 from ._errors import InputError
 
 U64_MAX = 2**64 - 1
@@ -40,11 +40,9 @@ def text_bytes(what, text) -> bytes:
 
 
 def field_bytes(field) -> bytes:
-    """field=: one str; a list is refused until a scan reads several fields at once."""
-    if isinstance(field, (list, tuple)):
-        raise InputError(f"field {field!r}: one field per scan for now (a str, 'outer.inner' when nested); "
-                         "scan each field on its own")
-    return text_bytes("field", field)
+    """field=: one str (a field, 'outer.inner' when nested; 'a,b' or 'all' for several), or a list of str."""
+    text, _ = _columns.field_text(field)
+    return text_bytes("field", text)
 
 
 def whole(name, value, low=0, high=U64_MAX):
@@ -68,8 +66,9 @@ def threads(value):
 
 
 def scan_options(dtype, offset, length, threads_, backend, allow_trailing, field, record, field_offset, format,
-                 io_depth=None, io_size=None) -> "_lib.Options":
-    """scan's arguments as a mapscan_options."""
+                 io_depth=None, io_size=None, channels=None, columns=None) -> "_lib.Options":
+    """scan's arguments as a mapscan_options. channels: None, 'auto' or a number; columns: None, or what
+    columns= takes (a spec, tuples, a structured dtype), which may set the record size."""
     o = _lib.options_init()
     if dtype is not None:
         try:
@@ -91,6 +90,13 @@ def scan_options(dtype, offset, length, threads_, backend, allow_trailing, field
     o.threads = threads(threads_)
     o.allow_trailing = bool(allow_trailing)
     o.field = field_bytes(field) if field is not None else None
+    if channels is not None:
+        o.channels = _columns.channels_value(channels)
+    if columns is not None:
+        if dtype is not None:
+            raise InputError("dtype= with columns=: each column gives its own type")
+        spec, record = _columns.columns_spec(columns, record)
+        o.columns = text_bytes("columns", spec)
     o.record_size = 0 if record is None else whole("record", record)
     o.field_offset = whole("field_offset", field_offset)
     o.io_depth = 0 if io_depth is None else whole("io_depth (reads in flight per thread)", io_depth, 1, 64)

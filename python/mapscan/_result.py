@@ -28,8 +28,9 @@ import dataclasses
 import math
 import struct
 import sys
+from collections.abc import Mapping
 from fractions import Fraction
-from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, Optional, Tuple, Union
 
 from . import _lib
 from ._errors import InputError
@@ -224,7 +225,10 @@ class Result:
     the first min and of the first max (-0.0 below 0.0); None when nothing was counted. argmin_index and
     argmax_index: those positions as an index into the array (.npy files, memmaps, scan_buffer). quantiles:
     {q: value} in the order asked, numpy's 'linear' method exactly, rounded once (values None when nothing
-    was counted). histogram: a Histogram."""
+    was counted). histogram: a Histogram.
+
+    column: in a scan of several columns (a Columns), the column's name ('x', 'outer.inner', 'v[2]', 'ch0');
+    None for a scan of one field."""
 
     file: Optional[str]
     count: int
@@ -249,6 +253,7 @@ class Result:
     argmax: Optional[int] = None
     quantiles: Optional[Dict[float, Optional[float]]] = None
     histogram: Optional[Histogram] = None
+    column: Optional[str] = None
     _backends: int = dataclasses.field(default=0, compare=False, repr=False)
     _mean: Optional[float] = dataclasses.field(default=None, compare=False, repr=False)
     # What the library computed (MAPSCAN_STAT_* bits), the exact sum of squares and its infinity flag (for
@@ -411,6 +416,8 @@ class Result:
         """The keys of the command's --json output (with "nan" for float scans, as there); values are
         Python's, so that the command's "inf", "-inf" and "nan" strings are floats here."""
         d: Dict[str, Any] = {"file": self.file, "format": self.format}
+        if self.column is not None:
+            d["column"] = self.column
         if self.shape is not None:
             d["shape"] = list(self.shape)
         d.update(type=self.type, endian=self.endian, backend=self.backend, kernel=self.kernel, threads=self.threads,
@@ -445,8 +452,9 @@ class Result:
         extra = "".join(f"{k}={v!r}, " for k, v in self._extra_dict().items() if k != "histogram")
         if self.histogram is not None:
             extra += f"histogram={self.histogram!r}, "
-        return (f"mapscan.Result(file={self.file!r}, count={self.count}, {nan}min={self.min}, max={self.max}, "
-                f"sum={self.sum}, mean={self.mean}, {extra}type={self.type!r})")
+        column = f"column={self.column!r}, " if self.column is not None else ""
+        return (f"mapscan.Result(file={self.file!r}, {column}count={self.count}, {nan}min={self.min}, "
+                f"max={self.max}, sum={self.sum}, mean={self.mean}, {extra}type={self.type!r})")
 
     def __add__(self, other: "Result") -> "Result":
         if not isinstance(other, Result):
@@ -468,7 +476,7 @@ def _common(results, name):
 _MIXED = "integer and floating-point data, whose statistics do not combine into one"
 
 
-def merge(results: Iterable[Result]) -> Result:
+def merge(results: Iterable[Union[Result, "Columns"]]) -> Any:
     """All the results as one, exactly, as if one scan had read every file: counts and sums added, the
     least min and the greatest max, bytes and seconds added, through the library's mapscan_result_merge.
     Float results: NaN counts and exact sums added, sum and mean rounded once from the total's exact sum.
@@ -479,10 +487,15 @@ def merge(results: Iterable[Result]) -> Result:
     sums (with the first part's ddof); argmin and argmax as positions in the parts' concatenation, in the
     order given (a part's positions shifted by the counts of the parts before it); a histogram when every
     part has one with the same edges (counts, below and above added). Quantiles are not merged (those of
-    the parts are not those of the whole): None in a merge of two or more, as argmin_index and argmax_index."""
+    the parts are not those of the whole): None in a merge of two or more, as argmin_index and argmax_index.
+
+    Columns (scans of several columns) merge column by column, by these rules: every part must have the
+    same columns (names, in the same order) of the same types, else InputError; the answer is a Columns."""
     parts = list(results)
     if not parts:
         raise InputError("merge of no results: give at least one")
+    if any(isinstance(r, Columns) for r in parts):
+        return _merge_columns(parts)
     for r in parts:
         if not isinstance(r, Result):
             raise TypeError(f"merge: {type(r).__name__} is not a mapscan.Result")
@@ -514,7 +527,8 @@ def merge(results: Iterable[Result]) -> Result:
                 setattr(c.extra, name, _position(f"{name} in the merge", getattr(c.extra, name) + before))
         _lib.lib.mapscan_result_merge(total, c)
         before += r.count
-    describe = {name: _common(parts, name) for name in ("file", "type", "endian", "format", "shape", "kernel")}
+    describe = {name: _common(parts, name) for name in ("file", "type", "endian", "format", "shape", "kernel",
+                                                        "column")}
     if len(parts) == 1:
         describe.update(quantiles=parts[0].quantiles, _layout=parts[0]._layout)
     return Result._from_c(describe.pop("file"), total, **describe)
@@ -522,23 +536,193 @@ def merge(results: Iterable[Result]) -> Result:
 
 class Results(tuple):
     """The Results of scan([...]), one per file in the order given (a tuple), and .total: all of them merged
-    (mapscan.merge)."""
+    (mapscan.merge). With several columns per file (field=[...], 'all', channels=, columns=), each item is a
+    Columns, and so is the total."""
 
-    _total: Optional[Result]
+    _total: Any
+    _why: Optional[str]
 
-    def __new__(cls, results: Iterable[Result]) -> "Results":
+    def __new__(cls, results: Iterable[Any]) -> "Results":
         self = super().__new__(cls, results)
-        self._total = None if len({r.is_float for r in self}) > 1 else merge(self)
+        self._total, self._why = None, None
+        try:
+            self._total = merge(self)
+        except InputError as e:
+            self._why = str(e)
         return self
 
     @property
-    def total(self) -> Result:
-        """All the files' results merged exactly; InputError when the files mix integer and float data
-        (each file's Result is there all the same)."""
+    def total(self) -> Any:
+        """All the files' results merged exactly (a Result, or a Columns); InputError when they do not merge:
+        files that mix integer and float data, or whose columns differ (each file's result is there all the
+        same)."""
         if self._total is None:
-            raise InputError(f"total: none, the files mix {_MIXED}")
+            raise InputError(f"total: none, {self._why}")
         return self._total
 
     def __repr__(self) -> str:
-        return f"mapscan.Results({list(self)!r}, total={self.total!r})"
+        total = repr(self._total) if self._total is not None else "None"
+        return f"mapscan.Results({list(self)!r}, total={total})"
 
+
+_FACTS = ("file", "format", "shape", "record", "bytes", "seconds", "threads", "backend", "kernel")
+
+
+class Columns(Mapping):
+    """A scan of several columns in one pass (field=['a', 'b'], field='all', channels=, columns=): an ordered,
+    read-only mapping from each column's name to its Result, in the order asked for (for 'all' and channels,
+    the file's).
+
+        r = mapscan.scan("table.npy", field="all", describe=True)
+        r["x"].mean, list(r), len(r), r.items()
+        r.table()        # {column: {statistic: value}}: pandas.DataFrame(r.table()) has a column per column
+
+    The scan's facts: file, format ('raw', 'npy'), shape (the file's, a .npy's), record (bytes per row;
+    None for a Fortran-order array's channels, each one run), bytes (of the whole rows scanned), rows (the
+    rows: each column's count), and how it ran: seconds, threads, backend, kernel. Each column's Result has
+    its own type, endian, statistics and extra statistics (stats=, quantiles=, histogram=, describe= apply
+    to every column), its name in .column, and the scan's bytes, seconds, threads and backend.
+
+    Equality compares the columns' Results and file, format, shape, record and bytes (not how the scan ran).
+    a + b and mapscan.merge([...]) merge column by column (the same names and types, else InputError)."""
+
+    __slots__ = ("_results", "_index", "file", "format", "shape", "record", "bytes", "seconds", "threads", "backend",
+                 "kernel", "_backends")
+
+    def __init__(self, results: Iterable[Result], file: Optional[str] = None, format: Optional[str] = None,
+                 shape: Optional[Tuple[int, ...]] = None, record: Optional[int] = None, bytes: int = 0,
+                 seconds: float = 0.0, threads: int = 0, backend: str = "", kernel: Optional[str] = None,
+                 _backends: int = 0):
+        results = tuple(results)
+        index: Dict[str, Result] = {}
+        for r in results:
+            if not isinstance(r, Result) or r.column is None:
+                raise TypeError("Columns: each item is a mapscan.Result with its column's name")
+            if r.column in index:
+                raise InputError(f"Columns: column {r.column!r} named twice")
+            index[r.column] = r
+        for name, value in (("_results", results), ("_index", index), ("file", file), ("format", format),
+                            ("shape", shape), ("record", record), ("bytes", bytes), ("seconds", seconds),
+                            ("threads", threads), ("backend", backend), ("kernel", kernel),
+                            ("_backends", _backends)):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"mapscan.Columns is read-only: cannot set {name}")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"mapscan.Columns is read-only: cannot delete {name}")
+
+    def __reduce__(self):
+        return (_columns_of_state, (self._results, {k: getattr(self, k) for k in _FACTS + ("_backends",)}))
+
+    def __getitem__(self, name: str) -> Result:
+        return self._index[name]
+
+    def __iter__(self):
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._results)
+
+    def __contains__(self, name) -> bool:
+        return name in self._index
+
+    @property
+    def rows(self) -> int:
+        """The rows (records) scanned: every column's count (NaN included)."""
+        return self._results[0].count if self._results else 0
+
+    def _key(self):
+        return (self.file, self.format, self.shape, self.record, self.bytes,
+                tuple((r.column, r._key()) for r in self._results))
+
+    def __eq__(self, other: Any) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __ne__(self, other: Any) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def table(self) -> Dict[str, Dict[str, Any]]:
+        """{column: {statistic: value}}: count, nan (float columns), min, max, sum, mean, and what was asked
+        for (var, std, argmin, argmax, quantiles as '25%'-style keys, as pandas' describe labels them).
+        pandas.DataFrame(r.table()) is a frame with a column per column and a row per statistic."""
+        out: Dict[str, Dict[str, Any]] = {}
+        for r in self._results:
+            row: Dict[str, Any] = {"count": r.count}
+            if r.is_float:
+                row["nan"] = r.nan
+            row.update(min=r.min, max=r.max, sum=r.sum, mean=r.mean)
+            if r.ddof is not None:
+                row.update(var=r.var, std=r.std)
+            for name in ("argmin", "argmax"):
+                if r._computed & (_lib.STAT_ARGMIN if name == "argmin" else _lib.STAT_ARGMAX):
+                    row[name] = getattr(r, name)
+            if r.quantiles is not None:
+                for q, v in r.quantiles.items():
+                    label = f"{q * 100:g}%"
+                    row[label if label not in row else f"q={q!r}"] = v
+            out[r.column] = row
+        return out
+
+    def as_dict(self) -> Dict[str, Any]:
+        """The scan's facts and {"columns": {name: Result.as_dict()}}, in plain Python values (json.dumps takes
+        it)."""
+        d: Dict[str, Any] = {"file": self.file, "format": self.format}
+        if self.shape is not None:
+            d["shape"] = list(self.shape)
+        d.update(record=self.record, backend=self.backend, kernel=self.kernel, threads=self.threads,
+                 bytes=self.bytes, rows=self.rows, seconds=self.seconds)
+        d["columns"] = {r.column: r.as_dict() for r in self._results}
+        return d
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{r.column!r}: {r!r}" for r in self._results)
+        return (f"mapscan.Columns(file={self.file!r}, rows={self.rows}, bytes={self.bytes}, "
+                f"columns={{{inner}}})")
+
+    def __add__(self, other: "Columns") -> "Columns":
+        if not isinstance(other, Columns):
+            return NotImplemented
+        return merge([self, other])
+
+    def __radd__(self, other: Any) -> "Columns":
+        if isinstance(other, int) and not isinstance(other, bool) and other == 0:
+            return self
+        return NotImplemented
+
+
+def _columns_of_state(results, facts) -> Columns:
+    return Columns(results, **facts)
+
+
+def _merge_columns(parts) -> Columns:
+    for p in parts:
+        if not isinstance(p, Columns):
+            raise InputError(f"merge: a {type(p).__name__} with Columns: a scan of one field and a scan of "
+                             "several columns do not merge")
+    first = parts[0]
+    layout = [(r.column, r.type) for r in first._results]
+    for p in parts[1:]:
+        other = [(r.column, r.type) for r in p._results]
+        if other != layout:
+            raise InputError(f"merge: the columns differ: {_describe(layout)} and {_describe(other)} (the same "
+                             "names, in the same order, of the same types are needed)")
+    merged = [merge([p._results[i] for p in parts]) for i in range(len(layout))]
+    backends = 0
+    for p in parts:
+        backends |= p._backends
+    facts = {name: _common(parts, name) for name in ("file", "format", "shape", "record", "kernel")}
+    return Columns(merged, bytes=sum(p.bytes for p in parts), seconds=sum(p.seconds for p in parts),
+                   threads=max(p.threads for p in parts), backend=_lib.lib.mapscan_backends_name(backends).decode(),
+                   _backends=backends, **facts)
+
+
+def _describe(layout) -> str:
+    return "[" + ", ".join(f"{name}: {type_}" for name, type_ in layout) + "]"

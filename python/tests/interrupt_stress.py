@@ -9,7 +9,9 @@ Each case picks a call (scan_buffer of a 64 MiB array, 4 MiB under ASan,
 dropped right after; scan of a 64 MiB file with one of the backends;
 generate of a 4 MiB file; a scan or scan_buffer with extra statistics,
 whose quantiles and histogram counts are arrays the package allocates and
-the library reads and writes to the end of its passes), a way to interrupt (a one-shot or repeating
+the library reads and writes to the end of its passes; a scan or
+scan_buffer of four columns, whose results and histogram counts are the
+library's memory, copied and freed on the worker), a way to interrupt (a one-shot or repeating
 ITIMER_REAL whose SIGALRM handler raises, _thread.interrupt_main or
 pthread_kill(main, SIGINT) from a helper thread), one to five interrupts,
 and a delay from 2 us to 1.5 times the call's own duration (measured first),
@@ -134,7 +136,25 @@ def main():
         finally:
             del a
 
-    calls = {"scan_buffer": call_buffer, "scan": call_scan, "generate": call_generate, "extra": call_extra}
+    def call_columns(threads, progress):
+        # four channels: the columns' results (and the histograms' counts) are the library's until freed
+        extra = dict(stats="all")
+        if rng.random() < 0.5:
+            extra.update(histogram=rng.choice([1, 4096]), range=(0, ARRAY_ELEMENTS))
+        if rng.random() < 0.25:
+            extra.update(quantiles=[0.5])
+        if rng.random() < 0.5:
+            mapscan.scan(big, dtype="<i8", channels=4, length=ARRAY_ELEMENTS * 2, threads=threads,
+                         backend=rng.choice(["auto", "mmap", "read"]), progress=progress, **extra)
+            return
+        a = np.empty((ARRAY_ELEMENTS // 128, 4), dtype="<i8")
+        try:
+            mapscan.scan_buffer(a, channels=4, threads=threads, **extra)
+        finally:
+            del a
+
+    calls = {"scan_buffer": call_buffer, "scan": call_scan, "generate": call_generate, "extra": call_extra,
+             "columns": call_columns}
     if len(sys.argv) > 4:
         calls = {name: calls[name] for name in sys.argv[4].split(",")}
     duration = {}

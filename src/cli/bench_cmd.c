@@ -4,7 +4,9 @@
  * Every run, warm-up included, is a forked child that scans once and sends
  * its result back through a pipe; the parent reads the child's peak
  * resident set from wait4(), so each row's memory figure is that
- * configuration's alone. Every run must give the same statistics.
+ * configuration's alone. Every run must give the same statistics (a scan
+ * of several columns sends a digest of its columns' along: their memory
+ * stays in the child).
  */
 #include "cli.h"
 
@@ -24,8 +26,8 @@ static const char bench_usage[] =
     "Times the scan of FILE for each backend and thread count, and recommends one.\n"
     "\n"
     "  every scan option but -q and --progress, as for scan: -t, -e, --format, --field,\n"
-    "  --record, --field-offset, --offset, --length, --allow-trailing, --kernel,\n"
-    "  --io-depth, --io-size\n"
+    "  --channels, --columns, --record, --field-offset, --offset, --length,\n"
+    "  --allow-trailing, --kernel, --io-depth, --io-size\n"
     "  -j, --threads LIST     thread counts, e.g. 1,2,4 (default 1,2,4,... up to the\n"
     "                         processing units, plus the default)\n"
     "  -b, --backend LIST     from auto,mmap,read,direct (default auto,mmap,read)\n"
@@ -60,6 +62,7 @@ typedef struct bench {
     unsigned repeat;
     bool cold, json, csv;
     mapscan_result reference;
+    uint64_t reference_digest;
     bool have_reference;
 } bench;
 
@@ -109,8 +112,29 @@ static double resident_fraction(const char *file)
     return pages ? (double)resident / (double)pages : -1;
 }
 
+/* FNV-1a of a scan's columns' statistics (0 without columns). */
+static uint64_t columns_digest(const mapscan_result *r)
+{
+    uint64_t h = 0;
+    for (size_t c = 0; c < r->ncolumns; c++) {
+        const mapscan_result *col = &r->columns[c];
+        const mapscan_float_stats *f = &col->floats;
+        const struct { const void *p; size_t n; } parts[] = {
+            { &col->stats, sizeof col->stats }, { &f->nan, sizeof f->nan }, { &f->min, sizeof f->min },
+            { &f->max, sizeof f->max }, { f->exact.word, sizeof f->exact.word },
+            { &f->exact.pos_inf, 1 }, { &f->exact.neg_inf, 1 },
+        };
+        h = h ? h : 14695981039346656037u;
+        for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+            for (size_t k = 0; k < parts[i].n; k++)
+                h = (h ^ ((const unsigned char *)parts[i].p)[k]) * 1099511628211u;
+    }
+    return h;
+}
+
 /* One scan in a child process. */
-static mapscan_status run_once(bench *b, const config *c, mapscan_result *r, mapscan_error *e, long *rss_kib)
+static mapscan_status run_once(bench *b, const config *c, mapscan_result *r, uint64_t *digest, mapscan_error *e,
+                               long *rss_kib)
 {
     if (b->cold && !evict(b->file))
         return *e = (mapscan_error){ MAPSCAN_E_IO, errno, "cannot evict it from the page cache" }, MAPSCAN_E_IO;
@@ -129,14 +153,17 @@ static mapscan_status run_once(bench *b, const config *c, mapscan_result *r, map
         mapscan_options o = b->scan;
         o.backend = c->backend;
         o.threads = c->threads;
-        struct { mapscan_status s; mapscan_result r; mapscan_error e; } out;
+        struct { mapscan_status s; mapscan_result r; uint64_t digest; mapscan_error e; } out;
         out.s = mapscan_scan_path(b->file, &o, &out.r, &out.e);
+        out.digest = out.s == MAPSCAN_OK ? columns_digest(&out.r) : 0;
+        if (out.s == MAPSCAN_OK)
+            mapscan_result_free(&out.r);
         ssize_t ignored = write(fds[1], &out, sizeof out);
         (void)ignored;
         _exit(0);
     }
     close(fds[1]);
-    struct { mapscan_status s; mapscan_result r; mapscan_error e; } in;
+    struct { mapscan_status s; mapscan_result r; uint64_t digest; mapscan_error e; } in;
     size_t got = 0;
     while (got < sizeof in) {
         ssize_t n = read(fds[0], (char *)&in + got, sizeof in - got);
@@ -159,6 +186,7 @@ static mapscan_status run_once(bench *b, const config *c, mapscan_result *r, map
         return MAPSCAN_E_IO;
     }
     *r = in.r;
+    *digest = in.digest;
     *e = in.e;
     *rss_kib = usage.ru_maxrss;
     return in.s;
@@ -182,17 +210,19 @@ static int measure(bench *b, config *c)
     c->peak_rss_kib = 0;
     for (unsigned i = 0; i <= b->repeat; i++) {     /* run 0 is the warm-up */
         mapscan_result r;
+        uint64_t digest;
         mapscan_error e;
         long rss;
-        mapscan_status s = run_once(b, c, &r, &e, &rss);
+        mapscan_status s = run_once(b, c, &r, &digest, &e, &rss);
         if (s != MAPSCAN_OK) {
             cli_report_failure(b->file, &e);
             return cli_exit_status(s);
         }
         if (!b->have_reference) {
             b->reference = r;
+            b->reference_digest = digest;
             b->have_reference = true;
-        } else if (!same_stats(&r.stats, &b->reference.stats)) {
+        } else if (!same_stats(&r.stats, &b->reference.stats) || digest != b->reference_digest) {
             cli_error(b->file, "results differ between runs (%s backend, %u threads)", backend_name(c->backend),
                       c->threads);
             return EXIT_RUNTIME;
@@ -485,6 +515,7 @@ int cmd_bench(int argc, char **argv)
             printf("state: cached (%.0f%% of its pages in the page cache before the warm-up)\n", 100 * resident);
         cli_flush_stdout();
     }
+    mapscan_result_free(&described);
     status = EXIT_OK;
     for (int i = 0; i < b->nconfigs && status == EXIT_OK; i++) {
         status = measure(b, &b->configs[i]);

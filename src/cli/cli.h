@@ -60,8 +60,28 @@ int cli_scan_parse(int argc, char **argv, scan_cli *cli);
  * text_extra (whole lines) to the table after its backend line. */
 void cli_print_result(const scan_cli *cli, const char *file, const mapscan_result *r, bool first,
                       const char *json_extra, const char *text_extra);
-/* Adds a file's result to the total line's. */
+/* Adds a file's result to the total line's. With columns, the total owns
+ * a copy of the first file's (free it with mapscan_result_free). */
 void cli_total_add(mapscan_result *total, const mapscan_result *r);
+
+/* output.c's pieces, for columns.c: the format line's text (no newline);
+ * one result as a JSON object (a line) or a -q line, with "column" (or
+ * -q's second field) when column is given. */
+void cli_put_layout(const mapscan_options *o, const mapscan_result *r);
+void cli_json_result(const scan_cli *cli, const char *file, const char *column, const mapscan_result *r,
+                     const char *extra);
+void cli_quiet_result(const scan_cli *cli, const char *file, const char *column, const mapscan_result *r);
+
+/* columns.c: a scan of several columns (r->ncolumns > 0), as
+ * cli_print_result prints it (same arguments); and its part of
+ * cli_total_add: true when it took r, that is when r or the total has
+ * columns. A total over files whose columns differ (names, types, their
+ * number, or columns in some files only) has none: cli_total_refused
+ * says why, and cli_print_result prints that on stderr instead. */
+void cli_columns_print(const scan_cli *cli, const char *file, const mapscan_result *r, bool first,
+                       const char *json_extra, const char *text_extra);
+bool cli_columns_total_add(mapscan_result *total, const mapscan_result *r);
+const char *cli_total_refused(const mapscan_result *total);
 
 /* The files to scan: those on the command line, then --files-from's. */
 typedef struct cli_files {
@@ -169,6 +189,14 @@ int cli_finish_stdout(int status);
 void cli_json_stats(FILE *out, const mapscan_result *r);
 void cli_text_stats(FILE *out, const mapscan_result *r);
 void cli_quiet_stats(FILE *out, const mapscan_result *r);
+/* The text forms' rows, each a label and its value's text, given to a
+ * function one by one: so that a table of columns shows each statistic
+ * exactly as the one-column output does. cli_print_row (out a FILE *)
+ * prints one as the one-column table does ("%-8s %s"). */
+typedef void (*cli_row_fn)(void *arg, const char *label, const char *text);
+void cli_print_row(void *out, const char *label, const char *text);
+/* count, nan (float types), min, max, sum, mean */
+void cli_stats_rows(const mapscan_result *r, cli_row_fn row, void *arg);
 /* The shortest decimal that reads back as the same binary64 ("0.1",
  * "1e+300", "-0", "inf", "-inf", "nan"). */
 void cli_format_double(double v, char buf[static 32]);
@@ -186,6 +214,12 @@ bool cli_take_range(scan_cli *cli, const char *text);
 bool cli_extra_ready(scan_cli *cli);
 void cli_extra_free(scan_cli *cli);
 void cli_extra_text(FILE *out, const scan_cli *cli, const mapscan_result *r, bool total);
+/* cli_extra_text's rows, without the histogram: var, std, argmin, argmax,
+ * each quantile (as asked; a total has no positions or quantiles). */
+void cli_extra_rows(const scan_cli *cli, const mapscan_result *r, bool total, cli_row_fn row, void *arg);
+/* A histogram's text form (x->counts set): a heading line, "histogram of
+ * NAME: ..." when a column's name is given, then a bar per bin. */
+void cli_histogram_text(FILE *out, const mapscan_extra_stats *x, const char *name);
 void cli_extra_json(FILE *out, const scan_cli *cli, const mapscan_result *r, bool total);
 void cli_extra_quiet(FILE *out, const scan_cli *cli, const mapscan_result *r, bool total);
 /* An empty total that merges the extra statistics the options ask for. */

@@ -304,14 +304,31 @@ static void stat_texts_of(const mapscan_result *r, stat_texts *t)
     }
 }
 
-void cli_text_stats(FILE *out, const mapscan_result *r)
+void cli_stats_rows(const mapscan_result *r, cli_row_fn row, void *arg)
 {
     stat_texts t;
     stat_texts_of(r, &t);
-    fprintf(out, "%-8s %llu\n", "count", (unsigned long long)r->stats.count);
-    if (mapscan_type_is_float(r->type))
-        fprintf(out, "%-8s %llu\n", "nan", (unsigned long long)r->floats.nan);
-    fprintf(out, "%-8s %s\n%-8s %s\n%-8s %s\n%-8s %s\n", "min", t.min, "max", t.max, "sum", t.sum, "mean", t.mean);
+    char n[24];
+    snprintf(n, sizeof n, "%llu", (unsigned long long)r->stats.count);
+    row(arg, "count", n);
+    if (mapscan_type_is_float(r->type)) {
+        snprintf(n, sizeof n, "%llu", (unsigned long long)r->floats.nan);
+        row(arg, "nan", n);
+    }
+    row(arg, "min", t.min);
+    row(arg, "max", t.max);
+    row(arg, "sum", t.sum);
+    row(arg, "mean", t.mean);
+}
+
+void cli_print_row(void *out, const char *label, const char *text)
+{
+    fprintf(out, "%-8s %s\n", label, text);
+}
+
+void cli_text_stats(FILE *out, const mapscan_result *r)
+{
+    cli_stats_rows(r, cli_print_row, out);
 }
 
 void cli_quiet_stats(FILE *out, const mapscan_result *r)

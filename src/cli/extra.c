@@ -136,19 +136,18 @@ static bool has_index(const mapscan_result *r)
     return mapscan_unravel(r, 0, index) > 0;
 }
 
-static void text_position(FILE *out, const char *label, const mapscan_result *r, uint64_t position)
+/* A position as the text forms show it: "3", or "3 (1, 2)" for a .npy, or "-". */
+static void position_text(const mapscan_result *r, uint64_t position, char *buf, size_t len)
 {
     if (!counted_of(r)) {
-        fprintf(out, "%-8s -\n", label);
+        snprintf(buf, len, "-");
         return;
     }
-    fprintf(out, "%-8s %llu", label, (unsigned long long)position);
-    if (has_index(r)) {
-        char index[1400];
-        index_text(r, position, index, sizeof index);
-        fprintf(out, " %s", index);
+    size_t used = (size_t)snprintf(buf, len, "%llu", (unsigned long long)position);
+    if (has_index(r) && used + 1 < len) {
+        buf[used++] = ' ';
+        index_text(r, position, buf + used, len - used);
     }
-    fputc('\n', out);
 }
 
 /* The text of a value that may be none ("-"). */
@@ -161,12 +160,18 @@ static void value_text(double v, bool present, char buf[static 32])
 }
 
 /* A bar per bin, its edges and count beside it, within 80 columns. */
-static void text_histogram(FILE *out, const mapscan_extra_stats *x)
+void cli_histogram_text(FILE *out, const mapscan_extra_stats *x, const char *name)
 {
     char lo[32], hi[32];
     cli_format_double(x->lo, lo);
     cli_format_double(x->hi, hi);
-    fprintf(out, "%-8s %llu bins from %s to %s\n", "histogram", (unsigned long long)x->bins, lo, hi);
+    if (name) {
+        fputs("histogram of ", out);
+        cli_put_text(out, name);
+        fprintf(out, ": %llu bins from %s to %s\n", (unsigned long long)x->bins, lo, hi);
+    } else {
+        fprintf(out, "%-8s %llu bins from %s to %s\n", "histogram", (unsigned long long)x->bins, lo, hi);
+    }
     uint64_t most = 0;
     int label_width = 0, count_width = 1;
     for (uint64_t i = 0; i < x->bins; i++) {
@@ -199,27 +204,32 @@ static void text_histogram(FILE *out, const mapscan_extra_stats *x)
         fprintf(out, "  below %llu, above %llu\n", (unsigned long long)x->below, (unsigned long long)x->above);
 }
 
-void cli_extra_text(FILE *out, const scan_cli *cli, const mapscan_result *r, bool total)
+void cli_extra_rows(const scan_cli *cli, const mapscan_result *r, bool total, cli_row_fn row, void *arg)
 {
     const cli_extra *c = &cli->more;
     const mapscan_extra_stats *x = &r->extra;
-    char v[32];
+    char v[1600];     /* a position and its index: up to 65 numbers of 20 digits */
     if (c->shown & CLI_SHOW_VAR)
-        value_text(x->var, var_defined(r), v), fprintf(out, "%-8s %s\n", "var", v);
+        value_text(x->var, var_defined(r), v), row(arg, "var", v);
     if (c->shown & CLI_SHOW_STD)
-        value_text(x->std, var_defined(r), v), fprintf(out, "%-8s %s\n", "std", v);
+        value_text(x->std, var_defined(r), v), row(arg, "std", v);
     if ((c->shown & CLI_SHOW_ARGMIN) && !total)
-        text_position(out, "argmin", r, x->argmin);
+        position_text(r, x->argmin, v, sizeof v), row(arg, "argmin", v);
     if ((c->shown & CLI_SHOW_ARGMAX) && !total)
-        text_position(out, "argmax", r, x->argmax);
+        position_text(r, x->argmax, v, sizeof v), row(arg, "argmax", v);
     for (size_t i = 0; !total && i < x->nquantiles && i < c->nq; i++) {
         char label[40];
         snprintf(label, sizeof label, "q%s", c->text[i]);
         value_text(x->quantile[i], counted_of(r) > 0, v);
-        fprintf(out, "%-8s %s\n", label, v);
+        row(arg, label, v);
     }
-    if (x->bins && x->counts)
-        text_histogram(out, x);
+}
+
+void cli_extra_text(FILE *out, const scan_cli *cli, const mapscan_result *r, bool total)
+{
+    cli_extra_rows(cli, r, total, cli_print_row, out);
+    if (r->extra.bins && r->extra.counts)
+        cli_histogram_text(out, &r->extra, NULL);
 }
 
 static void json_position(FILE *out, const char *key, const mapscan_result *r, uint64_t position)

@@ -25,10 +25,18 @@ static const char scan_usage[] =
     "                        shrink to keep all threads' buffers within 48 MiB)\n"
     "      --format F        auto | raw | npy (default auto: numpy's .npy when the file\n"
     "                        starts with its magic string, raw otherwise)\n"
-    "      --field NAME      .npy with a structured dtype: the numeric field to scan\n"
-    "                        (outer.inner for a nested one)\n"
+    "      --field LIST      .npy with a structured dtype: the numeric field to scan\n"
+    "                        (outer.inner for a nested one); a,b,c or all: a column\n"
+    "                        each (a sub-array's elements: name[i]) in one pass\n"
+    "      --channels C|auto .npy of 2 or more dimensions: its last axis is C columns\n"
+    "                        ch0... (auto: all it holds; C or Fortran order); raw:\n"
+    "                        rows of C elements of type -t (C from 1 to 4096)\n"
+    "      --columns SPEC    raw records: columns NAME:TYPE[@OFFSET],... (TYPE as -t\n"
+    "                        takes it; each after the one before unless @OFFSET)\n"
     "      --record SIZE     raw records of SIZE bytes: scan one element of each, the\n"
     "      --field-offset SIZE   one of type -t at this offset in the record (default 0)\n"
+    "                        (with --columns or --channels, --record is the record's\n"
+    "                        size: the bytes after the last column are padding)\n"
     "      --offset SIZE     skip SIZE bytes at the start (a header; for .npy, of the data)\n"
     "      --length SIZE     scan at most SIZE bytes after the offset\n"
     "      --allow-trailing  ignore a final partial element instead of failing\n"
@@ -51,10 +59,13 @@ static const char scan_usage[] =
     "  -q, --quiet           results only: one tab-separated line per file (file,\n"
     "                        count, min, max, sum, mean; floats: then nan; then var,\n"
     "                        std, argmin, argmax as asked, each quantile, below and\n"
-    "                        above with --range, each bin's count)\n"
+    "                        above with --range, each bin's count); with columns, one\n"
+    "                        per column: file, column, then the same\n"
     "  -h, --help            -V, --version\n"
     "\n"
     "SIZE takes K M G T (powers of 1024), KB MB GB TB (powers of 1000), KiB MiB GiB TiB.\n"
+    "Columns: a table of one column each (wrapped to the terminal's width, or 80),\n"
+    "then each column's histogram; JSON and -q: an object or line per column.\n"
     "Floats: count includes NaN, nan counts them; min and max leave NaN out (-0 < +0);\n"
     "sum is the exact sum of the values that are not NaN, rounded once to binary64;\n"
     "mean is the exact sum over their number, rounded once. Printed in the shortest\n"
@@ -65,120 +76,49 @@ static const char scan_usage[] =
     "with \\t \\n \\\\ \\xHH escapes (JSON: \\udcHH for bytes not UTF-8); see the man page.\n"
     "Other commands: mapscan gen --help, mapscan bench --help.\n";
 
-/* "npy, shape (3, 4), field a" or "raw, records of 16 bytes, element at byte 8" */
-static void print_layout(const mapscan_options *o, const mapscan_result *r)
+/* --channels: auto, or 1 to MAPSCAN_MAX_COLUMNS. */
+static bool take_channels(const char *text, unsigned *channels)
 {
-    fputs(mapscan_format_name(r->format), stdout);
-    if (r->format == MAPSCAN_FORMAT_NPY) {
-        fputs(", shape (", stdout);
-        for (unsigned i = 0; i < r->ndim; i++)
-            printf("%s%llu", i ? ", " : "", (unsigned long long)r->shape[i]);
-        fputs(r->ndim == 1 ? ",)" : ")", stdout);
-        if (o->field) {
-            fputs(", field ", stdout);
-            cli_put_text(stdout, o->field);
-        }
-    } else if (r->record_size) {
-        printf(", records of %llu bytes, element at byte %llu", (unsigned long long)r->record_size,
-               (unsigned long long)r->field_offset);
+    if (strcmp(text, "auto") == 0) {
+        *channels = MAPSCAN_CHANNELS_AUTO;
+        return true;
     }
-    putchar('\n');
-}
-
-static void print_table(const char *file, const scan_cli *cli, const mapscan_result *r, const char *extra)
-{
-    const mapscan_options *o = &cli->options;
-    char size[32], rate[32];
-    cli_human_bytes(r->bytes, size, sizeof size);
-    cli_human_rate(r->seconds > 0 ? (double)r->bytes / r->seconds : 0, rate, sizeof rate);
-    printf("%-8s ", "file");
-    cli_put_text(stdout, file ? file : "(total)");
-    putchar('\n');
-    if (file) {
-        printf("%-8s ", "format");
-        print_layout(o, r);
+    size_t digits = strspn(text, "0123456789");
+    unsigned long n = digits && digits == strlen(text) && digits <= 5 ? strtoul(text, NULL, 10) : 0;
+    if (n < 1 || n > MAPSCAN_MAX_COLUMNS) {
+        cli_error("--channels", "'%s' is not a number of channels (1 to %d, or auto)", text, MAPSCAN_MAX_COLUMNS);
+        return false;
     }
-    printf("%-8s %s %s\n", "type", mapscan_type_name(r->type), mapscan_endian_name(r->endian));
-    printf("%-8s %s, %u thread%s, %s kernel\n", "backend", mapscan_backends_name(r->backends), r->threads,
-           r->threads == 1 ? "" : "s", r->kernel ? r->kernel : "-");
-    if (extra)
-        fputs(extra, stdout);
-    printf("%-8s %s (%llu bytes)\n", "scanned", size, (unsigned long long)r->bytes);
-    cli_text_stats(stdout, r);
-    cli_extra_text(stdout, cli, r, !file);
-    printf("%-8s %.3f s, %s\n", "time", r->seconds, rate);
+    *channels = (unsigned)n;
+    return true;
 }
 
-static void print_quiet(const char *file, const scan_cli *cli, const mapscan_result *r)
+/* The ways to ask for columns exclude each other (and --field-offset, as
+ * each column says where it is): said here, before any file is opened. */
+static bool columns_agree(const mapscan_options *o)
 {
-    cli_put_text(stdout, file ? file : "total");
-    cli_quiet_stats(stdout, r);
-    cli_extra_quiet(stdout, cli, r, !file);
-    putchar('\n');
-}
-
-static void print_json(const char *file, const scan_cli *cli, const mapscan_result *r, const char *extra)
-{
-    const mapscan_options *o = &cli->options;
-    fputs("{\"file\":", stdout);
-    if (file) {
-        cli_json_string(stdout, file);
-        printf(",\"format\":\"%s\"", mapscan_format_name(r->format));
-        if (r->format == MAPSCAN_FORMAT_NPY) {
-            fputs(",\"shape\":[", stdout);
-            for (unsigned i = 0; i < r->ndim; i++)
-                printf("%s%llu", i ? "," : "", (unsigned long long)r->shape[i]);
-            putchar(']');
-            if (o->field) {
-                fputs(",\"field\":", stdout);
-                cli_json_string(stdout, o->field);
-            }
-        }
-        if (r->record_size)
-            printf(",\"record\":%llu,\"field_offset\":%llu", (unsigned long long)r->record_size,
-                   (unsigned long long)r->field_offset);
-    } else {
-        fputs("null,\"total\":true", stdout);
+    if (o->channels && o->columns) {
+        cli_error("--channels", "and --columns both given: choose one");
+        return false;
     }
-    printf(",\"type\":\"%s\",\"endian\":\"%s\",\"backend\":\"%s\",\"kernel\":\"%s\",\"threads\":%u,"
-           "\"bytes\":%llu,",
-           mapscan_type_name(r->type), mapscan_endian_name(r->endian), mapscan_backends_name(r->backends),
-           r->kernel ? r->kernel : "", r->threads, (unsigned long long)r->bytes);
-    cli_json_stats(stdout, r);
-    cli_extra_json(stdout, cli, r, !file);
-    printf(",\"seconds\":%.6f%s%s}\n", r->seconds, extra ? "," : "", extra ? extra : "");
-}
-
-void cli_print_result(const scan_cli *cli, const char *file, const mapscan_result *r, bool first,
-                      const char *json_extra, const char *text_extra)
-{
-    if (cli->json)
-        print_json(file, cli, r, json_extra);
-    else if (cli->quiet)
-        print_quiet(file, cli, r);
-    else {
-        if (!first)
-            putchar('\n');
-        print_table(file, cli, r, text_extra);
+    if ((o->channels || o->columns) && o->field) {
+        cli_error(o->channels ? "--channels" : "--columns", "and --field both given: choose one");
+        return false;
     }
-    cli_flush_stdout();
-}
-
-void cli_total_add(mapscan_result *total, const mapscan_result *r)
-{
-    if (total->stats.count == 0 && total->bytes == 0 && total->floats.nan == 0)
-        total->type = r->type;      /* the merge reads the type: float statistics or integer ones */
-    mapscan_result_merge(total, r);
-    total->kernel = r->kernel;
-    total->type = r->type;
-    total->endian = r->endian;
+    if ((o->channels || o->columns) && o->field_offset) {
+        cli_error("--field-offset", "with %s: each column says where it is (NAME:TYPE@OFFSET)",
+                  o->channels ? "--channels" : "--columns");
+        return false;
+    }
+    return true;
 }
 
 int cli_scan_parse(int argc, char **argv, scan_cli *cli)
 {
     enum { OPT_OFFSET = 256, OPT_LENGTH, OPT_TRAILING, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_KERNEL,
            OPT_FORMAT, OPT_FIELD, OPT_RECORD, OPT_FIELD_OFFSET, OPT_IO_DEPTH, OPT_IO_SIZE, OPT_FILES_FROM,
-           OPT_STATS, OPT_DDOF, OPT_QUANTILES, OPT_MEDIAN, OPT_HISTOGRAM, OPT_RANGE, OPT_DESCRIBE };
+           OPT_STATS, OPT_DDOF, OPT_QUANTILES, OPT_MEDIAN, OPT_HISTOGRAM, OPT_RANGE, OPT_DESCRIBE, OPT_CHANNELS,
+           OPT_COLUMNS };
     static const struct option scan_longs[] = {
         { "type", required_argument, NULL, 't' },
         { "endian", required_argument, NULL, 'e' },
@@ -195,6 +135,8 @@ int cli_scan_parse(int argc, char **argv, scan_cli *cli)
         { "field", required_argument, NULL, OPT_FIELD },
         { "record", required_argument, NULL, OPT_RECORD },
         { "field-offset", required_argument, NULL, OPT_FIELD_OFFSET },
+        { "channels", required_argument, NULL, OPT_CHANNELS },
+        { "columns", required_argument, NULL, OPT_COLUMNS },
         { "io-depth", required_argument, NULL, OPT_IO_DEPTH },
         { "io-size", required_argument, NULL, OPT_IO_SIZE },
         { "stats", required_argument, NULL, OPT_STATS },
@@ -255,6 +197,17 @@ int cli_scan_parse(int argc, char **argv, scan_cli *cli)
         case OPT_FIELD_OFFSET:
             if (!cli_parse_size("--field-offset", optarg, &o->field_offset))
                 return EXIT_USAGE;
+            break;
+        case OPT_CHANNELS:
+            if (!take_channels(optarg, &o->channels))
+                return EXIT_USAGE;
+            break;
+        case OPT_COLUMNS:
+            if (!*optarg) {
+                cli_error("--columns", "an empty list (NAME:TYPE[@OFFSET],...)");
+                return EXIT_USAGE;
+            }
+            o->columns = optarg;
             break;
         case OPT_IO_DEPTH: {
             uint64_t depth;
@@ -375,6 +328,8 @@ int cli_scan_parse(int argc, char **argv, scan_cli *cli)
         cli_error("--field-offset", "needs --record");
         return EXIT_USAGE;
     }
+    if (!columns_agree(o))
+        return EXIT_USAGE;
     if (!cli_extra_ready(cli))
         return EXIT_USAGE;
     if (cli->null_list && !cli->files_from) {
@@ -438,9 +393,12 @@ int cmd_scan(int argc, char **argv)
             continue;
         }
         cli_print_result(&cli, file, &r, scanned == 0, NULL, NULL);
-        if (scanned && mapscan_type_is_float(r.type) != mapscan_type_is_float(total.type))
+        /* columns are totalled column by column (cli_total_add says when they cannot be) */
+        if (scanned && !r.ncolumns && !total.ncolumns && !cli_total_refused(&total) &&
+            mapscan_type_is_float(r.type) != mapscan_type_is_float(total.type))
             mixed = true;
         cli_total_add(&total, &r);
+        mapscan_result_free(&r);
         scanned++;
     }
     /* A total over only some of the files would pass for the whole; one of
@@ -449,6 +407,7 @@ int cmd_scan(int argc, char **argv)
         cli_error("total", "none: the files mix integer and floating-point data");
     else if (files.n >= 2 && scanned == files.n)
         cli_print_result(&cli, NULL, &total, false, NULL, NULL);
+    mapscan_result_free(&total);
     cli_files_free(&files);
     cli_extra_free(&cli);
     return status;

@@ -14,14 +14,25 @@ static bool scannable(const mapscan_npy_field *f)
     return f->count == 1 && (f->is_integer || mapscan_type_is_float(f->type));
 }
 
-/* "a, b.c, d" into buf, or "none". */
+/* A sub-array of numbers one after the other: a column per element. */
+static bool numeric_subarray(const mapscan_npy_field *f)
+{
+    return f->count > 1 && f->type != MAPSCAN_TYPE_COUNT && f->size == f->count * mapscan_type_size(f->type);
+}
+
+/* "a, b.c, d[0..2]" into buf, or "none". */
 static void numeric_fields(const mapscan_npy_header *h, char *buf, size_t room)
 {
     size_t used = 0;
     buf[0] = '\0';
-    for (size_t i = 0; i < h->nfields && used + 1 < room; i++)
-        if (scannable(&h->fields[i]))
-            used += (size_t)snprintf(buf + used, room - used, "%s%s", used ? ", " : "", h->fields[i].name);
+    for (size_t i = 0; i < h->nfields && used + 1 < room; i++) {
+        const mapscan_npy_field *f = &h->fields[i];
+        if (scannable(f))
+            used += (size_t)snprintf(buf + used, room - used, "%s%s", used ? ", " : "", f->name);
+        else if (numeric_subarray(f))
+            used += (size_t)snprintf(buf + used, room - used, "%s%s[0..%llu]", used ? ", " : "", f->name,
+                                     (unsigned long long)(f->count - 1));
+    }
     if (!used)
         snprintf(buf, room, "none");
 }
@@ -72,6 +83,12 @@ static mapscan_status resolve_npy(const mapscan_options *o, const mapscan_npy_he
         mapscan_status s = ms_columns_resolve(o, h, l, names, error);
         if (s != MAPSCAN_OK)
             return s;
+        /* between rows (elements, in Fortran order), or each column would
+         * read its neighbour's bytes (a raw file's offset is where its
+         * records start: a header before them, any size) */
+        if (o->offset % l->unit)
+            return ms_fail(error, MAPSCAN_E_INVALID, 0, "offset %llu is not a whole number of %zu-byte %s",
+                           (unsigned long long)o->offset, l->unit, l->column_units ? "elements" : "rows");
     } else if (h->structured) {
         if (!o->field)
             return ms_fail(error, MAPSCAN_E_INVALID, 0, "a structured dtype: choose a field (numeric fields: %s)",
@@ -106,8 +123,11 @@ static mapscan_status resolve_npy(const mapscan_options *o, const mapscan_npy_he
         l->unit = mapscan_type_size(h->type);
     }
     size_t elem = mapscan_type_size(l->type);
+    if (l->ncolumns && h->structured && (o->type_set || o->endian_set))
+        return ms_fail(error, MAPSCAN_E_INVALID, 0, "a %s given, but each field has the header's own",
+                       o->type_set ? "type" : "byte order");
     if (l->ncolumns && h->structured)
-        return MAPSCAN_OK;      /* the fields' types are the header's */
+        return MAPSCAN_OK;
     if (o->type_set && o->type != l->type)
         return ms_fail(error, MAPSCAN_E_INVALID, 0, "type %s contradicts the header's %s", mapscan_type_name(o->type),
                        mapscan_type_name(l->type));
