@@ -29,8 +29,9 @@ static const char mpi_usage[] =
     "--field-offset --offset --length --allow-trailing --io-depth --io-size --json\n"
     "--kernel --files-from -0 -q -h -V, and the extra statistics --stats --ddof\n"
     "--quantiles --median --histogram --range --describe (with --io mpiio, a\n"
-    "histogram needs --range and quantiles an 8- or 16-bit type); --field LIST or\n"
-    "all gives a result per column (with --io mpiio, no quantiles or histograms);\n"
+    "histogram needs --range and quantiles an 8- or 16-bit type); --field LIST|all,\n"
+    "--channels and --columns give a result per column (with --io mpiio, without\n"
+    "quantiles or histograms);\n"
     "-j is threads per rank (default: the node's cores shared among its ranks, at\n"
     "most the cores the rank is bound to). --progress: rank 0 shows the bytes done\n"
     "over all ranks (a bar on a terminal, else a line every half second).\n"
@@ -890,12 +891,16 @@ static int print_results(const job *j, const timing *t, double elapsed)
             r.ncolumns = 0;         /* the other ranks: their total is not printed */
         if (j->rank == 0)
             cli_print_result(&j->cli, j->files[i], &r, scanned == 0, json, text);
-        if (scanned && mapscan_type_is_float(r.type) != mapscan_type_is_float(total.type))
+        /* as mapscan's: columns are totalled column by column (cli_total_add says when they cannot be) */
+        if (scanned && !r.ncolumns && !total.ncolumns && !cli_total_refused(&total) &&
+            mapscan_type_is_float(r.type) != mapscan_type_is_float(total.type))
             mixed = true;
         cli_total_add(&total, &r);
         scanned++;
     }
     total.seconds = elapsed;
+    for (size_t c = 0; c < total.ncolumns; c++)
+        total.columns[c].seconds = elapsed;
     /* As mapscan's: no total over only some of the files, nor over integers
      * and floats together. */
     if (j->rank == 0 && j->nfiles >= 2 && scanned == j->nfiles && mixed)
