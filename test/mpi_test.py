@@ -757,8 +757,7 @@ def a_failing_rank_meets_the_others_once_and_all_end():
         list(pool.map(one, jobs))
 
 
-# ---- Several columns in one scan: a field list or all (and, through the shared options, channels and
-# raw columns).
+# ---- Several columns in one scan: a field list or all, channels, raw columns.
 
 COLUMNS_WRITER = r"""
 import sys
@@ -788,13 +787,26 @@ np.save(f"{work}/rec-empty.npy", a[:0])
 b = a.copy()
 b["id"] += 1
 np.save(f"{work}/rec-other.npy", b)             # another file of the same size
+a.tofile(f"{work}/rec.raw")                     # the same records, raw
+# channels: the last axis of a 2-D array, C order (rows interleave them) and Fortran (each a run); of one
+# type, so that the two have a total
+c = rng.integers(-999, 999, size=((17 << 20) // 12 + 7, 3)).astype("<f4")
+c[[7, 900_000, 1_400_000], 1] = -1000.0
+c[[8, 1_300_000], 0] = np.nan
+c[9, 2] = -0.0
+np.save(f"{work}/c.npy", c)
+f = np.asfortranarray(rng.standard_normal(((17 << 20) // 12 + 5, 3)).astype("<f4"))
+f[5, 2] = np.nan
+f[[3, 700_000, 1_400_000], 0] = -9.0
+f[[11, 1_000_000], 2] = 9.0
+np.save(f"{work}/f.npy", f)
 """
 
 
 def columns_files():
     """Written once by numpy (COLUMNS_WRITER) into WORK/columns; returns the path of name."""
     d = path("columns")
-    if not os.path.exists(os.path.join(d, "rec-other.npy")):
+    if not os.path.exists(os.path.join(d, "f.npy")):
         os.makedirs(d, exist_ok=True)
         r = subprocess.run([NUMPY_PYTHON, "-c", COLUMNS_WRITER, d], capture_output=True, timeout=TIMEOUT)
         assert r.returncode == 0, r.stderr.decode()
@@ -824,6 +836,7 @@ def same_columns_as_mapscan(jobs):
             want = mapscan("--json", *args)
             assert want.returncode == 0 and want.stderr == b"", (args, want.stderr.decode())
             wants[tuple(args)] = exact_deep(want)
+    assert any("column" in o for w in wants.values() for o in w), "no column in mapscan's output"
 
     def one(job):
         args, k, extra = job
@@ -859,8 +872,8 @@ def a_field_list_with_quantiles_and_histograms_per_column():
     f = columns_files()
     files = [f("rec.npy"), f("rec-small.npy"), f("rec-empty.npy")]
     same_columns_as_mapscan([
-        (["--field", "x,b,v[1],w", "--describe", "--histogram", "5", "--ddof", "1", *files], 2, ()),
-        (["--field", "x,b,v[1],w", "--describe", "--histogram", "5", "--ddof", "1", *files], 5, ()),
+        *((["--field", "x,b,v[1],w", "--describe", "--histogram", "5", "--ddof", "1", *files], k, ())
+          for k in asan_or((2, 5), (2,))),
         (["--field", "id,w,v", "--stats", "argmin,argmax", "--histogram", "4", "--range", "-2:2",
           "--offset", str(25 * 1001), f("rec.npy")], 3, ()),
         (["--field", "v[2],id", "--stats", "all", "--offset", str(25 * 1001), f("rec.npy")], 5, ("--io", "mpiio")),
@@ -903,6 +916,40 @@ def a_failing_rank_with_columns_ends_the_file_not_the_job():
     jobs = [(0, "posix", ("--stats", "all")), (1, "posix", ()), (2, "mpiio", ("--stats", "all"))]
     with concurrent.futures.ThreadPoolExecutor(3) as pool:
         list(pool.map(one, jobs))
+
+
+@test
+def channels_of_c_and_fortran_order_arrays_for_every_k():
+    """--channels auto over 2-D arrays every K cuts: C order (each row's channels interleaved,
+    positions in rows from the piece's first, moved to the file's) and Fortran order (each
+    channel a run, positions from the run's start on every rank: moved by nothing), for K = 1,
+    2, 3, 5, posix and mpiio (which scans a Fortran array a channel's stretch at a time); ranks
+    with no piece of a file scan nothing and meet the others; quantiles and histograms per
+    channel (posix), and an offset and length in whole rows and elements."""
+    f = columns_files()
+    files = [f("c.npy"), f("f.npy")]
+    window = ["--offset", "36", "--length", "12000000"]     # whole rows of c.npy, whole elements of f.npy
+    same_columns_as_mapscan(
+        [(["--channels", "auto", "--stats", "all", *files], k, io) for k in asan_or((1, 2, 3, 5), (3,))
+         for io in ((), ("--io", "mpiio"))] +
+        [(["--channels", "3", "--describe", "--histogram", "4", *window, *files], 3, ()),
+         (["--channels", "auto", "--stats", "all", *window, *files], 5, ("--io", "mpiio"))])
+
+
+@test
+def raw_columns_and_raw_channels():
+    """--columns NAME:TYPE[@OFF] over the raw records of rec.npy (--record 25), from an offset
+    and for a length of whole records, posix and mpiio; --channels N of a raw type (rows of N
+    elements) with quantiles per channel."""
+    f = columns_files()
+    spec = "id:<i4,x:<f8,v0:>u2,v2:>u2@16,w:>f4@20,b:i1"
+    raw = ["--format", "raw", "--columns", spec, "--record", "25", "--stats", "all"]
+    same_columns_as_mapscan([
+        ([*raw, "--offset", "250", "--length", str(25 * 640_007), f("rec.raw")], 2, ()),
+        ([*raw, "--offset", "250", "--length", str(25 * 640_007), f("rec.raw")], 3, ("--io", "mpiio")),
+        ([*raw, f("rec.raw")], 5, ()),
+        (["--format", "raw", "-t", "u8", "--channels", "5", "--stats", "var", "--median", f("rec.raw")], 3, ()),
+    ])
 
 
 @test
