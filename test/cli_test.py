@@ -2022,6 +2022,13 @@ def columns_of_raw_records_offsets_padding_and_mixed_types():
         expect_column(o, o["column"], raw[o["column"]][10:110], o["column"] == "v")
         assert o["bytes"] == 3200, o
     assert n > 110
+    # a header of 7 bytes before the records: --offset skips it, whatever its size
+    with open(f, "rb") as src, open(path("rec32-header.raw"), "wb") as dst:
+        dst.write(b"HEADER7" + src.read())
+    objs = strict_lines(run(path("rec32-header.raw"), "--json", "--columns", "t:<u8,x:<i4,v:<f4", "--record", "32",
+                            "--offset", "7"))
+    for o in objs:
+        expect_column(o, o["column"], raw[o["column"]], o["column"] == "v")
 
 
 @test
@@ -2326,11 +2333,11 @@ def columns_bad_specs_are_usage_errors_with_one_line():
             ([raw, "--channels", "4", "--columns", "t:<u8"], ["--channels", "--columns", "choose one"]),
             ([npy, "--channels", "4", "--field", "x"], ["--channels", "--field"]),
             ([raw, "--columns", "t:<u8", "--record", "32", "--field-offset", "8"], ["--field-offset"]),
-            ([raw, "--columns", "t:<u8,x:<i4", "--record", "32", "--offset", "3", "--allow-trailing"],
-             [raw, "offset 3 is not a whole number of 32-byte records"]),
+            ([npy, "--field", "all", "--offset", "3", "--allow-trailing"],
+             ["cs.npy", "offset 3 is not a whole number of", "rows"]),
             ([raw, "--columns", "t:<u8,x:<i4", "--record", "32", "--offset", "3"], [raw, "trailing"]),
-            ([raw, "--columns", "t:<u8", "--record", "32", "--length", "40", "--allow-trailing"],
-             [raw, "length 40 is not a whole number"]),
+            ([raw, "--columns", "t:<u8", "--record", "32", "--length", "40"], [raw, "trailing"]),
+            ([npy, "--field", "all", "-t", "i32"], ["cs.npy", "a type given, but each field has the header's own"]),
             ([npy, "--columns", "t:<u8"], ["cs.npy", "a .npy header gives the layout"])):
         expect_error(run(*args), 2, *fragments)
 

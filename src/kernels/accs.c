@@ -9,10 +9,10 @@
 
 #include <stdlib.h>
 
-bool ms_accs_open(const ms_reducer *r, ms_acc *acc, bool counting)
+bool ms_accs_open(const ms_reducer *r, ms_acc *acc, bool worker)
 {
     ms_acc_init(acc);
-    if (counting && !ms_tallies_open(r, acc))
+    if (worker && !ms_tallies_open(r, acc))
         return false;
     if (r->ncolumns) {
         acc->columns = malloc(r->ncolumns * sizeof *acc->columns);
@@ -21,6 +21,8 @@ bool ms_accs_open(const ms_reducer *r, ms_acc *acc, bool counting)
         for (size_t c = 0; c < r->ncolumns; c++)
             ms_acc_init(&acc->columns[c]);
     }
+    if (r->packed && worker && !(acc->scratch = aligned_alloc(64, MS_TRANSPOSE_SCRATCH)))
+        return false;
     return true;
 }
 
@@ -29,6 +31,8 @@ void ms_accs_close(const ms_reducer *r, ms_acc *acc)
     ms_tallies_close(r, acc);
     free(acc->columns);
     acc->columns = NULL;
+    free(acc->scratch);
+    acc->scratch = NULL;
 }
 
 static void merge_one(const ms_reducer *r, ms_acc *into, const ms_acc *from)

@@ -102,7 +102,7 @@ static void fold_with_positions(const ms_reducer *r, const unsigned char *p, siz
  * column size) times, in L1, through vector permutes, where gathering moves
  * each element alone. 16 channels of int16 take 4 splits.
  */
-#define TRANSPOSE_BATCH_BYTES 32768
+#define TRANSPOSE_BATCH_BYTES (MS_TRANSPOSE_SCRATCH / 2)
 
 /* The columns order[first, last) lie in bytes [lo, lo + size) of the
  * record; in holds n units of size bytes (those bytes of each record). */
@@ -127,7 +127,7 @@ static void transpose(const ms_reducer *r, const unsigned char *in, size_t n, si
 
 static void reduce_transposed(const ms_reducer *r, const unsigned char *p, size_t n, uint64_t index, ms_acc *acc)
 {
-    _Alignas(64) unsigned char scratch[2 * TRANSPOSE_BATCH_BYTES];
+    unsigned char *scratch = acc->scratch;      /* MS_TRANSPOSE_SCRATCH bytes, the worker's */
     size_t batch = TRANSPOSE_BATCH_BYTES / r->stride;
     for (size_t done = 0; done < n; done += batch) {
         size_t m = n - done < batch ? n - done : batch;

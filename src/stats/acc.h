@@ -32,6 +32,7 @@ typedef struct ms_acc {
     uint64_t argmin, argmax;
     struct ms_tally *tally[2];  /* a counting pass's counters (kernels/tally.c, MS_TALLIES), or NULL */
     struct ms_acc *columns;     /* a scan of several columns: one each (kernels/accs.c), or NULL */
+    unsigned char *scratch;     /* and the room their records are transposed in, or NULL */
 } ms_acc;
 
 void ms_acc_init(ms_acc *acc);

@@ -60,8 +60,9 @@ mapscan_status mapscan_result_copy(mapscan_result *dst, const mapscan_result *sr
         *to = *from;
         to->columns = NULL;
         to->ncolumns = 0;
-        to->extra.counts = from->extra.counts ? counts : NULL;
-        if (from->extra.counts)
+        bool histogram = from->extra.counts && from->extra.bins;     /* a merge may have dropped it (bins 0) */
+        to->extra.counts = histogram ? counts : NULL;
+        if (histogram)
             memcpy(counts, from->extra.counts, from->extra.bins * sizeof(uint64_t));
     }
     return MAPSCAN_OK;
