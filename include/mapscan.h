@@ -392,7 +392,9 @@ MAPSCAN_API unsigned mapscan_unravel(const mapscan_result *result, uint64_t posi
  * argmin and argmax (the smaller value's; on a tie the smaller position:
  * both must count from the same origin); a histogram only when a has its
  * own counts array and both have the same edges (b's counts are added to
- * a's); quantiles never (they are not the quantiles of both). A zeroed a
+ * a's); quantiles never (they are not the quantiles of both). A b that
+ * counted nothing (a zeroed result, an empty part) leaves a's extra
+ * statistics, origin included, as they are. A zeroed a
  * takes b's choice of extra statistics and its ddof, but no histogram:
  * for a total histogram, give a its counts array, bins and edges first.
  * Columns (0.7): when a and b have the same number of columns, each of

@@ -86,6 +86,7 @@ static mapscan_status describe(ms_layout *l, const mapscan_options *o, ms_passes
         return MAPSCAN_OK;
     result->record_size = l->column_units ? 0 : l->unit;
     result->field_offset = 0;
+    result->extra.computed = 0;     /* the columns have the statistics */
     return describe_columns(l, o, result, error);
 }
 

@@ -296,6 +296,8 @@ static void merge_extra(mapscan_result *a, const mapscan_result *b)
 {
     mapscan_extra_stats *x = &a->extra;
     const mapscan_extra_stats *y = &b->extra;
+    if (b->stats.count == 0)
+        return;     /* nothing counted (a zeroed result, an empty part): a keeps its own */
     x->computed &= y->computed;
     merge_positions(x, a, b);
     x->origin = y->origin < x->origin ? y->origin : x->origin;
