@@ -105,12 +105,16 @@ static mapscan_status read_once(const mapscan_options *o, mapscan_error *error)
                                                             : "quantiles of a type wider than 16 bits need");
 }
 
-/* The passes a column's answers take after the first. */
-static unsigned column_pass_count(const mapscan_options *o, mapscan_type type)
+/* The passes a column's answers take after the first: all of them when
+ * the first pass counts nothing for it, else those after its first digit
+ * and a ranged histogram. */
+static unsigned column_pass_count(const mapscan_options *o, mapscan_type type, bool counted_first)
 {
     unsigned key_bits = (unsigned)mapscan_type_size(type) * 8;
-    return (o->nquantiles ? (key_bits + MS_SELECT_DIGIT_BITS - 1) / MS_SELECT_DIGIT_BITS : 0) +
-           (o->histogram_bins ? 1 : 0);
+    unsigned digits = o->nquantiles ? (key_bits + MS_SELECT_DIGIT_BITS - 1) / MS_SELECT_DIGIT_BITS : 0;
+    if (!counted_first)
+        return digits + (o->histogram_bins ? 1 : 0);
+    return (digits ? digits - 1 : 0) + (o->histogram_bins && !o->histogram_range ? 1 : 0);
 }
 
 static mapscan_status read_once_columns(mapscan_error *error)
@@ -119,21 +123,79 @@ static mapscan_status read_once_columns(mapscan_error *error)
                    "pass over the data, and a stream is read once (save it to a file first)");
 }
 
-/* Several columns: nothing counted in the first pass; each column's
- * passes come after it, one column at a time. */
+/* The first pass counts every column's first digit and ranged histogram
+ * (as it does one column's) while their counters, per worker, stay within
+ * this; past it, each column counts in passes of its own. The choice
+ * depends on the options and the layout only, so that the parts of a
+ * split scan all make it alike. */
+#define FIRST_PASS_COUNTERS_BYTES ((uint64_t)8 << 20)
+
+static bool count_in_first_pass(const mapscan_options *o, const ms_reducer *r)
+{
+    uint64_t bytes = 0;
+    for (size_t c = 0; c < r->ncolumns; c++) {
+        unsigned key_bits = (unsigned)mapscan_type_size(r->columns[c].type) * 8;
+        if (o->nquantiles)
+            bytes += sizeof(uint32_t) << (key_bits < MS_SELECT_DIGIT_BITS ? key_bits : MS_SELECT_DIGIT_BITS);
+        if (o->histogram_bins && o->histogram_range)
+            bytes += sizeof(uint32_t) * o->histogram_bins;
+    }
+    return (o->nquantiles || (o->histogram_bins && o->histogram_range)) && bytes <= FIRST_PASS_COUNTERS_BYTES;
+}
+
+/* Each column's counters of the first pass, in ps->sub[c], plugged into
+ * the column's reducers (and the transpose's, which count its runs). */
+static mapscan_status columns_count_first(ms_passes *ps, ms_scan_request *req, mapscan_error *error)
+{
+    const mapscan_options *o = ps->o;
+    size_t n = req->reducer.ncolumns;
+    ps->sub = calloc(n, sizeof *ps->sub);
+    if (!ps->sub)
+        return ms_fail(error, MAPSCAN_E_NOMEM, ENOMEM, "out of memory for the counters of %zu columns", n);
+    ps->nsub = n;
+    ms_reducer *packed = req->reducer.packed ? ps->columns + n : NULL;
+    for (size_t c = 0; c < n; c++) {
+        ms_passes *sub = &ps->sub[c];
+        sub->o = o;
+        mapscan_status s = allocate(sub, &ps->columns[c], req->kernel, error);
+        if (s != MAPSCAN_OK)
+            return s;
+        if (o->nquantiles) {
+            first_digit(sub);
+            ps->columns[c].tally[0] = &sub->digits;
+        }
+        if (o->histogram_bins && o->histogram_range) {
+            set_edges(sub, o->range_lo, o->range_hi);
+            ps->columns[c].tally[1] = &sub->histogram;
+        }
+        if (packed)
+            memcpy(packed[c].tally, ps->columns[c].tally, sizeof packed[c].tally);
+    }
+    return MAPSCAN_OK;
+}
+
+/* Several columns: their first counts in the first pass when they fit
+ * (columns_count_first), and each column's further passes after it, one
+ * column at a time. */
 static mapscan_status begin_columns(ms_passes *ps, ms_scan_request *req, ms_reread reread, mapscan_error *error)
 {
     const mapscan_options *o = ps->o;
+    bool first = count_in_first_pass(o, &req->reducer);
     uint64_t bytes = req->plan.count * req->plan.elem_size, later = 0;
     bool more = false;
     for (size_t c = 0; c < req->reducer.ncolumns; c++) {
         uint64_t column_bytes = req->reducer.column_units ? bytes / req->reducer.ncolumns : bytes;
-        unsigned passes = column_pass_count(o, req->reducer.columns[c].type);
+        unsigned passes = column_pass_count(o, req->reducer.columns[c].type, first);
         later += passes * column_bytes;
         more |= passes > 0;
     }
     if (reread == MS_REREAD_NEVER && more)
         return read_once_columns(error);
+    if (first) {
+        mapscan_status s = columns_count_first(ps, req, error);
+        if (s != MAPSCAN_OK)
+            return s;
+    }
     ps->req = *req;     /* the columns' reducers, for their passes (or, unread, their empty answers) */
     if (reread == MS_REREAD_YES) {
         req->progress_total = ps->req.progress_total = bytes + later;
@@ -352,11 +414,35 @@ static ms_scan_request column_request(const ms_passes *ps, size_t c)
     return r;
 }
 
+static mapscan_status after_first_pass(ms_passes *ps, mapscan_result *result, mapscan_error *error);
+
+/* Column c's passes when the first pass counted its first digit and
+ * ranged histogram: as one column's, with the column's request. */
+static mapscan_status counted_column_passes(ms_passes *ps, size_t c, mapscan_result *column, mapscan_error *error)
+{
+    ms_passes *sub = &ps->sub[c];
+    sub->counts = column->extra.counts;
+    sub->req = column_request(ps, c);
+    sub->req.progress_total = ps->req.progress_total;
+    sub->can_rescan = ps->can_rescan;
+    sub->passes_done = ps->passes_done;
+    sub->progress_done = ps->progress_done;
+    mapscan_status s = after_first_pass(sub, column, error);
+    ps->passes_done = sub->passes_done;
+    ps->progress_done = sub->progress_done;
+    ps->seconds += sub->seconds;
+    if (sub->req.progress_total > ps->req.progress_total)
+        ps->req.progress_total = sub->req.progress_total;
+    return s;
+}
+
 /* Column c's quantiles and histogram: its first digit and a ranged
  * histogram take a pass each here (the first pass counted nothing). */
 static mapscan_status column_passes(ms_passes *ps, size_t c, mapscan_result *column, mapscan_error *error)
 {
     const mapscan_options *o = ps->o;
+    if (ps->sub)
+        return counted_column_passes(ps, c, column, error);
     ms_passes sub = { .o = o, .counts = column->extra.counts, .can_rescan = ps->can_rescan,
                       .passes_done = ps->passes_done, .progress_done = ps->progress_done, .ended = true };
     sub.req = column_request(ps, c);
@@ -415,17 +501,12 @@ static mapscan_status end_columns(ms_passes *ps, mapscan_status s, mapscan_resul
     return s;
 }
 
-mapscan_status ms_passes_end(ms_passes *ps, mapscan_status s, mapscan_result *result, mapscan_error *error)
+/* After the first pass and its meeting: what it counted, met, and the
+ * passes after it. */
+static mapscan_status after_first_pass(ms_passes *ps, mapscan_result *result, mapscan_error *error)
 {
     const mapscan_options *o = ps->o;
-    if (ps->ended)
-        return s;
-    ps->ended = true;
-    if (ps->columns)
-        return end_columns(ps, s, result, error);
-    s = meet(ps, MAPSCAN_SYNC_STATS, result, 1, s, error);
-    if (s != MAPSCAN_OK)
-        return s;
+    mapscan_status s = MAPSCAN_OK;
     if (o->nquantiles && ps->digits.totals) {
         /* Made before the parts meet again, so that one that cannot make it
          * stops them all there rather than leaving them waiting. */
@@ -443,12 +524,30 @@ mapscan_status ms_passes_end(ms_passes *ps, mapscan_status s, mapscan_result *re
         s = quantile_passes(ps, result, error);
     if (s == MAPSCAN_OK && o->histogram_bins)
         histogram_result(ps, result);
+    return s;
+}
+
+mapscan_status ms_passes_end(ms_passes *ps, mapscan_status s, mapscan_result *result, mapscan_error *error)
+{
+    if (ps->ended)
+        return s;
+    ps->ended = true;
+    if (ps->columns)
+        return end_columns(ps, s, result, error);
+    s = meet(ps, MAPSCAN_SYNC_STATS, result, 1, s, error);
+    if (s == MAPSCAN_OK)
+        s = after_first_pass(ps, result, error);
     result->seconds += ps->seconds;    /* the scan's time: every pass's */
     return s;
 }
 
 void ms_passes_free(ms_passes *ps)
 {
+    for (size_t c = 0; c < ps->nsub; c++)
+        ms_passes_free(&ps->sub[c]);
+    free(ps->sub);
+    ps->sub = NULL;
+    ps->nsub = 0;
     free(ps->columns);
     ps->columns = NULL;
     ms_layout_free(&ps->layout);

@@ -59,6 +59,8 @@ typedef struct ms_passes {
     bool ended;
     uint64_t *counts;           /* the histogram's counts: the options' (set by begin), or a column's */
     ms_reducer *columns;        /* a scan of several columns: their reducers (freed with the passes) */
+    struct ms_passes *sub;      /* and each one's passes, when the first pass counts for them */
+    size_t nsub;
     ms_layout layout;           /* the scan's layout (its columns freed with the passes) */
 } ms_passes;
 

@@ -12,8 +12,6 @@
 bool ms_accs_open(const ms_reducer *r, ms_acc *acc, bool worker)
 {
     ms_acc_init(acc);
-    if (worker && !ms_tallies_open(r, acc))
-        return false;
     if (r->ncolumns) {
         acc->columns = malloc(r->ncolumns * sizeof *acc->columns);
         if (!acc->columns)
@@ -21,6 +19,8 @@ bool ms_accs_open(const ms_reducer *r, ms_acc *acc, bool worker)
         for (size_t c = 0; c < r->ncolumns; c++)
             ms_acc_init(&acc->columns[c]);
     }
+    if (worker && !ms_tallies_open(r, acc))
+        return false;
     if (r->packed && worker && !(acc->scratch = aligned_alloc(64, MS_TRANSPOSE_SCRATCH)))
         return false;
     return true;
@@ -28,7 +28,7 @@ bool ms_accs_open(const ms_reducer *r, ms_acc *acc, bool worker)
 
 void ms_accs_close(const ms_reducer *r, ms_acc *acc)
 {
-    ms_tallies_close(r, acc);
+    ms_tallies_close(r, acc);      /* the columns' too */
     free(acc->columns);
     acc->columns = NULL;
     free(acc->scratch);

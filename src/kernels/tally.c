@@ -196,6 +196,9 @@ bool ms_tallies_open(const ms_reducer *r, ms_acc *acc)
     for (unsigned i = 0; i < MS_TALLIES; i++)
         if (r->tally[i] && !(acc->tally[i] = ms_tally_new(r->tally[i])))
             return false;
+    for (size_t c = 0; acc->columns && c < r->ncolumns; c++)     /* a column's own, counted in the first pass */
+        if (!ms_tallies_open(&r->columns[c], &acc->columns[c]))
+            return false;
     return true;
 }
 
@@ -206,4 +209,6 @@ void ms_tallies_close(const ms_reducer *r, ms_acc *acc)
             ms_tally_end(r->tally[i], acc->tally[i]);
         acc->tally[i] = NULL;
     }
+    for (size_t c = 0; acc->columns && c < r->ncolumns; c++)
+        ms_tallies_close(&r->columns[c], &acc->columns[c]);
 }
