@@ -69,6 +69,7 @@ mapscan_status ms_plan_reducer(ms_scan_request *req, const ms_layout *l, ms_redu
         req->reducer.packed = packed;
         req->reducer.order = order;
         req->reducer.split = req->kernel->split;
+        req->reducer.words = req->kernel->words;
     }
     req->reducer.main = false;
     req->reducer.stats = 0;

@@ -104,6 +104,29 @@ static void fold_with_positions(const ms_reducer *r, const unsigned char *p, siz
  */
 #define TRANSPOSE_BATCH_BYTES (MS_TRANSPOSE_SCRATCH / 2)
 
+static void transpose(const ms_reducer *r, const unsigned char *in, size_t n, size_t size, size_t lo, size_t first,
+                      size_t last, unsigned char *scratch, uint64_t index, ms_acc *acc);
+
+/* A record of 32 or 64 bytes: a run per 8-byte word in one pass (no
+ * column is wider than a word, and none straddles two), then each word's
+ * run split in halves. */
+static void transpose_words(const ms_reducer *r, const unsigned char *in, size_t n, size_t size, size_t lo,
+                            size_t first, size_t last, unsigned char *scratch, uint64_t index, ms_acc *acc)
+{
+    size_t words = size / 8, at = first;
+    unsigned char *run[8];
+    for (size_t k = 0; k < words; k++)
+        run[k] = scratch + k * n * 8;
+    r->words[words == 4 ? 0 : 1](in, n, run);
+    for (size_t k = 0; k < words; k++) {
+        size_t end = at;
+        while (end < last && r->columns[r->order[end]].offset < lo + 8 * (k + 1))
+            end++;
+        transpose(r, run[k], n, 8, lo + 8 * k, at, end, scratch + n * size, index, acc);
+        at = end;
+    }
+}
+
 /* The columns order[first, last) lie in bytes [lo, lo + size) of the
  * record; in holds n units of size bytes (those bytes of each record). */
 static void transpose(const ms_reducer *r, const unsigned char *in, size_t n, size_t size, size_t lo, size_t first,
@@ -114,6 +137,10 @@ static void transpose(const ms_reducer *r, const unsigned char *in, size_t n, si
     size_t c = r->order[first];
     if (last - first == 1 && r->packed[c].elem == size) {
         ms_reduce(&r->packed[c], in, n, index, &acc->columns[c]);
+        return;
+    }
+    if (size > 16) {
+        transpose_words(r, in, n, size, lo, first, last, scratch, index, acc);
         return;
     }
     size_t half = size / 2, split = first;

@@ -204,4 +204,5 @@ const ms_kernel KERNEL_TABLE = {
         [MAPSCAN_F64] = { b_f64, b_f64s },
     },
     { split1, split2, split4, split8, split16, split32 },
+    { words4, words8 },
 };

@@ -41,3 +41,21 @@ DEFINE_SPLIT(split8, uint64_t, 1)
 
 DEFINE_SPLIT_COPY(split16, 16)
 DEFINE_SPLIT_COPY(split32, 32)
+
+/* Records of K 8-byte words into K runs, one per word: a record of 32 or
+ * 64 bytes reaches runs of 8-byte units in one pass rather than two or
+ * three of halves (which copy whole units first). */
+#define DEFINE_WORDS(FN, K)                                                                              \
+    static void FN(const unsigned char *restrict in, size_t n, unsigned char *const *out)               \
+    {                                                                                                    \
+        const split8_word *s = (const split8_word *)(const void *)in;                                   \
+        split8_word *o[K];                                                                               \
+        for (size_t k = 0; k < (K); k++)                                                                 \
+            o[k] = (split8_word *)(void *)out[k];                                                        \
+        for (size_t i = 0; i < n; i++)                                                                   \
+            for (size_t k = 0; k < (K); k++)                                                             \
+                o[k][i] = s[i * (K) + k];                                                                \
+    }
+
+DEFINE_WORDS(words4, 4)
+DEFINE_WORDS(words8, 8)
