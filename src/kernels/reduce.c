@@ -158,11 +158,14 @@ static void reduce_transposed(const ms_reducer *r, const unsigned char *p, size_
     size_t batch = TRANSPOSE_BATCH_BYTES / r->stride;
     for (size_t done = 0; done < n; done += batch) {
         size_t m = n - done < batch ? n - done : batch;
-        /* the next batch on its way from memory while this one is split in L1 */
+        /* The next batch asked for while this one is split in cache: the
+         * memory would otherwise idle through the splits and kernels (256
+         * MiB from memory, one core: 16 x f32 6.4 -> 8.0 GB/s, 16 x i16
+         * 10.7 -> 11.5; into L2 only, f32 6.3-6.9). */
         const unsigned char *next = p + (done + m) * r->stride;
         size_t ahead = n - done - m < batch ? (n - done - m) * r->stride : TRANSPOSE_BATCH_BYTES;
         for (size_t at = 0; at < ahead; at += 64)
-            __builtin_prefetch(next + at, 0, 2);
+            __builtin_prefetch(next + at, 0, 3);
         transpose(r, p + done * r->stride, m, r->stride, 0, 0, r->ncolumns, scratch, index + done, acc);
     }
 }
