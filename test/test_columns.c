@@ -160,7 +160,7 @@ static one one_memory(const unsigned char *data, size_t len, mapscan_type t, boo
     }
     o.offset = offset;
     o.length = length;
-    o.threads = 2;
+    o.threads = len > (1 << 20) ? 2 : 1;
     apply(&o, a);
     one x;
     memset(&x, 0, sizeof x);
@@ -620,6 +620,23 @@ Test(columns, npy_fields_all_and_lists)
             mapscan_result r = scan_path_ok(path, &o, "all");
             expect_want(&r, &w, "all");
             cr_assert_eq(r.format, MAPSCAN_FORMAT_NPY);
+            if (ai == 0) {      /* through a pipe: the statistics of one pass */
+                want ws = want_records(data, nrec * itemsize, itemsize, cols, nf, offset, length, &ask_stats);
+                mapscan_options op = o;
+                apply(&op, &ask_stats);
+                size_t header;
+                unsigned char *file = malloc(nrec * itemsize + 512);
+                header = npy_header(file, text);
+                memcpy(file + header, data, nrec * itemsize);
+                mapscan_result rp;
+                mapscan_error e;
+                cr_assert_eq(scan_pipe(file, header + nrec * itemsize, &op, &rp, &e), MAPSCAN_OK, "pipe: %s",
+                             e.message);
+                expect_want(&rp, &ws, "all, pipe");
+                mapscan_result_free(&rp);
+                want_free(&ws);
+                free(file);
+            }
             for (size_t i = 0; i < nf; i++) {
                 cr_assert_str_eq(r.columns[i].column, fields[i].name);
                 cr_assert_eq(r.columns[i].field_offset, fields[i].c.off);
@@ -799,6 +816,16 @@ static void fortran_case(mapscan_type t, bool big, const char *descr, const uint
                 cr_assert_eq(r.columns[c].shape[i], shape[i]);
         }
         mapscan_result_free(&r);
+        static const mapscan_backend backends[] = { MAPSCAN_BACKEND_MMAP, MAPSCAN_BACKEND_READ,
+                                                    MAPSCAN_BACKEND_DIRECT };
+        for (size_t b = 0; (k == 1 || k == 3) && b < 3; b++) {
+            mapscan_options ob = o;
+            ob.backend = backends[b];
+            ob.io_size = 4096;
+            r = scan_path_ok(path, &ob, what);
+            expect_want(&r, &w, what);
+            mapscan_result_free(&r);
+        }
         if (a->nq == 0 && a->bins == 0) {
             mapscan_error e;
             mapscan_status s = scan_pipe(file, header + count * elem, &o, &r, &e);
@@ -2012,4 +2039,247 @@ Test(columns, a_caller_built_against_0_6_is_refused_several_columns)
     o.type = MAPSCAN_U8;
     cr_assert_eq(mapscan_scan_memory(data, 60, &o, &r, &e), MAPSCAN_E_INVALID);
     unlink(path);
+}
+
+/* ---- 13. extents, positions as indexes, progress, edge values ---- */
+
+/* The element at an index of an array of shape (C order or Fortran), as
+ * a number: integers exactly, f32 and f64 as binary64. */
+static bool element_value(const unsigned char *data, mapscan_type t, bool big, uint64_t at, double *v, __int128 *i)
+{
+    size_t n = size_of(t);
+    uint64_t bits = 0;
+    for (size_t b = 0; b < n; b++)
+        bits |= (uint64_t)data[at * n + (big ? n - 1 - b : b)] << (8 * b);
+    if (t == MAPSCAN_F32) {
+        uint32_t u = (uint32_t)bits;
+        float f;
+        memcpy(&f, &u, 4);
+        *v = f;
+        return true;
+    }
+    if (t == MAPSCAN_F64) {
+        memcpy(v, &bits, 8);
+        return true;
+    }
+    if (mapscan_type_is_float(t))
+        return false;
+    unsigned shift = 64 - 8 * (unsigned)n;
+    *i = mapscan_type_is_signed(t) ? (__int128)((int64_t)(bits << shift) >> shift) : (__int128)bits;
+    return true;
+}
+
+static __int128 int128_of(mapscan_int128 x) { return (__int128)x.hi * ((__int128)1 << 64) + (__int128)x.lo; }
+
+/* Each column's argmin and argmax, unravelled into the column's shape,
+ * name an element holding its min and max. */
+static void expect_positions_index(const mapscan_result *r, const unsigned char *data, mapscan_type t, bool big,
+                                   const uint64_t *shape, unsigned ndim, bool fortran, const char *what)
+{
+    uint64_t count = 1;
+    for (unsigned i = 0; i < ndim; i++)
+        count *= shape[i];
+    uint64_t nch = shape[ndim - 1], rows = count / nch;
+    for (size_t c = 0; c < r->ncolumns; c++) {
+        const mapscan_result *col_r = &r->columns[c];
+        if (!(col_r->extra.computed & MAPSCAN_STAT_ARGMIN) || counted(col_r) == 0)
+            continue;
+        for (int which = 0; which < 2; which++) {
+            uint64_t index[64];
+            uint64_t pos = which ? col_r->extra.argmax : col_r->extra.argmin;
+            cr_assert_eq(mapscan_unravel(col_r, pos, index), ndim - 1, "%s: the column's index", what);
+            uint64_t flat = 0;      /* the element's place in the whole array */
+            if (fortran) {
+                for (unsigned k = ndim - 1; k-- > 0;)
+                    flat = flat * shape[k] + index[k];
+                flat += c * rows;
+            } else {
+                for (unsigned k = 0; k + 1 < ndim; k++)
+                    flat = flat * shape[k] + index[k];
+                flat = flat * nch + c;
+            }
+            double v;
+            __int128 iv;
+            if (!element_value(data, t, big, flat, &v, &iv))
+                continue;
+            if (mapscan_type_is_float(t)) {
+                double want_v = which ? col_r->floats.max : col_r->floats.min;
+                cr_assert(same_bits(v, want_v), "%s, column %zu: the element at its arg%s is %a, not %a", what, c,
+                          which ? "max" : "min", v, want_v);
+            } else {
+                __int128 want_i = int128_of(which ? col_r->stats.max : col_r->stats.min);
+                cr_assert(iv == want_i, "%s, column %zu: the element at its arg%s is not the %s", what, c,
+                          which ? "max" : "min", which ? "max" : "min");
+            }
+        }
+    }
+}
+
+Test(columns, extents_and_positions_as_indexes)
+{
+    uint64_t state = 16;
+    struct { mapscan_type t; bool big; const char *descr; uint64_t shape[4]; unsigned ndim; bool fortran; } cases[] = {
+        { MAPSCAN_I32, false, "<i4", { 3, 5, 4 }, 3, false },
+        { MAPSCAN_I32, false, "<i4", { 3, 5, 4 }, 3, true },
+        { MAPSCAN_F64, true, ">f8", { 7, 2, 3, 5 }, 4, true },
+        { MAPSCAN_U16, false, "<u2", { 400, 3 }, 2, false },
+        { MAPSCAN_F32, false, "<f4", { 400, 3 }, 2, true },
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        uint64_t count = 1;
+        char shape_text[64] = "";
+        size_t used = 0;
+        for (unsigned i = 0; i < cases[k].ndim; i++) {
+            count *= cases[k].shape[i];
+            used += (size_t)snprintf(shape_text + used, sizeof shape_text - used, "%llu, ",
+                                     (unsigned long long)cases[k].shape[i]);
+        }
+        size_t elem = size_of(cases[k].t), nch = (size_t)cases[k].shape[cases[k].ndim - 1];
+        col one_col = { cases[k].t, cases[k].big, 0 };
+        unsigned char *data = malloc(count * elem);
+        fill_records(data, count, elem, &one_col, 1, FILL_FEW, &state);
+        char dict[200], path[64];
+        snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': %s, 'shape': (%s), }", cases[k].descr,
+                 cases[k].fortran ? "True" : "False", shape_text);
+        size_t header;
+        npy_file(path, sizeof path, dict, data, count * elem, &header);
+        mapscan_options o;
+        mapscan_options_init(&o);
+        o.channels = MAPSCAN_CHANNELS_AUTO;
+        o.stats = MAPSCAN_STAT_ALL;
+        mapscan_result r;
+        mapscan_extent x;
+        mapscan_error e;
+        cr_assert_eq(mapscan_extent_path(path, &o, &r, &x, &e), MAPSCAN_OK, "%s: %s", dict, e.message);
+        cr_assert_eq(x.start, header);
+        cr_assert_eq(x.unit, cases[k].fortran ? elem : nch * elem, "%s: unit %llu", dict,
+                     (unsigned long long)x.unit);
+        cr_assert_eq(x.units, cases[k].fortran ? count : count / nch);
+        cr_assert_eq(r.ncolumns, nch);
+        cr_assert_str_eq(r.columns[nch - 1].column, nch == 3 ? "ch2" : nch == 4 ? "ch3" : "ch4");
+        mapscan_result_free(&r);
+        r = scan_path_ok(path, &o, dict);
+        expect_positions_index(&r, data, cases[k].t, cases[k].big, cases[k].shape, cases[k].ndim, cases[k].fortran,
+                               dict);
+        mapscan_result_free(&r);
+        /* from an offset: positions count from the scan's first row (C) or the run's start (Fortran) */
+        o.offset = (cases[k].fortran ? 5 : 2 * nch) * elem;
+        r = scan_path_ok(path, &o, dict);
+        expect_positions_index(&r, data, cases[k].t, cases[k].big, cases[k].shape, cases[k].ndim, cases[k].fortran,
+                               dict);
+        mapscan_result_free(&r);
+        unlink(path);
+        free(data);
+    }
+    /* raw columns: the record is the unit */
+    unsigned char data[30 * 10] = { 0 };
+    char path[64];
+    write_temp_file(path, sizeof path, data, sizeof data);
+    mapscan_options o;
+    mapscan_options_init(&o);
+    o.columns = "a:i16,b:f64@2";
+    o.record_size = 10;
+    o.offset = 20;
+    mapscan_result r;
+    mapscan_extent x;
+    mapscan_error e;
+    cr_assert_eq(mapscan_extent_path(path, &o, &r, &x, &e), MAPSCAN_OK, "%s", e.message);
+    cr_assert(x.start == 20 && x.unit == 10 && x.units == 28, "%llu %llu %llu", (unsigned long long)x.start,
+              (unsigned long long)x.unit, (unsigned long long)x.units);
+    cr_assert_eq(r.ncolumns, 2);
+    cr_assert_eq(r.columns[1].field_offset, 2);
+    mapscan_result_free(&r);
+    o.offset = 21;
+    o.allow_trailing = true;
+    cr_assert_eq(mapscan_extent_path(path, &o, &r, &x, &e), MAPSCAN_E_INVALID, "%s", e.message);
+    cr_assert(strstr(e.message, "not a whole number"), "%s", e.message);
+    cr_assert_eq(r.ncolumns, 0);
+    unlink(path);
+}
+
+typedef struct progress_log {
+    uint64_t last, total, calls;
+    bool backwards, past_total;
+} progress_log;
+
+static void log_progress(uint64_t done, uint64_t total, void *arg)
+{
+    progress_log *p = arg;
+    if (done < p->last)
+        p->backwards = true;
+    if (total && done > total)
+        p->past_total = true;
+    p->last = done;
+    p->total = total;
+    p->calls++;
+}
+
+/* Constant columns, a column of NaN only, infinities; progress over every pass. */
+Test(columns, constants_nan_infinities_and_progress)
+{
+    size_t nrec = 3000, record = 18;
+    unsigned char *data = malloc(nrec * record);
+    uint64_t state = 17;
+    for (size_t i = 0; i < nrec; i++) {
+        unsigned char *p = data + i * record;
+        store_bits(p, MAPSCAN_I32, false, (uint64_t)(uint32_t)-5);                 /* a: constant -5 */
+        store_bits(p + 4, MAPSCAN_F32, true, 0x7fc00000 | (test_random(&state) & 0xffff));     /* b: NaN only */
+        double v = i % 97 == 5 ? INFINITY : i % 89 == 3 ? -INFINITY : (double)(i % 13) - 6;
+        uint64_t bits;
+        memcpy(&bits, &v, 8);
+        store_bits(p + 8, MAPSCAN_F64, false, bits);                                /* c: with infinities */
+        store_bits(p + 16, MAPSCAN_U16, false, 7);                                  /* d: constant 7 */
+    }
+    const col cols[] = { { MAPSCAN_I32, false, 0 }, { MAPSCAN_F32, true, 4 }, { MAPSCAN_F64, false, 8 },
+                         { MAPSCAN_U16, false, 16 } };
+    char path[64];
+    write_temp_file(path, sizeof path, data, nrec * record);
+    const ask *asks[] = { &ask_all_ranged, &ask_few };
+    for (size_t ai = 0; ai < 2; ai++) {
+        mapscan_options o;
+        mapscan_options_init(&o);
+        o.columns = "a:i32,b:>f4,c:f64,d:u16";
+        apply(&o, asks[ai]);
+        progress_log log = { 0, 0, 0, false, false };
+        o.progress = log_progress;
+        o.progress_arg = &log;
+        mapscan_result r;
+        mapscan_error e;
+        mapscan_status s = mapscan_scan_path(path, &o, &r, &e);
+        if (!asks[ai]->ranged) {
+            /* column c's infinities leave its histogram no finite range: the whole scan says so */
+            cr_assert_eq(s, MAPSCAN_E_INVALID, "%d %s", (int)s, e.message);
+            cr_assert(strstr(e.message, "not finite"), "%s", e.message);
+            cr_assert_eq(r.ncolumns, 0);
+            /* without c, the others answer */
+            o.columns = "a:i32,b:>f4@4,d:u16@16";
+            o.record_size = record;
+            s = mapscan_scan_path(path, &o, &r, &e);
+            cr_assert_eq(s, MAPSCAN_OK, "%s", e.message);
+            const col rest[] = { cols[0], cols[1], cols[3] };
+            want w = want_records(data, nrec * record, record, rest, 3, 0, UINT64_MAX, asks[ai]);
+            expect_want(&r, &w, "constants and NaN");
+            cr_assert(r.columns[0].extra.lo == -5.5 && r.columns[0].extra.hi == -4.5, "a constant's bins: %g..%g",
+                      r.columns[0].extra.lo, r.columns[0].extra.hi);
+            cr_assert(r.columns[1].extra.lo == 0 && r.columns[1].extra.hi == 1, "nothing counted: bins 0..1");
+            cr_assert(isnan(r.columns[1].extra.quantile[0]), "nothing counted: NaN quantiles");
+            want_free(&w);
+            mapscan_result_free(&r);
+            continue;
+        }
+        cr_assert_eq(s, MAPSCAN_OK, "%s", e.message);
+        want w = want_records(data, nrec * record, record, cols, 4, 0, UINT64_MAX, asks[ai]);
+        expect_want(&r, &w, "constants, NaN, infinities");
+        cr_assert_eq(r.columns[1].floats.nan, nrec);
+        cr_assert(r.columns[2].extra.below == 33 && r.columns[2].extra.above == 31,
+                  "the infinities outside the range: %llu below, %llu above",
+                  (unsigned long long)r.columns[2].extra.below, (unsigned long long)r.columns[2].extra.above);
+        want_free(&w);
+        mapscan_result_free(&r);
+        cr_assert_gt(log.calls, 0);
+        cr_assert_not(log.backwards, "progress went backwards");
+        cr_assert_not(log.past_total, "progress past its total");
+    }
+    unlink(path);
+    free(data);
 }
