@@ -504,12 +504,12 @@ Test(columns, raw_columns_of_every_type_and_byte_order)
     size_t record = off;
     /* packed, one after the other, no offsets written */
     char *spec = spec_of(cols, n, NULL, "c");
-    records_case(cols, n, record, spec, 0, 700, FILL_BITS, &ask_all_ranged, &state, "packed");
-    records_case(cols, n, record, spec, 0, 500, FILL_FINITE, &ask_unranged, &state, "packed, unranged");
+    records_case(cols, n, record, spec, 0, 300, FILL_BITS, &ask_all_ranged, &state, "packed");
+    records_case(cols, n, record, spec, 0, 200, FILL_FINITE, &ask_unranged, &state, "packed, unranged");
     free(spec);
     /* the record padded */
     spec = spec_of(cols, n, NULL, "c");
-    records_case(cols, n, record + 13, spec, record + 13, 600, FILL_FEW, &ask_few, &state, "padded");
+    records_case(cols, n, record + 13, spec, record + 13, 250, FILL_FEW, &ask_few, &state, "padded");
     free(spec);
     /* every offset written, in an order of their own, with gaps; padding */
     size_t order[2 * TYPES];
@@ -522,8 +522,8 @@ Test(columns, raw_columns_of_every_type_and_byte_order)
         at[i] = true;
     }
     spec = spec_of(cols, n, at, "c");
-    records_case(cols, n, off + 9, spec, off + 9, 650, FILL_BITS, &ask_all_ranged, &state, "offsets");
-    records_case(cols, n, off + 9, spec, off + 9, 400, FILL_FEW, &ask_few, &state, "offsets, few values");
+    records_case(cols, n, off + 9, spec, off + 9, 260, FILL_BITS, &ask_all_ranged, &state, "offsets");
+    records_case(cols, n, off + 9, spec, off + 9, 150, FILL_FEW, &ask_few, &state, "offsets, few values");
     free(spec);
     /* some offsets written, the columns after each following it */
     off = 0;
@@ -535,8 +535,8 @@ Test(columns, raw_columns_of_every_type_and_byte_order)
         off += size_of(cols[c].t);
     }
     spec = spec_of(cols, n, at, "c");
-    records_case(cols, n, off, spec, 0, 550, FILL_BITS, &ask_all_ranged, &state, "some offsets");
-    records_case(cols, n, off + 1, spec, off + 1, 550, FILL_FINITE, &ask_unranged, &state, "some offsets, padded");
+    records_case(cols, n, off, spec, 0, 230, FILL_BITS, &ask_all_ranged, &state, "some offsets");
+    records_case(cols, n, off + 1, spec, off + 1, 170, FILL_FINITE, &ask_unranged, &state, "some offsets, padded");
     free(spec);
 }
 
@@ -550,7 +550,7 @@ Test(columns, raw_channels_of_every_type)
             for (int k = 0; k < 3; k++) {
                 mapscan_type type = (mapscan_type)t;
                 size_t elem = size_of(type), nch = k == 0 ? 1 : k == 1 ? 5 : 3;
-                size_t record = nch * elem + (k == 2 ? 5 : 0), nrec = 300 + 37 * (size_t)k;
+                size_t record = nch * elem + (k == 2 ? 5 : 0), nrec = 120 + 37 * (size_t)k;
                 col cols[5];
                 for (size_t c = 0; c < nch; c++)
                     cols[c] = (col){ type, big, c * elem };
@@ -587,7 +587,7 @@ Test(columns, npy_fields_all_and_lists)
     const char *dict = "{'descr': [('a', '<i4'), ('b', '>f8'), ('name', '|S3'), ('c', '<u2', (3,)), ('d', '|i1'), "
                        "('e', '>f2'), ('s', [('x', '>u8'), ('y', '<f4')]), ('z', '<i2'), ('w', '<f4', (2,))], "
                        "'fortran_order': False, 'shape': (%zu,), }";
-    size_t itemsize = 46, nrec = 1200;
+    size_t itemsize = 46, nrec = 500;
     static const struct { const char *name; col c; bool scalar; } fields[] = {
         { "a", { MAPSCAN_I32, false, 0 }, true }, { "b", { MAPSCAN_F64, true, 4 }, true },
         { "c[0]", { MAPSCAN_U16, false, 15 }, false }, { "c[1]", { MAPSCAN_U16, false, 17 }, false },
@@ -609,7 +609,7 @@ Test(columns, npy_fields_all_and_lists)
     const ask *asks[] = { &ask_all_ranged, &ask_unranged };
     for (size_t ai = 0; ai < 2; ai++)
         for (int ranged = 0; ranged < 2; ranged++) {
-            uint64_t offset = ranged ? 5 * itemsize : 0, length = ranged ? 1000 * itemsize : UINT64_MAX;
+            uint64_t offset = ranged ? 5 * itemsize : 0, length = ranged ? 400 * itemsize : UINT64_MAX;
             want w = want_records(data, nrec * itemsize, itemsize, cols, nf, offset, length, asks[ai]);
             mapscan_options o;
             mapscan_options_init(&o);
@@ -699,7 +699,7 @@ static void c_order_case(mapscan_type t, bool big, const char *descr, const uint
         cols[c] = (col){ t, big, c * elem };
     unsigned char *data = malloc(count * elem + 1);
     fill_records(data, rows, record, cols, nch, how, state);
-    char dict[256], path[64];
+    char dict[320], path[64];
     snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }", descr, shape_text);
     size_t header;
     npy_file(path, sizeof path, dict, data, count * elem, &header);
@@ -713,7 +713,7 @@ static void c_order_case(mapscan_type t, bool big, const char *descr, const uint
         o.length = length;
         o.threads = (unsigned)k + 1;
         apply(&o, a);
-        char what[128];
+        char what[320];
         snprintf(what, sizeof what, "%s (%s), case %d", descr, shape_text, k);
         mapscan_result r = scan_path_ok(path, &o, what);
         expect_want(&r, &w, what);
@@ -748,7 +748,7 @@ static void c_order_case(mapscan_type t, bool big, const char *descr, const uint
 Test(columns, npy_channels_in_c_order)
 {
     uint64_t state = 4;
-    uint64_t s1[] = { 1000, 6 }, s2[] = { 3, 5, 4 }, s3[] = { 2, 3, 4, 5 }, s4[] = { 700, 1 }, s5[] = { 40, 33 };
+    uint64_t s1[] = { 400, 6 }, s2[] = { 3, 5, 4 }, s3[] = { 2, 3, 4, 5 }, s4[] = { 300, 1 }, s5[] = { 40, 33 };
     c_order_case(MAPSCAN_F32, false, "<f4", s1, 2, &ask_all_ranged, FILL_BITS, &state);
     c_order_case(MAPSCAN_F32, false, "<f4", s1, 2, &ask_stats, FILL_BITS, &state);
     c_order_case(MAPSCAN_I16, true, ">i2", s2, 3, &ask_few, FILL_FEW, &state);
@@ -775,7 +775,7 @@ static void fortran_case(mapscan_type t, bool big, const char *descr, const uint
     col one_col = { t, big, 0 };
     unsigned char *data = malloc(count * elem + 1);
     fill_records(data, count, elem, &one_col, 1, how, state);
-    char dict[256], path[64];
+    char dict[320], path[64];
     snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': True, 'shape': (%s), }", descr, shape_text);
     size_t header;
     npy_file(path, sizeof path, dict, data, count * elem, &header);
@@ -801,7 +801,7 @@ static void fortran_case(mapscan_type t, bool big, const char *descr, const uint
         o.length = length == UINT64_MAX ? UINT64_MAX : length * elem;
         o.threads = 1 + (unsigned)k % 3;
         apply(&o, a);
-        char what[160];
+        char what[320];
         snprintf(what, sizeof what, "Fortran %s (%s), elements %llu + %llu", descr, shape_text,
                  (unsigned long long)offset, (unsigned long long)length);
         mapscan_result r = scan_path_ok(path, &o, what);
@@ -843,7 +843,7 @@ static void fortran_case(mapscan_type t, bool big, const char *descr, const uint
 Test(columns, npy_channels_in_fortran_order)
 {
     uint64_t state = 5;
-    uint64_t s1[] = { 997, 5 }, s2[] = { 3, 5, 4 }, s3[] = { 200, 3 }, s4[] = { 5000, 2 };
+    uint64_t s1[] = { 397, 5 }, s2[] = { 3, 5, 4 }, s3[] = { 200, 3 }, s4[] = { 3000, 2 };
     fortran_case(MAPSCAN_I32, false, "<i4", s1, 2, &ask_all_ranged, FILL_BITS, &state);
     fortran_case(MAPSCAN_I32, false, "<i4", s1, 2, &ask_stats, FILL_FEW, &state);
     fortran_case(MAPSCAN_F64, true, ">f8", s2, 3, &ask_unranged, FILL_FINITE, &state);
@@ -861,7 +861,7 @@ Test(columns, every_backend_thread_count_kernel_and_stream)
     const char *spec = "a:<i8,b:>f4,c:u8@13,d:<bfloat16@14,e:>u2@16,f:f32@20";
     const col cols[] = { { MAPSCAN_I64, false, 0 }, { MAPSCAN_F32, true, 8 }, { MAPSCAN_U8, false, 13 },
                          { MAPSCAN_BF16, false, 14 }, { MAPSCAN_U16, true, 16 }, { MAPSCAN_F32, false, 20 } };
-    size_t ncols = 6, record = 24, nrec = 110000, len = nrec * record;    /* 2.6 MB: several chunks */
+    size_t ncols = 6, record = 24, nrec = 20000, len = nrec * record;     /* 480 KB: 8 chunks a thread */
     unsigned char *data = malloc(len);
     fill_records(data, nrec, record, cols, ncols, FILL_BITS, &state);
     for (size_t i = 0; i < nrec / 3; i++)      /* falling in places: positions move in every piece */
@@ -952,7 +952,7 @@ Test(columns, every_backend_thread_count_kernel_and_stream)
 Test(columns, the_most_columns_and_one_more)
 {
     uint64_t state = 7;
-    size_t nch = MAPSCAN_MAX_COLUMNS, rows = 40, len = nch * rows;
+    size_t nch = MAPSCAN_MAX_COLUMNS, rows = 16, len = nch * rows;
     col *cols = calloc(nch + 1, sizeof *cols);
     for (size_t c = 0; c <= nch; c++)
         cols[c] = (col){ MAPSCAN_U8, false, c };
@@ -1502,7 +1502,7 @@ Test(columns, split_scans_meet_and_answer_as_one)
     const col cols[] = { { MAPSCAN_I64, false, 0 }, { MAPSCAN_F32, true, 8 }, { MAPSCAN_U16, false, 12 },
                          { MAPSCAN_BF16, true, 14 }, { MAPSCAN_I8, false, 16 } };
     const char *spec = "a:<i8,b:>f4,c:u16,d:>bfloat16,e:i8";
-    size_t record = 17, nrec = 9000;
+    size_t record = 17, nrec = 4000;
     unsigned char *data = malloc(nrec * record);
     char path[64];
     const ask *asks[] = { &ask_all_ranged, &ask_unranged, &ask_few };
@@ -2138,7 +2138,7 @@ Test(columns, extents_and_positions_as_indexes)
         col one_col = { cases[k].t, cases[k].big, 0 };
         unsigned char *data = malloc(count * elem);
         fill_records(data, count, elem, &one_col, 1, FILL_FEW, &state);
-        char dict[200], path[64];
+        char dict[320], path[64];
         snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': %s, 'shape': (%s), }", cases[k].descr,
                  cases[k].fortran ? "True" : "False", shape_text);
         size_t header;
