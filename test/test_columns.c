@@ -1960,6 +1960,31 @@ Test(columns, copies_and_merges_of_halves_equal_the_whole)
         expect_column(&copy.columns[c], &whole.columns[c], 0, "a merge of 4 columns with 1");
     mapscan_result_free(&copy);
     mapscan_result_free(&r1);
+    /* halves whose histograms over the data have other edges: the merge drops them (bins 0, the
+     * counts array still there), and a copy of that merge copies no counts (UBSan: no memcpy to NULL) */
+    mapscan_options oh;
+    mapscan_options_init(&oh);
+    oh.columns = "a:i32,b:u32";
+    oh.histogram_bins = 4;
+    unsigned char halves[8 * 100];
+    for (size_t i = 0; i < sizeof halves; i++)
+        halves[i] = (unsigned char)(i < 400 ? i % 7 : i);
+    oh.length = 400;
+    mapscan_result h1 = scan_memory_ok(halves, sizeof halves, &oh, "first half");
+    oh.offset = 400;
+    oh.length = UINT64_MAX;
+    mapscan_result h2 = scan_memory_ok(halves, sizeof halves, &oh, "second half");
+    mapscan_result merged, again;
+    cr_assert_eq(mapscan_result_copy(&merged, &h1, &e), MAPSCAN_OK);
+    mapscan_result_merge(&merged, &h2);
+    cr_assert(merged.columns[0].extra.bins == 0 && merged.columns[1].extra.bins == 0, "other edges: no histogram");
+    cr_assert_eq(mapscan_result_copy(&again, &merged, &e), MAPSCAN_OK);
+    cr_assert_eq(again.columns[1].stats.count, 100);
+    cr_assert_eq(again.columns[0].extra.bins, 0);
+    mapscan_result_free(&again);
+    mapscan_result_free(&merged);
+    mapscan_result_free(&h1);
+    mapscan_result_free(&h2);
     /* a copy of a result without columns has none; free of a zeroed result */
     mapscan_options plain;
     mapscan_options_init(&plain);
