@@ -296,13 +296,14 @@ static void expect_want(const mapscan_result *r, const want *w, const char *what
     cr_assert_eq(r->ncolumns, w->n, "%s: %zu columns, want %zu", what, r->ncolumns, w->n);
     cr_assert_not_null(r->columns, "%s: no columns", what);
     cr_assert_eq(r->stats.count, 0, "%s: the scan's own result has no statistics", what);
+    cr_assert_eq(r->extra.computed, 0, "%s: nor extra ones", what);
     for (size_t c = 0; c < w->n; c++) {
         char where[400];
         snprintf(where, sizeof where, "%.200s, column %zu '%.60s'", what, c, r->columns[c].column);
         expect_column(&r->columns[c], &w->col[c].r, w->col[c].shift, where);
         cr_assert_eq(r->columns[c].extra.origin, w->col[c].origin, "%s: origin %llu, want %llu", where,
                      (unsigned long long)r->columns[c].extra.origin, (unsigned long long)w->col[c].origin);
-        cr_assert(r->columns[c].extra.origin_whole, "%s: origin_whole", where);
+        cr_assert_eq(r->columns[c].extra.origin_whole, w->col[c].r.extra.origin_whole, "%s: origin_whole", where);
         cr_assert_eq(r->columns[c].ncolumns, 0);
         cr_assert_null(r->columns[c].columns);
     }
@@ -448,16 +449,20 @@ static void expect_names(const mapscan_result *r, const char *prefix, const char
 /* The columns' scan of nrec records through memory and a file, with and
  * without an offset and a length, against each column's own scan. */
 static void records_case(const col *cols, size_t ncols, size_t record, const char *spec, uint64_t record_size,
-                         size_t nrec, fill how, const ask *a, uint64_t *state, const char *what)
+                         size_t nrec, fill how, const ask *a_all, uint64_t *state, const char *what)
 {
     unsigned char *data = malloc(nrec * record + 1);
     fill_records(data, nrec, record, cols, ncols, how, state);
     char path[64];
     write_temp_file(path, sizeof path, data, nrec * record);
-    struct { uint64_t offset, length; } ranges[] = { { 0, UINT64_MAX }, { 7, nrec - 20 }, { nrec, UINT64_MAX } };
-    for (size_t k = 0; k < 3; k++) {
+    struct { uint64_t offset, length; } ranges[] = { { 0, UINT64_MAX }, { 7, nrec - 20 }, { nrec, UINT64_MAX },
+                                                     { 0, nrec - 1 } };
+    for (size_t k = 0; k < 4; k++) {
         uint64_t offset = ranges[k].offset * record;
         uint64_t length = ranges[k].length == UINT64_MAX ? UINT64_MAX : ranges[k].length * record;
+        if (k == 3)
+            offset = 5;     /* a raw file's records may start anywhere: a header before them */
+        const ask *a = k == 1 ? &ask_stats : a_all;     /* each column's passes cost the most: not every range */
         want w = want_records(data, nrec * record, record, cols, ncols, offset, length, a);
         mapscan_options o;
         mapscan_options_init(&o);
@@ -479,10 +484,12 @@ static void records_case(const col *cols, size_t ncols, size_t record, const cha
             cr_assert_eq(r.columns[c].format, MAPSCAN_FORMAT_RAW);
         }
         mapscan_result_free(&r);
-        snprintf(where, sizeof where, "%s, file, range %zu", what, k);
-        r = scan_path_ok(path, &o, where);
-        expect_want(&r, &w, where);
-        mapscan_result_free(&r);
+        if (k == 0 || k == 3) {     /* a file, from its start and after a header */
+            snprintf(where, sizeof where, "%s, file, range %zu", what, k);
+            r = scan_path_ok(path, &o, where);
+            expect_want(&r, &w, where);
+            mapscan_result_free(&r);
+        }
         want_free(&w);
     }
     unlink(path);
@@ -1120,9 +1127,10 @@ Test(columns, batches_that_cross_records)
         else
             snprintf(spec, sizeof spec, "c0:%s", spell(t1, cols[0].big, (unsigned)record, tbuf));
         size_t b = 16384 / record, g = 4096 / size_of(t1);
-        size_t counts[] = { b - 1, b, b + 1, 2 * b + 1, 3 * b - 1, g + 1 };
+        size_t counts[] = { b - 1, b, b + 1, 2 * b + 1, 3 * b - 1, g + 1, 255, 257, 513 };
         fill how = record % 2 ? FILL_FEW : FILL_BITS;
-        fill_records(data, 3 * b + 1 > g + 2 ? 3 * b + 1 : g + 2, record, cols, ncols, how, &state);
+        size_t rows = 3 * b + 1 > g + 2 ? 3 * b + 1 : g + 2;
+        fill_records(data, rows > 514 ? rows : 514, record, cols, ncols, how, &state);
         for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) {
             size_t n = counts[k];
             if (n == 0)
@@ -1146,6 +1154,70 @@ Test(columns, batches_that_cross_records)
             want_free(&w);
         }
     }
+    free(data);
+}
+
+/* Records of 2^k bytes (1 to 64) whose columns lie at multiples of their
+ * size are transposed in halves, a batch of 64 KiB at a time, into runs
+ * for each column's contiguous kernel: random such layouts (padding units
+ * left out), every kernel, counts about the batch. */
+Test(columns, transposed_records_of_every_power_of_two)
+{
+    uint64_t state = 18;
+    size_t most = 2 * 65536 + 8;
+    unsigned char *data = malloc(most * 2);
+    for (size_t record = 1; record <= 64; record *= 2)
+        for (int layout = 0; layout < 2; layout++) {
+            col cols[64];
+            bool at[64];
+            size_t n = 0;
+            for (size_t off = 0; off < record;) {
+                mapscan_type t = (mapscan_type)(test_random(&state) % TYPES);
+                size_t size = size_of(t);
+                if (off % size || off + size > record || (layout && test_random(&state) % 4 == 0)) {
+                    off += 1;       /* a byte of padding (or a type that does not fit here) */
+                    continue;
+                }
+                cols[n] = (col){ t, test_random(&state) % 2 == 0, off };
+                at[n++] = true;
+                off += size;
+            }
+            if (n == 0)
+                cols[n] = (col){ MAPSCAN_U8, false, 0 }, at[n++] = true;
+            for (size_t i = n; layout && i > 1; i--) {      /* asked in an order of their own */
+                size_t j = test_random(&state) % i;
+                col t = cols[i - 1];
+                cols[i - 1] = cols[j];
+                cols[j] = t;
+            }
+            char *spec = spec_of(cols, n, at, "c");
+            size_t b = 65536 / record;
+            size_t counts[] = { 1, 3, b - 1, b, b + 1, 2 * b + 3 };
+            fill_records(data, 2 * b + 3, record, cols, n, layout ? FILL_FEW : FILL_BITS, &state);
+            for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) {
+                const ask *a = k % 2 ? &ask_stats : &ask_ranged_only;
+                want w = want_records(data, counts[k] * record, record, cols, n, 0, UINT64_MAX, a);
+                for (size_t kern = 0; kern < KERNELS; kern++) {
+                    if (!mapscan_kernel_available(kernel_names[kern]) || (k % 2 == 0 && kern + 1 < KERNELS))
+                        continue;       /* every kernel for every other count */
+                    mapscan_options o;
+                    mapscan_options_init(&o);
+                    o.columns = spec;
+                    o.record_size = record;
+                    o.kernel = kernel_names[kern];
+                    o.threads = 1 + (unsigned)(k % 3);
+                    apply(&o, a);
+                    char what[300];
+                    snprintf(what, sizeof what, "%zu-byte records (%.200s), %zu of them, %s", record, spec,
+                             counts[k], kernel_names[kern]);
+                    mapscan_result r = scan_memory_ok(data, counts[k] * record, &o, what);
+                    expect_want(&r, &w, what);
+                    mapscan_result_free(&r);
+                }
+                want_free(&w);
+            }
+            free(spec);
+        }
     free(data);
 }
 
@@ -1588,10 +1660,8 @@ Test(columns, a_failing_part_stops_every_part)
                 p->o.cancel = &p->cancel;
                 p->o.threads = 2;
                 m.shift[i] = from;
-                if (i == bad && how == 0) {
-                    p->o.offset += 3;                   /* not whole records: MAPSCAN_E_INVALID */
-                    p->o.length -= record;
-                }
+                if (i == bad && how == 0)
+                    p->o.offset = (nrec + 1) * record;  /* past the end: MAPSCAN_E_OFFSET */
                 else if (i == bad && how == 1)
                     p->o.columns = "a:i64,b:f65";       /* MAPSCAN_E_INVALID */
             }
@@ -1600,7 +1670,7 @@ Test(columns, a_failing_part_stops_every_part)
             for (unsigned i = 0; i < 3; i++)
                 pthread_join(th[i], NULL);
             cr_assert_not(m.timed_out, "part %u bad (%d): a part waited in vain", bad, how);
-            mapscan_status want_s = how == 2 ? MAPSCAN_E_CANCELLED : MAPSCAN_E_INVALID;
+            mapscan_status want_s = how == 2 ? MAPSCAN_E_CANCELLED : how == 0 ? MAPSCAN_E_OFFSET : MAPSCAN_E_INVALID;
             for (unsigned i = 0; i < 3; i++) {
                 cr_assert_eq(parts[i].s, want_s, "part %u bad (%d): part %u: status %d (%s)", bad, how, i,
                              (int)parts[i].s, parts[i].e.message);
@@ -1739,17 +1809,24 @@ Test(columns, bad_specs_are_refused_with_a_message)
     o.field_offset = 4;
     o.record_size = 16;
     expect_refused(data, sizeof data, NULL, &o, "field offset with several columns", "field offset, channels");
-    /* offsets and lengths of whole records */
+    /* a raw offset may be anything (a header before the records); bytes after the last whole record are
+     * trailing bytes, as for one column */
     mapscan_options_init(&o);
     o.columns = "a:i32,b:i32";
     o.offset = 3;
-    expect_refused(data, sizeof data, NULL, &o, "offset 3 is not a whole number of 8-byte records", "offset");
-    o.allow_trailing = true;        /* else a file's trailing bytes are found first */
-    expect_refused(NULL, 0, path, &o, "offset 3 is not a whole number of 8-byte records", "offset, file");
+    mapscan_result r;
+    mapscan_error e;
+    cr_assert_eq(mapscan_scan_memory(data, sizeof data, &o, &r, &e), MAPSCAN_E_TRAILING, "%s", e.message);
+    cr_assert(strstr(e.message, "trailing"), "%s", e.message);
+    cr_assert_eq(r.ncolumns, 0);
+    cr_assert_eq(mapscan_scan_path(path, &o, &r, &e), MAPSCAN_E_TRAILING, "%s", e.message);
+    o.length = 8 * 100;
+    cr_assert_eq(mapscan_scan_memory(data, sizeof data, &o, &r, &e), MAPSCAN_OK, "%s", e.message);
+    cr_assert(r.ncolumns == 2 && r.columns[1].stats.count == 100 && !r.columns[1].extra.origin_whole);
+    mapscan_result_free(&r);
     o.offset = 8;
     o.length = 12;
-    expect_refused(data, sizeof data, NULL, &o, "length 12 is not a whole number of 8-byte records", "length");
-    expect_refused(NULL, 0, path, &o, "length 12 is not a whole number", "length, file");
+    cr_assert_eq(mapscan_scan_memory(data, sizeof data, &o, &r, &e), MAPSCAN_E_TRAILING, "%s", e.message);
     /* raw channels */
     mapscan_options_init(&o);
     o.channels = MAPSCAN_CHANNELS_AUTO;
@@ -1814,6 +1891,36 @@ Test(columns, bad_specs_are_refused_with_a_message)
         expect_refused(NULL, 0, path, &o, npy[i].phrase, what);
         unlink(path);
     }
+    /* a .npy's offset falls between rows (elements, in Fortran order), whatever the trailing bytes */
+    npy_file(path, sizeof path, "{'descr': '<i4', 'fortran_order': False, 'shape': (4, 3), }", data, 48, NULL);
+    mapscan_options_init(&o);
+    o.channels = 3;
+    o.offset = 4;
+    expect_refused(NULL, 0, path, &o, "offset 4 is not a whole number of 12-byte rows", "a .npy offset in a row");
+    o.offset = 12;
+    o.length = 20;
+    cr_assert_eq(mapscan_scan_path(path, &o, &r, &e), MAPSCAN_E_TRAILING, "%s", e.message);
+    unlink(path);
+    npy_file(path, sizeof path, "{'descr': '<i4', 'fortran_order': True, 'shape': (4, 3), }", data, 48, NULL);
+    mapscan_options_init(&o);
+    o.channels = MAPSCAN_CHANNELS_AUTO;
+    o.offset = 6;
+    expect_refused(NULL, 0, path, &o, "offset 6 is not a whole number of 4-byte elements", "Fortran, in an element");
+    unlink(path);
+    /* a type or byte order with a field list: each field has the header's */
+    npy_file(path, sizeof path, "{'descr': [('a', '<i4'), ('b', '<i2')], 'fortran_order': False, 'shape': (8,), }",
+             data, 48, NULL);
+    mapscan_options_init(&o);
+    o.field = "all";
+    o.type = MAPSCAN_I32;
+    o.type_set = true;
+    expect_refused(NULL, 0, path, &o, "a type given, but each field has the header's own", "type with fields");
+    mapscan_options_init(&o);
+    o.field = "a,b";
+    o.endian = MAPSCAN_LITTLE;
+    o.endian_set = true;
+    expect_refused(NULL, 0, path, &o, "a byte order given", "byte order with fields");
+    unlink(path);
 }
 
 /* A column whose offset is past any record: refused however large the
@@ -1933,7 +2040,8 @@ Test(columns, copies_and_merges_of_halves_equal_the_whole)
         cr_assert_eq(a.columns[0].extra.counts[0], a0, "the merge into the copy left the original alone");
         for (size_t c = 0; c < 4; c++) {
             mapscan_result want_r = whole.columns[c];
-            want_r.extra.nquantiles = 0;        /* quantiles are never merged */
+            if (b.columns[c].stats.count)
+                want_r.extra.nquantiles = 0;    /* quantiles are never merged (but b's nothing leaves a's) */
             char what[64];
             snprintf(what, sizeof what, "halves cut at %zu, column %zu", cut, c);
             expect_column(&total.columns[c], &want_r, 0, what);
@@ -2214,10 +2322,13 @@ Test(columns, extents_and_positions_as_indexes)
     cr_assert_eq(r.ncolumns, 2);
     cr_assert_eq(r.columns[1].field_offset, 2);
     mapscan_result_free(&r);
-    o.offset = 21;
-    o.allow_trailing = true;
-    cr_assert_eq(mapscan_extent_path(path, &o, &r, &x, &e), MAPSCAN_E_INVALID, "%s", e.message);
-    cr_assert(strstr(e.message, "not a whole number"), "%s", e.message);
+    o.offset = 21;      /* a raw file's records start anywhere */
+    o.length = 270;
+    cr_assert_eq(mapscan_extent_path(path, &o, &r, &x, &e), MAPSCAN_OK, "%s", e.message);
+    cr_assert(x.start == 21 && x.unit == 10 && x.units == 27);
+    mapscan_result_free(&r);
+    o.length = UINT64_MAX;
+    cr_assert_eq(mapscan_extent_path(path, &o, &r, &x, &e), MAPSCAN_E_TRAILING, "%s", e.message);
     cr_assert_eq(r.ncolumns, 0);
     unlink(path);
 }
