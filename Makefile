@@ -285,7 +285,7 @@ check-quick: check-unit check-abi
 # ASan+UBSan in build/fuzz. test/fuzz/corpus/NAME holds the committed seeds
 # and every input that ever found a defect; make fuzz adds what it finds to
 # build/fuzz/work/NAME and leaves any crashing input as build/fuzz/crash-NAME-*.
-FUZZERS            := size type pattern options scan npy floats select extra
+FUZZERS            := size type pattern options scan npy floats select extra columns
 FUZZ_BUILD         := build/fuzz
 FUZZ_SECONDS       ?= 600
 FUZZ_CHECK_SECONDS ?= 10
