@@ -494,6 +494,9 @@ static mapscan_status end_columns(ms_passes *ps, mapscan_status s, mapscan_resul
 {
     const mapscan_options *o = ps->o;
     s = meet(ps, MAPSCAN_SYNC_STATS, result->columns, result->ncolumns, s, error);
+    /* the hook may have replaced each result whole with the merge, another
+     * part's pointers in it: each column's counts are this part's again */
+    ms_result_columns_own(result, o->histogram_bins);
     if (o->nquantiles || o->histogram_bins)
         for (size_t c = 0; s == MAPSCAN_OK && c < result->ncolumns; c++)
             s = column_passes(ps, c, &result->columns[c], error);

@@ -172,7 +172,11 @@ static mapscan_status npy_fields(const mapscan_options *o, const mapscan_npy_hea
     mapscan_status s = MAPSCAN_OK;
     size_t start = 0;
     for (size_t i = 0; i <= len && s == MAPSCAN_OK; i++) {
-        if (i < len && (o->field[i] != ',' || (i > 0 && o->field[i - 1] == '\\')))
+        if (i + 1 < len && o->field[i] == '\\') {
+            i++;        /* the escaped character, a comma too, is the name's (a last backslash is itself) */
+            continue;
+        }
+        if (i < len && o->field[i] != ',')
             continue;
         memcpy(name, o->field + start, i - start);
         name[i - start] = '\0';
@@ -273,8 +277,8 @@ static mapscan_status check_record(ms_layout *l, uint64_t record, mapscan_error 
     mapscan_status s = MAPSCAN_OK;
     for (size_t i = 0; i < l->ncolumns && s == MAPSCAN_OK; i++) {
         const ms_column *c = sorted[i];
-        uint64_t end = c->offset + mapscan_type_size(c->type);
-        if (end > record)
+        uint64_t size = mapscan_type_size(c->type), end = c->offset + size;
+        if (size > record || c->offset > record - size)     /* end may have wrapped */
             s = ms_fail(error, MAPSCAN_E_INVALID, 0, "column '%s' (%s at byte %zu) does not fit in a record of "
                         "%llu bytes", c->name, mapscan_type_name(c->type), c->offset, (unsigned long long)record);
         else if (i + 1 < l->ncolumns && sorted[i + 1]->offset < end)

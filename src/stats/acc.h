@@ -63,6 +63,9 @@ void ms_acc_finish(const ms_acc *acc, mapscan_type type, mapscan_result *result)
 /* results.c: result->columns, n of them, with room for bins counts each
  * (their extra.counts); MAPSCAN_E_NOMEM. */
 mapscan_status ms_result_columns_alloc(mapscan_result *result, size_t n, uint64_t bins, mapscan_error *error);
+/* Each column's counts pointed into result's own block again (after a
+ * hook that may have copied another's results over them). */
+void ms_result_columns_own(mapscan_result *result, uint64_t bins);
 
 /* The order-preserving integer of a binary64's bits (its own inverse). */
 static inline int64_t ms_float_key(uint64_t bits)

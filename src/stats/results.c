@@ -32,6 +32,15 @@ mapscan_status ms_result_columns_alloc(mapscan_result *result, size_t n, uint64_
     return MAPSCAN_OK;
 }
 
+void ms_result_columns_own(mapscan_result *result, uint64_t bins)
+{
+    for (size_t c = 0; c < result->ncolumns; c++) {
+        result->columns[c].extra.counts = counts_of(result->columns, result->ncolumns, bins, c);
+        result->columns[c].columns = NULL;
+        result->columns[c].ncolumns = 0;
+    }
+}
+
 void mapscan_result_free(mapscan_result *result)
 {
     free(result->columns);
