@@ -965,24 +965,26 @@ Test(columns, the_most_columns_and_one_more)
         cols[c] = (col){ MAPSCAN_U8, false, c };
     unsigned char *data = malloc(len + rows);
     fill_records(data, rows, nch, cols, nch, FILL_FEW, &state);
-    want w = want_records(data, len, nch, cols, nch, 0, UINT64_MAX, &ask_stats);
+    /* their quantiles and ranged histograms counted in the first pass (4096 x 1 KiB of counters) */
+    static const ask a = { MAPSCAN_STAT_ALL, 0, 1, half_q, 4, true, 0, 256 };
+    want w = want_records(data, len, nch, cols, nch, 0, UINT64_MAX, &a);
     mapscan_options o;
     mapscan_options_init(&o);
     o.type = MAPSCAN_U8;
     o.channels = (unsigned)nch;
-    apply(&o, &ask_stats);
+    apply(&o, &a);
     mapscan_result r = scan_memory_ok(data, len, &o, "4096 channels");
     expect_want(&r, &w, "4096 channels");
     cr_assert_str_eq(r.columns[4095].column, "ch4095");
     mapscan_result_free(&r);
     want_free(&w);
-    /* a file of 300 channels, each column's passes in turn */
-    static const ask a = { MAPSCAN_STAT_ALL, 0, 1, half_q, 4, true, 0, 256 };
+    /* a file of 300 channels, a histogram over each column's data in a pass of its own */
+    static const ask a300 = { MAPSCAN_STAT_ALL, 0, 1, half_q, 4, false, 0, 0 };
     char path[64];
     write_temp_file(path, sizeof path, data, 300 * rows);
-    w = want_records(data, 300 * rows, 300, cols, 300, 0, UINT64_MAX, &a);
+    w = want_records(data, 300 * rows, 300, cols, 300, 0, UINT64_MAX, &a300);
     o.channels = 300;
-    apply(&o, &a);
+    apply(&o, &a300);
     r = scan_path_ok(path, &o, "300 channels");
     expect_want(&r, &w, "300 channels");
     mapscan_result_free(&r);
@@ -1195,7 +1197,7 @@ Test(columns, transposed_records_of_every_power_of_two)
             size_t counts[] = { 1, 3, b - 1, b, b + 1, 2 * b + 3 };
             fill_records(data, 2 * b + 3, record, cols, n, layout ? FILL_FEW : FILL_BITS, &state);
             for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) {
-                const ask *a = k % 2 ? &ask_stats : &ask_ranged_only;
+                const ask *a = k % 2 ? &ask_stats : k % 4 ? &ask_ranged_only : layout ? &ask_few : &ask_all_ranged;
                 want w = want_records(data, counts[k] * record, record, cols, n, 0, UINT64_MAX, a);
                 for (size_t kern = 0; kern < KERNELS; kern++) {
                     if (!mapscan_kernel_available(kernel_names[kern]) || (k % 2 == 0 && kern + 1 < KERNELS))
@@ -1303,11 +1305,13 @@ Test(columns, an_empty_file_answers_quantiles_and_histograms_as_an_empty_buffer)
     unlink(path);
 }
 
-/* A stream is read once: each column's quantiles and histogram take
- * passes of their own, so they are refused (MAPSCAN_E_UNMAPPABLE) before
- * the data is read (the pipe still holds it all), as a one-column scan
- * refuses what one pass cannot answer. */
-Test(columns, streams_refuse_more_passes_before_reading)
+/* A stream is read once. What one pass answers (8- and 16-bit columns'
+ * quantiles and ranged histograms, counted in the first pass as one
+ * column's are, while their counters fit) a pipe answers as memory does;
+ * what needs more passes (wider quantiles, a histogram over the data,
+ * counters past what the first pass holds) is refused
+ * (MAPSCAN_E_UNMAPPABLE) before the data is read: the pipe still holds it. */
+Test(columns, streams_answer_one_pass_and_refuse_more_before_reading)
 {
     signal(SIGPIPE, SIG_IGN);
     uint64_t state = 10;
@@ -1316,8 +1320,16 @@ Test(columns, streams_refuse_more_passes_before_reading)
         data[i] = (unsigned char)test_random(&state);
     static const ask quantiles = { MAPSCAN_STAT_ALL, 0, 2, two_q, 0, false, 0, 0 };
     static const ask unranged = { 0, 0, 0, NULL, 5, false, 0, 0 };
-    const ask *asks[] = { &quantiles, &unranged, &ask_ranged_only };
-    for (size_t ai = 0; ai < 3; ai++)
+    col many_cols[40];
+    for (size_t c = 0; c < 40; c++)
+        many_cols[c] = (col){ MAPSCAN_U16, false, 2 * c };
+    char *many = spec_of(many_cols, 40, NULL, "c");      /* 40 x 256 KiB of counters: past the first pass's */
+    struct { const char *columns; const ask *a; } refused[] = {
+        { "a:i32,b:u8,c:<f4@8", &quantiles },       /* i32's and f32's quantiles take more passes */
+        { "a:i16,b:u8", &unranged },                /* a histogram over the data takes its own pass */
+        { many, &quantiles },                       /* 16-bit columns, but too many to count at once */
+    };
+    for (size_t k = 0; k < sizeof refused / sizeof refused[0]; k++)
         for (int format = 0; format < 2; format++) {
             int fds[2];
             cr_assert_eq(pipe(fds), 0);
@@ -1325,25 +1337,56 @@ Test(columns, streams_refuse_more_passes_before_reading)
             close(fds[1]);
             mapscan_options o;
             mapscan_options_init(&o);
-            o.columns = "a:i32,b:u8,c:<f4@8";
-            o.record_size = 20;
+            o.columns = refused[k].columns;
             o.format = format ? MAPSCAN_FORMAT_AUTO : MAPSCAN_FORMAT_RAW;
-            apply(&o, asks[ai]);
+            apply(&o, refused[k].a);
             mapscan_result r;
             mapscan_error e;
             mapscan_status s = mapscan_scan_fd(fds[0], &o, &r, &e);
             int left = -1;
             cr_assert_eq(ioctl(fds[0], FIONREAD, &left), 0);
             close(fds[0]);
-            cr_assert_eq(s, MAPSCAN_E_UNMAPPABLE, "ask %zu, format %d: status %d (%s)", ai, format, (int)s,
+            cr_assert_eq(s, MAPSCAN_E_UNMAPPABLE, "case %zu, format %d: status %d (%s)", k, format, (int)s,
                          e.message);
             cr_assert(strstr(e.message, "read once"), "%s", e.message);
             cr_assert_eq(r.ncolumns, 0, "a refused scan returns no columns");
             cr_assert_null(r.columns);
             /* the raw format reads nothing; the automatic one its first bytes, for the magic */
-            cr_assert_geq(left, (int)sizeof data - (format ? 12 : 0), "ask %zu, format %d: %d bytes of %zu left "
-                          "in the pipe: the data was read before the refusal", ai, format, left, sizeof data);
+            cr_assert_geq(left, (int)sizeof data - (format ? 12 : 0), "case %zu, format %d: %d bytes of %zu left "
+                          "in the pipe: the data was read before the refusal", k, format, left, sizeof data);
         }
+    free(many);
+    /* answered: narrow columns' quantiles, ranged histograms of any */
+    const col narrow[] = { { MAPSCAN_U8, false, 0 }, { MAPSCAN_I16, true, 2 }, { MAPSCAN_F16, false, 4 },
+                           { MAPSCAN_BF16, true, 6 }, { MAPSCAN_I8, false, 9 } };
+    const col wide[] = { { MAPSCAN_I32, false, 0 }, { MAPSCAN_F64, true, 4 }, { MAPSCAN_U16, false, 12 } };
+    static const ask ranged_q = { MAPSCAN_STAT_ALL, 1, 6, some_q, 7, true, -100, 100 };
+    struct { const char *columns; const col *cols; size_t n, record; const ask *a; } answered[] = {
+        { "a:u8,b:>int16@2,c:f16,d:>bfloat16,e:i8@9", narrow, 5, 10, &ranged_q },
+        { "a:u8,b:>int16@2,c:f16,d:>bfloat16,e:i8@9", narrow, 5, 10, &quantiles },
+        { "a:i32,b:>f8,c:u16", wide, 3, 14, &ask_ranged_only },
+    };
+    size_t rows = 2500;
+    unsigned char *big = malloc(rows * 14);
+    for (size_t k = 0; k < sizeof answered / sizeof answered[0]; k++) {
+        size_t len = rows * answered[k].record;
+        fill_records(big, rows, answered[k].record, answered[k].cols, answered[k].n, k ? FILL_BITS : FILL_FEW,
+                     &state);
+        want w = want_records(big, len, answered[k].record, answered[k].cols, answered[k].n, 0, UINT64_MAX,
+                              answered[k].a);
+        mapscan_options o;
+        mapscan_options_init(&o);
+        o.columns = answered[k].columns;
+        o.record_size = answered[k].record;
+        apply(&o, answered[k].a);
+        mapscan_result r;
+        mapscan_error e;
+        cr_assert_eq(scan_pipe(big, len, &o, &r, &e), MAPSCAN_OK, "case %zu from a pipe: %s", k, e.message);
+        expect_want(&r, &w, "one pass from a pipe");
+        mapscan_result_free(&r);
+        want_free(&w);
+    }
+    free(big);
 }
 
 /* ---- 9. a scan split in parts that meet through the sync hook ---- */
@@ -1599,6 +1642,32 @@ Test(columns, split_scans_meet_and_answer_as_one)
         unlink(path);
     }
     free(data);
+    /* 40 channels of i16: their first digits' counters (40 x 256 KiB) are past what the first pass
+     * holds, so each column counts in passes of its own, and the parts agree on that */
+    {
+        col ch[40];
+        for (size_t c = 0; c < 40; c++)
+            ch[c] = (col){ MAPSCAN_I16, false, 2 * c };
+        size_t rows40 = 1200;
+        unsigned char *d40 = malloc(rows40 * 80);
+        fill_records(d40, rows40, 80, ch, 40, FILL_FEW, &state);
+        write_temp_file(path, sizeof path, d40, rows40 * 80);
+        mapscan_options o40;
+        mapscan_options_init(&o40);
+        o40.type = MAPSCAN_I16;
+        o40.channels = 40;
+        apply(&o40, &ask_few);
+        want w = want_records(d40, rows40 * 80, 80, ch, 40, 0, UINT64_MAX, &ask_few);
+        mapscan_result r = scan_path_ok(path, &o40, "40 channels");
+        expect_want(&r, &w, "40 channels");
+        mapscan_result_free(&r);
+        want_free(&w);
+        uint64_t cut2[] = { 500 }, cut3[] = { 300, 900 };
+        split_case(path, &o40, 80, rows40, cut2, 2, true, "40 channels, two parts");
+        split_case(path, &o40, 80, rows40, cut3, 3, true, "40 channels, three parts");
+        unlink(path);
+        free(d40);
+    }
     /* a Fortran-order array cut in elements, mid-column: positions count from each run's start already */
     uint64_t rows = 3001;
     size_t nch = 3, count = rows * nch;
