@@ -35,7 +35,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import parse_size  # noqa: E402  (bench/common.py)
+import common  # noqa: E402  (bench/common.py)
+from common import parse_size  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "bench", "results")
@@ -76,15 +77,7 @@ def run(path, options):
 
 
 def peak_rss(args):
-    """Peak RSS in bytes of a command, through bench/peak_rss (wait4 on a small launcher)."""
-    out = os.path.join(DATA_DIR, f"peak-rss-{os.getpid()}.txt")
-    r = subprocess.run([PEAK_RSS, out, *args], capture_output=True, text=True)
-    if r.returncode != 0:
-        raise SystemExit(f"peak_rss {' '.join(args)}: status {r.returncode}: {r.stderr.strip()}")
-    with open(out) as f:
-        kib = int(f.read())
-    os.unlink(out)
-    return kib * 1024
+    return common.peak_rss(PEAK_RSS, DATA_DIR, args)
 
 
 def write_records(path):
@@ -173,7 +166,7 @@ def one_file(name, how, contiguous, columns, targets, record):
     log(f"  columns / contiguous GB/s: {ratio:.2f} (median of the rounds' ratios)")
     judge(targets, f"{name} every column in one pass", ratio >= 0.8,
           f"{ratio:.2f} of the contiguous scan's GB/s (>= 0.8, aim 0.95)")
-    rss = peak_rss([BIN, path, "--no-progress", "-q", *columns])
+    _, rss = peak_rss([BIN, path, "--no-progress", "-q", *columns])
     log(f"  peak RSS of the columns scan: {rss / 2**20:.1f} MiB")
     judge(targets, f"{name} peak RSS", rss <= 64 << 20, f"{rss / 2**20:.1f} MiB (<= 64)")
     row = {"file": name, "size": SIZE, "times": times, "ratio": ratio, "rss": rss}

@@ -2,6 +2,8 @@
 
 import os
 import re
+import subprocess
+import time
 
 
 def evict(path):
@@ -30,3 +32,18 @@ def meminfo(key):
             if line.startswith(key + ":"):
                 return int(line.split()[1]) * 1024
     return 0
+
+
+def peak_rss(peak_bin, data_dir, args):
+    """(seconds, peak RSS in bytes) of a command, through bench/peak_rss (wait4: the launcher is
+    small, so that its own resident set does not count); its answer file goes to data_dir."""
+    out = os.path.join(data_dir, f"peak-rss-{os.getpid()}.txt")
+    start = time.perf_counter()
+    r = subprocess.run([peak_bin, out, *args], capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if r.returncode != 0:
+        raise SystemExit(f"peak_rss {' '.join(args)}: status {r.returncode}: {r.stderr.strip()}")
+    with open(out) as f:
+        kib = int(f.read())
+    os.unlink(out)
+    return seconds, kib * 1024

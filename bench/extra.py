@@ -35,7 +35,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import parse_size  # noqa: E402  (bench/common.py)
+import common  # noqa: E402  (bench/common.py)
+from common import parse_size  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "bench", "results")
@@ -76,18 +77,7 @@ def scan(path, type_name, mode, json_out=False):
 
 
 def peak_rss(args):
-    """(seconds, peak RSS in bytes) of a command, through bench/peak_rss (wait4: the launcher is
-    small, so that its own resident set does not count)."""
-    out = os.path.join(DATA_DIR, f"peak-rss-{os.getpid()}.txt")
-    start = time.perf_counter()
-    r = subprocess.run([PEAK_RSS, out, *args], capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    if r.returncode != 0:
-        raise SystemExit(f"peak_rss {' '.join(args)}: status {r.returncode}: {r.stderr.strip()}")
-    with open(out) as f:
-        kib = int(f.read())
-    os.unlink(out)
-    return seconds, kib * 1024
+    return common.peak_rss(PEAK_RSS, DATA_DIR, args)
 
 
 def make_file(type_name, pattern):

@@ -68,6 +68,11 @@ void cli_total_add(mapscan_result *total, const mapscan_result *r);
  * one result as a JSON object (a line) or a -q line, with "column" (or
  * -q's second field) when column is given. */
 void cli_put_layout(const mapscan_options *o, const mapscan_result *r);
+/* The text form's lines about the scan (output.c): "file" and "format";
+ * "backend", the caller's extra lines and "scanned"; "time". */
+void cli_text_file(const scan_cli *cli, const char *file, const mapscan_result *r);
+void cli_text_run(const mapscan_result *r, const char *extra);
+void cli_text_time(const mapscan_result *r);
 void cli_json_result(const scan_cli *cli, const char *file, const char *column, const mapscan_result *r,
                      const char *extra);
 void cli_quiet_result(const scan_cli *cli, const char *file, const char *column, const mapscan_result *r);

@@ -262,22 +262,9 @@ static void print_tables(const scan_cli *cli, const mapscan_result *r, bool tota
 
 static void print_text(const scan_cli *cli, const char *file, const mapscan_result *r, const char *extra)
 {
-    char size[32], rate[32];
-    cli_human_bytes(r->bytes, size, sizeof size);
-    cli_human_rate(r->seconds > 0 ? (double)r->bytes / r->seconds : 0, rate, sizeof rate);
-    printf("%-8s ", "file");
-    cli_put_text(stdout, file ? file : "(total)");
-    putchar('\n');
-    if (file) {
-        printf("%-8s ", "format");
-        cli_put_layout(&cli->options, r);
-    }
-    printf("%-8s %s, %u thread%s, %s kernel\n", "backend", mapscan_backends_name(r->backends), r->threads,
-           r->threads == 1 ? "" : "s", r->kernel ? r->kernel : "-");
-    if (extra)
-        fputs(extra, stdout);
-    printf("%-8s %s (%llu bytes)\n", "scanned", size, (unsigned long long)r->bytes);
-    printf("%-8s %.3f s, %s\n", "time", r->seconds, rate);
+    cli_text_file(cli, file, r);
+    cli_text_run(r, extra);
+    cli_text_time(r);
     print_tables(cli, r, !file);
     for (size_t c = 0; c < r->ncolumns; c++) {
         const mapscan_extra_stats *x = &r->columns[c].extra;

@@ -36,28 +36,43 @@ void cli_put_layout(const mapscan_options *o, const mapscan_result *r)
     putchar('\n');
 }
 
-static void print_table(const char *file, const scan_cli *cli, const mapscan_result *r, const char *extra)
+void cli_text_file(const scan_cli *cli, const char *file, const mapscan_result *r)
 {
-    const mapscan_options *o = &cli->options;
-    char size[32], rate[32];
-    cli_human_bytes(r->bytes, size, sizeof size);
-    cli_human_rate(r->seconds > 0 ? (double)r->bytes / r->seconds : 0, rate, sizeof rate);
     printf("%-8s ", "file");
     cli_put_text(stdout, file ? file : "(total)");
     putchar('\n');
     if (file) {
         printf("%-8s ", "format");
-        cli_put_layout(o, r);
+        cli_put_layout(&cli->options, r);
     }
-    printf("%-8s %s %s\n", "type", mapscan_type_name(r->type), mapscan_endian_name(r->endian));
+}
+
+void cli_text_run(const mapscan_result *r, const char *extra)
+{
+    char size[32];
+    cli_human_bytes(r->bytes, size, sizeof size);
     printf("%-8s %s, %u thread%s, %s kernel\n", "backend", mapscan_backends_name(r->backends), r->threads,
            r->threads == 1 ? "" : "s", r->kernel ? r->kernel : "-");
     if (extra)
         fputs(extra, stdout);
     printf("%-8s %s (%llu bytes)\n", "scanned", size, (unsigned long long)r->bytes);
+}
+
+void cli_text_time(const mapscan_result *r)
+{
+    char rate[32];
+    cli_human_rate(r->seconds > 0 ? (double)r->bytes / r->seconds : 0, rate, sizeof rate);
+    printf("%-8s %.3f s, %s\n", "time", r->seconds, rate);
+}
+
+static void print_table(const char *file, const scan_cli *cli, const mapscan_result *r, const char *extra)
+{
+    cli_text_file(cli, file, r);
+    printf("%-8s %s %s\n", "type", mapscan_type_name(r->type), mapscan_endian_name(r->endian));
+    cli_text_run(r, extra);
     cli_text_stats(stdout, r);
     cli_extra_text(stdout, cli, r, !file);
-    printf("%-8s %.3f s, %s\n", "time", r->seconds, rate);
+    cli_text_time(r);
 }
 
 void cli_quiet_result(const scan_cli *cli, const char *file, const char *column, const mapscan_result *r)

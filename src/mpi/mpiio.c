@@ -12,20 +12,6 @@
  * the agreement before each read costs nothing measurable. */
 #define ROUND_BYTES ((uint64_t)32 << 20)
 
-static mapscan_status fail(mapscan_error *error, mapscan_status status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static mapscan_status fail(mapscan_error *error, mapscan_status status, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    error->status = status;
-    error->sys_errno = 0;
-    vsnprintf(error->message, sizeof error->message, fmt, ap);
-    va_end(ap);
-    return status;
-}
-
 static const char *mpi_reason(int rc, char *buf)
 {
     int len = 0;
@@ -120,7 +106,7 @@ static mapscan_status reduce_columns(const unsigned char *buf, uint64_t n, uint6
             return s;
         if (r.ncolumns != ncolumns) {
             mapscan_result_free(&r);
-            return fail(error, MAPSCAN_E_INVALID, "a round gave %zu columns, not %zu", r.ncolumns, ncolumns);
+            return sync_error(error, MAPSCAN_E_INVALID, "a round gave %zu columns, not %zu", r.ncolumns, ncolumns);
         }
         for (size_t c = 0; c < ncolumns; c++)
             share_merge(&columns->share[c], &r.columns[c], first);     /* rows from the file's first */
@@ -177,7 +163,7 @@ void mpiio_scan(const char *path, const file_probe *probe, int prober, const spl
     MPI_File fh;
     int rc = MPI_File_open(comm, path, MPI_MODE_RDONLY, info, &fh);
     if (rc != MPI_SUCCESS)
-        status = fail(error, MAPSCAN_E_OPEN, "MPI-IO cannot open it: %s", mpi_reason(rc, reason));
+        status = sync_error(error, MAPSCAN_E_OPEN, "MPI-IO cannot open it: %s", mpi_reason(rc, reason));
     if (exchange_any(status != MAPSCAN_OK, comm)) {
         if (rc == MPI_SUCCESS)
             MPI_File_close(&fh);
@@ -185,11 +171,11 @@ void mpiio_scan(const char *path, const file_probe *probe, int prober, const spl
     }
     unsigned char *buf = malloc((size_t)(bytes < round ? bytes : round) + 1);
     if (!buf)
-        status = fail(error, MAPSCAN_E_NOMEM, "out of memory");
+        status = sync_error(error, MAPSCAN_E_NOMEM, "out of memory");
     if (extra && extra->no_memory && status == MAPSCAN_OK)
-        status = fail(error, MAPSCAN_E_NOMEM, "out of memory for the histogram's counters");
+        status = sync_error(error, MAPSCAN_E_NOMEM, "out of memory for the histogram's counters");
     if (columns && columns->no_memory && status == MAPSCAN_OK)
-        status = fail(error, MAPSCAN_E_NOMEM, "out of memory for the columns' results");
+        status = sync_error(error, MAPSCAN_E_NOMEM, "out of memory for the columns' results");
     scan_sync sync;
     sync_begin(&sync, comm);
     mapscan_result r;
@@ -199,7 +185,7 @@ void mpiio_scan(const char *path, const file_probe *probe, int prober, const spl
     for (uint64_t i = 0, done = 0; i < all; i++) {
         bool stop = status != MAPSCAN_OK || interrupted;
         if (stop && status == MAPSCAN_OK)
-            status = fail(error, MAPSCAN_E_CANCELLED, "cancelled");
+            status = sync_error(error, MAPSCAN_E_CANCELLED, "cancelled");
         if (exchange_any(stop, comm))
             break;
         uint64_t n = bytes - done < round ? bytes - done : round;
@@ -209,10 +195,10 @@ void mpiio_scan(const char *path, const file_probe *probe, int prober, const spl
         if (rc == MPI_SUCCESS)
             MPI_Get_count(&st, MPI_BYTE, &got);
         if (rc != MPI_SUCCESS)
-            status = fail(error, MAPSCAN_E_IO, "MPI-IO read failed at byte %llu: %s",
+            status = sync_error(error, MAPSCAN_E_IO, "MPI-IO read failed at byte %llu: %s",
                           (unsigned long long)(first + done), mpi_reason(rc, reason));
         else if ((uint64_t)got != n)
-            status = fail(error, MAPSCAN_E_CHANGED, "the file changed during the scan: it ended at byte %llu",
+            status = sync_error(error, MAPSCAN_E_CHANGED, "the file changed during the scan: it ended at byte %llu",
                           (unsigned long long)(first + done + (uint64_t)got));
         if (columns) {
             if (status == MAPSCAN_OK && n) {

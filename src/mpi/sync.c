@@ -15,10 +15,7 @@ static int64_t failure_key(int rank, mapscan_status status)
     return status == MAPSCAN_OK ? NO_FAILURE_KEY : ((int64_t)rank << 8) | (int64_t)status;
 }
 
-static mapscan_status fail(mapscan_error *error, mapscan_status status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static mapscan_status fail(mapscan_error *error, mapscan_status status, const char *fmt, ...)
+mapscan_status sync_error(mapscan_error *error, mapscan_status status, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -109,13 +106,13 @@ static mapscan_status keep_round(scan_sync *s, const mapscan_result *mine, size_
         s->rounds = calloc(n ? n : 1, sizeof *s->rounds);
         s->nrounds = n;
         if (!s->rounds)
-            status = fail(error, MAPSCAN_E_NOMEM, "out of memory for %zu results", n);
+            status = sync_error(error, MAPSCAN_E_NOMEM, "out of memory for %zu results", n);
         for (size_t c = 0; status == MAPSCAN_OK && c < n; c++)
             portable(s, &mine[c], &s->rounds[c]);
         if (status == MAPSCAN_OK)
             return status;
     } else if (status == MAPSCAN_OK && s->nrounds != n) {
-        status = fail(error, MAPSCAN_E_INVALID, "a round met with %zu results, another with %zu", n, s->nrounds);
+        status = sync_error(error, MAPSCAN_E_INVALID, "a round met with %zu results, another with %zu", n, s->nrounds);
     }
     if (status != MAPSCAN_OK) {
         s->own_failure = true;
@@ -142,12 +139,12 @@ static mapscan_status meet_stats(scan_sync *s, mapscan_result *mine, size_t n, m
         return keep_round(s, mine, n, status, error);
     mapscan_result *items = NULL;
     if (status == MAPSCAN_OK && s->rounds && s->nrounds != n)
-        status = fail(error, MAPSCAN_E_INVALID, "the last round met with %zu results, the others with %zu", n,
+        status = sync_error(error, MAPSCAN_E_INVALID, "the last round met with %zu results, the others with %zu", n,
                       s->nrounds);
     if (status == MAPSCAN_OK) {
         items = calloc(n ? n : 1, sizeof *items);      /* 2.9 KB each: off the scanning thread's stack */
         if (!items)
-            status = fail(error, MAPSCAN_E_NOMEM, "out of memory to meet the other ranks (%zu results)", n);
+            status = sync_error(error, MAPSCAN_E_NOMEM, "out of memory to meet the other ranks (%zu results)", n);
     }
     long long said[3] = { failure_key(s->rank, status), (long long)n, -(long long)n }, agreed[3];
     MPI_Allreduce(said, agreed, 3, MPI_LONG_LONG, MPI_MIN, s->comm);
@@ -157,7 +154,7 @@ static mapscan_status meet_stats(scan_sync *s, mapscan_result *mine, size_t n, m
     } else if (agreed[1] != -agreed[2]) {
         /* every part sees it alike, and each says it: the lowest rank's words are shown */
         s->own_failure = true;
-        result = fail(error, MAPSCAN_E_CHANGED, "the ranks found from %lld to %lld columns in it",
+        result = sync_error(error, MAPSCAN_E_CHANGED, "the ranks found from %lld to %lld columns in it",
                       agreed[1], -agreed[2]);
     } else {
         for (size_t c = 0; c < n; c++) {
@@ -195,15 +192,15 @@ static mapscan_status meet_counts(scan_sync *s, uint64_t *counts, size_t n, maps
         /* Only the first pass's counts come to a round's meetings: what
          * needs another pass is refused with --io mpiio. */
         if (k >= SYNC_MAX_COUNTS && status == MAPSCAN_OK)
-            status = fail(error, MAPSCAN_E_INVALID, "a round of --io mpiio met more than %d counts", SYNC_MAX_COUNTS);
+            status = sync_error(error, MAPSCAN_E_INVALID, "a round of --io mpiio met more than %d counts", SYNC_MAX_COUNTS);
         if (status == MAPSCAN_OK && !s->round_counts[k]) {
             s->round_counts[k] = calloc(n ? n : 1, sizeof(uint64_t));
             s->round_ncounts[k] = n;
             if (!s->round_counts[k])
-                status = fail(error, MAPSCAN_E_NOMEM, "out of memory for %zu counters", n);
+                status = sync_error(error, MAPSCAN_E_NOMEM, "out of memory for %zu counters", n);
         }
         if (status == MAPSCAN_OK && s->round_ncounts[k] != n)
-            status = fail(error, MAPSCAN_E_INVALID, "a round counted %zu things, another %zu", n, s->round_ncounts[k]);
+            status = sync_error(error, MAPSCAN_E_INVALID, "a round counted %zu things, another %zu", n, s->round_ncounts[k]);
         if (status != MAPSCAN_OK) {
             s->own_failure = true;
             return status;

@@ -60,5 +60,8 @@ mapscan_status sync_hook(mapscan_sync_point point, void *data, size_t n, mapscan
 /* A rank that fails before its scan calls the library meets the others
  * itself, once: the combined status (its own). */
 mapscan_status sync_fail(scan_sync *s, mapscan_status status);
+/* error filled (no errno) from fmt; returns status. */
+mapscan_status sync_error(mapscan_error *error, mapscan_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif
