@@ -23,7 +23,7 @@ typedef void (*ms_bins_fn)(const struct ms_tally_plan *plan, ms_tally *t, const 
 
 /* A run of pairs of units split into the run of first and of second units. */
 typedef void (*ms_split_fn)(const unsigned char *in, size_t pairs, unsigned char *first, unsigned char *second);
-#define MS_SPLIT_SIZES 6        /* units of 1 to 32 bytes */
+#define MS_SPLIT_SIZES 4        /* units of 1 to 8 bytes */
 /* n records of 8-byte words into one run per word, out[k] the k-th's. */
 typedef void (*ms_words_fn)(const unsigned char *in, size_t n, unsigned char *const *out);
 
@@ -36,7 +36,7 @@ typedef struct ms_kernel {
     ms_reduce_fn squares[MAPSCAN_TYPE_COUNT][2];
     ms_digits_fn digits[MAPSCAN_TYPE_COUNT][2];
     ms_bins_fn bins[MAPSCAN_TYPE_COUNT][2];     /* NULL for the 64-bit integers: tally.c's exact loop */
-    /* pairs pairs of units of 2^k bytes (k = 0..5) into the first units and the second (split_impl.h) */
+    /* pairs pairs of units of 2^k bytes (k = 0..3) into the first units and the second (split_impl.h) */
     ms_split_fn split[MS_SPLIT_SIZES];
     /* records of 4 and of 8 8-byte words into a run per word */
     ms_words_fn words[2];

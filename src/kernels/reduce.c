@@ -93,14 +93,16 @@ static void fold_with_positions(const ms_reducer *r, const unsigned char *p, siz
 
 /*
  * Transposing records. A record of 2^k bytes whose columns each lie at a
- * multiple of their own size is a binary tree: its halves, their halves,
- * down to units that are each one column (or padding, never visited). A
- * batch of records is split into the run of their first halves and the run
- * of their second halves (one vectorized de-interleave, split_impl.h), each
- * run that holds columns is split again, and each run that is one column
- * goes to that column's contiguous kernel: every byte moves log2(record /
- * column size) times, in L1, through vector permutes, where gathering moves
- * each element alone. 16 channels of int16 take 4 splits.
+ * multiple of their own size is a tree: its 8-byte words (no column is
+ * wider, none straddles two), their halves, down to units that are each
+ * one column (or padding, never visited). A batch of records (64 KiB, in
+ * L2) is split into a run per word, or into the run of first halves and
+ * the run of second halves (vectorized de-interleaves, split_impl.h); each
+ * run that holds more than one column is split again, and each run that is
+ * one column goes to that column's contiguous kernel. Every byte moves a
+ * few times in cache through vector permutes, where gathering moves each
+ * element alone: 16 channels of int16 take 3 passes (words, then halves
+ * twice).
  */
 #define TRANSPOSE_BATCH_BYTES (MS_TRANSPOSE_SCRATCH / 2)
 

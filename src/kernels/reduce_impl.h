@@ -203,6 +203,6 @@ const ms_kernel KERNEL_TABLE = {
         [MAPSCAN_F32] = { b_f32, b_f32s },
         [MAPSCAN_F64] = { b_f64, b_f64s },
     },
-    { split1, split2, split4, split8, split16, split32 },
+    { split1, split2, split4, split8 },
     { words4, words8 },
 };
