@@ -240,8 +240,11 @@ typedef void (*mapscan_progress_fn)(uint64_t done_bytes, uint64_t total_bytes, v
  * the same on every part: after the first pass (MAPSCAN_SYNC_STATS, when
  * more passes follow: data is this part's mapscan_result, n = 1, to be
  * replaced by the merge of every part's, argmin and argmax counted from
- * the same origin), and after each later pass (MAPSCAN_SYNC_COUNTS: data
- * is n uint64_t counters, to be replaced by their sums over every part).
+ * the same origin; with several columns, data is the ncolumns column
+ * results, n = ncolumns, each replaced by the merge of that column's), and
+ * after each counting pass (MAPSCAN_SYNC_COUNTS: data is n uint64_t
+ * counters, to be replaced by their sums over every part; with several
+ * columns, each column's in turn; a part that failed may bring NULL).
  * status is this part's so far: a part that failed still meets the others
  * once, and then stops. The hook returns MAPSCAN_OK to go on, or a status
  * (with error filled) that ends the scan: another part's failure. */
@@ -309,8 +312,11 @@ typedef struct mapscan_options {
      * mapscan_type_parse reads it, byte order per column; each column
      * after the one before unless it gives its offset); record_size, when
      * set, is the record's size (padding after the last column). With
-     * columns, offset and length are whole records (rows), and a
-     * histogram's counts are the library's (histogram_counts unused). */
+     * columns, a .npy's offset must fall between rows (a Fortran-order
+     * array's offset and length select elements in the file's order), a
+     * raw file's offset may skip a header of any size, bytes past the last
+     * whole record are trailing as for one column, and a histogram's
+     * counts are the library's (histogram_counts unused). */
     unsigned channels;
     const char *columns;
 } mapscan_options;
