@@ -416,23 +416,35 @@ static ms_scan_request column_request(const ms_passes *ps, size_t c)
 
 static mapscan_status after_first_pass(ms_passes *ps, mapscan_result *result, mapscan_error *error);
 
-/* Column c's passes when the first pass counted its first digit and
- * ranged histogram: as one column's, with the column's request. */
-static mapscan_status counted_column_passes(ms_passes *ps, size_t c, mapscan_result *column, mapscan_error *error)
+/* sub takes over the passes for column c: its request, its counts, and
+ * the progress so far; column_leave gives the progress and time back. */
+static void column_enter(const ms_passes *ps, size_t c, const mapscan_result *column, ms_passes *sub)
 {
-    ms_passes *sub = &ps->sub[c];
     sub->counts = column->extra.counts;
     sub->req = column_request(ps, c);
     sub->req.progress_total = ps->req.progress_total;
     sub->can_rescan = ps->can_rescan;
     sub->passes_done = ps->passes_done;
     sub->progress_done = ps->progress_done;
-    mapscan_status s = after_first_pass(sub, column, error);
+}
+
+static void column_leave(ms_passes *ps, const ms_passes *sub)
+{
     ps->passes_done = sub->passes_done;
     ps->progress_done = sub->progress_done;
     ps->seconds += sub->seconds;
     if (sub->req.progress_total > ps->req.progress_total)
         ps->req.progress_total = sub->req.progress_total;
+}
+
+/* Column c's passes when the first pass counted its first digit and
+ * ranged histogram: as one column's, with the column's request. */
+static mapscan_status counted_column_passes(ms_passes *ps, size_t c, mapscan_result *column, mapscan_error *error)
+{
+    ms_passes *sub = &ps->sub[c];
+    column_enter(ps, c, column, sub);
+    mapscan_status s = after_first_pass(sub, column, error);
+    column_leave(ps, sub);
     return s;
 }
 
@@ -443,9 +455,8 @@ static mapscan_status column_passes(ms_passes *ps, size_t c, mapscan_result *col
     const mapscan_options *o = ps->o;
     if (ps->sub)
         return counted_column_passes(ps, c, column, error);
-    ms_passes sub = { .o = o, .counts = column->extra.counts, .can_rescan = ps->can_rescan,
-                      .passes_done = ps->passes_done, .progress_done = ps->progress_done, .ended = true };
-    sub.req = column_request(ps, c);
+    ms_passes sub = { .o = o, .ended = true };
+    column_enter(ps, c, column, &sub);
     mapscan_status s = allocate(&sub, &sub.req.reducer, sub.req.kernel, error);
     uint64_t counted = ms_result_counted(column);
     if (o->nquantiles) {
@@ -481,11 +492,7 @@ static mapscan_status column_passes(ms_passes *ps, size_t c, mapscan_result *col
         s = quantile_passes(&sub, column, error);
     if (s == MAPSCAN_OK && o->histogram_bins)
         histogram_result(&sub, column);
-    ps->passes_done = sub.passes_done;
-    ps->progress_done = sub.progress_done;
-    ps->seconds += sub.seconds;
-    ps->req.progress_total = sub.req.progress_total > ps->req.progress_total ? sub.req.progress_total
-                                                                               : ps->req.progress_total;
+    column_leave(ps, &sub);
     ms_passes_free(&sub);
     return s;
 }

@@ -801,6 +801,17 @@ static mapscan_result *printed_columns(const job *j, size_t i, const mapscan_res
     return out;
 }
 
+/* File i's columns could not be held on rank 0 (out of memory): said
+ * once, status raised. */
+static void columns_out_of_memory(const job *j, size_t i, int *status)
+{
+    rank_failure f = { 1, 0, "", { MAPSCAN_E_NOMEM, 0, "out of memory for the columns' results" } };
+    memcpy(f.host, j->host, sizeof f.host);
+    report_failure(j->files[i], &f);
+    int code = cli_exit_status(MAPSCAN_E_NOMEM);
+    *status = code > *status ? code : *status;
+}
+
 /* Rank 0's output, in file order as mapscan's; returns the exit status,
  * which every rank computes alike from what the reductions gave it. */
 static int print_results(const job *j, const timing *t, double elapsed)
@@ -835,11 +846,7 @@ static int print_results(const job *j, const timing *t, double elapsed)
         if (j->rank == 0 && p->result.ncolumns && !p->failure.failed && part->failed_rank == NO_FAILURE &&
             (!columns || !j->names || !j->names[i])) {
             /* never but out of memory: the columns' descriptions came to rank 0 (gather_columns) */
-            rank_failure f = { 1, 0, "", { MAPSCAN_E_NOMEM, 0, "out of memory for the columns' results" } };
-            memcpy(f.host, j->host, sizeof f.host);
-            report_failure(j->files[i], &f);
-            int code = cli_exit_status(MAPSCAN_E_NOMEM);
-            status = code > status ? code : status;
+            columns_out_of_memory(j, i, &status);
             continue;
         }
         if (p->failure.failed || part->failed_rank != NO_FAILURE) {
@@ -866,8 +873,8 @@ static int print_results(const job *j, const timing *t, double elapsed)
             r.extra.origin = p->result.extra.origin;    /* the merge's is the smallest: a scan of nothing's 0 */
             r.extra.origin_whole = p->result.extra.origin_whole;
         }
-        if (p->result.ncolumns)     /* no statistics of its own, as the library's scan that read data */
-            r.extra.computed = p->extent.units ? 0 : j->cli.options.stats;
+        if (p->result.ncolumns)     /* no statistics of its own, as the library's */
+            r.extra.computed = 0;
         r.bytes = part->bytes;
         r.backends = part->backends;
         r.threads = part->threads ? part->threads : j->place.threads;
@@ -879,11 +886,7 @@ static int print_results(const job *j, const timing *t, double elapsed)
         if (columns && p->result.ncolumns) {
             r.columns = columns[i] = printed_columns(j, i, &r);
             if (!r.columns) {       /* rank 0 alone: its status is every rank's */
-                rank_failure f = { 1, 0, "", { MAPSCAN_E_NOMEM, 0, "out of memory for the columns' results" } };
-                memcpy(f.host, j->host, sizeof f.host);
-                report_failure(j->files[i], &f);
-                int code = cli_exit_status(MAPSCAN_E_NOMEM);
-                status = code > status ? code : status;
+                columns_out_of_memory(j, i, &status);
                 continue;
             }
         }
